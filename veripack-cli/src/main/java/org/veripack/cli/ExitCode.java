@@ -1,0 +1,19 @@
+package org.veripack.cli;
+
+/** Process exit codes of the {@code veripack} CLI (DESIGN.md "CLI contract"). */
+public final class ExitCode {
+    /** Success (ACCEPTED, installed, activated). */
+    public static final int OK = 0;
+    /** Verdict REJECTED: nothing installed, active version unchanged. */
+    public static final int REJECTED = 1;
+    /** Usage or configuration error: bad arguments, missing/unreadable input, invalid or unsafe policy. */
+    public static final int USAGE = 2;
+    /** I/O or system error while working (disk full, node root unwritable). */
+    public static final int IO = 3;
+    /** Caller not authorised (TS 33.117: only authorised users install). */
+    public static final int NOT_AUTHORISED = 4;
+    /** {@code run}: the guard refused to execute a tampered slot. */
+    public static final int TAMPERED = 126;
+
+    private ExitCode() { }
+}

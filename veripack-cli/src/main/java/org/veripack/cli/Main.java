@@ -1,0 +1,50 @@
+package org.veripack.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * Entry point of the {@code veripack} command. Every subcommand returns an exit code from
+ * {@link ExitCode}; bad input never reaches the user as a stack trace.
+ */
+@Command(name = "veripack", mixinStandardHelpOptions = true, version = "veripack 0.1.0",
+        description = "Sign, verify, install and guard network-function software packages (ETSI SOL004 CSAR, CMS, OpenPGP).",
+        subcommands = {
+                SignCommand.class,
+                VerifyCommand.class,
+                InstallCommand.class,
+                RollbackCommand.class,
+                StatusCommand.class,
+                RunCommand.class,
+                VerifyInstalledCommand.class,
+                AuditCommand.class,
+        })
+public final class Main implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required");
+    }
+
+    /** Runs the CLI and returns its exit code (used by tests that call the CLI in-process). */
+    public static int execute(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExitCodeExceptionMapper(t -> ExitCode.USAGE);
+        cl.setParameterExceptionHandler((ex, a) -> {
+            ex.getCommandLine().getErr().println("veripack: " + ex.getMessage());
+            ex.getCommandLine().getErr().println("Try 'veripack " + ex.getCommandLine().getCommandName() + " --help'.");
+            return ExitCode.USAGE;
+        });
+        cl.setExecutionExceptionHandler((ex, c, parsed) -> {
+            c.getErr().println("veripack: internal error: " + ex);
+            return ExitCode.IO;
+        });
+        return cl.execute(args);
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+}

@@ -1,0 +1,39 @@
+package org.veripack.core;
+
+import java.io.IOException;
+import java.io.OutputStream;
+
+/**
+ * Receives a package's artifacts while the verifier hashes them, so an installer writes exactly the
+ * bytes that were hashed in the same single pass (no verify-then-reread, no TOCTOU; DESIGN.md
+ * "Architecture"). The verifier calls the sink only with normalised, safe relative paths (no absolute
+ * path, no {@code ..}, no setuid/setgid/sticky bits, symlink targets inside the package), and only
+ * after the manifest signature has verified. What the sink received is untrusted until
+ * {@link PackageVerifier#verifyAndExtract} returns a {@link VerifiedPackage}: on rejection the caller
+ * discards everything the sink wrote.
+ */
+public interface ArtifactSink {
+    /** Creates directory {@code path} (parents are announced first). */
+    void directory(String path, int mode) throws IOException;
+
+    /**
+     * Opens the destination for a regular file. The verifier writes the content bytes, in order, as it
+     * hashes them, then closes the stream.
+     *
+     * @param path      safe relative path
+     * @param mode      permission bits 0..0777
+     * @param sizeBytes size declared by the archive (already checked against the policy limits); the
+     *                  bytes actually written are counted and checked by the verifier
+     */
+    OutputStream file(String path, int mode, long sizeBytes) throws IOException;
+
+    /** Creates a symbolic link {@code path -> target}; {@code target} is relative and resolves inside the package. */
+    void symlink(String path, String target) throws IOException;
+
+    /** A sink that stores nothing (plain verification). */
+    ArtifactSink DISCARD = new ArtifactSink() {
+        @Override public void directory(String path, int mode) { }
+        @Override public OutputStream file(String path, int mode, long sizeBytes) { return OutputStream.nullOutputStream(); }
+        @Override public void symlink(String path, String target) { }
+    };
+}

@@ -1,0 +1,11 @@
+package org.veripack.core;
+
+/** Kind of an artifact entry in a package. */
+public enum ArtifactType {
+    /** A regular file; its digest is over its bytes. */
+    FILE,
+    /** A symbolic link; its digest is over the UTF-8 bytes of its target path (DESIGN.md). */
+    SYMLINK,
+    /** A directory (not digested; carries its mode only). */
+    DIRECTORY
+}

@@ -1,0 +1,49 @@
+package org.veripack.core;
+
+/**
+ * Stable finding codes of a {@link VerificationReport}. Codes are part of the public contract
+ * (CLI output, JSON reports, audit log, test-lab evidence): add new ones, never rename or remove.
+ * The list and meaning are specified in DESIGN.md, "CLI contract".
+ */
+public enum FindingCode {
+    /** An artifact's recomputed digest differs from the digest in the signed manifest. */
+    DIGEST_MISMATCH,
+    /** The manifest lists an artifact that the package does not contain. */
+    ARTIFACT_MISSING,
+    /** The package contains a file the manifest does not list (SOL004 §5.3: every file must be listed). */
+    ARTIFACT_UNLISTED,
+    /** The same artifact name appears twice (in the archive or in the manifest), including case/Unicode/path variants. */
+    ARTIFACT_DUPLICATE,
+    /** No signature where the format or policy requires one. */
+    SIGNATURE_MISSING,
+    /** A signature does not verify over its content, or its CMS structure/signed attributes are inconsistent (RFC 5652 §5.4, §11). */
+    SIGNATURE_INVALID,
+    /** No certification path from the signer to a trust anchor (RFC 5280 §6), or an OpenPGP key outside the keyring. */
+    SIGNER_UNTRUSTED,
+    /** A certificate on the path was expired at the verification time. */
+    CERT_EXPIRED,
+    /** A certificate on the path was not yet valid at the verification time. */
+    CERT_NOT_YET_VALID,
+    /** A certificate on the path is revoked (CRL RFC 5280 §5 or OCSP RFC 6960). */
+    CERT_REVOKED,
+    /** Revocation status could not be determined and the policy requires it. */
+    REVOCATION_UNKNOWN,
+    /** keyUsage/extendedKeyUsage/basicConstraints do not allow the certificate's role (code signing EKU, CA flag). */
+    KEY_USAGE_INVALID,
+    /** A digest, signature algorithm or key size not allowed by the trust policy (MD5, SHA-1, RSA &lt; 2048, unknown OIDs). */
+    ALGORITHM_REJECTED,
+    /** A trusted signer signed a package it is not authorised for in the policy's {@code signers} map. */
+    SIGNER_NOT_AUTHORIZED,
+    /** The package version is lower than the highest version ever activated on the node. */
+    VERSION_ROLLBACK,
+    /** The container or a structure in it cannot be parsed, is truncated or ambiguous. */
+    MALFORMED_PACKAGE,
+    /** An archive entry is an absolute path, contains {@code ..}, is a device/FIFO, has setuid/setgid/sticky bits, or a link leaves the package. */
+    UNSAFE_PATH,
+    /** A policy limit (artifact count, total bytes, expansion ratio, entry size) is exceeded. */
+    LIMIT_EXCEEDED,
+    /** An installed slot no longer matches its sealed manifest (content, mode, extra or missing file). */
+    INSTALLATION_TAMPERED,
+    /** Signed repository metadata is past its {@code Valid-Until} (Debian InRelease). */
+    METADATA_EXPIRED
+}

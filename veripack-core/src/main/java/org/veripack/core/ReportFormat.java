@@ -1,0 +1,112 @@
+package org.veripack.core;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * The one rendering of a {@link VerificationReport}: JSON for machines ({@code --json}, sealed node
+ * state, audit evidence) and short text for humans (stderr, one line per finding with its code).
+ *
+ * <p>JSON shape: {@code {"verdict","format","verificationTime","packageSha256","package":{name,version,
+ * provider,releaseTime},"signers":[{subject,issuer,serial,fingerprintSha256,certificationPath}],
+ * "artifacts":[{path,type,mode,size,algorithm,digest,linkTarget}],"findings":[{code,subject,detail,
+ * expected,actual}],"warnings":[]}}; mode is an octal string such as {@code "0755"}.
+ */
+public final class ReportFormat {
+    private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private ReportFormat() { }
+
+    /** The report as a Jackson tree (for embedding in other JSON documents). */
+    public static ObjectNode toJsonTree(VerificationReport r) {
+        ObjectNode root = MAPPER.createObjectNode();
+        root.put("verdict", r.verdict().name());
+        root.put("format", r.format().name());
+        root.put("verificationTime", r.verificationTime().toString());
+        root.put("packageSha256", r.packageSha256().orElse(null));
+        r.identity().ifPresentOrElse(id -> {
+            ObjectNode p = root.putObject("package");
+            p.put("name", id.name());
+            p.put("version", id.version());
+            p.put("provider", id.provider());
+            p.put("releaseTime", id.releaseTime());
+        }, () -> root.putNull("package"));
+        ArrayNode signers = root.putArray("signers");
+        for (SignerSummary s : r.signers()) {
+            ObjectNode o = signers.addObject();
+            o.put("subject", s.subject());
+            o.put("issuer", s.issuer());
+            o.put("serial", s.serialHex());
+            o.put("fingerprintSha256", s.fingerprintSha256());
+            ArrayNode path = o.putArray("certificationPath");
+            s.certificationPath().forEach(path::add);
+        }
+        ArrayNode artifacts = root.putArray("artifacts");
+        for (ArtifactRecord a : r.artifacts()) {
+            ObjectNode o = artifacts.addObject();
+            o.put("path", a.path());
+            o.put("type", a.type().name());
+            o.put("mode", String.format("%04o", a.mode()));
+            o.put("size", a.sizeBytes());
+            o.put("algorithm", a.digestAlgorithm());
+            o.put("digest", a.digestHex());
+            if (a.linkTarget() != null) {
+                o.put("linkTarget", a.linkTarget());
+            }
+        }
+        ArrayNode findings = root.putArray("findings");
+        for (Finding f : r.findings()) {
+            ObjectNode o = findings.addObject();
+            o.put("code", f.code().name());
+            o.put("subject", f.subject());
+            o.put("detail", f.detail());
+            if (f.expected() != null) {
+                o.put("expected", f.expected());
+            }
+            if (f.actual() != null) {
+                o.put("actual", f.actual());
+            }
+        }
+        ArrayNode warnings = root.putArray("warnings");
+        r.warnings().forEach(warnings::add);
+        return root;
+    }
+
+    /** One pretty-printed JSON document. */
+    public static String toJson(VerificationReport r) {
+        try {
+            return MAPPER.writeValueAsString(toJsonTree(r));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialise a report tree", e);
+        }
+    }
+
+    /**
+     * Short human text: a verdict line, then one line per finding {@code CODE subject: detail}, then
+     * warnings. Example: {@code REJECTED acme-mme 2.1 (CSAR_OPTION_1)} / {@code   DIGEST_MISMATCH Files/bin/mmed: ...}.
+     */
+    public static String toText(VerificationReport r) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(r.verdict().name());
+        r.identity().ifPresent(id -> sb.append(' ').append(id.name()).append(' ').append(id.version()));
+        sb.append(" (").append(r.format().name()).append(')');
+        if (!r.signers().isEmpty()) {
+            sb.append(" signed by ").append(r.signers().get(0).subject());
+        }
+        sb.append('\n');
+        for (Finding f : r.findings()) {
+            sb.append("  ").append(f.code().name()).append(' ').append(f.subject()).append(": ").append(f.detail());
+            if (f.expected() != null || f.actual() != null) {
+                sb.append(" (expected ").append(f.expected()).append(", found ").append(f.actual()).append(')');
+            }
+            sb.append('\n');
+        }
+        for (String w : r.warnings()) {
+            sb.append("  warning: ").append(w).append('\n');
+        }
+        return sb.toString();
+    }
+}

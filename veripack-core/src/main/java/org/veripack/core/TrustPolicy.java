@@ -1,0 +1,129 @@
+package org.veripack.core;
+
+import java.security.cert.X509CRL;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The operator's trust decisions (DESIGN.md "Trust policy file"): trust anchors, extra intermediates,
+ * algorithm and key-size rules, EKU requirement, revocation mode, signer authorisation, anti-rollback
+ * and resource limits. Immutable; secure by default; contradictory settings fail at {@link Builder#build()}.
+ * The YAML form is read by {@code TrustPolicyLoader} (same package set), {@code --trust CA.pem} is
+ * {@link #withAnchors(List)}.
+ */
+public final class TrustPolicy {
+    /** Digest algorithms allowed by default (JCA names). */
+    public static final Set<String> DEFAULT_DIGESTS = Set.of("SHA-256", "SHA-384", "SHA-512");
+
+    private final List<X509Certificate> trustAnchors;
+    private final List<X509Certificate> intermediates;
+    private final boolean requireCodeSigningEku;
+    private final Set<String> allowedDigestAlgorithms;
+    private final int minRsaKeyBits;
+    private final RevocationMode revocation;
+    private final List<X509CRL> crls;
+    private final boolean antiRollback;
+    private final Map<String, List<String>> signers;
+    private final Limits limits;
+
+    private TrustPolicy(Builder b) {
+        this.trustAnchors = List.copyOf(b.trustAnchors);
+        this.intermediates = List.copyOf(b.intermediates);
+        this.requireCodeSigningEku = b.requireCodeSigningEku;
+        this.allowedDigestAlgorithms = Set.copyOf(b.allowedDigestAlgorithms);
+        this.minRsaKeyBits = b.minRsaKeyBits;
+        this.revocation = b.revocation;
+        this.crls = List.copyOf(b.crls);
+        this.antiRollback = b.antiRollback;
+        Map<String, List<String>> s = new LinkedHashMap<>();
+        b.signers.forEach((k, v) -> s.put(k, List.copyOf(v)));
+        this.signers = Map.copyOf(s);
+        this.limits = b.limits;
+    }
+
+    /** The policy {@code --trust CA.pem ...} means: these anchors and every default. */
+    public static TrustPolicy withAnchors(List<X509Certificate> anchors) {
+        return builder().trustAnchors(anchors).build();
+    }
+
+    public static Builder builder() { return new Builder(); }
+
+    /** A builder holding this policy's settings, to derive a modified policy. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.trustAnchors.addAll(trustAnchors);
+        b.intermediates.addAll(intermediates);
+        b.requireCodeSigningEku = requireCodeSigningEku;
+        b.allowedDigestAlgorithms = allowedDigestAlgorithms;
+        b.minRsaKeyBits = minRsaKeyBits;
+        b.revocation = revocation;
+        b.crls.addAll(crls);
+        b.antiRollback = antiRollback;
+        b.signers.putAll(signers);
+        b.limits = limits;
+        return b;
+    }
+
+    public List<X509Certificate> trustAnchors() { return trustAnchors; }
+    public List<X509Certificate> intermediates() { return intermediates; }
+    public boolean requireCodeSigningEku() { return requireCodeSigningEku; }
+    /** JCA digest names ({@code SHA-256}...). */
+    public Set<String> allowedDigestAlgorithms() { return allowedDigestAlgorithms; }
+    public int minRsaKeyBits() { return minRsaKeyBits; }
+    public RevocationMode revocation() { return revocation; }
+    public List<X509CRL> crls() { return crls; }
+    public boolean antiRollback() { return antiRollback; }
+    /** Package name to allowed signer subject DNs (RFC 4514) or {@code sha256:HEX} SPKI pins; empty = any trusted signer. */
+    public Map<String, List<String>> signers() { return signers; }
+    public Limits limits() { return limits; }
+
+    /** Validating builder. */
+    public static final class Builder {
+        private final List<X509Certificate> trustAnchors = new ArrayList<>();
+        private final List<X509Certificate> intermediates = new ArrayList<>();
+        private boolean requireCodeSigningEku = true;
+        private Set<String> allowedDigestAlgorithms = DEFAULT_DIGESTS;
+        private int minRsaKeyBits = 2048;
+        private RevocationMode revocation = RevocationMode.OFF;
+        private final List<X509CRL> crls = new ArrayList<>();
+        private boolean antiRollback = true;
+        private final Map<String, List<String>> signers = new LinkedHashMap<>();
+        private Limits limits = Limits.DEFAULT;
+
+        private Builder() { }
+
+        public Builder trustAnchors(List<X509Certificate> anchors) { trustAnchors.addAll(anchors); return this; }
+        public Builder intermediates(List<X509Certificate> certs) { intermediates.addAll(certs); return this; }
+        public Builder requireCodeSigningEku(boolean v) { requireCodeSigningEku = v; return this; }
+        public Builder allowedDigestAlgorithms(Set<String> v) { allowedDigestAlgorithms = Set.copyOf(v); return this; }
+        public Builder minRsaKeyBits(int v) { minRsaKeyBits = v; return this; }
+        public Builder revocation(RevocationMode v) { revocation = Objects.requireNonNull(v); return this; }
+        public Builder crls(List<X509CRL> v) { crls.addAll(v); return this; }
+        public Builder antiRollback(boolean v) { antiRollback = v; return this; }
+        public Builder signers(String packageName, List<String> allowed) { signers.put(packageName, List.copyOf(allowed)); return this; }
+        public Builder limits(Limits v) { limits = Objects.requireNonNull(v); return this; }
+
+        /**
+         * @throws IllegalArgumentException when there is no trust anchor, a digest is not one of
+         *         SHA-256/384/512, or {@code minRsaKeyBits < 2048}
+         */
+        public TrustPolicy build() {
+            if (trustAnchors.isEmpty()) {
+                throw new IllegalArgumentException("a trust policy needs at least one trust anchor");
+            }
+            if (allowedDigestAlgorithms.isEmpty() || !DEFAULT_DIGESTS.containsAll(allowedDigestAlgorithms)) {
+                throw new IllegalArgumentException("allowedDigestAlgorithms must be a non-empty subset of "
+                        + DEFAULT_DIGESTS + ": " + allowedDigestAlgorithms);
+            }
+            if (minRsaKeyBits < 2048) {
+                throw new IllegalArgumentException("minRsaKeyBits below 2048 is unsafe: " + minRsaKeyBits);
+            }
+            return new TrustPolicy(this);
+        }
+    }
+}

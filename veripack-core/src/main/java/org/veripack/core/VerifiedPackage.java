@@ -1,0 +1,46 @@
+package org.veripack.core;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Proof that a package passed verification: only {@link PackageVerifier} can construct one
+ * (the constructor is package-private), so an installer that takes a {@code VerifiedPackage} cannot be
+ * handed unverified bytes plus a boolean (Tink {@code VerifiedJwt} pattern).
+ *
+ * <p>Holds the signed identity, the report (verdict ACCEPTED) and the artifact records exactly as
+ * checked, plus the signed manifest bytes so a node can seal them.
+ */
+public final class VerifiedPackage {
+    private final VerificationReport report;
+    private final PackageIdentity identity;
+    private final List<ArtifactRecord> artifacts;
+    private final byte[] manifestBytes;
+    private final String manifestName;
+
+    VerifiedPackage(VerificationReport report, List<ArtifactRecord> artifacts, byte[] manifestBytes, String manifestName) {
+        Objects.requireNonNull(report, "report");
+        if (!report.accepted()) {
+            throw new IllegalStateException("a VerifiedPackage needs an ACCEPTED report: " + report);
+        }
+        this.report = report;
+        this.identity = report.identity().orElseThrow(
+                () -> new IllegalStateException("a VerifiedPackage needs a signed identity"));
+        this.artifacts = List.copyOf(artifacts);
+        this.manifestBytes = manifestBytes.clone();
+        this.manifestName = Objects.requireNonNull(manifestName, "manifestName");
+    }
+
+    public VerificationReport report() { return report; }
+
+    public PackageIdentity identity() { return identity; }
+
+    /** Every artifact (files, symlinks, directories) as verified and, for install, as handed to the sink. */
+    public List<ArtifactRecord> artifacts() { return artifacts; }
+
+    /** The signed manifest ({@code .mf}) bytes including its CMS block, as read from the package. */
+    public byte[] manifestBytes() { return manifestBytes.clone(); }
+
+    /** The manifest's path inside the package (e.g. {@code MainServiceTemplate.mf}). */
+    public String manifestName() { return manifestName; }
+}
