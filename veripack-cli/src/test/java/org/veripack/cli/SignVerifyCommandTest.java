@@ -185,6 +185,20 @@ class SignVerifyCommandTest {
     }
 
     @Test
+    void onapSampleVerifiesThroughAPolicyFile() throws Exception {
+        Path onap = Path.of(System.getProperty("veripack.shared", "../../shared")).resolve("interop/onap-sol004").toAbsolutePath();
+        Path policy = Files.writeString(dir.resolve("onap.yaml"), "trustAnchors: [" + onap.resolve("anchor-2020-09.pem")
+                + "]\nrequireCodeSigningEku: false\n");
+        Run ok = run("verify", "--policy", policy.toString(), "--at", "2020-10-01T00:00:00Z", "--json",
+                onap.resolve("csar-cert-in-cms-valid.csar").toString());
+        assertEquals(ExitCode.OK, ok.exit(), ok.err());
+        assertEquals("myPnf", ok.json().get("package").get("name").asText());
+        Run expired = run("verify", "--policy", policy.toString(), "--json", onap.resolve("csar-cert-in-cms-valid.csar").toString());
+        assertEquals(ExitCode.REJECTED, expired.exit(), expired.err());
+        assertTrue(expired.codes().contains("CERT_EXPIRED"), expired.out());
+    }
+
+    @Test
     void helpWorks() {
         assertEquals(ExitCode.OK, run("sign", "--help").exit());
         assertEquals(ExitCode.OK, run("verify", "--help").exit());
