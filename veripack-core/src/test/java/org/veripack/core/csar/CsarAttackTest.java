@@ -199,6 +199,16 @@ class CsarAttackTest {
     }
 
     @Test
+    void dataPrependedToTheZipIsMalformed() throws Exception {
+        byte[] zip = Files.readAllBytes(Fixtures.genuineCsar(tmp));
+        byte[] polyglot = new byte[zip.length + 16];
+        System.arraycopy("#!/bin/sh\nexit 0\n".getBytes(StandardCharsets.US_ASCII), 0, polyglot, 0, 16);
+        System.arraycopy(zip, 0, polyglot, 16, zip.length);
+        Path p = Files.write(tmp.resolve("polyglot.csar"), polyglot);
+        assertRejectedWith(verify(p), FindingCode.MALFORMED_PACKAGE);
+    }
+
+    @Test
     void encryptedEntryIsMalformed() throws Exception {
         Path csar = Fixtures.genuineCsar(tmp);
         Fixtures.patchHeaders(csar, 1, null);

@@ -33,8 +33,8 @@ import org.veripack.core.Limits;
  *   <li>two entries with the same name, also after normalisation (case, Unicode NFC, {@code ./x},
  *       {@code x/} vs {@code x}) → {@code ARTIFACT_DUPLICATE} (all entries are read in physical order,
  *       so an exact duplicate cannot hide behind a name lookup);</li>
- *   <li>encrypted entries and compression methods other than STORED/DEFLATED, truncated or
- *       unparsable archives → {@code MALFORMED_PACKAGE};</li>
+ *   <li>encrypted entries and compression methods other than STORED/DEFLATED, data before the first
+ *       entry, truncated or unparsable archives → {@code MALFORMED_PACKAGE};</li>
  *   <li>entry count, total uncompressed bytes and per-entry expansion ratio from {@link Limits}
  *       → {@code LIMIT_EXCEEDED}; sizes are counted on the bytes actually inflated, never taken from
  *       the archive's declarations.</li>
@@ -88,6 +88,10 @@ public final class ZipArchive implements Closeable {
         Map<String, Entry> entries = new LinkedHashMap<>();
         try {
             List<ZipArchiveEntry> all = Collections.list(zip.getEntriesInPhysicalOrder());
+            if (!all.isEmpty() && zip.getFirstLocalFileHeaderOffset() != 0) {
+                findings.add(Finding.of(FindingCode.MALFORMED_PACKAGE, subject,
+                        "data before the first zip entry (polyglot or self-extracting archive)"));
+            }
             if (all.size() > limits.maxArtifacts()) {
                 findings.add(Finding.mismatch(FindingCode.LIMIT_EXCEEDED, subject, "too many archive entries",
                         Long.toString(limits.maxArtifacts()), Integer.toString(all.size())));
