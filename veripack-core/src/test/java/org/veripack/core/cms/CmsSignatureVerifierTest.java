@@ -504,6 +504,16 @@ class CmsSignatureVerifierTest {
     }
 
     @Test
+    void issuerWithoutBasicConstraintsIsKeyUsageInvalid() throws Exception {
+        // an X.509 v1 "CA" (no basicConstraints at all) may not issue certificates (RFC 5280 §6.1.4 k)
+        Issued v1Ca = TestPki.cert("CN=Version 1 CA").noExtensions().issuedBy(root).build();
+        Issued l = TestPki.cert("CN=Signer Under V1 CA").issuedBy(v1Ca).build();
+        SignatureCheckResult r = verify(sign(l, v1Ca.certificate()), policy);
+        assertOnly(r, FindingCode.KEY_USAGE_INVALID);
+        assertEquals("CN=Version 1 CA", finding(r, FindingCode.KEY_USAGE_INVALID).subject());
+    }
+
+    @Test
     void pathLengthExceededIsKeyUsageInvalid() throws Exception {
         // ca has pathLen 0: it may not certify another CA
         Issued sub = TestPki.cert("CN=Sub CA").ca(true).issuedBy(ca).build();
@@ -569,6 +579,11 @@ class CmsSignatureVerifierTest {
             tampered[0] ^= 1;
             assertOnly(verify(sig, tampered, List.of(), policy, NOW), FindingCode.SIGNATURE_INVALID);
         }
+        // SignerInfo version 3, identified by subjectKeyIdentifier
+        Openssl.ok(dir, "cms", "-sign", "-binary", "-keyid", "-in", "content.bin", "-signer", "leaf.pem", "-inkey", "key.pem",
+                "-certfile", "ca.pem", "-outform", "DER", "-out", "keyid.der");
+        SignatureCheckResult keyid = verify(Files.readAllBytes(dir.resolve("keyid.der")), policy);
+        assertTrue(keyid.valid(), () -> keyid.findings().toString());
         // RSA with openssl's rsaEncryption signatureAlgorithm, and RSA-PSS
         Issued rsaRoot = TestPki.cert("CN=RSA Root").keyType(KeyType.RSA_2048).ca(true).build();
         Issued rsa = TestPki.cert("CN=RSA Signer").keyType(KeyType.RSA_2048).issuedBy(rsaRoot).build();

@@ -171,6 +171,10 @@ public final class CmsSignatureVerifier {
             add(FindingCode.SIGNATURE_INVALID, SIGNATURE, "CMS SignedData has no SignerInfo");
             return;
         }
+        int version = signed.getVersion();
+        if (version != 1 && version != 3 && version != 4 && version != 5) {
+            add(FindingCode.SIGNATURE_INVALID, SIGNATURE, "SignedData version " + version + " is not 1, 3, 4 or 5 (RFC 5652 §5.1)");
+        }
         List<X509Certificate> pool = new ArrayList<>(cmsCerts);
         addAllNew(pool, packageCerts);
         addAllNew(pool, policy.intermediates());
@@ -306,6 +310,7 @@ public final class CmsSignatureVerifier {
                         + ": the signer certificate is neither in the CMS, in the package nor in the trust policy");
             }
         }
+        checkSignerInfoVersion(si, index);
         Algorithms algs = checkAlgorithms(si, signerCert);
         boolean attributesPresent = checkSignedAttributes(si, index, eContentType, algs.digestName, digests);
         if (attributesPresent && algs.signature != null && algs.key != null) {
@@ -318,6 +323,16 @@ public final class CmsSignatureVerifier {
         checkSignerKeyUsage(signerCert);
         List<X509Certificate> path = checkCertificationPath(signerCert, pool);
         signers.add(summary(signerCert, path));
+    }
+
+    /** RFC 5652 §5.3: version 1 with issuerAndSerialNumber, 3 with subjectKeyIdentifier. */
+    private void checkSignerInfoVersion(SignerInformation si, int index) {
+        boolean bySki = si.getSID().getSubjectKeyIdentifier() != null;
+        int expected = bySki ? 3 : 1;
+        if (si.getVersion() != expected) {
+            add(FindingCode.SIGNATURE_INVALID, SIGNATURE, "SignerInfo " + index + " version " + si.getVersion()
+                    + " does not match its signer identifier (RFC 5652 §5.3)");
+        }
     }
 
     private void rejectUndecodableSigner(X509CertificateHolder h) {
