@@ -1,15 +1,14 @@
 package org.veripack.cli;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import picocli.CommandLine.Option;
 
 /**
  * The {@code veripack verify} options of the Debian repository chain (DESIGN.md "Package formats" 3),
  * a picocli mixin: {@code --apt-release InRelease [--apt-release-sig Release.gpg] --apt-packages PACKAGES
- * (--keyring KEYRING ... | --policy P) PKG.deb}. {@code --keyring} means a trust policy holding only
- * those OpenPGP keyrings and every default.
+ * (--keyring KEYRING ... | --policy P) PKG.deb}. {@code --keyring} (in {@code VerifyCommand}'s exclusive
+ * trust group beside {@code --trust}/{@code --policy}) means a trust policy holding only those OpenPGP
+ * keyrings and every default.
  */
 final class AptOptions {
     @Option(names = "--apt-release", paramLabel = "INRELEASE",
@@ -24,12 +23,8 @@ final class AptOptions {
             description = "Packages index listed in the Release (plain, .gz, .xz or .lz4)")
     Path packages;
 
-    @Option(names = "--keyring", paramLabel = "KEYRING",
-            description = "OpenPGP keyring trusted for the Release signature (binary .gpg or armored .asc); repeatable")
-    List<Path> keyrings = new ArrayList<>();
-
     /** Whether any apt option was given (then the verify command runs the apt chain). */
     boolean requested() {
-        return release != null || releaseSignature != null || packages != null || !keyrings.isEmpty();
+        return release != null || releaseSignature != null || packages != null;
     }
 }

@@ -6,8 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import org.veripack.core.PolicyException;
@@ -21,8 +19,8 @@ import org.veripack.core.apt.AptChainVerifier;
 /**
  * Runs {@code veripack verify --apt-release ...}: the apt chain through
  * {@link AptChainVerifier}, printed like every verification ({@code --json}: one
- * {@link ReportFormat#toJson} document on stdout; otherwise {@link ReportFormat#toText} plus one
- * {@code signer FINGERPRINT USER-ID} line per good signature on stderr).
+ * {@link ReportFormat#toJson} document on stdout; always {@link ReportFormat#toText} plus one
+ * {@code signer FINGERPRINT USER-ID} line per good signature on stderr, as {@code VerifyCommand} does).
  * Exit codes (DESIGN.md): 0 ACCEPTED, 1 REJECTED, 2 usage/configuration (missing option or input file,
  * bad policy or keyring), 3 I/O error while reading.
  */
@@ -31,9 +29,11 @@ final class AptVerification {
 
     /**
      * @param policyFile the {@code --policy} file, or null
-     * @param at         verification instant ({@code --at}), or null for now
+     * @param keyrings   the {@code --keyring} files (empty when {@code --policy} is given)
+     * @param clock      the verification clock ({@code --at} fixed, or the system clock)
      */
-    static int run(AptOptions apt, Path policyFile, Instant at, boolean json, Path deb, PrintWriter out, PrintWriter err) {
+    static int run(AptOptions apt, Path policyFile, List<Path> keyrings, Clock clock, boolean json, Path deb,
+                   PrintWriter out, PrintWriter err) {
         List<String> missing = new ArrayList<>();
         if (apt.release == null) {
             missing.add("--apt-release");
@@ -47,7 +47,7 @@ final class AptVerification {
         if (!missing.isEmpty()) {
             return usage(err, "the apt chain needs " + String.join(", ", missing));
         }
-        if (apt.keyrings.isEmpty() == (policyFile == null)) {
+        if (keyrings.isEmpty() == (policyFile == null)) {
             return usage(err, "give exactly one of --keyring KEYRING ... or --policy POLICY.yaml");
         }
         List<Path> inputs = new ArrayList<>(List.of(apt.release, apt.packages, deb));
@@ -60,19 +60,17 @@ final class AptVerification {
             }
         }
         try {
-            TrustPolicy policy = policyFile != null ? TrustPolicyLoader.load(policyFile) : TrustPolicy.withKeyrings(apt.keyrings);
-            Clock clock = at != null ? Clock.fixed(at, ZoneOffset.UTC) : Clock.systemUTC();
+            TrustPolicy policy = policyFile != null ? TrustPolicyLoader.load(policyFile) : TrustPolicy.withKeyrings(keyrings);
             AptChainVerifier verifier = AptChainVerifier.create(policy, clock);
             VerificationReport report = apt.releaseSignature == null
                     ? verifier.verifyInRelease(apt.release, apt.packages, deb)
                     : verifier.verifyRelease(apt.release, apt.releaseSignature, apt.packages, deb);
             if (json) {
                 out.println(ReportFormat.toJson(report));
-            } else {
-                err.print(ReportFormat.toText(report));
-                for (SignerSummary s : report.signers()) {
-                    err.println("  signer " + s.fingerprintSha256() + " " + s.subject());
-                }
+            }
+            err.print(ReportFormat.toText(report));
+            for (SignerSummary s : report.signers()) {
+                err.println("  signer " + s.fingerprintSha256() + " " + s.subject());
             }
             out.flush();
             err.flush();
