@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Date;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.List;
@@ -375,7 +374,4 @@ public final class OpenPgpSignatureCheck {
     static String hex(byte[] b) {
         return HexFormat.of().withUpperCase().formatHex(b);
     }
-
-    /** A signature creation time as an instant (for reports). */
-    static Instant instant(Date d) { return d.toInstant(); }
 }
