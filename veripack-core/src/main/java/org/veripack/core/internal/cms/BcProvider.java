@@ -1,0 +1,16 @@
+package org.veripack.core.internal.cms;
+
+import java.security.Provider;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
+
+/**
+ * The one Bouncy Castle JCA provider instance Veripack uses. It is passed explicitly to JCA/BC calls and
+ * never registered with {@link java.security.Security}, so Veripack does not change the JVM's provider
+ * order for its embedders.
+ */
+public final class BcProvider {
+    /** Shared, stateless provider instance. */
+    public static final Provider INSTANCE = new BouncyCastleProvider();
+
+    private BcProvider() { }
+}

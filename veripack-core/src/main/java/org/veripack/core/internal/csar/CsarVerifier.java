@@ -1,0 +1,616 @@
+package org.veripack.core.internal.csar;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.veripack.core.ArtifactRecord;
+import org.veripack.core.ArtifactSink;
+import org.veripack.core.ArtifactType;
+import org.veripack.core.Finding;
+import org.veripack.core.FindingCode;
+import org.veripack.core.PackageFormat;
+import org.veripack.core.PackageIdentity;
+import org.veripack.core.TrustPolicy;
+import org.veripack.core.VerificationReport;
+import org.veripack.core.internal.cms.CmsSignatureVerifier;
+import org.veripack.core.internal.cms.SignatureCheckResult;
+import org.veripack.core.internal.manifest.DigestAlgorithms;
+import org.veripack.core.internal.manifest.Manifest;
+import org.veripack.core.internal.manifest.ManifestParser;
+
+/**
+ * Verifies an ETSI GS NFV-SOL 004 CSAR, option 1 (§5.4: CMS block in the manifest) or option 2 (§5.5:
+ * the whole CSAR signed, {@code .cms}/{@code .cert} beside it in an outer zip), and optionally streams
+ * every covered artifact once into an {@link ArtifactSink} while hashing it.
+ *
+ * <p>Checklist (each step adds findings and goes on where it safely can):
+ * <ol>
+ *   <li>open the zip and apply the archive safety rules ({@link ZipArchive});</li>
+ *   <li>detect the option: a root {@code .csar} without a root manifest is option 2;</li>
+ *   <li>locate the manifest: TOSCA.meta {@code ETSI-Entry-Manifest}, else the single root {@code .mf};</li>
+ *   <li>verify the manifest's CMS block over the bytes before it ({@link CmsSignatureVerifier});</li>
+ *   <li>read the package identity from the signed metadata; check the policy's signer authorisation;</li>
+ *   <li>match manifest entries and archive entries (missing, unlisted, duplicate), check algorithms;</li>
+ *   <li>hash every covered artifact (in parallel when no sink is given) and compare with the manifest;</li>
+ *   <li>verify per-artifact {@code Signature}/{@code Certificate} files when present.</li>
+ * </ol>
+ * Artifacts reach the sink only after the signature over them verified and only when the archive
+ * passed its safety checks; otherwise they are hashed for the report and discarded.
+ */
+public final class CsarVerifier {
+    /** Largest manifest, TOSCA.meta, certificate or CMS file read into memory, in bytes. */
+    public static final int MAX_SMALL_FILE_BYTES = 16 * 1024 * 1024;
+    private static final int HASH_THREADS = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+
+    private final TrustPolicy policy;
+    private final Instant at;
+
+    /** The outcome: the report plus what a {@code VerifiedPackage} needs. */
+    public record Result(VerificationReport report, List<ArtifactRecord> artifacts, byte[] manifestBytes,
+                         String manifestName) { }
+
+    public CsarVerifier(TrustPolicy policy, Instant at) {
+        this.policy = policy;
+        this.at = at;
+    }
+
+    /**
+     * @param csar the package file
+     * @param sink where covered artifacts go, or null for plain verification
+     * @throws IOException when the file cannot be read, or the sink fails
+     */
+    public Result verify(Path csar, ArtifactSink sink) throws IOException {
+        if (!Files.isRegularFile(csar)) {
+            throw new NoSuchFileException(csar.toString(), null, "not a regular file");
+        }
+        String packageSha256 = Digests.sha256Hex(csar);
+        List<Finding> findings = new ArrayList<>();
+        Optional<ZipArchive> opened = ZipArchive.open(csar, policy.limits(), "package", findings);
+        if (opened.isEmpty()) {
+            VerificationReport.Builder b = VerificationReport.builder(PackageFormat.CSAR_OPTION_1, at).packageSha256(packageSha256);
+            findings.forEach(b::finding);
+            return new Result(b.build(), List.of(), new byte[0], "");
+        }
+        try (ZipArchive archive = opened.get()) {
+            boolean option2 = isOption2(archive);
+            VerificationReport.Builder b = VerificationReport.builder(
+                    option2 ? PackageFormat.CSAR_OPTION_2 : PackageFormat.CSAR_OPTION_1, at).packageSha256(packageSha256);
+            findings.forEach(b::finding);
+            Inner inner = option2 ? verifyOption2(archive, b, sink) : checkCsar(archive, true, true, b, sink);
+            return new Result(b.build(), inner.artifacts, inner.manifestBytes, inner.manifestName);
+        }
+    }
+
+    /** What the inner check produced. */
+    private record Inner(List<ArtifactRecord> artifacts, byte[] manifestBytes, String manifestName) {
+        static final Inner EMPTY = new Inner(List.of(), new byte[0], "");
+    }
+
+    // --- option detection and option 2 (SOL004 §5.5) ---
+
+    private static boolean isOption2(ZipArchive archive) {
+        boolean rootCsar = false;
+        for (ZipArchive.Entry e : archive.entries().values()) {
+            if (e.path().indexOf('/') >= 0) {
+                continue;
+            }
+            String lower = e.path().toLowerCase(Locale.ROOT);
+            if (lower.endsWith(".mf")) {
+                return false;
+            }
+            rootCsar |= lower.endsWith(".csar") && e.type() == ArtifactType.FILE;
+        }
+        return rootCsar && !archive.entries().containsKey(ToscaMeta.PATH);
+    }
+
+    private Inner verifyOption2(ZipArchive outer, VerificationReport.Builder b, ArtifactSink sink) throws IOException {
+        ZipArchive.Entry csar = null;
+        ZipArchive.Entry cms = null;
+        ZipArchive.Entry cert = null;
+        for (ZipArchive.Entry e : outer.entries().values()) {
+            if (e.type() == ArtifactType.DIRECTORY) {
+                continue;
+            }
+            String lower = e.path().toLowerCase(Locale.ROOT);
+            boolean root = e.path().indexOf('/') < 0;
+            if (root && lower.endsWith(".csar")) {
+                csar = pickOne(csar, e, b);
+            } else if (root && lower.endsWith(".cms")) {
+                cms = pickOne(cms, e, b);
+            } else if (root && (lower.endsWith(".cert") || lower.endsWith(".crt") || lower.endsWith(".pem"))) {
+                cert = pickOne(cert, e, b);
+            } else {
+                b.finding(Finding.of(FindingCode.ARTIFACT_UNLISTED, e.path(), "option-2 package holds a file beside the CSAR, its .cms and .cert"));
+            }
+        }
+        List<X509Certificate> certs = cert == null ? List.of() : readCertificates(outer, cert, b);
+        byte[] cmsBytes = null;
+        if (cms == null) {
+            b.finding(Finding.of(FindingCode.SIGNATURE_MISSING, "package", "option-2 package without a .cms signature"));
+        } else {
+            cmsBytes = readSmall(outer, cms, b);
+        }
+        Path spool = Files.createTempFile("veripack-inner-", ".csar",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        try {
+            if (!spool(outer, csar, spool, b)) {
+                return Inner.EMPTY;
+            }
+            boolean outerValid = false;
+            if (cmsBytes != null) {
+                SignatureCheckResult r = CmsSignatureVerifier.verify(cmsBytes, () -> Files.newInputStream(spool), certs, policy, at);
+                addSignatureResult(r, b);
+                outerValid = r.valid();
+            }
+            List<Finding> innerFindings = new ArrayList<>();
+            Optional<ZipArchive> inner = ZipArchive.open(spool, policy.limits(), csar.path(), innerFindings);
+            innerFindings.forEach(b::finding);
+            if (inner.isEmpty()) {
+                return Inner.EMPTY;
+            }
+            try (ZipArchive in = inner.get()) {
+                return checkCsar(in, false, outerValid, b, sink);
+            }
+        } finally {
+            Files.deleteIfExists(spool);
+        }
+    }
+
+    private static ZipArchive.Entry pickOne(ZipArchive.Entry current, ZipArchive.Entry e, VerificationReport.Builder b) {
+        if (current != null) {
+            b.finding(Finding.mismatch(FindingCode.MALFORMED_PACKAGE, e.path(), "option-2 package holds two files of one kind",
+                    current.path(), e.path()));
+            return current;
+        }
+        return e;
+    }
+
+    /** Copies the inner CSAR to a private temp file through the limit-counting stream; false when it failed. */
+    private static boolean spool(ZipArchive outer, ZipArchive.Entry csar, Path spool, VerificationReport.Builder b) throws IOException {
+        if (csar == null) {
+            b.finding(Finding.of(FindingCode.MALFORMED_PACKAGE, "package", "option-2 package without a .csar"));
+            return false;
+        }
+        try (InputStream in = outer.open(csar); OutputStream out = Files.newOutputStream(spool)) {
+            byte[] buf = new byte[Digests.BUFFER_BYTES];
+            while (true) {
+                int n = in.read(buf);
+                if (n < 0) {
+                    break;
+                }
+                out.write(buf, 0, n);
+            }
+            return true;
+        } catch (ZipArchive.LimitExceededException e) {
+            b.finding(Finding.of(FindingCode.LIMIT_EXCEEDED, csar.path(), e.getMessage()));
+        } catch (ZipArchive.MalformedEntryException e) {
+            b.finding(Finding.of(FindingCode.MALFORMED_PACKAGE, csar.path(), e.getMessage()));
+        }
+        return false;
+    }
+
+    // --- one CSAR (option 1, or the inner CSAR of option 2) ---
+
+    /**
+     * @param option1      true: the manifest must carry a CMS block and give every artifact a digest
+     * @param outerCovered true when an outer option-2 signature already verified over this CSAR's bytes
+     */
+    private Inner checkCsar(ZipArchive archive, boolean option1, boolean outerCovered, VerificationReport.Builder b,
+                            ArtifactSink sink) throws IOException {
+        Map<String, ZipArchive.Entry> entries = archive.entries();
+        ToscaMeta meta = null;
+        ZipArchive.Entry metaEntry = entries.get(ToscaMeta.PATH);
+        if (metaEntry != null && metaEntry.type() == ArtifactType.FILE) {
+            byte[] bytes = readSmall(archive, metaEntry, b);
+            meta = bytes == null ? null : ToscaMeta.parse(bytes);
+        }
+        ZipArchive.Entry manifestEntry = locateManifest(archive, meta, b);
+        if (manifestEntry == null) {
+            if (option1) {
+                b.finding(Finding.of(FindingCode.SIGNATURE_MISSING, "manifest", "no manifest, so no signed manifest"));
+            }
+            return Inner.EMPTY;
+        }
+        byte[] manifestBytes = readSmall(archive, manifestEntry, b);
+        if (manifestBytes == null) {
+            return Inner.EMPTY;
+        }
+        Manifest manifest = ManifestParser.parse(manifestBytes);
+        manifest.findings().forEach(b::finding);
+        manifest.warnings().forEach(b::warning);
+
+        Set<String> excluded = new TreeSet<>();
+        excluded.add(manifestEntry.path());
+        excluded.add(ToscaMeta.PATH);
+        List<X509Certificate> packageCerts = new ArrayList<>();
+        collectCertificate(archive, certificateNextTo(manifestEntry.path()), excluded, packageCerts, b, false);
+        if (meta != null) {
+            meta.entryCertificate().ifPresent(p -> collectCertificate(archive, p, excluded, packageCerts, b, true));
+        }
+
+        boolean manifestSignatureValid = false;
+        List<X509Certificate> signerCerts = List.of();
+        if (manifest.hasCms()) {
+            SignatureCheckResult r = CmsSignatureVerifier.verify(manifest.cmsPem(),
+                    () -> new ByteArrayInputStream(manifest.signedPrefix()), packageCerts, policy, at);
+            addSignatureResult(r, b);
+            manifestSignatureValid = r.valid() && manifest.findings().isEmpty();
+            signerCerts = r.signerCertificates();
+        } else if (option1) {
+            b.finding(Finding.of(FindingCode.SIGNATURE_MISSING, manifestEntry.path(), "manifest has no -----BEGIN CMS----- block"));
+        }
+
+        Optional<PackageIdentity> identity = manifest.identity();
+        if (identity.isPresent()) {
+            b.identity(identity.get());
+            Finding auth = SignerAuthorization.check(policy, identity.get().name(), signerCerts);
+            if (auth != null) {
+                b.finding(auth);
+            }
+        } else {
+            b.finding(Finding.of(FindingCode.MALFORMED_PACKAGE, manifestEntry.path(),
+                    "manifest metadata lacks the package name or version"));
+        }
+
+        Map<String, Expected> expected = matchManifest(manifest, manifestEntry.path(), entries, excluded, option1, b);
+        for (ZipArchive.Entry e : entries.values()) {
+            if (e.type() != ArtifactType.DIRECTORY && !excluded.contains(e.path()) && !expected.containsKey(e.path())) {
+                b.finding(Finding.of(FindingCode.ARTIFACT_UNLISTED, e.path(), "archive file is not listed in the manifest"));
+            }
+        }
+
+        boolean covered = option1 ? manifestSignatureValid : outerCovered;
+        boolean extract = sink != null && covered && !b.hasFindings();
+        List<ArtifactRecord> records = hashAndCompare(archive, expected, b, extract ? sink : null);
+        verifyArtifactSignatures(archive, manifest, expected, b);
+        return new Inner(records, manifestBytes, manifestEntry.path());
+    }
+
+    private static ZipArchive.Entry locateManifest(ZipArchive archive, ToscaMeta meta, VerificationReport.Builder b) {
+        if (meta != null && meta.entryManifest().isPresent()) {
+            String name = meta.entryManifest().get();
+            ZipArchive.Entry e = PathRules.unsafeReason(name).isPresent() ? null : archive.entries().get(PathRules.normalise(name));
+            if (e == null || e.type() != ArtifactType.FILE) {
+                b.finding(Finding.of(FindingCode.MALFORMED_PACKAGE, ToscaMeta.PATH, "ETSI-Entry-Manifest names no file in the package: " + name));
+                return null;
+            }
+            return e;
+        }
+        List<ZipArchive.Entry> candidates = archive.entries().values().stream()
+                .filter(e -> e.type() == ArtifactType.FILE && e.path().indexOf('/') < 0
+                        && e.path().toLowerCase(Locale.ROOT).endsWith(".mf"))
+                .toList();
+        if (candidates.size() == 1) {
+            return candidates.get(0);
+        }
+        b.finding(Finding.of(FindingCode.MALFORMED_PACKAGE, "manifest", candidates.isEmpty()
+                ? "no TOSCA.meta ETSI-Entry-Manifest and no .mf at the archive root"
+                : "several .mf files at the archive root and no TOSCA.meta to choose"));
+        return null;
+    }
+
+    private static String certificateNextTo(String manifestPath) {
+        int dot = manifestPath.lastIndexOf('.');
+        return (dot > 0 ? manifestPath.substring(0, dot) : manifestPath) + ".cert";
+    }
+
+    private static void collectCertificate(ZipArchive archive, String name, Set<String> excluded,
+                                           List<X509Certificate> out, VerificationReport.Builder b, boolean required) {
+        ZipArchive.Entry e = PathRules.unsafeReason(name).isPresent() ? null : archive.entries().get(PathRules.normalise(name));
+        if (e == null || e.type() != ArtifactType.FILE) {
+            if (required) {
+                b.finding(Finding.of(FindingCode.ARTIFACT_MISSING, name, "certificate named by TOSCA.meta is not in the package"));
+            }
+            return;
+        }
+        if (excluded.add(e.path())) {
+            out.addAll(readCertificates(archive, e, b));
+        }
+    }
+
+    private static List<X509Certificate> readCertificates(ZipArchive archive, ZipArchive.Entry e, VerificationReport.Builder b) {
+        byte[] bytes = readSmall(archive, e, b);
+        if (bytes == null) {
+            return List.of();
+        }
+        try {
+            List<X509Certificate> certs = new ArrayList<>();
+            for (var c : CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(bytes))) {
+                certs.add((X509Certificate) c);
+            }
+            if (certs.isEmpty()) {
+                b.finding(Finding.of(FindingCode.MALFORMED_PACKAGE, e.path(), "certificate file holds no certificate"));
+            }
+            return certs;
+        } catch (CertificateException | RuntimeException ex) {
+            b.finding(Finding.of(FindingCode.MALFORMED_PACKAGE, e.path(), "unparsable certificate: " + ex.getMessage()));
+            return List.of();
+        }
+    }
+
+    /** Null (with a finding) when the entry cannot be read within the small-file bound. */
+    private static byte[] readSmall(ZipArchive archive, ZipArchive.Entry e, VerificationReport.Builder b) {
+        try {
+            return archive.readSmall(e, MAX_SMALL_FILE_BYTES);
+        } catch (ZipArchive.LimitExceededException ex) {
+            b.finding(Finding.of(FindingCode.LIMIT_EXCEEDED, e.path(), ex.getMessage()));
+        } catch (IOException ex) {
+            b.finding(Finding.of(FindingCode.MALFORMED_PACKAGE, e.path(), ex.getMessage()));
+        }
+        return null;
+    }
+
+    private static void addSignatureResult(SignatureCheckResult r, VerificationReport.Builder b) {
+        r.findings().forEach(b::finding);
+        r.signers().forEach(b::signer);
+        r.warnings().forEach(b::warning);
+    }
+
+    // --- manifest entries against archive entries (SOL004 §5.3) ---
+
+    /** What the manifest says about one archive entry: algorithm and digest (both null: listed only). */
+    private record Expected(ZipArchive.Entry entry, String algorithm, String hashHex) { }
+
+    private Map<String, Expected> matchManifest(Manifest manifest, String manifestPath, Map<String, ZipArchive.Entry> entries,
+                                                Set<String> excluded,
+                                                boolean option1, VerificationReport.Builder b) {
+        Map<String, Expected> expected = new LinkedHashMap<>();
+        Map<String, String> seen = new LinkedHashMap<>();
+        for (Manifest.Entry m : manifest.artifacts()) {
+            String source = m.source();
+            Optional<String> unsafe = PathRules.unsafeReason(source);
+            if (unsafe.isPresent()) {
+                b.finding(Finding.of(FindingCode.UNSAFE_PATH, ZipArchive.printable(source), "manifest Source " + unsafe.get()));
+                continue;
+            }
+            String path = PathRules.normalise(source);
+            String earlier = seen.putIfAbsent(PathRules.collisionKey(path), source);
+            if (earlier != null) {
+                b.finding(Finding.mismatch(FindingCode.ARTIFACT_DUPLICATE, path, "manifest lists the artifact twice", earlier, source));
+                continue;
+            }
+            if (m.signature() != null) {
+                excluded.add(PathRules.normalise(m.signature()));
+            }
+            if (m.certificate() != null) {
+                excluded.add(PathRules.normalise(m.certificate()));
+            }
+            ZipArchive.Entry e = entries.get(path);
+            if (path.equals(manifestPath)) {
+                continue; // a manifest may list itself; it cannot carry its own digest
+            }
+            boolean selfOrMeta = excluded.contains(path); // TOSCA.meta, certificate and signature files
+            if (e == null || e.type() == ArtifactType.DIRECTORY) {
+                b.finding(Finding.of(FindingCode.ARTIFACT_MISSING, path, "manifest lists an artifact the package does not contain"));
+                continue;
+            }
+            if (m.algorithm() == null && m.hash() == null) {
+                if (option1 && !selfOrMeta) {
+                    b.finding(Finding.of(FindingCode.MALFORMED_PACKAGE, path, "option-1 manifest entry without Algorithm and Hash"));
+                }
+                if (!selfOrMeta) {
+                    expected.put(path, new Expected(e, null, null));
+                }
+                continue;
+            }
+            if (m.algorithm() == null || m.hash() == null) {
+                b.finding(Finding.of(FindingCode.MALFORMED_PACKAGE, path, "manifest entry has only one of Algorithm and Hash"));
+                continue;
+            }
+            Optional<String> alg = DigestAlgorithms.canonical(m.algorithm());
+            if (alg.isEmpty() || !policy.allowedDigestAlgorithms().contains(alg.get())) {
+                b.finding(Finding.mismatch(FindingCode.ALGORITHM_REJECTED, path, "digest algorithm not allowed by the trust policy",
+                        String.join(",", new TreeSet<>(policy.allowedDigestAlgorithms())), m.algorithm()));
+                continue;
+            }
+            String hash = m.hash().toLowerCase(Locale.ROOT);
+            if (!hash.matches("[0-9a-f]+") || hash.length() != 2 * DigestAlgorithms.lengthBytes(alg.get())) {
+                b.finding(Finding.mismatch(FindingCode.MALFORMED_PACKAGE, path, "Hash is not a hex " + alg.get() + " digest",
+                        null, m.hash()));
+                continue;
+            }
+            expected.put(path, new Expected(e, alg.get(), hash));
+        }
+        return expected;
+    }
+
+    // --- hashing (one pass per artifact; parallel on the central directory when nothing is extracted) ---
+
+    private record Hashed(ArtifactRecord record, List<Finding> findings) { }
+
+    private List<ArtifactRecord> hashAndCompare(ZipArchive archive, Map<String, Expected> expected, VerificationReport.Builder b,
+                                                ArtifactSink sink) throws IOException {
+        List<ArtifactRecord> records = new ArrayList<>();
+        for (String dir : directories(archive, expected)) {
+            ZipArchive.Entry de = archive.entries().get(dir);
+            int mode = de != null ? de.mode() : 0755;
+            ArtifactRecord r = new ArtifactRecord(dir, ArtifactType.DIRECTORY, mode, 0, null, null, null);
+            records.add(r);
+            b.artifact(r);
+            if (sink != null) {
+                sink.directory(dir, mode);
+            }
+        }
+        List<Hashed> results = new ArrayList<>();
+        if (sink != null) {
+            for (Expected x : expected.values()) {
+                results.add(hashOne(archive, x, sink));
+            }
+        } else {
+            ExecutorService pool = Executors.newFixedThreadPool(HASH_THREADS, r -> {
+                Thread t = new Thread(r, "veripack-hash");
+                t.setDaemon(true);
+                return t;
+            });
+            try {
+                List<Future<Hashed>> futures = new ArrayList<>();
+                for (Expected x : expected.values()) {
+                    futures.add(pool.submit(() -> hashOne(archive, x, null)));
+                }
+                for (Future<Hashed> f : futures) {
+                    results.add(f.get());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while hashing", e);
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof IOException io) {
+                    throw io;
+                }
+                throw new IllegalStateException("hashing task failed", e.getCause());
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+        boolean totalLimitReported = false;
+        for (Hashed h : results) {
+            for (Finding f : h.findings()) {
+                boolean total = f.code() == FindingCode.LIMIT_EXCEEDED && f.detail().startsWith("total");
+                if (total && totalLimitReported) {
+                    continue;
+                }
+                totalLimitReported |= total;
+                b.finding(f);
+            }
+            if (h.record() != null) {
+                records.add(h.record());
+                b.artifact(h.record());
+            }
+        }
+        return records;
+    }
+
+    private static Set<String> directories(ZipArchive archive, Map<String, Expected> expected) {
+        Set<String> dirs = new TreeSet<>();
+        for (String path : expected.keySet()) {
+            for (int i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) {
+                dirs.add(path.substring(0, i));
+            }
+        }
+        for (ZipArchive.Entry e : archive.entries().values()) {
+            if (e.type() == ArtifactType.DIRECTORY) {
+                dirs.add(e.path());
+            }
+        }
+        return dirs;
+    }
+
+    private Hashed hashOne(ZipArchive archive, Expected x, ArtifactSink sink) throws IOException {
+        ZipArchive.Entry e = x.entry();
+        String alg = x.algorithm() != null ? x.algorithm() : "SHA-256";
+        MessageDigest md = Digests.newDigest(alg);
+        List<Finding> findings = new ArrayList<>();
+        long size = 0;
+        String linkTarget = null;
+        try {
+            if (e.type() == ArtifactType.SYMLINK) {
+                byte[] target = archive.readLinkTarget(e);
+                linkTarget = new String(target, StandardCharsets.UTF_8);
+                if (PathRules.resolveLink(e.path(), linkTarget).isEmpty()) {
+                    findings.add(Finding.mismatch(FindingCode.UNSAFE_PATH, e.path(), "symlink target leaves the package",
+                            null, ZipArchive.printable(linkTarget)));
+                    return new Hashed(null, findings);
+                }
+                md.update(target);
+                size = target.length;
+                if (sink != null) {
+                    sink.symlink(e.path(), linkTarget);
+                }
+            } else {
+                try (InputStream in = archive.open(e);
+                     OutputStream out = sink != null ? sink.file(e.path(), e.mode(), e.zipEntry().getSize()) : null) {
+                    byte[] buf = new byte[Digests.BUFFER_BYTES];
+                    while (true) {
+                        int n = in.read(buf);
+                        if (n < 0) {
+                            break;
+                        }
+                        md.update(buf, 0, n);
+                        size += n;
+                        if (out != null) {
+                            out.write(buf, 0, n);
+                        }
+                    }
+                }
+            }
+        } catch (ZipArchive.LimitExceededException ex) {
+            findings.add(Finding.of(FindingCode.LIMIT_EXCEEDED, ex.getMessage().startsWith("total") ? "package" : e.path(), ex.getMessage()));
+            return new Hashed(null, findings);
+        } catch (ZipArchive.MalformedEntryException ex) {
+            findings.add(Finding.of(FindingCode.MALFORMED_PACKAGE, e.path(), ex.getMessage()));
+            return new Hashed(null, findings);
+        }
+        String actual = HexFormat.of().formatHex(md.digest());
+        if (x.hashHex() != null && !x.hashHex().equals(actual)) {
+            findings.add(Finding.mismatch(FindingCode.DIGEST_MISMATCH, e.path(), "recomputed " + alg + " differs from the manifest",
+                    x.hashHex(), actual));
+        }
+        ArtifactRecord record = new ArtifactRecord(e.path(), e.type(), e.mode(), size, alg, actual, linkTarget);
+        return new Hashed(record, findings);
+    }
+
+    // --- per-artifact signatures (SOL004 §5.4, Signature/Certificate keys) ---
+
+    private void verifyArtifactSignatures(ZipArchive archive, Manifest manifest, Map<String, Expected> expected,
+                                          VerificationReport.Builder b) throws IOException {
+        for (Manifest.Entry m : manifest.artifacts()) {
+            if (m.signature() == null) {
+                continue;
+            }
+            String path = PathRules.normalise(m.source());
+            Expected x = expected.get(path);
+            if (x == null) {
+                continue;
+            }
+            ZipArchive.Entry sig = PathRules.unsafeReason(m.signature()).isPresent() ? null
+                    : archive.entries().get(PathRules.normalise(m.signature()));
+            if (sig == null) {
+                b.finding(Finding.of(FindingCode.ARTIFACT_MISSING, m.signature(), "per-artifact signature file is not in the package"));
+                continue;
+            }
+            byte[] sigBytes = readSmall(archive, sig, b);
+            if (sigBytes == null) {
+                continue;
+            }
+            List<X509Certificate> certs = List.of();
+            if (m.certificate() != null) {
+                ZipArchive.Entry ce = PathRules.unsafeReason(m.certificate()).isPresent() ? null
+                        : archive.entries().get(PathRules.normalise(m.certificate()));
+                if (ce == null) {
+                    b.finding(Finding.of(FindingCode.ARTIFACT_MISSING, m.certificate(), "per-artifact certificate is not in the package"));
+                } else {
+                    certs = readCertificates(archive, ce, b);
+                }
+            }
+            SignatureCheckResult r = CmsSignatureVerifier.verify(sigBytes, () -> archive.open(x.entry()), certs, policy, at);
+            for (Finding f : r.findings()) {
+                b.finding(new Finding(f.code(), f.subject().equals("signature") ? path : f.subject(), f.detail(), f.expected(), f.actual()));
+            }
+            r.warnings().forEach(b::warning);
+        }
+    }
+}

@@ -1,0 +1,304 @@
+package org.veripack.core.internal.csar;
+
+import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
+import org.apache.commons.compress.archivers.zip.ZipFile;
+import org.apache.commons.compress.archivers.zip.ZipMethod;
+import org.veripack.core.ArtifactType;
+import org.veripack.core.Finding;
+import org.veripack.core.FindingCode;
+import org.veripack.core.Limits;
+
+/**
+ * A zip (CSAR) opened for random access through its central directory with Commons Compress, with
+ * the archive safety rules applied while reading (DESIGN.md "Security rules"):
+ * <ul>
+ *   <li>unsafe names (absolute, {@code ..}, backslash, drive letter, NUL/CR/LF) → {@code UNSAFE_PATH};</li>
+ *   <li>Unix mode with setuid/setgid/sticky or a device/FIFO/socket type → {@code UNSAFE_PATH};</li>
+ *   <li>symlinks whose target is absolute or leaves the package → {@code UNSAFE_PATH};</li>
+ *   <li>two entries with the same name, also after normalisation (case, Unicode NFC, {@code ./x},
+ *       {@code x/} vs {@code x}) → {@code ARTIFACT_DUPLICATE} (all entries are read in physical order,
+ *       so an exact duplicate cannot hide behind a name lookup);</li>
+ *   <li>encrypted entries and compression methods other than STORED/DEFLATED, truncated or
+ *       unparsable archives → {@code MALFORMED_PACKAGE};</li>
+ *   <li>entry count, total uncompressed bytes and per-entry expansion ratio from {@link Limits}
+ *       → {@code LIMIT_EXCEEDED}; sizes are counted on the bytes actually inflated, never taken from
+ *       the archive's declarations.</li>
+ * </ul>
+ * Entries that break a rule are reported and left out of {@link #entries()}. Reading entry content
+ * concurrently is safe (Commons Compress reads a {@code FileChannel} with positional reads).
+ */
+public final class ZipArchive implements Closeable {
+    /** Expansion ratios are only judged above this many uncompressed bytes (tiny text files compress well). */
+    public static final long RATIO_FLOOR_BYTES = 64 * 1024;
+    /** Longest symlink target read, in bytes. */
+    public static final int MAX_LINK_TARGET_BYTES = 4096;
+
+    private static final int S_IFMT = 0170000;
+    private static final int S_IFREG = 0100000;
+    private static final int S_IFDIR = 0040000;
+    private static final int S_IFLNK = 0120000;
+    private static final int SPECIAL_BITS = 07000;
+
+    /** One safe entry of the archive. */
+    public record Entry(String path, String rawName, ArtifactType type, int mode, ZipArchiveEntry zipEntry) { }
+
+    private final ZipFile zip;
+    private final Limits limits;
+    private final Map<String, Entry> entries;
+    private final List<Finding> findings;
+    private final AtomicLong totalBytes = new AtomicLong();
+
+    private ZipArchive(ZipFile zip, Limits limits, Map<String, Entry> entries, List<Finding> findings) {
+        this.zip = zip;
+        this.limits = limits;
+        this.entries = entries;
+        this.findings = findings;
+    }
+
+    /**
+     * Opens {@code file} and checks every entry. Adds a {@code MALFORMED_PACKAGE} finding to
+     * {@code sink} and returns empty when the zip cannot be parsed (truncated, not a zip).
+     *
+     * @param subject what the findings about the container itself name (e.g. {@code package})
+     */
+    public static Optional<ZipArchive> open(Path file, Limits limits, String subject, List<Finding> sink) {
+        ZipFile zip;
+        try {
+            zip = ZipFile.builder().setPath(file).setCharset(StandardCharsets.UTF_8).get();
+        } catch (IOException | RuntimeException e) {
+            sink.add(Finding.of(FindingCode.MALFORMED_PACKAGE, subject, "not a readable zip archive: " + e.getMessage()));
+            return Optional.empty();
+        }
+        List<Finding> findings = new ArrayList<>();
+        Map<String, Entry> entries = new LinkedHashMap<>();
+        try {
+            List<ZipArchiveEntry> all = Collections.list(zip.getEntriesInPhysicalOrder());
+            if (all.size() > limits.maxArtifacts()) {
+                findings.add(Finding.mismatch(FindingCode.LIMIT_EXCEEDED, subject, "too many archive entries",
+                        Long.toString(limits.maxArtifacts()), Integer.toString(all.size())));
+            } else {
+                check(zip, all, entries, findings);
+            }
+        } catch (RuntimeException e) {
+            findings.add(Finding.of(FindingCode.MALFORMED_PACKAGE, subject, "inconsistent zip structure: " + e.getMessage()));
+        }
+        sink.addAll(findings);
+        return Optional.of(new ZipArchive(zip, limits, Collections.unmodifiableMap(entries), findings));
+    }
+
+    private static void check(ZipFile zip, List<ZipArchiveEntry> all, Map<String, Entry> entries, List<Finding> findings) {
+        Map<String, String> byKey = new HashMap<>();
+        for (ZipArchiveEntry ze : all) {
+            String raw = ze.getName();
+            Optional<String> unsafe = PathRules.unsafeReason(raw);
+            if (unsafe.isPresent()) {
+                findings.add(Finding.of(FindingCode.UNSAFE_PATH, printable(raw), unsafe.get()));
+                continue;
+            }
+            String path = PathRules.normalise(raw);
+            String key = PathRules.collisionKey(path);
+            String earlier = byKey.putIfAbsent(key, path);
+            if (earlier != null) {
+                findings.add(Finding.mismatch(FindingCode.ARTIFACT_DUPLICATE, path,
+                        "archive entry name collides with an earlier entry", earlier, raw));
+                continue;
+            }
+            if (ze.getGeneralPurposeBit().usesEncryption() || ze.getGeneralPurposeBit().usesStrongEncryption()) {
+                findings.add(Finding.of(FindingCode.MALFORMED_PACKAGE, path, "encrypted zip entry"));
+                continue;
+            }
+            int method = ze.getMethod();
+            if (method != ZipMethod.STORED.getCode() && method != ZipMethod.DEFLATED.getCode()) {
+                findings.add(Finding.of(FindingCode.MALFORMED_PACKAGE, path, "unsupported compression method " + method));
+                continue;
+            }
+            if (!zip.canReadEntryData(ze)) {
+                findings.add(Finding.of(FindingCode.MALFORMED_PACKAGE, path, "entry data cannot be read"));
+                continue;
+            }
+            int unixMode = ze.getPlatform() == ZipArchiveEntry.PLATFORM_UNIX ? ze.getUnixMode() : 0;
+            int fileType = unixMode & S_IFMT;
+            boolean dirByName = raw.endsWith("/");
+            if ((unixMode & SPECIAL_BITS) != 0) {
+                findings.add(Finding.mismatch(FindingCode.UNSAFE_PATH, path, "setuid/setgid/sticky bit",
+                        null, String.format("%06o", unixMode)));
+                continue;
+            }
+            ArtifactType type;
+            if (fileType == 0) {
+                type = dirByName ? ArtifactType.DIRECTORY : ArtifactType.FILE;
+            } else if (fileType == S_IFDIR) {
+                type = ArtifactType.DIRECTORY;
+            } else if (fileType == S_IFREG && !dirByName) {
+                type = ArtifactType.FILE;
+            } else if (fileType == S_IFLNK && !dirByName) {
+                type = ArtifactType.SYMLINK;
+            } else {
+                findings.add(Finding.mismatch(FindingCode.UNSAFE_PATH, path,
+                        "device, FIFO, socket or inconsistent entry type", null, String.format("%06o", unixMode)));
+                continue;
+            }
+            int perms = unixMode & 0777;
+            if (fileType == 0) {
+                perms = type == ArtifactType.DIRECTORY ? 0755 : 0644;
+            }
+            if (type == ArtifactType.SYMLINK) {
+                perms = 0777;
+            }
+            entries.put(path, new Entry(path, raw, type, perms, ze));
+        }
+    }
+
+    /** Safe entries by normalised path, in physical order. */
+    public Map<String, Entry> entries() { return entries; }
+
+    /** Findings raised while indexing (already copied into the caller's sink by {@link #open}). */
+    public List<Finding> findings() { return List.copyOf(findings); }
+
+    /** Total uncompressed bytes actually read so far from this archive. */
+    public long totalBytesRead() { return totalBytes.get(); }
+
+    /**
+     * Opens the content of {@code entry}, counting the bytes actually read against the policy limits.
+     * The stream throws {@link LimitExceededException} when a limit is crossed and
+     * {@link MalformedEntryException} when the entry's data ends early or differs from its declared size.
+     */
+    public InputStream open(Entry entry) throws IOException {
+        InputStream in;
+        try {
+            in = zip.getInputStream(entry.zipEntry());
+        } catch (RuntimeException e) {
+            throw new MalformedEntryException(entry.path() + ": " + e.getMessage());
+        }
+        if (in == null) {
+            throw new MalformedEntryException(entry.path() + ": no data");
+        }
+        return new CountingStream(in, entry);
+    }
+
+    /** Reads a symlink's target (at most {@link #MAX_LINK_TARGET_BYTES}) as raw bytes. */
+    public byte[] readLinkTarget(Entry entry) throws IOException {
+        try (InputStream in = open(entry)) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            byte[] buf = new byte[1024];
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                out.write(buf, 0, n);
+                if (out.size() > MAX_LINK_TARGET_BYTES) {
+                    throw new MalformedEntryException(entry.path() + ": symlink target too long");
+                }
+            }
+            return out.toByteArray();
+        }
+    }
+
+    /** Reads a small entry fully (manifest, TOSCA.meta, certificates), failing above {@code maxBytes}. */
+    public byte[] readSmall(Entry entry, int maxBytes) throws IOException {
+        try (InputStream in = open(entry)) {
+            byte[] bytes = in.readNBytes(maxBytes + 1);
+            if (bytes.length > maxBytes) {
+                throw new LimitExceededException(entry.path() + ": larger than " + maxBytes + " bytes");
+            }
+            return bytes;
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        zip.close();
+    }
+
+    static String printable(String name) {
+        return name.replace("\0", "\\0").replace("\r", "\\r").replace("\n", "\\n");
+    }
+
+    /** A policy limit was crossed while reading (→ {@code LIMIT_EXCEEDED}). */
+    public static final class LimitExceededException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        public LimitExceededException(String message) { super(message); }
+    }
+
+    /** An entry's data is truncated, corrupt or inconsistent (→ {@code MALFORMED_PACKAGE}). */
+    public static final class MalformedEntryException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        public MalformedEntryException(String message) { super(message); }
+    }
+
+    private final class CountingStream extends FilterInputStream {
+        private final Entry entry;
+        private long count;
+
+        CountingStream(InputStream in, Entry entry) {
+            super(in);
+            this.entry = entry;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n;
+            try {
+                n = super.read(b, off, len);
+            } catch (LimitExceededException | MalformedEntryException e) {
+                throw e;
+            } catch (IOException | RuntimeException e) {
+                throw new MalformedEntryException(entry.path() + ": corrupt entry data: " + e.getMessage());
+            }
+            if (n < 0) {
+                long declared = entry.zipEntry().getSize();
+                if (declared >= 0 && declared != count) {
+                    throw new MalformedEntryException(entry.path() + ": entry holds " + count
+                            + " bytes but declares " + declared);
+                }
+                return n;
+            }
+            count += n;
+            long total = totalBytes.addAndGet(n);
+            if (total > limits.maxTotalBytes()) {
+                throw new LimitExceededException("total uncompressed size exceeds " + limits.maxTotalBytes() + " bytes");
+            }
+            long compressed = Math.max(1L, entry.zipEntry().getCompressedSize());
+            if (count > RATIO_FLOOR_BYTES && count / compressed > limits.maxExpansionRatio()) {
+                throw new LimitExceededException(entry.path() + ": expansion ratio above " + limits.maxExpansionRatio());
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            byte[] buf = new byte[8192];
+            long skipped = 0;
+            while (skipped < n) {
+                int r = read(buf, 0, (int) Math.min(buf.length, n - skipped));
+                if (r < 0) {
+                    break;
+                }
+                skipped += r;
+            }
+            return skipped;
+        }
+    }
+}

@@ -1,0 +1,215 @@
+package org.veripack.core.internal.manifest;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.veripack.core.Finding;
+import org.veripack.core.FindingCode;
+
+/**
+ * Parses an ETSI GS NFV-SOL 004 manifest (§5.3 manifest file, §5.4/§5.5 signature). Tolerant of what
+ * real manifests contain (ONAP samples): {@code source:} as well as {@code Source:}, {@code Hash} before
+ * {@code Algorithm}, tab or space indentation, CRLF line ends, {@code #} comments, named blocks such as
+ * {@code non_mano_artifact_sets:} (their indented content is skipped). Strict where ambiguity could be
+ * exploited, each a {@code MALFORMED_PACKAGE} finding on subject {@code manifest}:
+ * <ul>
+ *   <li>a second {@code metadata:} block, a repeated metadata key, a repeated key in one artifact block;</li>
+ *   <li>a digest key outside an artifact block, a line that is neither a key nor a comment;</li>
+ *   <li>a CMS block without {@code -----END CMS-----}, a second CMS block, or anything but whitespace
+ *       after the {@code -----END CMS-----} line (a signature must be the manifest's last element,
+ *       SOL004 §5.4; content after it would be unsigned);</li>
+ *   <li>bytes that are not UTF-8.</li>
+ * </ul>
+ * The option-1 signed content ({@link Manifest#signedPrefix()}) is every byte before the first byte of
+ * the {@code -----BEGIN CMS-----} line, exactly as stored, without any normalisation.
+ */
+public final class ManifestParser {
+    static final String BEGIN_CMS = "-----BEGIN CMS-----";
+    static final String END_CMS = "-----END CMS-----";
+
+    private enum State { NONE, METADATA, BLOCK, ARTIFACT }
+
+    private ManifestParser() { }
+
+    /** Parses {@code bytes}; never throws for bad input (problems are findings). */
+    public static Manifest parse(byte[] bytes) {
+        List<Finding> findings = new ArrayList<>();
+        List<String> warnings = new ArrayList<>();
+        int[] lineStarts = lineStarts(bytes);
+        int beginLine = -1;
+        int endLine = -1;
+        for (int i = 0; i < lineStarts.length; i++) {
+            String text = lineText(bytes, lineStarts, i).strip();
+            if (beginLine < 0 && text.equals(BEGIN_CMS)) {
+                beginLine = i;
+            } else if (beginLine >= 0 && endLine < 0 && text.equals(END_CMS)) {
+                endLine = i;
+            } else if (endLine >= 0 && !text.isEmpty()) {
+                findings.add(Finding.of(FindingCode.MALFORMED_PACKAGE, "manifest",
+                        text.equals(BEGIN_CMS) ? "a second CMS block follows the first"
+                                : "data after the -----END CMS----- line (line " + (i + 1) + ")"));
+                break;
+            }
+        }
+        byte[] prefix = bytes;
+        byte[] cms = null;
+        if (beginLine >= 0) {
+            int from = lineStarts[beginLine];
+            prefix = Arrays.copyOfRange(bytes, 0, from);
+            if (endLine < 0) {
+                findings.add(Finding.of(FindingCode.MALFORMED_PACKAGE, "manifest", "CMS block without -----END CMS-----"));
+                cms = Arrays.copyOfRange(bytes, from, bytes.length);
+            } else {
+                int to = endLine + 1 < lineStarts.length ? lineStarts[endLine + 1] : bytes.length;
+                cms = Arrays.copyOfRange(bytes, from, to);
+            }
+        }
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(prefix)).toString();
+        } catch (CharacterCodingException e) {
+            findings.add(Finding.of(FindingCode.MALFORMED_PACKAGE, "manifest", "manifest is not UTF-8"));
+            return new Manifest(Map.of(), List.of(), prefix, cms, findings, warnings);
+        }
+        if (text.startsWith("\uFEFF")) {
+            text = text.substring(1);
+        }
+        Map<String, String> metadata = new LinkedHashMap<>();
+        List<Manifest.Entry> artifacts = new ArrayList<>();
+        parseBody(text, metadata, artifacts, findings, warnings);
+        return new Manifest(metadata, artifacts, prefix, cms, findings, warnings);
+    }
+
+    private static void parseBody(String text, Map<String, String> metadata, List<Manifest.Entry> artifacts,
+                                  List<Finding> findings, List<String> warnings) {
+        State state = State.NONE;
+        boolean sawMetadata = false;
+        ArtifactBuilder current = null;
+        String[] lines = text.split("\n", -1);
+        for (int i = 0; i < lines.length; i++) {
+            int lineNo = i + 1;
+            String line = lines[i].endsWith("\r") ? lines[i].substring(0, lines[i].length() - 1) : lines[i];
+            String trimmed = line.strip();
+            if (trimmed.isEmpty() || trimmed.startsWith("#")) {
+                continue;
+            }
+            boolean indented = line.charAt(0) == ' ' || line.charAt(0) == '\t';
+            int colon = trimmed.indexOf(':');
+            if (colon <= 0) {
+                if (state == State.BLOCK && indented) {
+                    continue;
+                }
+                findings.add(Finding.of(FindingCode.MALFORMED_PACKAGE, "manifest", "line " + lineNo + " is not 'key: value'"));
+                continue;
+            }
+            String key = trimmed.substring(0, colon).strip().toLowerCase(Locale.ROOT);
+            String value = trimmed.substring(colon + 1).strip();
+            if (indented && state == State.METADATA) {
+                if (metadata.putIfAbsent(key, value) != null) {
+                    findings.add(Finding.of(FindingCode.MALFORMED_PACKAGE, "manifest", "metadata key '" + key + "' repeated"));
+                }
+                continue;
+            }
+            if (indented && state == State.BLOCK) {
+                continue;
+            }
+            switch (key) {
+                case "metadata" -> {
+                    if (indented || !value.isEmpty()) {
+                        findings.add(Finding.of(FindingCode.MALFORMED_PACKAGE, "manifest", "misplaced metadata key, line " + lineNo));
+                    } else if (sawMetadata) {
+                        findings.add(Finding.of(FindingCode.MALFORMED_PACKAGE, "manifest", "second metadata block, line " + lineNo));
+                    }
+                    sawMetadata = true;
+                    state = State.METADATA;
+                    current = finish(current, artifacts);
+                }
+                case "source" -> {
+                    current = finish(current, artifacts);
+                    current = new ArtifactBuilder(value, lineNo);
+                    state = State.ARTIFACT;
+                }
+                case "algorithm", "hash", "signature", "certificate" -> {
+                    if (state != State.ARTIFACT || current == null) {
+                        findings.add(Finding.of(FindingCode.MALFORMED_PACKAGE, "manifest",
+                                "'" + key + "' outside an artifact block, line " + lineNo));
+                    } else if (!current.set(key, value)) {
+                        findings.add(Finding.of(FindingCode.MALFORMED_PACKAGE, current.source,
+                                "'" + key + "' repeated in one artifact block, line " + lineNo));
+                    }
+                }
+                default -> {
+                    if (indented) {
+                        findings.add(Finding.of(FindingCode.MALFORMED_PACKAGE, "manifest", "unexpected indented key '"
+                                + key + "', line " + lineNo));
+                        continue;
+                    }
+                    current = finish(current, artifacts);
+                    if (value.isEmpty()) {
+                        state = State.BLOCK;
+                    } else {
+                        warnings.add("manifest: unknown key '" + key + "' ignored (line " + lineNo + ")");
+                        state = State.NONE;
+                    }
+                }
+            }
+        }
+        finish(current, artifacts);
+    }
+
+    private static ArtifactBuilder finish(ArtifactBuilder current, List<Manifest.Entry> artifacts) {
+        if (current != null) {
+            artifacts.add(new Manifest.Entry(current.source, current.algorithm, current.hash, current.signature,
+                    current.certificate, current.line));
+        }
+        return null;
+    }
+
+    private static int[] lineStarts(byte[] bytes) {
+        List<Integer> starts = new ArrayList<>();
+        starts.add(0);
+        for (int i = 0; i < bytes.length; i++) {
+            if (bytes[i] == '\n' && i + 1 < bytes.length) {
+                starts.add(i + 1);
+            }
+        }
+        return starts.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    private static String lineText(byte[] bytes, int[] starts, int i) {
+        int from = starts[i];
+        int to = i + 1 < starts.length ? starts[i + 1] : bytes.length;
+        return new String(bytes, from, to - from, StandardCharsets.ISO_8859_1);
+    }
+
+    private static final class ArtifactBuilder {
+        final String source;
+        final int line;
+        String algorithm;
+        String hash;
+        String signature;
+        String certificate;
+
+        ArtifactBuilder(String source, int line) {
+            this.source = source;
+            this.line = line;
+        }
+
+        boolean set(String key, String value) {
+            switch (key) {
+                case "algorithm": if (algorithm != null) { return false; } algorithm = value; return true;
+                case "hash": if (hash != null) { return false; } hash = value; return true;
+                case "signature": if (signature != null) { return false; } signature = value; return true;
+                default: if (certificate != null) { return false; } certificate = value; return true;
+            }
+        }
+    }
+}
