@@ -42,7 +42,7 @@ final class InstallCommand implements Callable<Integer> {
     Trust trust;
 
     static final class Trust {
-        @Option(names = "--trust", paramLabel = "CA.pem", arity = "1..*", description = "trust anchor certificate(s) (PEM or DER)")
+        @Option(names = "--trust", paramLabel = "CA.pem", description = "trust anchor certificate(s), PEM or DER (repeatable)")
         List<Path> anchors;
 
         @Option(names = "--policy", paramLabel = "POLICY.yaml", description = "trust policy file")

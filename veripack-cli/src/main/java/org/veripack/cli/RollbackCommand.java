@@ -37,7 +37,7 @@ final class RollbackCommand implements Callable<Integer> {
             System.err.println("veripack rollback: node busy: " + e.getMessage());
             return ExitCode.IO;
         } catch (NoSuchFileException e) {
-            System.err.println("veripack rollback: " + e.getMessage() + (e.getReason() == null ? "" : ": " + e.getReason()));
+            System.err.println("veripack rollback: " + e.getMessage());
             return ExitCode.USAGE;
         } catch (IOException e) {
             System.err.println("veripack rollback: I/O error: " + e);

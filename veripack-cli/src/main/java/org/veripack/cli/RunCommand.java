@@ -48,7 +48,7 @@ final class RunCommand implements Callable<Integer> {
         try {
             d = Node.openExisting(root.root, Clock.systemUTC()).guard(command.get(0));
         } catch (NoSuchFileException e) {
-            System.err.println("veripack run: " + e.getMessage() + (e.getReason() == null ? "" : ": " + e.getReason()));
+            System.err.println("veripack run: " + e.getMessage());
             return ExitCode.USAGE;
         } catch (IOException e) {
             System.err.println("veripack run: I/O error, program not started: " + e);

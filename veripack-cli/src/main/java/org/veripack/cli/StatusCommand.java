@@ -31,7 +31,7 @@ final class StatusCommand implements Callable<Integer> {
         try {
             s = Node.openExisting(root.root, Clock.systemUTC()).status();
         } catch (NoSuchFileException e) {
-            System.err.println("veripack status: " + e.getMessage() + (e.getReason() == null ? "" : ": " + e.getReason()));
+            System.err.println("veripack status: " + e.getMessage());
             return ExitCode.USAGE;
         } catch (IOException e) {
             System.err.println("veripack status: I/O error: " + e);

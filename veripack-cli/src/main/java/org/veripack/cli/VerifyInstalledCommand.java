@@ -29,7 +29,7 @@ final class VerifyInstalledCommand implements Callable<Integer> {
         try {
             r = Node.openExisting(root.root, Clock.systemUTC()).verifyInstalled();
         } catch (NoSuchFileException e) {
-            System.err.println("veripack verify-installed: " + e.getMessage() + (e.getReason() == null ? "" : ": " + e.getReason()));
+            System.err.println("veripack verify-installed: " + e.getMessage());
             return ExitCode.USAGE;
         } catch (IOException e) {
             System.err.println("veripack verify-installed: I/O error: " + e);
