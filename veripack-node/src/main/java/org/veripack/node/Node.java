@@ -114,26 +114,31 @@ public final class Node {
         try (NodeLock l = lockOrBusy()) {
             installer.recover();
             Path work = installer.newWorkDir();
-            StagingSink sink = new StagingSink(work.resolve("slot"));
-            VerifiedPackage verified;
-            try {
-                verified = verifier.verifyAndExtract(csar, sink);
-            } catch (PackageRejectedException e) {
-                return installer.reject(e.report(), work);
-            } catch (StagingSink.UnsafeEntryException e) {
-                return installer.reject(Reports.single(PackageFormat.CSAR_OPTION_1, clock.instant(),
-                        Finding.of(FindingCode.UNSAFE_PATH, e.entry(), e.getMessage())), work);
-            } catch (IOException | RuntimeException e) {
-                cleanupAfterFailure(work, e);
-                throw e;
+            try (StagingSink sink = new StagingSink(work.resolve("slot"))) {
+                return installVerified(csar, verifier, work, sink);
             }
-            try {
-                return installer.commit(new StagedPackage(work, sink, verified.report(), verified.artifacts(),
-                        verified.manifestBytes(), verified.manifestName()), verifier.policy().antiRollback());
-            } catch (IOException | RuntimeException e) {
-                cleanupAfterFailure(work, e);
-                throw e;
-            }
+        }
+    }
+
+    private InstallResult installVerified(Path csar, PackageVerifier verifier, Path work, StagingSink sink) throws IOException {
+        VerifiedPackage verified;
+        try {
+            verified = verifier.verifyAndExtract(csar, sink);
+        } catch (PackageRejectedException e) {
+            return installer.reject(e.report(), work);
+        } catch (StagingSink.UnsafeEntryException e) {
+            return installer.reject(Reports.single(PackageFormat.CSAR_OPTION_1, clock.instant(),
+                    Finding.of(FindingCode.UNSAFE_PATH, e.entry(), e.getMessage())), work);
+        } catch (IOException | RuntimeException e) {
+            cleanupAfterFailure(work, e);
+            throw e;
+        }
+        try {
+            return installer.commit(new StagedPackage(work, sink, verified.report(), verified.artifacts(),
+                    verified.manifestBytes(), verified.manifestName()), verifier.policy().antiRollback());
+        } catch (IOException | RuntimeException e) {
+            cleanupAfterFailure(work, e);
+            throw e;
         }
     }
 

@@ -88,6 +88,7 @@ public final class Installer {
             return new InstallResult(InstallResult.Outcome.ALREADY_ACTIVE, report, slot, oldPrevious.orElse(null));
         }
         List<InstalledEntry> entries = installedEntries(p.artifacts());
+        p.sink().awaitDurable();
         Path staged = p.workDir().resolve("slot");
         finalizeReadOnly(staged, entries);
         SealedRecord record = new SealedRecord(slot, id, signerOf(report), clock.instant(),
@@ -182,15 +183,20 @@ public final class Installer {
         return out;
     }
 
-    /** Files 0444/0555 by exec bit, directories 0555 (deepest first), each fsync'ed; the slot root stays 0700 until moved. */
+    /**
+     * Checks files carry 0444/0555 by exec bit (the sink set and fsync'ed them), then makes directories
+     * 0555 (deepest first), each fsync'ed; the slot root stays 0700 until moved.
+     */
     static void finalizeReadOnly(Path slotRoot, List<InstalledEntry> entries) throws IOException {
         List<InstalledEntry> dirs = new ArrayList<>();
         for (InstalledEntry e : entries) {
             Path p = slotRoot.resolve(e.path());
             switch (e.type()) {
                 case FILE -> {
-                    Files.setPosixFilePermissions(p, fromMode(e.installedMode()));
-                    DurableFiles.fsync(p);
+                    if (SlotVerifier.toMode(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS)) != e.installedMode()) {
+                        Files.setPosixFilePermissions(p, fromMode(e.installedMode()));
+                        DurableFiles.fsync(p);
+                    }
                 }
                 case DIRECTORY -> {
                     Files.createDirectories(p);

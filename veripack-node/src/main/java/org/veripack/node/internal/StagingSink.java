@@ -9,8 +9,14 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.veripack.core.ArtifactSink;
 import org.veripack.core.ArtifactType;
 
@@ -21,10 +27,23 @@ import org.veripack.core.ArtifactType;
  * {@code .} or {@code ..} segment, passes through a symlink, or a symlink whose target leaves the slot
  * is refused with {@link UnsafeEntryException} (an {@link IOException}, so it aborts the single pass).
  * Records what it wrote (type, bytes) so the installer can check it against the verified artifact list.
+ *
+ * <p>Each regular file gets its final read-only mode (0444, or 0555 when the signed mode has an execute
+ * bit) when the verifier closes it, then one fsync persists content and mode; the fsyncs run on a small
+ * pool, and {@link #awaitDurable()} waits for all of them before the installer seals the slot.
  */
-public final class StagingSink implements ArtifactSink {
+public final class StagingSink implements ArtifactSink, AutoCloseable {
+    /** Concurrent fsyncs let the file system batch them into few journal commits. */
+    private static final int FSYNC_THREADS = 4;
+
     private final Path root;
     private final Map<String, Written> written = new LinkedHashMap<>();
+    private final ExecutorService fsyncs = Executors.newFixedThreadPool(FSYNC_THREADS, r -> {
+        Thread t = new Thread(r, "veripack-fsync");
+        t.setDaemon(true);
+        return t;
+    });
+    private final List<Future<?>> pending = new ArrayList<>();
 
     /** What was written for one path. */
     public record Written(ArtifactType type, long bytes, String linkTarget) { }
@@ -94,11 +113,18 @@ public final class StagingSink implements ArtifactSink {
                 }
                 closed = true;
                 try {
-                    ch.force(true);
-                } finally {
+                    Files.setPosixFilePermissions(f, PosixFilePermissions.fromString((mode & 0111) != 0 ? "r-xr-xr-x" : "r--r--r--"));
+                } catch (IOException | RuntimeException e) {
                     ch.close();
+                    throw e;
                 }
                 written.put(path, new Written(ArtifactType.FILE, count, null));
+                pending.add(fsyncs.submit(() -> {
+                    try (FileChannel c = ch) {
+                        c.force(true);
+                    }
+                    return null;
+                }));
             }
         };
     }
@@ -116,6 +142,39 @@ public final class StagingSink implements ArtifactSink {
         Files.createDirectories(l.getParent());
         Files.createSymbolicLink(l, Path.of(target));
         written.put(path, new Written(ArtifactType.SYMLINK, target.getBytes(java.nio.charset.StandardCharsets.UTF_8).length, target));
+    }
+
+    /**
+     * Waits until every file written so far is fsync'ed.
+     *
+     * @throws IOException the first fsync failure (e.g. disk full surfaced at fsync)
+     */
+    public void awaitDurable() throws IOException {
+        for (Future<?> f : pending) {
+            try {
+                f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for fsync", e);
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof IOException io) {
+                    throw io;
+                }
+                throw new IOException("fsync failed", e.getCause());
+            }
+        }
+        pending.clear();
+    }
+
+    /** Waits for outstanding fsyncs (closing every file) and stops the pool; failures are ignored here. */
+    @Override
+    public void close() {
+        try {
+            awaitDurable();
+        } catch (IOException ignored) {
+            // the install is failing anyway; the files are closed by their tasks
+        }
+        fsyncs.shutdown();
     }
 
     /** Resolves a sink path under the root, refusing anything that could leave it. */
