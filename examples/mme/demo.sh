@@ -168,8 +168,8 @@ events=$(wc -l <"$node/audit/events.jsonl")
 
 # --- 6. summary ----------------------------------------------------------------------------------------
 printf '\nVeripack MME demo: nextepc-mme %s (Debian), %s audit events\n' "$upstream" "$events"
-printf '%-6s | %-36s | %-38s | %s\n' "result" "step" "expected" "observed"
-printf '%s\n' "-------+--------------------------------------+----------------------------------------+-----------------"
-for r in "${results[@]}"; do IFS='|' read -r res step exp obs <<<"$r"; printf '%-6s | %-36s | %-38s | %s\n' "$res" "$step" "$exp" "$obs"; done
+printf '%-6s | %-36s | %-44s | %s\n' "result" "step" "expected" "observed"
+printf '%s\n' "-------+--------------------------------------+----------------------------------------------+-----------------"
+for r in "${results[@]}"; do IFS='|' read -r res step exp obs <<<"$r"; printf '%-6s | %-36s | %-44s | %s\n' "$res" "$step" "$exp" "$obs"; done
 printf '%d passed, %d failed\n' "$pass" "$fail"
 [ "$fail" -eq 0 ] && [ "$pass" -eq 10 ]
