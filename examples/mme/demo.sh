@@ -15,7 +15,7 @@ export DEBIAN_FRONTEND=noninteractive
 say() { printf '\n== %s\n' "$*" >&2; }
 skip() { echo "demo: SKIPPED: $*" >&2; exit 75; }
 
-rm -rf "$out" && mkdir -p "$out/debs" "$out/pki" "$out/pkg"
+[ -d "$out" ] && chmod -R u+w "$out" 2>/dev/null; rm -rf "$out" && mkdir -p "$out/debs" "$out/pki" "$out/pkg"
 cd "$out"
 
 # --- 1. fetch the real Debian packages --------------------------------------------------------------
