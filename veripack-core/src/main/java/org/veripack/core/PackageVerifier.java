@@ -5,6 +5,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Objects;
+import org.veripack.core.internal.csar.CsarVerifier;
+import org.veripack.core.internal.csar.DetachedVerifier;
 
 /**
  * The one verifier: a pure function of (package bytes, trust policy, time, revocation data) to a
@@ -44,7 +46,7 @@ public final class PackageVerifier {
      *                     {@link FindingCode#MALFORMED_PACKAGE})
      */
     public VerificationReport verifyCsar(Path csar) throws IOException {
-        throw new UnsupportedOperationException("not yet implemented");
+        return new CsarVerifier(policy, clock.instant()).verify(csar, null).report();
     }
 
     /**
@@ -52,18 +54,31 @@ public final class PackageVerifier {
      * {@code openssl cms -verify -binary -content FILE}.
      */
     public VerificationReport verifyDetached(Path file, Path signature) throws IOException {
-        throw new UnsupportedOperationException("not yet implemented");
+        return DetachedVerifier.verify(file, signature, policy, clock.instant());
     }
 
     /**
      * Verifies a CSAR and streams each artifact once into {@code sink} while hashing it (install).
+     * The manifest signature (option 1) or the outer signature (option 2) is verified first; artifacts
+     * reach the sink only after it verified and the archive passed its safety checks, each read once
+     * from the archive, hashed and written in the same pass, directories first (parents before
+     * children). Files the signature does not cover by a digest (TOSCA.meta, certificates, the manifest
+     * itself: it is in {@link VerifiedPackage#manifestBytes()}) are not handed to the sink.
      *
      * @throws PackageRejectedException with the full report when the verdict is REJECTED; the caller
      *                                  discards whatever the sink received
      * @throws IOException              on I/O failure reading the package or writing to the sink
      */
     public VerifiedPackage verifyAndExtract(Path csar, ArtifactSink sink) throws PackageRejectedException, IOException {
-        throw new UnsupportedOperationException("not yet implemented");
+        Objects.requireNonNull(sink, "sink");
+        CsarVerifier.Result r = new CsarVerifier(policy, clock.instant()).verify(csar, sink);
+        if (!r.report().accepted()) {
+            throw new PackageRejectedException(r.report());
+        }
+        if (r.report().identity().isEmpty()) {
+            throw new IllegalStateException("an ACCEPTED CSAR report without a signed identity: " + r.report());
+        }
+        return seal(r.report(), r.artifacts(), r.manifestBytes(), r.manifestName());
     }
 
     /** Wraps an ACCEPTED report into the proof type; only verifiers in this package may call it. */

@@ -1,0 +1,241 @@
+package org.veripack.core;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.CRL;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.CRLException;
+import java.security.cert.X509CRL;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads a trust policy file (DESIGN.md "Trust policy file"; YAML, paths relative to the file):
+ * <pre>{@code
+ * trustAnchors: [vendor-root.pem]      # required, at least one
+ * intermediates: [vendor-ca.pem]
+ * requireCodeSigningEku: true
+ * allowedDigestAlgorithms: [SHA-256, SHA-384, SHA-512]
+ * minRsaKeyBits: 2048
+ * revocation: off                      # off | prefer | require
+ * crls: []
+ * antiRollback: true
+ * signers: {acme-mme: ["CN=Acme Code Signing,O=Acme"]}
+ * limits: {maxArtifacts: 100000, maxTotalBytes: 68719476736, maxExpansionRatio: 200}
+ * }</pre>
+ * Strict: an unknown key, a value of the wrong type, a missing or unreadable certificate/CRL file, no
+ * trust anchor, or an unsafe setting (RSA below 2048 bits, a digest outside SHA-256/384/512) is a
+ * {@link PolicyException} naming the file and key (CLI exit code 2). Certificate files are PEM or DER
+ * and may hold several certificates.
+ */
+public final class TrustPolicyLoader {
+    private static final Set<String> KEYS = Set.of("trustAnchors", "intermediates", "requireCodeSigningEku",
+            "allowedDigestAlgorithms", "minRsaKeyBits", "revocation", "crls", "antiRollback", "signers", "limits");
+    private static final Set<String> LIMIT_KEYS = Set.of("maxArtifacts", "maxTotalBytes", "maxExpansionRatio");
+    private static final long MAX_POLICY_BYTES = 1024 * 1024;
+
+    private TrustPolicyLoader() { }
+
+    /**
+     * @param file the policy YAML
+     * @return the validated policy
+     * @throws PolicyException when the file is missing, unreadable, not valid YAML, or invalid/unsafe
+     */
+    public static TrustPolicy load(Path file) throws PolicyException {
+        JsonNode root;
+        try {
+            if (Files.size(file) > MAX_POLICY_BYTES) {
+                throw new PolicyException(file + ": policy file larger than " + MAX_POLICY_BYTES + " bytes");
+            }
+            root = new ObjectMapper(new YAMLFactory()).readTree(file.toFile());
+        } catch (IOException e) {
+            throw new PolicyException(file + ": cannot read trust policy: " + e.getMessage(), e);
+        }
+        if (root == null || !root.isObject()) {
+            throw new PolicyException(file + ": a trust policy must be a YAML mapping");
+        }
+        for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
+            String k = it.next();
+            if (!KEYS.contains(k)) {
+                throw new PolicyException(file + ": unknown key '" + k + "' (allowed: " + KEYS + ")");
+            }
+        }
+        Path base = file.toAbsolutePath().getParent();
+        TrustPolicy.Builder b = TrustPolicy.builder();
+        List<X509Certificate> anchors = new ArrayList<>();
+        for (String p : strings(file, root, "trustAnchors")) {
+            anchors.addAll(readCertificates(file, "trustAnchors", base.resolve(p)));
+        }
+        if (anchors.isEmpty()) {
+            throw new PolicyException(file + ": trustAnchors must name at least one trust anchor certificate");
+        }
+        b.trustAnchors(anchors);
+        for (String p : strings(file, root, "intermediates")) {
+            b.intermediates(readCertificates(file, "intermediates", base.resolve(p)));
+        }
+        if (root.has("requireCodeSigningEku")) {
+            b.requireCodeSigningEku(bool(file, root, "requireCodeSigningEku"));
+        }
+        if (root.has("allowedDigestAlgorithms")) {
+            Set<String> algs = new LinkedHashSet<>();
+            for (String a : strings(file, root, "allowedDigestAlgorithms")) {
+                algs.add(a.toUpperCase(Locale.ROOT));
+            }
+            b.allowedDigestAlgorithms(algs);
+        }
+        if (root.has("minRsaKeyBits")) {
+            b.minRsaKeyBits((int) number(file, root, "minRsaKeyBits"));
+        }
+        if (root.has("revocation")) {
+            b.revocation(revocation(file, root.get("revocation")));
+        }
+        for (String p : strings(file, root, "crls")) {
+            b.crls(readCrls(file, base.resolve(p)));
+        }
+        if (root.has("antiRollback")) {
+            b.antiRollback(bool(file, root, "antiRollback"));
+        }
+        if (root.has("signers")) {
+            JsonNode s = root.get("signers");
+            if (!s.isObject()) {
+                throw new PolicyException(file + ": signers must map package names to lists of signer DNs or sha256: pins");
+            }
+            for (Iterator<Map.Entry<String, JsonNode>> it = s.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                b.signers(e.getKey(), strings(file, s, e.getKey()));
+            }
+        }
+        if (root.has("limits")) {
+            b.limits(limits(file, root.get("limits")));
+        }
+        try {
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            throw new PolicyException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static List<String> strings(Path file, JsonNode parent, String key) throws PolicyException {
+        JsonNode n = parent.get(key);
+        if (n == null || n.isNull()) {
+            return List.of();
+        }
+        if (n.isTextual()) {
+            return List.of(n.asText());
+        }
+        if (!n.isArray()) {
+            throw new PolicyException(file + ": " + key + " must be a list of strings");
+        }
+        List<String> out = new ArrayList<>();
+        for (JsonNode e : n) {
+            if (!e.isTextual() || e.asText().isBlank()) {
+                throw new PolicyException(file + ": " + key + " must be a list of non-empty strings");
+            }
+            out.add(e.asText());
+        }
+        return out;
+    }
+
+    private static boolean bool(Path file, JsonNode root, String key) throws PolicyException {
+        JsonNode n = root.get(key);
+        if (!n.isBoolean()) {
+            throw new PolicyException(file + ": " + key + " must be true or false");
+        }
+        return n.asBoolean();
+    }
+
+    private static long number(Path file, JsonNode parent, String key) throws PolicyException {
+        JsonNode n = parent.get(key);
+        if (n == null || !n.canConvertToExactIntegral() || !n.canConvertToLong()) {
+            throw new PolicyException(file + ": " + key + " must be an integer");
+        }
+        return n.asLong();
+    }
+
+    private static RevocationMode revocation(Path file, JsonNode n) throws PolicyException {
+        if (n.isBoolean() && !n.asBoolean()) {
+            return RevocationMode.OFF; // YAML 1.1 reads a bare 'off' as false
+        }
+        if (n.isTextual()) {
+            switch (n.asText().toLowerCase(Locale.ROOT)) {
+                case "off": return RevocationMode.OFF;
+                case "prefer": return RevocationMode.PREFER;
+                case "require": return RevocationMode.REQUIRE;
+                default: break;
+            }
+        }
+        throw new PolicyException(file + ": revocation must be off, prefer or require");
+    }
+
+    private static Limits limits(Path file, JsonNode n) throws PolicyException {
+        if (!n.isObject()) {
+            throw new PolicyException(file + ": limits must be a mapping");
+        }
+        for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
+            String k = it.next();
+            if (!LIMIT_KEYS.contains(k)) {
+                throw new PolicyException(file + ": unknown key 'limits." + k + "' (allowed: " + LIMIT_KEYS + ")");
+            }
+        }
+        Limits d = Limits.DEFAULT;
+        try {
+            return new Limits(n.has("maxArtifacts") ? number(file, n, "maxArtifacts") : d.maxArtifacts(),
+                    n.has("maxTotalBytes") ? number(file, n, "maxTotalBytes") : d.maxTotalBytes(),
+                    n.has("maxExpansionRatio") ? number(file, n, "maxExpansionRatio") : d.maxExpansionRatio());
+        } catch (IllegalArgumentException e) {
+            throw new PolicyException(file + ": limits: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Reads every certificate of a PEM or DER file.
+     *
+     * @throws PolicyException when the file is missing, unreadable or holds no certificate
+     */
+    public static List<X509Certificate> readCertificates(Path policyFile, String key, Path certFile) throws PolicyException {
+        try (InputStream in = Files.newInputStream(certFile)) {
+            List<X509Certificate> out = new ArrayList<>();
+            for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                out.add((X509Certificate) c);
+            }
+            if (out.isEmpty()) {
+                throw new PolicyException(where(policyFile, key) + certFile + ": no certificate in file");
+            }
+            return out;
+        } catch (IOException | CertificateException | RuntimeException e) {
+            throw new PolicyException(where(policyFile, key) + certFile + ": cannot read certificates: " + e.getMessage(), e);
+        }
+    }
+
+    private static List<X509CRL> readCrls(Path policyFile, Path crlFile) throws PolicyException {
+        try (InputStream in = Files.newInputStream(crlFile)) {
+            List<X509CRL> out = new ArrayList<>();
+            for (CRL c : CertificateFactory.getInstance("X.509").generateCRLs(in)) {
+                out.add((X509CRL) c);
+            }
+            if (out.isEmpty()) {
+                throw new PolicyException(where(policyFile, "crls") + crlFile + ": no CRL in file");
+            }
+            return out;
+        } catch (IOException | CertificateException | CRLException | RuntimeException e) {
+            throw new PolicyException(where(policyFile, "crls") + crlFile + ": cannot read CRL: " + e.getMessage(), e);
+        }
+    }
+
+    private static String where(Path policyFile, String key) {
+        return policyFile == null ? "" : policyFile + ": " + key + ": ";
+    }
+}

@@ -1,0 +1,86 @@
+package org.veripack.core.internal.csar;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import org.veripack.core.ArtifactRecord;
+import org.veripack.core.ArtifactType;
+import org.veripack.core.Finding;
+import org.veripack.core.FindingCode;
+import org.veripack.core.PackageFormat;
+import org.veripack.core.TrustPolicy;
+import org.veripack.core.VerificationReport;
+import org.veripack.core.internal.cms.CmsSignatureVerifier;
+import org.veripack.core.internal.cms.SignatureCheckResult;
+
+/**
+ * Any file with a detached CMS SignedData (DER or PEM), as {@code openssl cms -verify -binary -content FILE}
+ * checks it. A detached signature carries no signed name or version, so the report has no identity.
+ */
+public final class DetachedVerifier {
+    /** Largest signature file read, in bytes. */
+    public static final int MAX_SIGNATURE_BYTES = 16 * 1024 * 1024;
+
+    private DetachedVerifier() { }
+
+    /**
+     * @throws IOException when the file or the signature cannot be read
+     */
+    public static VerificationReport verify(Path file, Path signature, TrustPolicy policy, Instant at) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new NoSuchFileException(file.toString(), null, "not a regular file");
+        }
+        if (!Files.isRegularFile(signature)) {
+            throw new NoSuchFileException(signature.toString(), null, "not a regular file");
+        }
+        VerificationReport.Builder b = VerificationReport.builder(PackageFormat.DETACHED_CMS, at);
+        byte[] sig;
+        try (InputStream in = Files.newInputStream(signature)) {
+            sig = in.readNBytes(MAX_SIGNATURE_BYTES + 1);
+        }
+        if (sig.length > MAX_SIGNATURE_BYTES) {
+            b.finding(Finding.of(FindingCode.LIMIT_EXCEEDED, signature.getFileName().toString(), "signature file too large"));
+            return b.build();
+        }
+        SignatureCheckResult r = CmsSignatureVerifier.verify(sig, () -> Files.newInputStream(file), List.of(), policy, at);
+        r.findings().forEach(b::finding);
+        r.signers().forEach(b::signer);
+        r.warnings().forEach(b::warning);
+        MessageDigest md = Digests.newDigest("SHA-256");
+        long size = 0;
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] buf = new byte[Digests.BUFFER_BYTES];
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                md.update(buf, 0, n);
+                size += n;
+            }
+        }
+        String hex = HexFormat.of().formatHex(md.digest());
+        b.packageSha256(hex);
+        b.artifact(new ArtifactRecord(file.getFileName().toString(), ArtifactType.FILE, mode(file), size, "SHA-256", hex, null));
+        return b.build();
+    }
+
+    private static int mode(Path file) {
+        try {
+            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS);
+            int m = 0;
+            for (PosixFilePermission p : perms) {
+                m |= 1 << (8 - p.ordinal());
+            }
+            return m;
+        } catch (IOException | UnsupportedOperationException e) {
+            return 0644;
+        }
+    }
+}
