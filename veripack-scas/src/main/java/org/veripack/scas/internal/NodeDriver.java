@@ -45,8 +45,9 @@ final class NodeDriver implements TargetDriver {
         argv.add("install");
         argv.add("--root");
         argv.add(node.root().toString());
-        argv.addAll(trustTestCa ? trustArgsWithTestCa : trustArgs);
+        // PACKAGE before the trust options: a multi-value --trust would otherwise take it as another anchor
         argv.add(pkg.toAbsolutePath().toString());
+        argv.addAll(trustTestCa ? trustArgsWithTestCa : trustArgs);
         if (asUserTemplate != null) {
             String line = new CommandRecord(purpose, argv, 0, false, "", "", 0, 0).commandLine();
             return runner.run(purpose, TargetDriver.wrapAsUser(asUserTemplate, line));
