@@ -1,14 +1,163 @@
 package org.veripack.cli;
 
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.util.concurrent.Callable;
+import org.veripack.core.PolicyException;
+import org.veripack.core.sign.CsarSigner;
+import org.veripack.core.sign.SigningIdentities;
+import org.veripack.core.sign.SigningIdentity;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-/** {@code veripack sign} (placeholder until its issue lands). */
-@Command(name = "sign", description = "not yet implemented")
+/**
+ * {@code veripack sign (--key KEY --cert CERT | --pkcs12 P12 [--key-pass PASS]) [--chain PEM]
+ * (--csar DIR --name N --version V [--digest ALG] [--option2] | --detached FILE) --out OUT} (DESIGN.md
+ * "CLI contract"). Writes an SOL004 option-1 CSAR (or option 2 with {@code --option2}) or a detached CMS
+ * SignedData ({@code FILE.p7s}, DER). Exit 0 written, 2 usage/configuration error (missing or
+ * unreadable key/certificate/input, bad option, unpackable directory), 3 I/O error.
+ */
+@Command(name = "sign",
+        description = "Sign a package directory as an ETSI SOL004 CSAR, or any file with a detached CMS signature.")
 final class SignCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
+
+    @Option(names = "--key", paramLabel = "KEY", description = "Private key, PEM PKCS#8 (EC P-256/P-384, RSA >= 2048, Ed25519).")
+    Path key;
+
+    @Option(names = "--cert", paramLabel = "CERT", description = "Signer certificate (PEM/DER).")
+    Path cert;
+
+    @Option(names = "--pkcs12", paramLabel = "P12", description = "PKCS#12 file with the key and certificate (instead of --key/--cert).")
+    Path pkcs12;
+
+    @Option(names = "--key-pass", paramLabel = "PASS", description = "PKCS#12 password: 'pass:TEXT', 'env:VAR' or 'file:PATH'.")
+    String keyPass;
+
+    @Option(names = "--chain", paramLabel = "PEM", description = "Intermediate certificates to embed in the CMS (PEM bundle).")
+    Path chain;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Input input;
+
+    /** What to sign. */
+    static final class Input {
+        @Option(names = "--csar", paramLabel = "DIR", required = true, description = "Directory to package as an SOL004 CSAR.")
+        Path csarDir;
+
+        @Option(names = "--detached", paramLabel = "FILE", required = true, description = "File to sign with a detached CMS signature.")
+        Path detachedFile;
+    }
+
+    @Option(names = "--name", description = "Package name (vnf_product_name); required with --csar.")
+    String name;
+
+    @Option(names = "--version", description = "Package version (vnf_package_version); required with --csar.")
+    String version;
+
+    @Option(names = "--provider", description = "Provider (vnf_provider_id); default: the signer certificate's O or CN.")
+    String provider;
+
+    @Option(names = "--release-time", paramLabel = "ISO", description = "vnf_release_date_time; omitted when not given.")
+    String releaseTime;
+
+    @Option(names = "--digest", paramLabel = "ALG", defaultValue = "SHA-256", description = "Artifact digest: SHA-256 (default), SHA-384, SHA-512.")
+    String digest;
+
+    @Option(names = "--option2", description = "Write SOL004 option 2: an outer zip with the CSAR, its .cms and .cert.")
+    boolean option2;
+
+    @Option(names = "--out", paramLabel = "OUT", description = "Output file (default for --detached: FILE.p7s).")
+    Path out;
+
     @Override
     public Integer call() {
-        System.err.println("veripack sign: not yet implemented");
-        return ExitCode.USAGE;
+        PrintWriter err = spec.commandLine().getErr();
+        try {
+            SigningIdentity identity = identity();
+            Clock clock = Clock.systemUTC();
+            if (input.detachedFile != null) {
+                VerifyCommand.requireFile(input.detachedFile, "--detached");
+                Path target = out != null ? out : Path.of(input.detachedFile + ".p7s");
+                CsarSigner.writeDetached(identity, clock, input.detachedFile, target);
+                err.println("veripack sign: wrote detached CMS signature " + target);
+            } else {
+                if (!Files.isDirectory(input.csarDir)) {
+                    throw new VerifyCommand.UsageError("--csar: no directory " + input.csarDir);
+                }
+                if (name == null || version == null || out == null) {
+                    throw new VerifyCommand.UsageError("--csar needs --name, --version and --out");
+                }
+                CsarSigner signer = CsarSigner.builder(identity).name(name).version(version).provider(provider)
+                        .releaseTime(releaseTime).digestAlgorithm(digest).clock(clock).build();
+                if (option2) {
+                    signer.writeOption2(input.csarDir, out);
+                } else {
+                    signer.writeOption1(input.csarDir, out);
+                }
+                err.println("veripack sign: wrote SOL004 CSAR option " + (option2 ? 2 : 1) + " " + out);
+            }
+            err.flush();
+            return ExitCode.OK;
+        } catch (VerifyCommand.UsageError | PolicyException | IllegalArgumentException e) {
+            err.println("veripack sign: " + e.getMessage());
+            err.flush();
+            return ExitCode.USAGE;
+        } catch (IOException | RuntimeException e) {
+            err.println("veripack sign: I/O error: " + e);
+            err.flush();
+            return ExitCode.IO;
+        }
+    }
+
+    private SigningIdentity identity() throws PolicyException, VerifyCommand.UsageError, IOException {
+        if (chain != null) {
+            VerifyCommand.requireFile(chain, "--chain");
+        }
+        if (pkcs12 != null) {
+            if (key != null || cert != null) {
+                throw new VerifyCommand.UsageError("use either --pkcs12 or --key/--cert");
+            }
+            VerifyCommand.requireFile(pkcs12, "--pkcs12");
+            return SigningIdentities.fromPkcs12(pkcs12, password(), chain);
+        }
+        if (key == null || cert == null) {
+            throw new VerifyCommand.UsageError("--key and --cert (or --pkcs12) are required");
+        }
+        VerifyCommand.requireFile(key, "--key");
+        VerifyCommand.requireFile(cert, "--cert");
+        return SigningIdentities.fromPem(key, cert, chain);
+    }
+
+    private char[] password() throws VerifyCommand.UsageError, IOException {
+        if (keyPass == null) {
+            return new char[0];
+        }
+        if (keyPass.startsWith("pass:")) {
+            return keyPass.substring(5).toCharArray();
+        }
+        if (keyPass.startsWith("env:")) {
+            String v = System.getenv(keyPass.substring(4));
+            if (v == null) {
+                throw new VerifyCommand.UsageError("--key-pass: environment variable " + keyPass.substring(4) + " is not set");
+            }
+            return v.toCharArray();
+        }
+        if (keyPass.startsWith("file:")) {
+            Path p = Path.of(keyPass.substring(5));
+            VerifyCommand.requireFile(p, "--key-pass");
+            return Files.readString(p, StandardCharsets.UTF_8).strip().toCharArray();
+        }
+        return keyPass.toCharArray();
     }
 }

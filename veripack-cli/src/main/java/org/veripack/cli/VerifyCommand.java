@@ -1,14 +1,144 @@
 package org.veripack.cli;
 
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
+import org.veripack.core.PackageVerifier;
+import org.veripack.core.PolicyException;
+import org.veripack.core.ReportFormat;
+import org.veripack.core.TrustPolicy;
+import org.veripack.core.TrustPolicyLoader;
+import org.veripack.core.VerificationReport;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
-/** {@code veripack verify} (placeholder until its issue lands). */
-@Command(name = "verify", description = "not yet implemented")
+/**
+ * {@code veripack verify (--trust CA.pem ... | --policy POLICY.yaml) [--at INSTANT] [--json] PACKAGE [--signature SIG]}
+ * (DESIGN.md "CLI contract"). Exit 0 ACCEPTED, 1 REJECTED, 2 usage/configuration error (bad option, missing
+ * input file, invalid policy), 3 I/O error. {@code --json} prints exactly one JSON report on stdout; the
+ * short text report always goes to stderr.
+ *
+ * <p>Adding a package format: add its options (e.g. {@code --apt-release}) and a branch in
+ * {@link #verify(PackageVerifier)}; policy, clock, input checks and output stay shared.
+ */
+@Command(name = "verify", mixinStandardHelpOptions = true,
+        description = "Verify a package (SOL004 CSAR option 1/2, or any file with --signature) against a trust policy.")
 final class VerifyCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Trust trust;
+
+    /** Where trust comes from: anchors on the command line, or a policy file. */
+    static final class Trust {
+        @Option(names = "--trust", paramLabel = "CA.pem", required = true,
+                description = "Trust anchor certificate(s) (PEM/DER); repeatable. Every other policy setting is the default.")
+        List<Path> anchors = new ArrayList<>();
+
+        @Option(names = "--policy", paramLabel = "POLICY.yaml", required = true, description = "Trust policy file (YAML).")
+        Path policy;
+    }
+
+    @Option(names = "--at", paramLabel = "INSTANT", description = "Verification time, ISO-8601 (e.g. 2026-01-01T00:00:00Z); default now.")
+    String at;
+
+    @Option(names = "--json", description = "Print the report as one JSON document on stdout.")
+    boolean json;
+
+    @Parameters(index = "0", paramLabel = "PACKAGE", arity = "0..1", description = "The package file (CSAR, zip, or any signed file).")
+    Path packageFile;
+
+    @Option(names = "--signature", paramLabel = "SIG", description = "Detached CMS signature (DER or PEM) over PACKAGE.")
+    Path signature;
+
     @Override
     public Integer call() {
-        System.err.println("veripack verify: not yet implemented");
-        return ExitCode.USAGE;
+        PrintWriter err = spec.commandLine().getErr();
+        try {
+            TrustPolicy policy = policy();
+            Clock clock = clock();
+            requireFile(packageFile, "PACKAGE");
+            if (signature != null) {
+                requireFile(signature, "--signature");
+            }
+            VerificationReport report = verify(PackageVerifier.create(policy, clock));
+            if (json) {
+                PrintWriter out = spec.commandLine().getOut();
+                out.println(ReportFormat.toJson(report));
+                out.flush();
+            }
+            err.print(ReportFormat.toText(report));
+            err.flush();
+            return report.accepted() ? ExitCode.OK : ExitCode.REJECTED;
+        } catch (UsageError | PolicyException e) {
+            err.println("veripack verify: " + e.getMessage());
+            err.flush();
+            return ExitCode.USAGE;
+        } catch (IOException | RuntimeException e) {
+            err.println("veripack verify: I/O error: " + e);
+            err.flush();
+            return ExitCode.IO;
+        }
+    }
+
+    /** Dispatches on the package format the options name. */
+    VerificationReport verify(PackageVerifier verifier) throws IOException {
+        if (signature != null) {
+            return verifier.verifyDetached(packageFile, signature);
+        }
+        return verifier.verifyCsar(packageFile);
+    }
+
+    TrustPolicy policy() throws PolicyException, UsageError {
+        if (trust.policy != null) {
+            requireFile(trust.policy, "--policy");
+            return TrustPolicyLoader.load(trust.policy);
+        }
+        List<X509Certificate> anchors = new ArrayList<>();
+        for (Path p : trust.anchors) {
+            requireFile(p, "--trust");
+            anchors.addAll(TrustPolicyLoader.readCertificates(null, "--trust", p));
+        }
+        return TrustPolicy.withAnchors(anchors);
+    }
+
+    Clock clock() throws UsageError {
+        if (at == null) {
+            return Clock.systemUTC();
+        }
+        try {
+            return Clock.fixed(Instant.parse(at), ZoneOffset.UTC);
+        } catch (DateTimeParseException e) {
+            throw new UsageError("--at must be an ISO-8601 instant such as 2026-01-01T00:00:00Z: " + at);
+        }
+    }
+
+    static void requireFile(Path p, String what) throws UsageError {
+        if (p == null) {
+            throw new UsageError(what + " is required");
+        }
+        if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
+            throw new UsageError(what + ": no readable file " + p);
+        }
+    }
+
+    /** A usage or configuration error (exit code 2). */
+    static final class UsageError extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        UsageError(String message) { super(message); }
     }
 }

@@ -1,0 +1,79 @@
+package org.veripack.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.veripack.core.pki.TestPki;
+
+class TrustPolicyLoaderTest {
+    @TempDir Path dir;
+
+    private Path policy(String yaml) throws Exception {
+        Files.createDirectories(dir.resolve("certs"));
+        TestPki.writeCertificatesPem(dir.resolve("certs/root.pem"), TestPki.cert("CN=Root").ca(true).build().certificate());
+        TestPki.writeCertificatesPem(dir.resolve("certs/ca.pem"), TestPki.cert("CN=CA").ca(true).build().certificate());
+        return Files.writeString(dir.resolve("policy.yaml"), yaml);
+    }
+
+    @Test
+    void fullPolicyLoadsWithPathsRelativeToTheFile() throws Exception {
+        TrustPolicy p = TrustPolicyLoader.load(policy("""
+                trustAnchors: [certs/root.pem]
+                intermediates: [certs/ca.pem]
+                requireCodeSigningEku: false
+                allowedDigestAlgorithms: [SHA-384, SHA-512]
+                minRsaKeyBits: 3072
+                revocation: off
+                crls: []
+                antiRollback: false
+                signers:
+                  acme-mme: ["CN=Acme Code Signing,O=Acme", "sha256:00ff"]
+                limits: {maxArtifacts: 10, maxTotalBytes: 1000, maxExpansionRatio: 50}
+                """));
+        assertEquals(1, p.trustAnchors().size());
+        assertEquals(1, p.intermediates().size());
+        assertFalse(p.requireCodeSigningEku());
+        assertEquals(Set.of("SHA-384", "SHA-512"), p.allowedDigestAlgorithms());
+        assertEquals(3072, p.minRsaKeyBits());
+        assertEquals(RevocationMode.OFF, p.revocation());
+        assertFalse(p.antiRollback());
+        assertEquals(List.of("CN=Acme Code Signing,O=Acme", "sha256:00ff"), p.signers().get("acme-mme"));
+        assertEquals(new Limits(10, 1000, 50), p.limits());
+    }
+
+    @Test
+    void defaultsApply() throws Exception {
+        TrustPolicy p = TrustPolicyLoader.load(policy("trustAnchors: [certs/root.pem]\nrevocation: prefer\n"));
+        assertEquals(Limits.DEFAULT, p.limits());
+        assertEquals(RevocationMode.PREFER, p.revocation());
+        assertEquals(TrustPolicy.DEFAULT_DIGESTS, p.allowedDigestAlgorithms());
+    }
+
+    @Test
+    void invalidPoliciesAreRejected() throws Exception {
+        for (String yaml : List.of(
+                "trustAnchors: [certs/root.pem]\ntrustAnchor: [x]\n",
+                "trustAnchors: []\n",
+                "intermediates: [certs/ca.pem]\n",
+                "trustAnchors: [certs/missing.pem]\n",
+                "trustAnchors: [certs/root.pem]\nminRsaKeyBits: 1024\n",
+                "trustAnchors: [certs/root.pem]\nallowedDigestAlgorithms: [SHA-1]\n",
+                "trustAnchors: [certs/root.pem]\nrevocation: sometimes\n",
+                "trustAnchors: [certs/root.pem]\nrequireCodeSigningEku: maybe\n",
+                "trustAnchors: [certs/root.pem]\nlimits: {maxFiles: 3}\n",
+                "trustAnchors: [certs/root.pem]\nlimits: {maxArtifacts: 0}\n",
+                "- just a list\n",
+                "trustAnchors: [certs/root.pem\n")) {
+            Path p = policy(yaml);
+            assertThrows(PolicyException.class, () -> TrustPolicyLoader.load(p), yaml);
+        }
+        assertThrows(PolicyException.class, () -> TrustPolicyLoader.load(dir.resolve("nope.yaml")));
+    }
+}
