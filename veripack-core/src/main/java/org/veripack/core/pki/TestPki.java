@@ -27,6 +27,7 @@ import java.util.Date;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.security.auth.x500.X500Principal;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.DERUTF8String;
 import org.bouncycastle.asn1.x500.X500Name;
@@ -142,7 +143,10 @@ public final class TestPki {
         throw new IllegalArgumentException("unsupported key algorithm " + key.getAlgorithm());
     }
 
-    /** Starts a certificate for {@code subjectDn} (RFC 4514 string, e.g. {@code "CN=Acme Code Signing,O=Acme"}). */
+    /**
+     * Starts a certificate for {@code subjectDn}, an RFC 4514 string such as {@code "CN=Acme Code Signing,O=Acme"}
+     * (most specific RDN first; {@code X500Principal.getName()} returns the same string).
+     */
     public static CertSpec cert(String subjectDn) {
         return new CertSpec(subjectDn);
     }
@@ -262,7 +266,8 @@ public final class TestPki {
             try {
                 SubjectPublicKeyInfo spki = publicKeyInfo != null ? publicKeyInfo
                         : SubjectPublicKeyInfo.getInstance(kp.getPublic().getEncoded());
-                X500Name subject = new X500Name(subjectDn);
+                // parsed as RFC 4514 (most specific RDN first), like X500Principal prints it back
+                X500Name subject = X500Name.getInstance(new X500Principal(subjectDn).getEncoded());
                 X500Name issuerName = issuer == null ? subject
                         : X500Name.getInstance(issuer.certificate().getSubjectX500Principal().getEncoded());
                 PrivateKey signingKey = issuer == null ? kp.getPrivate() : issuer.keyPair().getPrivate();

@@ -232,7 +232,8 @@ class CsarAttackTest {
         Files.write(dir.resolve("Files/zeros.bin"), new byte[2 * 1024 * 1024]);
         Path csar = tmp.resolve("bomb.csar");
         Fixtures.signer(Fixtures.LEAF).build().writeOption1(dir, csar);
-        assertEquals(Verdict.ACCEPTED, verify(csar).verdict());
+        assertEquals(Verdict.ACCEPTED, Fixtures.verifier(Fixtures.policy().toBuilder()
+                .limits(new Limits(100, 1L << 30, 100_000)).build()).verifyCsar(csar).verdict());
         VerificationReport r = Fixtures.verifier(Fixtures.policy().toBuilder().limits(new Limits(100, 1L << 30, 100)).build())
                 .verifyCsar(csar);
         assertRejectedWith(r, FindingCode.LIMIT_EXCEEDED);

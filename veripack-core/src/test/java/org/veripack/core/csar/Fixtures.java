@@ -64,7 +64,7 @@ final class Fixtures {
     /** A genuine option-1 CSAR of {@link #packageDir}. */
     static Path genuineCsar(Path tmp) throws IOException {
         Path out = tmp.resolve("acme-mme-2.1.csar");
-        signer(LEAF).build().writeOption1(packageDir(tmp), out);
+        signer(LEAF).build().writeOption1(packageDir(Files.createTempDirectory(tmp, "src")), out);
         return out;
     }
 

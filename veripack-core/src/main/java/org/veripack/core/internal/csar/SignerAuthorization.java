@@ -1,7 +1,12 @@
 package org.veripack.core.internal.csar;
 
 import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import javax.naming.InvalidNameException;
+import javax.naming.ldap.LdapName;
+import javax.naming.ldap.Rdn;
 import java.util.Locale;
 import javax.security.auth.x500.X500Principal;
 import org.veripack.core.Finding;
@@ -12,7 +17,7 @@ import org.veripack.core.TrustPolicy;
  * The trust policy's {@code signers:} map (DESIGN.md "Trust policy file"): which signer may sign which
  * package. An empty map allows any trusted signer. When the map is not empty, a package whose name is
  * not in it is {@code SIGNER_NOT_AUTHORIZED} (fail closed), as is a signer matching none of the
- * package's entries. An entry is a subject DN (RFC 4514, compared as {@link X500Principal}) or
+ * package's entries. An entry is a subject DN (RFC 4514, compared as {@link X500Principal}, RDNs in either order) or
  * {@code sha256:HEX}, the SHA-256 of the signer's SubjectPublicKeyInfo DER.
  */
 public final class SignerAuthorization {
@@ -46,8 +51,16 @@ public final class SignerAuthorization {
             return pin.equalsIgnoreCase(rule.substring("sha256:".length()).strip());
         }
         try {
-            return new X500Principal(rule).equals(cert.getSubjectX500Principal());
-        } catch (IllegalArgumentException e) {
+            X500Principal subject = cert.getSubjectX500Principal();
+            if (new X500Principal(rule).equals(subject)) {
+                return true;
+            }
+            // RFC 4514 strings list RDNs last-first; tools differ on the order people copy, so accept the reverse too
+            List<Rdn> wanted = new ArrayList<>(new LdapName(rule).getRdns());
+            List<Rdn> actual = new LdapName(subject.getName(X500Principal.RFC2253)).getRdns();
+            Collections.reverse(wanted);
+            return wanted.equals(actual);
+        } catch (IllegalArgumentException | InvalidNameException e) {
             return false;
         }
     }

@@ -55,7 +55,7 @@ public final class ZipArchive implements Closeable {
     private static final int SPECIAL_BITS = 07000;
 
     /** One safe entry of the archive. */
-    public record Entry(String path, String rawName, ArtifactType type, int mode, ZipArchiveEntry zipEntry) { }
+    public record Entry(String path, String rawName, ArtifactType type, int mode, ZipArchiveEntry zipEntry, String linkTarget) { }
 
     private final ZipFile zip;
     private final Limits limits;
@@ -93,6 +93,7 @@ public final class ZipArchive implements Closeable {
                         Long.toString(limits.maxArtifacts()), Integer.toString(all.size())));
             } else {
                 check(zip, all, entries, findings);
+                checkLinks(zip, limits, entries, findings);
             }
         } catch (RuntimeException e) {
             findings.add(Finding.of(FindingCode.MALFORMED_PACKAGE, subject, "inconsistent zip structure: " + e.getMessage()));
@@ -160,8 +161,33 @@ public final class ZipArchive implements Closeable {
             if (type == ArtifactType.SYMLINK) {
                 perms = 0777;
             }
-            entries.put(path, new Entry(path, raw, type, perms, ze));
+            entries.put(path, new Entry(path, raw, type, perms, ze, null));
         }
+    }
+
+    /** Reads every symlink's target (bounded) and drops links that are absolute or leave the package. */
+    private static void checkLinks(ZipFile zip, Limits limits, Map<String, Entry> entries, List<Finding> findings) {
+        ZipArchive reader = new ZipArchive(zip, limits, entries, findings);
+        for (Entry e : List.copyOf(entries.values())) {
+            if (e.type() != ArtifactType.SYMLINK) {
+                continue;
+            }
+            try {
+                String target = new String(reader.readLinkTarget(e), StandardCharsets.UTF_8);
+                if (PathRules.resolveLink(e.path(), target).isEmpty()) {
+                    findings.add(Finding.mismatch(FindingCode.UNSAFE_PATH, e.path(), "symlink target is absolute or leaves the package",
+                            null, printable(target)));
+                    entries.remove(e.path());
+                } else {
+                    entries.put(e.path(), new Entry(e.path(), e.rawName(), e.type(), e.mode(), e.zipEntry(), target));
+                }
+            } catch (IOException ex) {
+                findings.add(Finding.of(ex instanceof LimitExceededException ? FindingCode.LIMIT_EXCEEDED
+                        : FindingCode.MALFORMED_PACKAGE, e.path(), ex.getMessage()));
+                entries.remove(e.path());
+            }
+        }
+        reader.totalBytes.set(0);
     }
 
     /** Safe entries by normalised path, in physical order. */
