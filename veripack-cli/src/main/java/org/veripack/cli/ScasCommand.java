@@ -169,7 +169,9 @@ final class ScasCommand implements Callable<Integer> {
         String cp = System.getProperty("java.class.path", "");
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         if (!cp.isBlank() && Files.isExecutable(java)) {
-            return List.of(java.toString(), "-cp", cp, Main.class.getName());
+            // short-lived CLI launches: C1 only and the serial GC start noticeably faster
+            return List.of(java.toString(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", cp,
+                    Main.class.getName());
         }
         Path launcher = Path.of("veripack").toAbsolutePath();
         if (Files.isExecutable(launcher)) {
