@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
                 RunCommand.class,
                 VerifyInstalledCommand.class,
                 AuditCommand.class,
+                ScasCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec
