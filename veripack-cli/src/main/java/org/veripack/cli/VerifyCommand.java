@@ -20,6 +20,7 @@ import org.veripack.core.TrustPolicyLoader;
 import org.veripack.core.VerificationReport;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -50,7 +51,14 @@ final class VerifyCommand implements Callable<Integer> {
 
         @Option(names = "--policy", paramLabel = "POLICY.yaml", required = true, description = "Trust policy file (YAML).")
         Path policy;
+
+        @Option(names = "--keyring", paramLabel = "KEYRING", required = true,
+                description = "OpenPGP keyring (binary or armored) for --apt-release; repeatable. A policy with only these keyrings.")
+        List<Path> keyrings = new ArrayList<>();
     }
+
+    @Mixin
+    AptOptions apt = new AptOptions();
 
     @Option(names = "--at", paramLabel = "INSTANT", description = "Verification time, ISO-8601 (e.g. 2026-01-01T00:00:00Z); default now.")
     String at;
@@ -67,6 +75,16 @@ final class VerifyCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
+        if (apt.requested() || !trust.keyrings.isEmpty()) {
+            try {
+                return AptVerification.run(apt, trust.policy, trust.keyrings, clock(), json, packageFile,
+                        spec.commandLine().getOut(), err);
+            } catch (UsageError e) {
+                err.println("veripack verify: " + e.getMessage());
+                err.flush();
+                return ExitCode.USAGE;
+            }
+        }
         try {
             TrustPolicy policy = policy();
             Clock clock = clock();

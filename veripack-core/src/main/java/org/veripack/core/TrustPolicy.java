@@ -1,5 +1,6 @@
 package org.veripack.core;
 
+import java.nio.file.Path;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
@@ -15,6 +16,12 @@ import java.util.Set;
  * and resource limits. Immutable; secure by default; contradictory settings fail at {@link Builder#build()}.
  * The YAML form is read by {@code TrustPolicyLoader} (same package set), {@code --trust CA.pem} is
  * {@link #withAnchors(List)}.
+ *
+ * <p>Two kinds of trust anchor: X.509 root certificates (CMS-signed CSARs and detached files) and
+ * OpenPGP keyrings (Debian repository chains, {@code org.veripack.core.apt.AptChainVerifier}). A policy
+ * needs at least one of either; a policy holding only OpenPGP keyrings is valid and trusts no X.509
+ * signer (CSAR verification under it reports {@link FindingCode#SIGNER_UNTRUSTED}), and a policy with
+ * only X.509 anchors cannot verify an apt chain. {@code --keyring KEYRING} is {@link #withKeyrings(List)}.
  */
 public final class TrustPolicy {
     /** Digest algorithms allowed by default (JCA names). */
@@ -30,6 +37,7 @@ public final class TrustPolicy {
     private final boolean antiRollback;
     private final Map<String, List<String>> signers;
     private final Limits limits;
+    private final List<Path> openpgpKeyrings;
 
     private TrustPolicy(Builder b) {
         this.trustAnchors = List.copyOf(b.trustAnchors);
@@ -44,11 +52,20 @@ public final class TrustPolicy {
         b.signers.forEach((k, v) -> s.put(k, List.copyOf(v)));
         this.signers = Map.copyOf(s);
         this.limits = b.limits;
+        this.openpgpKeyrings = List.copyOf(b.openpgpKeyrings);
     }
 
     /** The policy {@code --trust CA.pem ...} means: these anchors and every default. */
     public static TrustPolicy withAnchors(List<X509Certificate> anchors) {
         return builder().trustAnchors(anchors).build();
+    }
+
+    /**
+     * The policy {@code --keyring KEYRING ...} means: these OpenPGP keyrings (binary or ASCII-armored
+     * transferable public keys, RFC 9580 §10.1), no X.509 anchor, and every default.
+     */
+    public static TrustPolicy withKeyrings(List<Path> keyrings) {
+        return builder().openpgpKeyrings(keyrings).build();
     }
 
     public static Builder builder() { return new Builder(); }
@@ -66,6 +83,7 @@ public final class TrustPolicy {
         b.antiRollback = antiRollback;
         b.signers.putAll(signers);
         b.limits = limits;
+        b.openpgpKeyrings.addAll(openpgpKeyrings);
         return b;
     }
 
@@ -81,6 +99,12 @@ public final class TrustPolicy {
     /** Package name to allowed signer subject DNs (RFC 4514) or {@code sha256:HEX} SPKI pins; empty = any trusted signer. */
     public Map<String, List<String>> signers() { return signers; }
     public Limits limits() { return limits; }
+    /**
+     * OpenPGP keyring files trusted for repository signatures (Debian {@code InRelease}); paths are as
+     * resolved by the loader (the YAML key {@code openpgpKeyrings} is relative to the policy file).
+     * Empty when the policy trusts no OpenPGP key.
+     */
+    public List<Path> openpgpKeyrings() { return openpgpKeyrings; }
 
     /** Validating builder. */
     public static final class Builder {
@@ -94,6 +118,7 @@ public final class TrustPolicy {
         private boolean antiRollback = true;
         private final Map<String, List<String>> signers = new LinkedHashMap<>();
         private Limits limits = Limits.DEFAULT;
+        private final List<Path> openpgpKeyrings = new ArrayList<>();
 
         private Builder() { }
 
@@ -107,14 +132,19 @@ public final class TrustPolicy {
         public Builder antiRollback(boolean v) { antiRollback = v; return this; }
         public Builder signers(String packageName, List<String> allowed) { signers.put(packageName, List.copyOf(allowed)); return this; }
         public Builder limits(Limits v) { limits = Objects.requireNonNull(v); return this; }
+        /** Adds OpenPGP keyring files (binary or armored) trusted for repository signatures. */
+        public Builder openpgpKeyrings(List<Path> keyrings) {
+            keyrings.forEach(k -> openpgpKeyrings.add(Objects.requireNonNull(k, "keyring")));
+            return this;
+        }
 
         /**
-         * @throws IllegalArgumentException when there is no trust anchor, a digest is not one of
-         *         SHA-256/384/512, or {@code minRsaKeyBits < 2048}
+         * @throws IllegalArgumentException when there is neither an X.509 trust anchor nor an OpenPGP
+         *         keyring, a digest is not one of SHA-256/384/512, or {@code minRsaKeyBits < 2048}
          */
         public TrustPolicy build() {
-            if (trustAnchors.isEmpty()) {
-                throw new IllegalArgumentException("a trust policy needs at least one trust anchor");
+            if (trustAnchors.isEmpty() && openpgpKeyrings.isEmpty()) {
+                throw new IllegalArgumentException("a trust policy needs at least one trust anchor or OpenPGP keyring");
             }
             if (allowedDigestAlgorithms.isEmpty() || !DEFAULT_DIGESTS.containsAll(allowedDigestAlgorithms)) {
                 throw new IllegalArgumentException("allowedDigestAlgorithms must be a non-empty subset of "

@@ -25,7 +25,8 @@ import java.util.Set;
 /**
  * Reads a trust policy file (DESIGN.md "Trust policy file"; YAML, paths relative to the file):
  * <pre>{@code
- * trustAnchors: [vendor-root.pem]      # required, at least one
+ * trustAnchors: [vendor-root.pem]      # at least one trust anchor or one OpenPGP keyring
+ * openpgpKeyrings: [debian-archive-keyring.gpg]   # OpenPGP keyrings (binary or armored) for apt chains
  * intermediates: [vendor-ca.pem]
  * requireCodeSigningEku: true
  * allowedDigestAlgorithms: [SHA-256, SHA-384, SHA-512]
@@ -37,13 +38,14 @@ import java.util.Set;
  * limits: {maxArtifacts: 100000, maxTotalBytes: 68719476736, maxExpansionRatio: 200}
  * }</pre>
  * Strict: an unknown key, a value of the wrong type, a missing or unreadable certificate/CRL file, no
- * trust anchor, or an unsafe setting (RSA below 2048 bits, a digest outside SHA-256/384/512) is a
+ * trust anchor and no OpenPGP keyring, a missing keyring file, or an unsafe setting (RSA below 2048 bits, a digest outside SHA-256/384/512) is a
  * {@link PolicyException} naming the file and key (CLI exit code 2). Certificate files are PEM or DER
  * and may hold several certificates.
  */
 public final class TrustPolicyLoader {
     private static final Set<String> KEYS = Set.of("trustAnchors", "intermediates", "requireCodeSigningEku",
-            "allowedDigestAlgorithms", "minRsaKeyBits", "revocation", "crls", "antiRollback", "signers", "limits");
+            "allowedDigestAlgorithms", "minRsaKeyBits", "revocation", "crls", "antiRollback", "signers", "limits",
+            "openpgpKeyrings");
     private static final Set<String> LIMIT_KEYS = Set.of("maxArtifacts", "maxTotalBytes", "maxExpansionRatio");
     private static final long MAX_POLICY_BYTES = 1024 * 1024;
 
@@ -79,10 +81,20 @@ public final class TrustPolicyLoader {
         for (String p : strings(file, root, "trustAnchors")) {
             anchors.addAll(readCertificates(file, "trustAnchors", base.resolve(p)));
         }
-        if (anchors.isEmpty()) {
-            throw new PolicyException(file + ": trustAnchors must name at least one trust anchor certificate");
+        List<Path> keyrings = new ArrayList<>();
+        for (String p : strings(file, root, "openpgpKeyrings")) {
+            Path keyring = base.resolve(p);
+            if (!Files.isRegularFile(keyring) || !Files.isReadable(keyring)) {
+                throw new PolicyException(file + ": openpgpKeyrings: cannot read " + keyring);
+            }
+            keyrings.add(keyring);
+        }
+        if (anchors.isEmpty() && keyrings.isEmpty()) {
+            throw new PolicyException(file + ": trustAnchors must name at least one trust anchor certificate"
+                    + " (or openpgpKeyrings at least one OpenPGP keyring)");
         }
         b.trustAnchors(anchors);
+        b.openpgpKeyrings(keyrings);
         for (String p : strings(file, root, "intermediates")) {
             b.intermediates(readCertificates(file, "intermediates", base.resolve(p)));
         }

@@ -57,6 +57,17 @@ class TrustPolicyLoaderTest {
     }
 
     @Test
+    void openpgpKeyringsAloneMakeAValidPolicy() throws Exception {
+        Files.createDirectories(dir.resolve("keys"));
+        Files.write(dir.resolve("keys/archive.gpg"), new byte[] {1});
+        TrustPolicy p = TrustPolicyLoader.load(policy("openpgpKeyrings: [keys/archive.gpg]\n"));
+        assertEquals(List.of(dir.resolve("keys/archive.gpg").toAbsolutePath()), p.openpgpKeyrings());
+        assertEquals(List.of(), p.trustAnchors());
+        assertThrows(PolicyException.class, () -> TrustPolicyLoader.load(policy("openpgpKeyrings: [keys/missing.gpg]\n")));
+        assertThrows(PolicyException.class, () -> TrustPolicyLoader.load(policy("openpgpKeyrings: []\n")));
+    }
+
+    @Test
     void invalidPoliciesAreRejected() throws Exception {
         for (String yaml : List.of(
                 "trustAnchors: [certs/root.pem]\ntrustAnchor: [x]\n",
