@@ -17,7 +17,6 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.Objects;
-import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1OctetString;
 import org.bouncycastle.asn1.ASN1Primitive;
 import org.bouncycastle.asn1.DEROctetString;
@@ -259,8 +258,8 @@ public final class RevocationChecker {
             byte[] nonce = new byte[NONCE_BYTES];
             RANDOM.nextBytes(nonce);
             OCSPReq req = new OCSPReqBuilder().addRequest(id)
-                    .setRequestExtensions(new Extensions(new Extension(OCSPObjectIdentifiers.id_pkix_ocsp_nonce, false,
-                            new DEROctetString(nonce)))).build();
+                    .setRequestExtensions(new Extensions(Extension.create(OCSPObjectIdentifiers.id_pkix_ocsp_nonce, false,
+                            new DEROctetString(nonce)))).build(); // RFC 8954 §2.1: Nonce ::= OCTET STRING
             byte[] answer;
             try {
                 answer = source.ocsp(responder, req.getEncoded());
@@ -322,18 +321,16 @@ public final class RevocationChecker {
     }
 
     private static boolean nonceMatches(Extension n, byte[] nonce) {
-        ASN1Encodable v = n.getParsedValue();
-        byte[] got = v instanceof ASN1OctetString ? ((ASN1OctetString) v).getOctets() : null;
-        if (got != null && got.length != nonce.length) {
-            // some responders wrap the nonce in a second OCTET STRING
+        byte[] got = n.getExtnValue().getOctets();
+        if (got.length != nonce.length) {
             try {
-                ASN1Primitive inner = ASN1Primitive.fromByteArray(got);
+                ASN1Primitive inner = ASN1Primitive.fromByteArray(got); // RFC 8954: an OCTET STRING inside extnValue
                 got = inner instanceof ASN1OctetString ? ((ASN1OctetString) inner).getOctets() : got;
-            } catch (IOException e) {
-                // keep the outer value
+            } catch (IOException | RuntimeException e) {
+                return false;
             }
         }
-        return got != null && java.security.MessageDigest.isEqual(got, nonce);
+        return java.security.MessageDigest.isEqual(got, nonce);
     }
 
     /**
