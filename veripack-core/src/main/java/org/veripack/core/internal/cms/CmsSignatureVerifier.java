@@ -391,7 +391,7 @@ public final class CmsSignatureVerifier {
             RevocationChecker.Outcome o = checker.check(c, path.get(i + 1));
             switch (o.status()) {
                 case REVOKED:
-                    if (!o.revocationTime().isAfter(pathTime) || !BENIGN_REASONS.contains(o.reason())) {
+                    if (!o.revocationTime().isAfter(pathTime) || o.reason() == null || !BENIGN_REASONS.contains(o.reason())) {
                         findings.putIfAbsent(key(FindingCode.CERT_REVOKED, name(c)), Finding.mismatch(FindingCode.CERT_REVOKED,
                                 name(c), "certificate revoked (" + o.detail() + ")", "not revoked at " + pathTime,
                                 "revoked " + o.revocationTime() + (o.reason() == null ? "" : " reason " + o.reason())));
