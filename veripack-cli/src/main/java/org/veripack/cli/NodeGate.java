@@ -43,8 +43,12 @@ final class NodeGate {
             err.println("veripack " + command + ": user " + caller.user() + " (uid " + caller.uid()
                     + ") is not an authorised installer of " + root + " (authorizedInstallers in " + config + ")");
             Path log = root.resolve("audit").resolve("events.jsonl");
-            if (Files.isDirectory(log.getParent())) {
+            if (Files.isDirectory(root)) {
                 try {
+                    if (!Files.isDirectory(log.getParent())) {
+                        Files.createDirectories(log.getParent(), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                                java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-x---")));
+                    }
                     new AuditLog(log, Clock.systemUTC()).append(new AuditEvent(command.equals("install")
                             ? AuditEvent.INSTALL_UNAUTHORIZED : AuditEvent.ROLLBACK_UNAUTHORIZED, null, null, null,
                             "REFUSED", List.of(), "caller " + caller.user() + " uid " + caller.uid() + " groups " + caller.groups()));
