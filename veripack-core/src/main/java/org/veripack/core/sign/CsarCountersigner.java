@@ -53,7 +53,18 @@ public final class CsarCountersigner {
         Path parent = out.toAbsolutePath().getParent();
         Path tmp = Files.createTempFile(parent, ".veripack-", ".tmp");
         try {
-            try (ZipFile zip = ZipFile.builder().setPath(in).get(); OutputStream o = Files.newOutputStream(tmp)) {
+            ZipFile opened;
+            try {
+                opened = ZipFile.builder().setPath(in).get();
+            } catch (java.util.zip.ZipException | java.io.EOFException e) {
+                throw new IllegalArgumentException(in + " is not a zip (CSAR): " + e.getMessage(), e);
+            } catch (IOException e) {
+                if (Files.isRegularFile(in) && Files.isReadable(in)) {
+                    throw new IllegalArgumentException(in + " is not a zip (CSAR): " + e.getMessage(), e);
+                }
+                throw e;
+            }
+            try (ZipFile zip = opened; OutputStream o = Files.newOutputStream(tmp)) {
                 List<ZipArchiveEntry> entries = Collections.list(zip.getEntriesInPhysicalOrder());
                 ZipArchiveEntry option2Cms = null;
                 ZipArchiveEntry option2Csar = null;
