@@ -17,6 +17,7 @@ import java.util.concurrent.Callable;
 import org.veripack.core.PackageVerifier;
 import org.veripack.core.PolicyException;
 import org.veripack.core.ReportFormat;
+import org.veripack.core.RevocationSource;
 import org.veripack.core.TrustPolicy;
 import org.veripack.core.TrustPolicyLoader;
 import org.veripack.node.InstallResult;
@@ -31,7 +32,10 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code veripack install --root NODE (--trust CA.pem ...|--policy POLICY.yaml) [--json] PACKAGE}: install
  * or upgrade from a SOL004 CSAR (issue 3 item 1). Exit 0 activated (or already active), 1 REJECTED
- * (nothing installed, {@code current} untouched), 2 usage/policy/missing package, 3 I/O or node busy.
+ * (nothing installed, {@code current} untouched), 2 usage/policy/missing package or an unprotected trust or
+ * node-config file ({@link NodeGate}), 3 I/O or node busy, 4 caller not in {@code authorizedInstallers}.
+ * Revocation data (policy {@code revocation: prefer|require}) is fetched with CRLs cached in
+ * {@code NODE/cache/revocation}.
  */
 @Command(name = "install", description = "Verify a CSAR while extracting it into staging, seal it and activate it atomically.")
 final class InstallCommand implements Callable<Integer> {
@@ -57,12 +61,24 @@ final class InstallCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Integer refused = NodeGate.authorize("install", root.root, System.err);
+        if (refused == null) {
+            refused = NodeGate.requireProtected("install", root.root,
+                    trust.policy != null ? List.of(trust.policy) : trust.anchors, System.err);
+        }
+        if (refused != null) {
+            return refused;
+        }
         TrustPolicy policy;
         try {
             policy = trust.policy != null ? TrustPolicyLoader.load(trust.policy) : TrustPolicy.withAnchors(readAnchors(trust.anchors));
         } catch (PolicyException | IllegalArgumentException e) {
             System.err.println("veripack install: " + e.getMessage());
             return ExitCode.USAGE;
+        }
+        refused = NodeGate.requireProtected("install", root.root, policy.sourceFiles(), System.err);
+        if (refused != null) {
+            return refused;
         }
         if (!Files.isRegularFile(pkg) || !Files.isReadable(pkg)) {
             System.err.println("veripack install: package not found or unreadable: " + pkg);
@@ -71,7 +87,9 @@ final class InstallCommand implements Callable<Integer> {
         InstallResult r;
         try {
             Node node = Node.open(root.root, Clock.systemUTC());
-            r = node.install(pkg, PackageVerifier.create(policy, Clock.systemUTC()));
+            RevocationSource revocation = RevocationSource.http(java.time.Duration.ofSeconds(10), 10L << 20,
+                    root.root.resolve("cache").resolve("revocation"));
+            r = node.install(pkg, PackageVerifier.create(policy, Clock.systemUTC(), revocation));
         } catch (NodeBusyException e) {
             System.err.println("veripack install: node busy: " + e.getMessage());
             return ExitCode.IO;

@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
         description = "Sign, verify, install and guard network-function software packages (ETSI SOL004 CSAR, CMS, OpenPGP).",
         subcommands = {
                 SignCommand.class,
+                CountersignCommand.class,
                 VerifyCommand.class,
                 InstallCommand.class,
                 RollbackCommand.class,

@@ -14,7 +14,8 @@ import picocli.CommandLine.Mixin;
 /**
  * {@code veripack rollback --root NODE}: re-verify the previous slot against its sealed record, then
  * activate it (audited; the version floor stays). Exit 0 done, 1 previous slot tampered (nothing
- * changed), 2 no previous version or not a node root, 3 I/O or node busy.
+ * changed), 2 no previous version, not a node root or an unprotected {@code config.yaml}, 3 I/O or node
+ * busy, 4 caller not in {@code authorizedInstallers} (audited).
  */
 @Command(name = "rollback", description = "Re-verify the previous slot and activate it (the version floor is not lowered).")
 final class RollbackCommand implements Callable<Integer> {
@@ -23,6 +24,10 @@ final class RollbackCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Integer refused = NodeGate.authorize("rollback", root.root, System.err);
+        if (refused != null) {
+            return refused;
+        }
         try {
             Node node = Node.openExisting(root.root, Clock.systemUTC());
             List<Finding> findings = node.rollback();

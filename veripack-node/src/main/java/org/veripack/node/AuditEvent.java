@@ -26,6 +26,10 @@ public record AuditEvent(String event, String packageName, String version, Strin
     public static final String GUARD_REFUSED = "guard.refused";
     public static final String SCAN = "scan";
     public static final String RECOVERY = "recovery";
+    /** install attempted by a caller not in {@code authorizedInstallers} (TS 33.117). */
+    public static final String INSTALL_UNAUTHORIZED = "install.unauthorized";
+    /** rollback attempted by a caller not in {@code authorizedInstallers}. */
+    public static final String ROLLBACK_UNAUTHORIZED = "rollback.unauthorized";
 
     public AuditEvent {
         Objects.requireNonNull(event, "event");
