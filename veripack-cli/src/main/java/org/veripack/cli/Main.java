@@ -31,6 +31,8 @@ public final class Main implements Runnable {
     /** Runs the CLI and returns its exit code (used by tests that call the CLI in-process). */
     public static int execute(String... args) {
         CommandLine cl = new CommandLine(new Main());
+        // run: everything after the program path belongs to the program (its own options included)
+        cl.getSubcommands().get("run").setStopAtPositional(true);
         cl.setExitCodeExceptionMapper(t -> ExitCode.USAGE);
         cl.setParameterExceptionHandler((ex, a) -> {
             ex.getCommandLine().getErr().println("veripack: " + ex.getMessage());
