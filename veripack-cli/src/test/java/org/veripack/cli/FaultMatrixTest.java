@@ -130,6 +130,110 @@ class FaultMatrixTest {
         System.out.println("kill matrix: " + report);
     }
 
+    /**
+     * RAUC CVE-2020-25860 (verify-then-install race): the package file is rewritten on disk after its
+     * signature was checked, while its artifacts are being extracted (a failpoint pauses the installer
+     * at the first artifact). Rewritten in place (same inode: the installer's open file sees the new
+     * bytes) the tampered artifact must be REJECTED with current unchanged; replaced by rename (new
+     * inode) the installer must keep reading the bytes it verified. Either way the installed bytes are
+     * the signed ones.
+     */
+    @Test
+    void packageRewrittenOnDiskDuringInstallInstallsOnlyVerifiedBytes() throws Exception {
+        String original = Files.readString(tree.resolve("lib/part0"));
+        for (boolean inPlace : new boolean[] {true, false}) {
+            Path node = prepareNode("race-" + inPlace);
+            Path pkg = dir.resolve("race-" + inPlace + ".csar");
+            Files.copy(v2, pkg);
+            byte[] tampered = tamperedCopy(v2, "lib/part0");
+            Path pause = Files.createDirectories(dir.resolve("pause-" + inPlace));
+            Process p = new ProcessBuilder(javaBin(), "-XX:TieredStopAtLevel=1",
+                    "-D" + Failpoints.PROPERTY + "=install.extract-file:pause:" + pause, "-cp", System.getProperty("java.class.path"),
+                    "org.veripack.cli.Main", "install", "--root", node.toString(), "--trust", anchor.toString(), pkg.toString())
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("race-" + inPlace + ".log").toFile()).start();
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (!Files.exists(pause.resolve("paused")) && p.isAlive() && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            assertTrue(Files.exists(pause.resolve("paused")), () -> "installer never paused: " + read(dir.resolve("race-" + inPlace + ".log")));
+            if (inPlace) {
+                Files.write(pkg, tampered); // O_TRUNC on the same inode
+            } else {
+                Path next = dir.resolve("race-next.csar");
+                Files.write(next, tampered);
+                Files.move(next, pkg, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            }
+            Files.createFile(pause.resolve("resume"));
+            int exit = p.waitFor();
+            String log = read(dir.resolve("race-" + inPlace + ".log"));
+            assertTrue(exit == ExitCode.REJECTED || exit == ExitCode.OK, () -> "exit " + exit + ": " + log);
+            String active = Files.readString(node.resolve("current/VERSION"));
+            if (exit == ExitCode.REJECTED) {
+                assertEquals("1.0", active, "a refused install left current unchanged");
+            } else {
+                assertEquals("2.0", active);
+            }
+            assertEquals(original, Files.readString(node.resolve("current/lib/part0")), "installed bytes are the signed bytes");
+            assertConsistent(node, "race-" + inPlace);
+            System.out.println("rewrite " + (inPlace ? "in place" : "by rename") + " during install -> exit " + exit);
+        }
+    }
+
+    /**
+     * Disk full during install (a 640 KiB tmpfs node root; a 1 MiB incompressible artifact): exit 3,
+     * current unchanged, staging emptied, audit chain intact. Needs {@code mount -t tmpfs} (root); the
+     * failpoint matrix above injects the same I/O failure at every step where mounting is not allowed.
+     */
+    @Test
+    void diskFullDuringInstallLeavesCurrentUnchanged() throws Exception {
+        Path mnt = Files.createDirectories(dir.resolve("tmpfs"));
+        Process m = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=640k", "tmpfs", mnt.toString())
+                .redirectErrorStream(true).start();
+        boolean mounted = m.waitFor() == 0;
+        org.junit.jupiter.api.Assumptions.assumeTrue(mounted,
+                "SKIPPED: mount -t tmpfs not permitted here (" + new String(m.getInputStream().readAllBytes()).strip()
+                        + "); FaultMatrixTest#everyFilesystemStepFailingLeavesAConsistentNode covers the I/O failure by failpoint");
+        try {
+            Path node = mnt.resolve("node");
+            assertEquals(ExitCode.OK, install(node, v1).exit());
+            byte[] noise = new byte[1024 * 1024];
+            new java.util.Random(7).nextBytes(noise);
+            Files.write(tree.resolve("lib/firmware.bin"), noise);
+            Path big = sign("3.0");
+            Run r = install(node, big);
+            assertEquals(ExitCode.IO, r.exit(), () -> "disk full must be exit 3: " + r.err());
+            assertEquals("1.0", Files.readString(node.resolve("current/VERSION")));
+            assertConsistent(node, "disk-full");
+            assertEquals(0, count(node.resolve("staging")));
+        } finally {
+            new ProcessBuilder("umount", "-l", mnt.toString()).start().waitFor();
+        }
+    }
+
+    /** {@code csar} with one artifact's content changed (same length), manifest and signature untouched. */
+    private static byte[] tamperedCopy(Path csar, String artifact) throws IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (org.apache.commons.compress.archivers.zip.ZipFile z = org.apache.commons.compress.archivers.zip.ZipFile.builder().setPath(csar).get();
+             org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream out =
+                     new org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream(bytes)) {
+            for (var e : java.util.Collections.list(z.getEntriesInPhysicalOrder())) {
+                byte[] data;
+                try (var in = z.getInputStream(e)) {
+                    data = in.readAllBytes();
+                }
+                if (e.getName().endsWith(artifact)) {
+                    data[0] ^= 0x20;
+                }
+                var ne = new org.apache.commons.compress.archivers.zip.ZipArchiveEntry(e.getName());
+                ne.setUnixMode(e.getUnixMode());
+                out.putArchiveEntry(ne);
+                out.write(data);
+                out.closeArchiveEntry();
+            }
+        }
+        return bytes.toByteArray();
+    }
+
     /** The crash invariant of DESIGN.md, checked through the commands an operator would run. */
     private void assertConsistent(Path node, String name) throws Exception {
         Run scan = SignVerifyCommandTest.run("verify-installed", "--root", node.toString());
