@@ -41,6 +41,15 @@ class FuzzSeedWriter {
                 .clock(clock).build().writeOption1(pkg, csar);
         write(base.resolve("csarReader/genuine-untrusted.csar"), Files.readAllBytes(csar));
 
+        // structural attack cases as seeds, so the fuzzer starts from every zip layout the corpus knows
+        for (var c : org.veripack.core.csar.ArchiveAttackCorpus.cases()) {
+            if (java.util.Set.of("localHeaderNameDiffersFromCentral", "bytesBetweenEntries", "twoEndOfCentralDirectoryRecords",
+                    "zip64EndRecordDisagreesWithClassic", "artifactLargerThan4GiBDeclared", "symlinkThenFileWrittenThroughIt",
+                    "hardLinkEntry", "localExtraFieldLengthAtLeast0x8000").contains(c.name())) {
+                write(base.resolve("csarReader/" + c.name() + ".csar"), Files.readAllBytes(c.build(Files.createTempDirectory(work, c.name()))));
+            }
+        }
+
         byte[] manifest;
         try (ZipFile z = new ZipFile(csar.toFile())) {
             var e = z.stream().filter(x -> x.getName().endsWith(".mf")).findFirst().orElseThrow();
