@@ -106,6 +106,7 @@ class FaultMatrixTest {
             Failpoints.armForTest(null);
             report.add(name + " -> exit " + r.exit());
             assertEquals(ExitCode.IO, r.exit(), () -> name + " was not reached or did not fail: " + r.err());
+            assertTrue(!r.err().contains("\tat ") && !r.out().contains("\tat "), () -> name + ": stack trace printed: " + r.err());
             assertConsistent(node, name);
         }
         System.out.println("fail matrix: " + report);
@@ -167,6 +168,7 @@ class FaultMatrixTest {
             int exit = p.waitFor();
             String log = read(dir.resolve("race-" + inPlace + ".log"));
             assertTrue(exit == ExitCode.REJECTED || exit == ExitCode.OK, () -> "exit " + exit + ": " + log);
+            assertTrue(!log.contains("\tat "), () -> "stack trace printed: " + log);
             String active = Files.readString(node.resolve("current/VERSION"));
             if (exit == ExitCode.REJECTED) {
                 assertEquals("1.0", active, "a refused install left current unchanged");
