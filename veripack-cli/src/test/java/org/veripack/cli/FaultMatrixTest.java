@@ -115,18 +115,29 @@ class FaultMatrixTest {
     @Test
     void everyFilesystemStepKilledLeavesAConsistentNode() throws Exception {
         List<String> report = new ArrayList<>();
-        for (String name : Failpoints.NAMES) {
-            Path node = prepareNode(name);
-            List<String> cmd = new ArrayList<>(List.of(javaBin(), "-XX:TieredStopAtLevel=1", "-Xshare:auto",
-                    "-D" + Failpoints.PROPERTY + "=" + name + ":kill", "-cp", System.getProperty("java.class.path"),
-                    "org.veripack.cli.Main"));
-            cmd.addAll(operation(node, name));
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-                    .redirectOutput(dir.resolve("kill-" + name + ".log").toFile()).start();
-            int exit = p.waitFor();
-            report.add(name + " -> exit " + exit);
-            assertEquals(137, exit, () -> name + " was not reached: " + read(dir.resolve("kill-" + name + ".log")));
-            assertConsistent(node, name);
+        List<String> names = Failpoints.NAMES;
+        int batch = Math.max(2, Runtime.getRuntime().availableProcessors());
+        for (int from = 0; from < names.size(); from += batch) {
+            List<String> group = names.subList(from, Math.min(names.size(), from + batch));
+            List<Path> nodes = new ArrayList<>();
+            List<Process> children = new ArrayList<>();
+            for (String name : group) { // independent nodes, so the children of one batch run side by side
+                Path node = prepareNode(name);
+                nodes.add(node);
+                List<String> cmd = new ArrayList<>(List.of(javaBin(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
+                        "-D" + Failpoints.PROPERTY + "=" + name + ":kill", "-cp", System.getProperty("java.class.path"),
+                        "org.veripack.cli.Main"));
+                cmd.addAll(operation(node, name));
+                children.add(new ProcessBuilder(cmd).redirectErrorStream(true)
+                        .redirectOutput(dir.resolve("kill-" + name + ".log").toFile()).start());
+            }
+            for (int i = 0; i < group.size(); i++) {
+                String name = group.get(i);
+                int exit = children.get(i).waitFor();
+                report.add(name + " -> exit " + exit);
+                assertEquals(137, exit, () -> name + " was not reached: " + read(dir.resolve("kill-" + name + ".log")));
+                assertConsistent(nodes.get(i), name);
+            }
         }
         System.out.println("kill matrix: " + report);
     }
