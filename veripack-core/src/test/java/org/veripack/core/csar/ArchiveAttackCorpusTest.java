@@ -39,6 +39,22 @@ class ArchiveAttackCorpusTest {
         assertEquals(Verdict.ACCEPTED, r2.verdict(), r2::toString);
     }
 
+    /** Streamed zips (java.util.zip: data descriptors after each DEFLATED entry) are honest layouts too. */
+    @Test
+    void dataDescriptorZipIsAccepted() throws Exception {
+        RawZip genuine = RawZip.of(ArchiveAttackCorpus.genuineCsar(tmp));
+        Path streamed = tmp.resolve("streamed.csar");
+        try (java.util.zip.ZipOutputStream out = new java.util.zip.ZipOutputStream(Files.newOutputStream(streamed))) {
+            for (RawZip.Entry e : genuine.entries) {
+                out.putNextEntry(new java.util.zip.ZipEntry(e.name));
+                out.write(e.data);
+                out.closeEntry();
+            }
+        }
+        VerificationReport r = Fixtures.verifier().verifyCsar(streamed);
+        assertEquals(Verdict.ACCEPTED, r.verdict(), r::toString);
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void attackIsRejectedByVerify(ArchiveAttackCorpus.Case c) throws Exception {
