@@ -1,5 +1,7 @@
 package org.veripack.cli;
 
+import java.util.Set;
+import org.veripack.core.PackageVerifier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -20,6 +22,9 @@ import picocli.CommandLine.Command;
                 AuditCommand.class,
         })
 public final class Main implements Runnable {
+    /** Commands that verify a signature: the CLI starts loading the crypto provider while it parses. */
+    private static final Set<String> WARM_UP_COMMANDS = Set.of("verify", "install", "run", "verify-installed");
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -45,6 +50,9 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        if (args.length > 0 && WARM_UP_COMMANDS.contains(args[0])) {
+            PackageVerifier.warmUp();
+        }
         System.exit(execute(args));
     }
 }
