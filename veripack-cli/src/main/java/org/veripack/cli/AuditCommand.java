@@ -2,13 +2,18 @@ package org.veripack.cli;
 
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
-/** {@code veripack audit} (placeholder until its issue lands). */
-@Command(name = "audit", description = "not yet implemented")
+/** {@code veripack audit verify --root NODE}: the node's hash-chained audit log. */
+@Command(name = "audit", description = "Audit log commands.", subcommands = AuditVerifyCommand.class)
 final class AuditCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() {
-        System.err.println("veripack audit: not yet implemented");
-        return ExitCode.USAGE;
+        throw new ParameterException(spec.commandLine(), "a subcommand is required (verify)");
     }
 }

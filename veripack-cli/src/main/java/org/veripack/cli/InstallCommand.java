@@ -1,14 +1,140 @@
 package org.veripack.cli;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
+import org.veripack.core.PackageVerifier;
+import org.veripack.core.PolicyException;
+import org.veripack.core.ReportFormat;
+import org.veripack.core.RevocationSource;
+import org.veripack.core.TrustPolicy;
+import org.veripack.core.TrustPolicyLoader;
+import org.veripack.node.InstallResult;
+import org.veripack.node.Node;
+import org.veripack.node.NodeBusyException;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
-/** {@code veripack install} (placeholder until its issue lands). */
-@Command(name = "install", description = "not yet implemented")
+/**
+ * {@code veripack install --root NODE (--trust CA.pem ...|--policy POLICY.yaml) [--json] PACKAGE}: install
+ * or upgrade from a SOL004 CSAR (issue 3 item 1). Exit 0 activated (or already active), 1 REJECTED
+ * (nothing installed, {@code current} untouched), 2 usage/policy/missing package or an unprotected trust or
+ * node-config file ({@link NodeGate}), 3 I/O or node busy, 4 caller not in {@code authorizedInstallers}.
+ * Revocation data (policy {@code revocation: prefer|require}) is fetched with CRLs cached in
+ * {@code NODE/cache/revocation}.
+ */
+@Command(name = "install", description = "Verify a CSAR while extracting it into staging, seal it and activate it atomically.")
 final class InstallCommand implements Callable<Integer> {
+    @Mixin
+    NodeRootOption root;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Trust trust;
+
+    static final class Trust {
+        @Option(names = "--trust", paramLabel = "CA.pem", description = "trust anchor certificate(s), PEM or DER (repeatable)")
+        List<Path> anchors;
+
+        @Option(names = "--policy", paramLabel = "POLICY.yaml", description = "trust policy file")
+        Path policy;
+    }
+
+    @Option(names = "--json", description = "print the outcome and report as one JSON document on stdout")
+    boolean json;
+
+    @Parameters(paramLabel = "PACKAGE", description = "the CSAR (SOL004 option 1 or 2)")
+    Path pkg;
+
     @Override
     public Integer call() {
-        System.err.println("veripack install: not yet implemented");
-        return ExitCode.USAGE;
+        Integer refused = NodeGate.authorize("install", root.root, System.err);
+        if (refused == null) {
+            refused = NodeGate.requireProtected("install", root.root,
+                    trust.policy != null ? List.of(trust.policy) : trust.anchors, System.err);
+        }
+        if (refused != null) {
+            return refused;
+        }
+        TrustPolicy policy;
+        try {
+            policy = trust.policy != null ? TrustPolicyLoader.load(trust.policy) : TrustPolicy.withAnchors(readAnchors(trust.anchors));
+        } catch (PolicyException | IllegalArgumentException e) {
+            System.err.println("veripack install: " + e.getMessage());
+            return ExitCode.USAGE;
+        }
+        refused = NodeGate.requireProtected("install", root.root, policy.sourceFiles(), System.err);
+        if (refused != null) {
+            return refused;
+        }
+        if (!Files.isRegularFile(pkg) || !Files.isReadable(pkg)) {
+            System.err.println("veripack install: package not found or unreadable: " + pkg);
+            return ExitCode.USAGE;
+        }
+        InstallResult r;
+        try {
+            Node node = Node.open(root.root, Clock.systemUTC());
+            RevocationSource revocation = RevocationSource.http(java.time.Duration.ofSeconds(10), 10L << 20,
+                    root.root.resolve("cache").resolve("revocation"));
+            r = node.install(pkg, PackageVerifier.create(policy, Clock.systemUTC(), revocation));
+        } catch (NodeBusyException e) {
+            System.err.println("veripack install: node busy: " + e.getMessage());
+            return ExitCode.IO;
+        } catch (NoSuchFileException e) {
+            System.err.println("veripack install: not found: " + e.getMessage());
+            return ExitCode.USAGE;
+        } catch (IOException e) {
+            System.err.println("veripack install: I/O error (nothing activated): " + e);
+            return ExitCode.IO;
+        }
+        if (json) {
+            ObjectNode o = NodeOutput.JSON.createObjectNode();
+            o.put("outcome", r.outcome().name());
+            o.put("slot", r.slot());
+            o.put("previous", r.previousSlot());
+            o.set("report", ReportFormat.toJsonTree(r.report()));
+            System.out.println(o.toPrettyString());
+        }
+        System.err.print(ReportFormat.toText(r.report()));
+        switch (r.outcome()) {
+            case ACTIVATED -> System.err.println("installed and activated: current -> slots/" + r.slot()
+                    + (r.previousSlot() == null ? "" : " (previous -> slots/" + r.previousSlot() + ")"));
+            case ALREADY_ACTIVE -> System.err.println("already active: slots/" + r.slot());
+            case REJECTED -> System.err.println("not installed; active version unchanged"
+                    + (r.slot() == null ? " (none)" : ": slots/" + r.slot()));
+            default -> throw new IllegalStateException("unknown outcome " + r.outcome());
+        }
+        return r.outcome() == InstallResult.Outcome.REJECTED ? ExitCode.REJECTED : ExitCode.OK;
+    }
+
+    static List<X509Certificate> readAnchors(List<Path> files) throws PolicyException {
+        List<X509Certificate> out = new ArrayList<>();
+        for (Path f : files) {
+            try (InputStream in = Files.newInputStream(f)) {
+                int before = out.size();
+                for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                    out.add((X509Certificate) c);
+                }
+                if (out.size() == before) {
+                    throw new PolicyException(f + ": no certificate in file");
+                }
+            } catch (IOException | CertificateException e) {
+                throw new PolicyException(f + ": cannot read trust anchor: " + e.getMessage(), e);
+            }
+        }
+        return out;
     }
 }

@@ -22,6 +22,7 @@ public final class Main implements Runnable {
     private static Map<String, Class<?>> subcommands() {
         Map<String, Class<?>> m = new LinkedHashMap<>();
         m.put("sign", SignCommand.class);
+        m.put("countersign", CountersignCommand.class);
         m.put("verify", VerifyCommand.class);
         m.put("install", InstallCommand.class);
         m.put("rollback", RollbackCommand.class);
@@ -29,6 +30,7 @@ public final class Main implements Runnable {
         m.put("run", RunCommand.class);
         m.put("verify-installed", VerifyInstalledCommand.class);
         m.put("audit", AuditCommand.class);
+        m.put("scas", ScasCommand.class);
         return m;
     }
 
@@ -55,6 +57,10 @@ public final class Main implements Runnable {
                 cl.addSubcommand(name, type);
             }
         });
+        if (cl.getSubcommands().containsKey("run")) {
+            // run: everything after the program path belongs to the program (its own options included)
+            cl.getSubcommands().get("run").setStopAtPositional(true);
+        }
         cl.setExitCodeExceptionMapper(t -> ExitCode.USAGE);
         cl.setParameterExceptionHandler((ex, a) -> {
             ex.getCommandLine().getErr().println("veripack: " + ex.getMessage());

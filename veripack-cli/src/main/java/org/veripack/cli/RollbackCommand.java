@@ -1,14 +1,52 @@
 package org.veripack.cli;
 
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+import java.time.Clock;
+import java.util.List;
 import java.util.concurrent.Callable;
+import org.veripack.core.Finding;
+import org.veripack.node.Node;
+import org.veripack.node.NodeBusyException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 
-/** {@code veripack rollback} (placeholder until its issue lands). */
-@Command(name = "rollback", description = "not yet implemented")
+/**
+ * {@code veripack rollback --root NODE}: re-verify the previous slot against its sealed record, then
+ * activate it (audited; the version floor stays). Exit 0 done, 1 previous slot tampered (nothing
+ * changed), 2 no previous version, not a node root or an unprotected {@code config.yaml}, 3 I/O or node
+ * busy, 4 caller not in {@code authorizedInstallers} (audited).
+ */
+@Command(name = "rollback", description = "Re-verify the previous slot and activate it (the version floor is not lowered).")
 final class RollbackCommand implements Callable<Integer> {
+    @Mixin
+    NodeRootOption root;
+
     @Override
     public Integer call() {
-        System.err.println("veripack rollback: not yet implemented");
-        return ExitCode.USAGE;
+        Integer refused = NodeGate.authorize("rollback", root.root, System.err);
+        if (refused != null) {
+            return refused;
+        }
+        try {
+            Node node = Node.openExisting(root.root, Clock.systemUTC());
+            List<Finding> findings = node.rollback();
+            if (!findings.isEmpty()) {
+                System.err.println("REJECTED rollback: the previous slot does not match its sealed record; nothing changed");
+                NodeOutput.printFindings(System.err, findings);
+                return ExitCode.REJECTED;
+            }
+            System.err.println("rolled back: " + NodeOutput.describe(node.status().active()));
+            return ExitCode.OK;
+        } catch (NodeBusyException e) {
+            System.err.println("veripack rollback: node busy: " + e.getMessage());
+            return ExitCode.IO;
+        } catch (NoSuchFileException e) {
+            System.err.println("veripack rollback: " + e.getMessage());
+            return ExitCode.USAGE;
+        } catch (IOException e) {
+            System.err.println("veripack rollback: I/O error: " + e);
+            return ExitCode.IO;
+        }
     }
 }

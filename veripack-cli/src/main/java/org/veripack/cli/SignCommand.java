@@ -11,6 +11,7 @@ import org.veripack.core.PolicyException;
 import org.veripack.core.sign.CsarSigner;
 import org.veripack.core.sign.SigningIdentities;
 import org.veripack.core.sign.SigningIdentity;
+import org.veripack.core.sign.TimestampAuthority;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -18,9 +19,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code veripack sign (--key KEY --cert CERT | --pkcs12 P12 [--key-pass PASS]) [--chain PEM]
+ * {@code veripack sign (--key KEY --cert CERT | --pkcs12 P12 [--key-pass PASS]
+ * | --pkcs11 CONFIG --key-label L [--key-pass PIN] [--cert CERT]) [--chain PEM] [--tsa URL]
  * (--csar DIR --name N --version V [--digest ALG] [--store] [--option2] | --detached FILE) --out OUT} (DESIGN.md
- * "CLI contract"). Writes an SOL004 option-1 CSAR (or option 2 with {@code --option2}) or a detached CMS
+ * "CLI contract"). {@code --tsa} adds an RFC 3161 time-stamp token to the SignerInfo. Writes an SOL004 option-1 CSAR (or option 2 with {@code --option2}) or a detached CMS
  * SignedData ({@code FILE.p7s}, DER). Exit 0 written, 2 usage/configuration error (missing or
  * unreadable key/certificate/input, bad option, unpackable directory), 3 I/O error.
  */
@@ -41,8 +43,17 @@ final class SignCommand implements Callable<Integer> {
     @Option(names = "--pkcs12", paramLabel = "P12", description = "PKCS#12 file with the key and certificate (instead of --key/--cert).")
     Path pkcs12;
 
-    @Option(names = "--key-pass", paramLabel = "PASS", description = "PKCS#12 password: 'pass:TEXT', 'env:VAR' or 'file:PATH'.")
+    @Option(names = "--key-pass", paramLabel = "PASS", description = "PKCS#12 password or PKCS#11 PIN: 'pass:TEXT', 'env:VAR' or 'file:PATH'.")
     String keyPass;
+
+    @Option(names = "--pkcs11", paramLabel = "CONFIG", description = "SunPKCS11 configuration file of the HSM/token holding the key.")
+    Path pkcs11;
+
+    @Option(names = "--key-label", paramLabel = "L", description = "With --pkcs11: label (alias) of the key entry on the token.")
+    String keyLabel;
+
+    @Option(names = "--tsa", paramLabel = "URL", description = "RFC 3161 time-stamping authority (http) to time-stamp the signature.")
+    java.net.URI tsa;
 
     @Option(names = "--chain", paramLabel = "PEM", description = "Intermediate certificates to embed in the CMS (PEM bundle).")
     Path chain;
@@ -89,10 +100,11 @@ final class SignCommand implements Callable<Integer> {
         try {
             SigningIdentity identity = identity();
             Clock clock = Clock.systemUTC();
+            TimestampAuthority authority = timestampAuthority(tsa);
             if (input.detachedFile != null) {
                 VerifyCommand.requireFile(input.detachedFile, "--detached");
                 Path target = out != null ? out : Path.of(input.detachedFile + ".p7s");
-                CsarSigner.writeDetached(identity, clock, input.detachedFile, target);
+                CsarSigner.writeDetached(identity, clock, authority, input.detachedFile, target);
                 err.println("veripack sign: wrote detached CMS signature " + target);
             } else {
                 if (!Files.isDirectory(input.csarDir)) {
@@ -102,7 +114,7 @@ final class SignCommand implements Callable<Integer> {
                     throw new VerifyCommand.UsageError("--csar needs --name, --version and --out");
                 }
                 CsarSigner signer = CsarSigner.builder(identity).name(name).version(version).provider(provider)
-                        .releaseTime(releaseTime).digestAlgorithm(digest).storeArtifacts(store).clock(clock).build();
+                        .releaseTime(releaseTime).digestAlgorithm(digest).storeArtifacts(store).clock(clock).timestampAuthority(authority).build();
                 if (option2) {
                     signer.writeOption2(input.csarDir, out);
                 } else {
@@ -123,9 +135,30 @@ final class SignCommand implements Callable<Integer> {
         }
     }
 
+    /** The TSA of {@code --tsa}, or null. */
+    static TimestampAuthority timestampAuthority(java.net.URI url) throws VerifyCommand.UsageError {
+        if (url == null) {
+            return null;
+        }
+        if (!"http".equalsIgnoreCase(url.getScheme()) && !"https".equalsIgnoreCase(url.getScheme())) {
+            throw new VerifyCommand.UsageError("--tsa must be an http(s) URL: " + url);
+        }
+        return TimestampAuthority.http(url, java.time.Duration.ofSeconds(30));
+    }
+
     private SigningIdentity identity() throws PolicyException, VerifyCommand.UsageError, IOException {
         if (chain != null) {
             VerifyCommand.requireFile(chain, "--chain");
+        }
+        if (pkcs11 != null) {
+            if (key != null || pkcs12 != null || keyLabel == null) {
+                throw new VerifyCommand.UsageError("--pkcs11 needs --key-label and excludes --key/--pkcs12");
+            }
+            VerifyCommand.requireFile(pkcs11, "--pkcs11");
+            if (cert != null) {
+                VerifyCommand.requireFile(cert, "--cert");
+            }
+            return SigningIdentities.fromPkcs11(pkcs11, keyLabel, password(), cert, chain);
         }
         if (pkcs12 != null) {
             if (key != null || cert != null) {

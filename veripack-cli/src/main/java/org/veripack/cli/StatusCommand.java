@@ -1,14 +1,60 @@
 package org.veripack.cli;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+import java.time.Clock;
 import java.util.concurrent.Callable;
+import org.veripack.node.Node;
+import org.veripack.node.NodeStatus;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
-/** {@code veripack status} (placeholder until its issue lands). */
-@Command(name = "status", description = "not yet implemented")
+/**
+ * {@code veripack status --root NODE [--json]}: active and previous name/version/signer/installed-at,
+ * the highest version ever activated, and the last verification result. JSON shape:
+ * {@code {"root","active":{slot,name,version,provider,signer,installedAt,packageSha256}|null,"previous":...,
+ * "highestActivated":{name:version},"lastVerification":{time,event,slot,verdict,findings}|null}}.
+ */
+@Command(name = "status", description = "Show the active and previous version, the version floor and the last verification.")
 final class StatusCommand implements Callable<Integer> {
+    @Mixin
+    NodeRootOption root;
+
+    @Option(names = "--json", description = "one JSON document on stdout")
+    boolean json;
+
     @Override
     public Integer call() {
-        System.err.println("veripack status: not yet implemented");
-        return ExitCode.USAGE;
+        NodeStatus s;
+        try {
+            s = Node.openExisting(root.root, Clock.systemUTC()).status();
+        } catch (NoSuchFileException e) {
+            System.err.println("veripack status: " + e.getMessage());
+            return ExitCode.USAGE;
+        } catch (IOException e) {
+            System.err.println("veripack status: I/O error: " + e);
+            return ExitCode.IO;
+        }
+        if (json) {
+            ObjectNode o = NodeOutput.JSON.createObjectNode();
+            o.put("root", root.root.toAbsolutePath().toString());
+            NodeOutput.putSlot(o, "active", s.active());
+            NodeOutput.putSlot(o, "previous", s.previous());
+            ObjectNode h = o.putObject("highestActivated");
+            s.highestActivated().forEach(h::put);
+            o.set("lastVerification", s.lastVerification());
+            System.out.println(o.toPrettyString());
+            return ExitCode.OK;
+        }
+        System.out.println("active:   " + NodeOutput.describe(s.active()));
+        System.out.println("previous: " + NodeOutput.describe(s.previous()));
+        System.out.println("highest version activated: " + (s.highestActivated().isEmpty() ? "none" : s.highestActivated()));
+        var lv = s.lastVerification();
+        System.out.println("last verification: " + (lv == null ? "none"
+                : lv.path("time").asText() + " " + lv.path("event").asText() + " " + lv.path("verdict").asText()
+                + (lv.path("findings").isEmpty() ? "" : " " + lv.path("findings"))));
+        return ExitCode.OK;
     }
 }

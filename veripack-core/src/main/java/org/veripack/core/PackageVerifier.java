@@ -23,15 +23,29 @@ import org.veripack.core.internal.csar.DetachedVerifier;
 public final class PackageVerifier {
     private final TrustPolicy policy;
     private final Clock clock;
+    private final RevocationSource revocation;
 
-    private PackageVerifier(TrustPolicy policy, Clock clock) {
+    private PackageVerifier(TrustPolicy policy, Clock clock, RevocationSource revocation) {
         this.policy = Objects.requireNonNull(policy, "policy");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.revocation = Objects.requireNonNull(revocation, "revocation");
     }
 
-    /** A verifier for {@code policy}, validating certificates at {@code clock.instant()} (fixed per call). */
+    /**
+     * A verifier for {@code policy}, validating certificates at {@code clock.instant()} (fixed per call);
+     * revocation data (used only when {@code policy.revocation()} is not OFF) from the network,
+     * {@link RevocationSource#http()}, uncached.
+     */
     public static PackageVerifier create(TrustPolicy policy, Clock clock) {
-        return new PackageVerifier(policy, clock);
+        return new PackageVerifier(policy, clock, RevocationSource.http());
+    }
+
+    /**
+     * A verifier taking revocation data from {@code revocation} (tests inject one; the node passes
+     * {@code RevocationSource.http(timeout, maxBytes, NODE/cache/revocation)}).
+     */
+    public static PackageVerifier create(TrustPolicy policy, Clock clock, RevocationSource revocation) {
+        return new PackageVerifier(policy, clock, revocation);
     }
 
     /**
@@ -63,7 +77,7 @@ public final class PackageVerifier {
      *                     {@link FindingCode#MALFORMED_PACKAGE})
      */
     public VerificationReport verifyCsar(Path csar) throws IOException {
-        return new CsarVerifier(policy, clock.instant()).verify(csar, null).report();
+        return new CsarVerifier(policy, clock.instant(), revocation).verify(csar, null).report();
     }
 
     /**
@@ -71,7 +85,7 @@ public final class PackageVerifier {
      * {@code openssl cms -verify -binary -content FILE}.
      */
     public VerificationReport verifyDetached(Path file, Path signature) throws IOException {
-        return DetachedVerifier.verify(file, signature, policy, clock.instant());
+        return DetachedVerifier.verify(file, signature, policy, clock.instant(), revocation);
     }
 
     /**
@@ -88,7 +102,7 @@ public final class PackageVerifier {
      */
     public VerifiedPackage verifyAndExtract(Path csar, ArtifactSink sink) throws PackageRejectedException, IOException {
         Objects.requireNonNull(sink, "sink");
-        CsarVerifier.Result r = new CsarVerifier(policy, clock.instant()).verify(csar, sink);
+        CsarVerifier.Result r = new CsarVerifier(policy, clock.instant(), revocation).verify(csar, sink);
         if (!r.report().accepted()) {
             throw new PackageRejectedException(r.report());
         }

@@ -1,5 +1,6 @@
 package org.veripack.core;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
@@ -8,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -38,6 +40,11 @@ public final class TrustPolicy {
     private final Map<String, List<String>> signers;
     private final Limits limits;
     private final List<Path> openpgpKeyrings;
+    private final URI ocspResponder;
+    private final List<X509Certificate> timestampAnchors;
+    private final Map<String, List<String>> signerGroups;
+    private final SignerRequirement requireSigners;
+    private final List<Path> sourceFiles;
 
     private TrustPolicy(Builder b) {
         this.trustAnchors = List.copyOf(b.trustAnchors);
@@ -53,6 +60,13 @@ public final class TrustPolicy {
         this.signers = Map.copyOf(s);
         this.limits = b.limits;
         this.openpgpKeyrings = List.copyOf(b.openpgpKeyrings);
+        this.ocspResponder = b.ocspResponder;
+        this.timestampAnchors = List.copyOf(b.timestampAnchors);
+        Map<String, List<String>> g = new LinkedHashMap<>();
+        b.signerGroups.forEach((k, v) -> g.put(k, List.copyOf(v)));
+        this.signerGroups = java.util.Collections.unmodifiableMap(g);
+        this.requireSigners = b.requireSigners;
+        this.sourceFiles = List.copyOf(b.sourceFiles);
     }
 
     /** The policy {@code --trust CA.pem ...} means: these anchors and every default. */
@@ -84,6 +98,11 @@ public final class TrustPolicy {
         b.signers.putAll(signers);
         b.limits = limits;
         b.openpgpKeyrings.addAll(openpgpKeyrings);
+        b.ocspResponder = ocspResponder;
+        b.timestampAnchors.addAll(timestampAnchors);
+        b.signerGroups.putAll(signerGroups);
+        b.requireSigners = requireSigners;
+        b.sourceFiles.addAll(sourceFiles);
         return b;
     }
 
@@ -106,6 +125,60 @@ public final class TrustPolicy {
      */
     public List<Path> openpgpKeyrings() { return openpgpKeyrings; }
 
+    /**
+     * OCSP responder (RFC 6960) asked for every certificate instead of the one in its Authority
+     * Information Access extension; empty = use the AIA responder. YAML {@code ocspResponder: URL}.
+     */
+    public Optional<URI> ocspResponder() { return Optional.ofNullable(ocspResponder); }
+
+    /**
+     * Root certificates trusted for RFC 3161 time-stamping authorities (YAML {@code timestampAnchors}).
+     * Empty: time-stamp tokens are not trusted (certificates are validated at the verification time, and
+     * the report carries a warning when a token was present).
+     */
+    public List<X509Certificate> timestampAnchors() { return timestampAnchors; }
+
+    /**
+     * Named groups of signers (YAML {@code signerGroups: {vendor: ["CN=Acme Code Signing,O=Acme"], operator: ["sha256:HEX"]}}),
+     * each entry a subject DN (RFC 4514) or a {@code sha256:HEX} SubjectPublicKeyInfo pin; used by
+     * {@link #requireSigners()}. Insertion-ordered, unmodifiable.
+     */
+    public Map<String, List<String>> signerGroups() { return signerGroups; }
+
+    /** Which signer groups must have signed (YAML {@code requireSigners}); empty = no multi-signer rule. */
+    public Optional<SignerRequirement> requireSigners() { return Optional.ofNullable(requireSigners); }
+
+    /**
+     * The files this policy was read from: the policy file, anchor, intermediate, time-stamp anchor and
+     * CRL files, keyrings (the node checks their ownership and mode, TS 33.117). Empty when built in code.
+     */
+    public List<Path> sourceFiles() { return sourceFiles; }
+
+    /**
+     * A multi-signer rule: at least {@code threshold} of the named {@code groups} must each be matched by
+     * a distinct valid signer (a signer — one certificate key — counts once, however many SignerInfos it
+     * adds and however many groups it matches). {@code all: [a, b]} is threshold = number of groups.
+     *
+     * @param threshold how many groups must be satisfied, 1..groups.size()
+     * @param groups    names of {@link #signerGroups()} entries
+     */
+    public record SignerRequirement(int threshold, List<String> groups) {
+        public SignerRequirement {
+            groups = List.copyOf(groups);
+            if (groups.isEmpty() || threshold < 1 || threshold > groups.size()) {
+                throw new IllegalArgumentException("requireSigners: threshold " + threshold + " must be 1.." + groups.size());
+            }
+            if (Set.copyOf(groups).size() != groups.size()) {
+                throw new IllegalArgumentException("requireSigners names a group twice: " + groups);
+            }
+        }
+
+        /** Every group: {@code all: [...]}. */
+        public static SignerRequirement all(List<String> groups) {
+            return new SignerRequirement(groups.size(), groups);
+        }
+    }
+
     /** Validating builder. */
     public static final class Builder {
         private final List<X509Certificate> trustAnchors = new ArrayList<>();
@@ -118,6 +191,11 @@ public final class TrustPolicy {
         private boolean antiRollback = true;
         private final Map<String, List<String>> signers = new LinkedHashMap<>();
         private Limits limits = Limits.DEFAULT;
+        private URI ocspResponder;
+        private final List<X509Certificate> timestampAnchors = new ArrayList<>();
+        private final Map<String, List<String>> signerGroups = new LinkedHashMap<>();
+        private SignerRequirement requireSigners;
+        private final List<Path> sourceFiles = new ArrayList<>();
         private final List<Path> openpgpKeyrings = new ArrayList<>();
 
         private Builder() { }
@@ -132,6 +210,12 @@ public final class TrustPolicy {
         public Builder antiRollback(boolean v) { antiRollback = v; return this; }
         public Builder signers(String packageName, List<String> allowed) { signers.put(packageName, List.copyOf(allowed)); return this; }
         public Builder limits(Limits v) { limits = Objects.requireNonNull(v); return this; }
+        /** An {@code http:} URL of an OCSP responder asked instead of the certificates' AIA responders. */
+        public Builder ocspResponder(URI v) { ocspResponder = v; return this; }
+        public Builder timestampAnchors(List<X509Certificate> v) { timestampAnchors.addAll(v); return this; }
+        public Builder signerGroup(String name, List<String> members) { signerGroups.put(name, List.copyOf(members)); return this; }
+        public Builder requireSigners(SignerRequirement v) { requireSigners = v; return this; }
+        public Builder sourceFiles(List<Path> v) { sourceFiles.addAll(v); return this; }
         /** Adds OpenPGP keyring files (binary or armored) trusted for repository signatures. */
         public Builder openpgpKeyrings(List<Path> keyrings) {
             keyrings.forEach(k -> openpgpKeyrings.add(Objects.requireNonNull(k, "keyring")));
@@ -140,7 +224,9 @@ public final class TrustPolicy {
 
         /**
          * @throws IllegalArgumentException when there is neither an X.509 trust anchor nor an OpenPGP
-         *         keyring, a digest is not one of SHA-256/384/512, or {@code minRsaKeyBits < 2048}
+         *         keyring, a digest is not one of SHA-256/384/512, {@code minRsaKeyBits < 2048}, the OCSP
+         *         responder is not an {@code http}/{@code https} URL, or {@code requireSigners} names a
+         *         group that {@code signerGroups} does not define (or a group is empty)
          */
         public TrustPolicy build() {
             if (trustAnchors.isEmpty() && openpgpKeyrings.isEmpty()) {
@@ -152,6 +238,22 @@ public final class TrustPolicy {
             }
             if (minRsaKeyBits < 2048) {
                 throw new IllegalArgumentException("minRsaKeyBits below 2048 is unsafe: " + minRsaKeyBits);
+            }
+            if (ocspResponder != null && !("http".equalsIgnoreCase(ocspResponder.getScheme())
+                    || "https".equalsIgnoreCase(ocspResponder.getScheme()))) {
+                throw new IllegalArgumentException("ocspResponder must be an http(s) URL: " + ocspResponder);
+            }
+            signerGroups.forEach((name, members) -> {
+                if (members.isEmpty()) {
+                    throw new IllegalArgumentException("signerGroups." + name + " is empty");
+                }
+            });
+            if (requireSigners != null) {
+                for (String g : requireSigners.groups()) {
+                    if (!signerGroups.containsKey(g)) {
+                        throw new IllegalArgumentException("requireSigners names group '" + g + "' that signerGroups does not define");
+                    }
+                }
             }
             return new TrustPolicy(this);
         }

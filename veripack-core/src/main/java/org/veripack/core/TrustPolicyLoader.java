@@ -32,7 +32,11 @@ import java.util.Set;
  * allowedDigestAlgorithms: [SHA-256, SHA-384, SHA-512]
  * minRsaKeyBits: 2048
  * revocation: off                      # off | prefer | require
- * crls: []
+ * crls: []                             # CRL files (PEM/DER), used before OCSP and CRL distribution points
+ * ocspResponder: http://ocsp.example/  # optional: asked instead of each certificate's AIA responder
+ * timestampAnchors: [tsa-root.pem]     # optional: roots trusted for RFC 3161 time-stamping authorities
+ * signerGroups: {vendor: ["CN=Acme Code Signing,O=Acme"], operator: ["sha256:HEX"]}
+ * requireSigners: {all: [vendor, operator]}        # or {threshold: 2, of: [vendor, operator, lab]}
  * antiRollback: true
  * signers: {acme-mme: ["CN=Acme Code Signing,O=Acme"]}
  * limits: {maxArtifacts: 100000, maxTotalBytes: 68719476736, maxExpansionRatio: 200}
@@ -45,7 +49,7 @@ import java.util.Set;
 public final class TrustPolicyLoader {
     private static final Set<String> KEYS = Set.of("trustAnchors", "intermediates", "requireCodeSigningEku",
             "allowedDigestAlgorithms", "minRsaKeyBits", "revocation", "crls", "antiRollback", "signers", "limits",
-            "openpgpKeyrings");
+            "openpgpKeyrings", "ocspResponder", "timestampAnchors", "signerGroups", "requireSigners");
     private static final Set<String> LIMIT_KEYS = Set.of("maxArtifacts", "maxTotalBytes", "maxExpansionRatio");
     private static final long MAX_POLICY_BYTES = 1024 * 1024;
 
@@ -77,10 +81,33 @@ public final class TrustPolicyLoader {
         }
         Path base = file.toAbsolutePath().getParent();
         TrustPolicy.Builder b = TrustPolicy.builder();
+        List<Path> sources = new ArrayList<>();
+        sources.add(file.toAbsolutePath());
+        for (String key : List.of("trustAnchors", "intermediates", "timestampAnchors", "crls", "openpgpKeyrings")) {
+            for (String p : strings(file, root, key)) {
+                sources.add(base.resolve(p));
+            }
+        }
+        b.sourceFiles(sources);
         List<X509Certificate> anchors = new ArrayList<>();
         for (String p : strings(file, root, "trustAnchors")) {
             anchors.addAll(readCertificates(file, "trustAnchors", base.resolve(p)));
         }
+        for (String p : strings(file, root, "timestampAnchors")) {
+            b.timestampAnchors(readCertificates(file, "timestampAnchors", base.resolve(p)));
+        }
+        if (root.has("ocspResponder")) {
+            JsonNode n = root.get("ocspResponder");
+            try {
+                if (!n.isTextual()) {
+                    throw new IllegalArgumentException("not a string");
+                }
+                b.ocspResponder(new java.net.URI(n.asText()));
+            } catch (java.net.URISyntaxException | IllegalArgumentException e) {
+                throw new PolicyException(file + ": ocspResponder must be an http(s) URL: " + e.getMessage(), e);
+            }
+        }
+        signerGroups(file, root, b);
         List<Path> keyrings = new ArrayList<>();
         for (String p : strings(file, root, "openpgpKeyrings")) {
             Path keyring = base.resolve(p);
@@ -135,6 +162,43 @@ public final class TrustPolicyLoader {
         }
         try {
             return b.build();
+        } catch (IllegalArgumentException e) {
+            throw new PolicyException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * {@code signerGroups: {vendor: [DN or sha256:HEX, ...], ...}} and
+     * {@code requireSigners: {all: [vendor, operator]}} or {@code {threshold: k, of: [a, b, c]}}.
+     */
+    private static void signerGroups(Path file, JsonNode root, TrustPolicy.Builder b) throws PolicyException {
+        if (root.has("signerGroups")) {
+            JsonNode g = root.get("signerGroups");
+            if (!g.isObject()) {
+                throw new PolicyException(file + ": signerGroups must map group names to lists of signer DNs or sha256: pins");
+            }
+            for (Iterator<Map.Entry<String, JsonNode>> it = g.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                b.signerGroup(e.getKey(), strings(file, g, e.getKey()));
+            }
+        }
+        if (!root.has("requireSigners")) {
+            return;
+        }
+        JsonNode r = root.get("requireSigners");
+        if (!r.isObject()) {
+            throw new PolicyException(file + ": requireSigners must be {all: [groups]} or {threshold: k, of: [groups]}");
+        }
+        Set<String> keys = new LinkedHashSet<>();
+        r.fieldNames().forEachRemaining(keys::add);
+        try {
+            if (keys.equals(Set.of("all"))) {
+                b.requireSigners(TrustPolicy.SignerRequirement.all(strings(file, r, "all")));
+            } else if (keys.equals(Set.of("threshold", "of"))) {
+                b.requireSigners(new TrustPolicy.SignerRequirement((int) number(file, r, "threshold"), strings(file, r, "of")));
+            } else {
+                throw new PolicyException(file + ": requireSigners must be {all: [groups]} or {threshold: k, of: [groups]}, not " + keys);
+            }
         } catch (IllegalArgumentException e) {
             throw new PolicyException(file + ": " + e.getMessage(), e);
         }

@@ -31,7 +31,14 @@ import javax.security.auth.x500.X500Principal;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.DERUTF8String;
 import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.AccessDescription;
+import org.bouncycastle.asn1.x509.AuthorityInformationAccess;
 import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.CRLDistPoint;
+import org.bouncycastle.asn1.x509.DistributionPoint;
+import org.bouncycastle.asn1.x509.DistributionPointName;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
@@ -40,6 +47,7 @@ import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.cert.CertIOException;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.X509v1CertificateBuilder;
+import org.bouncycastle.cert.X509v2CRLBuilder;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
@@ -192,6 +200,9 @@ public final class TestPki {
         private boolean criticalUnknownExtension;
         private Issued issuer;
         private BigInteger serial;
+        private String crlDistributionPoint;
+        private String ocspResponder;
+        private boolean criticalEku;
 
         private CertSpec(String subjectDn) {
             this.subjectDn = Objects.requireNonNull(subjectDn, "subjectDn");
@@ -252,6 +263,15 @@ public final class TestPki {
 
         /** Issuer (its key signs, its subject becomes our issuer). Absent = self-signed. */
         public CertSpec issuedBy(Issued issuerCert) { this.issuer = issuerCert; return this; }
+
+        /** Adds a cRLDistributionPoints extension with this {@code http} URI (RFC 5280 §4.2.1.13). */
+        public CertSpec crlDistributionPoint(String uri) { this.crlDistributionPoint = uri; return this; }
+
+        /** Adds an authorityInfoAccess extension with this id-ad-ocsp URI (RFC 5280 §4.2.2.1). */
+        public CertSpec ocspResponder(String uri) { this.ocspResponder = uri; return this; }
+
+        /** Marks the extendedKeyUsage extension critical (RFC 3161 §2.3 requires it for TSA certificates). */
+        public CertSpec criticalExtendedKeyUsage(boolean v) { this.criticalEku = v; return this; }
 
         /** Serial number (default: unique positive). */
         public CertSpec serial(BigInteger s) { this.serial = s; return this; }
@@ -322,12 +342,53 @@ public final class TestPki {
                 ekus.add(KeyPurposeId.id_kp_codeSigning);
             }
             if (!ekus.isEmpty()) {
-                b.addExtension(Extension.extendedKeyUsage, false,
+                b.addExtension(Extension.extendedKeyUsage, criticalEku,
                         new ExtendedKeyUsage(ekus.toArray(new KeyPurposeId[0])));
+            }
+            if (crlDistributionPoint != null) {
+                GeneralNames names = new GeneralNames(new GeneralName(GeneralName.uniformResourceIdentifier, crlDistributionPoint));
+                b.addExtension(Extension.cRLDistributionPoints, false, new CRLDistPoint(new DistributionPoint[] {
+                        new DistributionPoint(new DistributionPointName(names), null, null)}));
+            }
+            if (ocspResponder != null) {
+                b.addExtension(Extension.authorityInfoAccess, false, new AuthorityInformationAccess(AccessDescription.id_ad_ocsp,
+                        new GeneralName(GeneralName.uniformResourceIdentifier, ocspResponder)));
             }
             if (criticalUnknownExtension) {
                 b.addExtension(UNKNOWN_EXTENSION_OID, true, new DERUTF8String("veripack test: unknown critical"));
             }
+        }
+    }
+
+    /** One revoked certificate for {@link #crl}: serial, revocation date and CRLReason code (RFC 5280 §5.3.1), or -1 for none. */
+    public record Revoked(BigInteger serial, Instant date, int reason) { }
+
+    /**
+     * A CRL (RFC 5280 §5) issued and signed by {@code issuer}, with cRLNumber 1.
+     *
+     * @param nextUpdate null for none
+     * @throws IllegalStateException when BC fails
+     */
+    public static java.security.cert.X509CRL crl(Issued issuer, Instant thisUpdate, Instant nextUpdate, Revoked... revoked) {
+        try {
+            X509v2CRLBuilder b = new X509v2CRLBuilder(
+                    X500Name.getInstance(issuer.certificate().getSubjectX500Principal().getEncoded()), Date.from(thisUpdate));
+            if (nextUpdate != null) {
+                b.setNextUpdate(Date.from(nextUpdate));
+            }
+            for (Revoked r : revoked) {
+                if (r.reason() < 0) {
+                    b.addCRLEntry(r.serial(), Date.from(r.date()), null);
+                } else {
+                    b.addCRLEntry(r.serial(), Date.from(r.date()), r.reason());
+                }
+            }
+            b.addExtension(Extension.cRLNumber, false, new org.bouncycastle.asn1.x509.CRLNumber(BigInteger.ONE));
+            ContentSigner signer = new JcaContentSignerBuilder(defaultSignatureAlgorithm(issuer.keyPair().getPublic()))
+                    .build(issuer.keyPair().getPrivate());
+            return new org.bouncycastle.cert.jcajce.JcaX509CRLConverter().getCRL(b.build(signer));
+        } catch (OperatorCreationException | GeneralSecurityException | IOException e) {
+            throw new IllegalStateException("cannot build test CRL: " + e.getMessage(), e);
         }
     }
 

@@ -22,7 +22,11 @@ import java.util.Date;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import org.bouncycastle.asn1.ASN1EncodableVector;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
+import org.bouncycastle.cms.SignerInformation;
+import org.bouncycastle.cms.SignerInformationStore;
 import org.bouncycastle.asn1.DERSet;
 import org.bouncycastle.asn1.cms.Attribute;
 import org.bouncycastle.asn1.cms.AttributeTable;
@@ -75,10 +79,12 @@ public final class CmsSigner {
     private final PrivateKey bcKey;
     private final String jcaSignatureAlgorithm;
     private final Clock clock;
+    private final TimestampAuthority tsa;
 
     private CmsSigner(Builder b) {
         this.identity = b.identity;
         this.clock = b.clock;
+        this.tsa = b.tsa;
         this.jcaSignatureAlgorithm = signatureAlgorithm(identity.certificate().getPublicKey(), b.digest, b.rsaPss);
         this.bcKey = toBcKey(identity.privateKey());
     }
@@ -114,7 +120,7 @@ public final class CmsSigner {
             }
             gen.addCertificates(new JcaCertStore(certs));
             CMSSignedData signed = gen.generate(new StreamedContent(content), false);
-            return signed.getEncoded("DER");
+            return timestamped(signed).getEncoded("DER");
         } catch (StreamedContent.ReadFailure e) {
             throw e.getCause();
         } catch (CMSException | OperatorCreationException | CertificateEncodingException e) {
@@ -124,6 +130,86 @@ public final class CmsSigner {
             throw new IllegalStateException("cannot create CMS signature with " + jcaSignatureAlgorithm
                     + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Adds this signer's SignerInfo to an existing detached SignedData over the same content (a second,
+     * e.g. operator, signature beside the vendor's; RFC 5652 §5.1 allows several SignerInfos). Existing
+     * SignerInfos and certificates are kept unchanged; this signer's certificate and chain are added when
+     * not yet present; a time-stamp (when configured) is added to the new SignerInfo only.
+     *
+     * @param existingCms the SignedData, DER
+     * @param content     the detached content it signs (read to its end, not closed)
+     * @return the new SignedData, DER
+     * @throws IllegalArgumentException when {@code existingCms} is not a detached SignedData
+     * @throws IOException when reading the content or reaching the TSA fails
+     */
+    public byte[] addSignerTo(byte[] existingCms, InputStream content) throws IOException {
+        CMSSignedData old;
+        try {
+            old = new CMSSignedData(existingCms);
+        } catch (CMSException | RuntimeException e) {
+            throw new IllegalArgumentException("not a CMS SignedData: " + e.getMessage(), e);
+        }
+        if (old.getSignedContent() != null) {
+            throw new IllegalArgumentException("the CMS SignedData encapsulates its content; a detached one is expected");
+        }
+        try {
+            CMSSignedDataGenerator gen = new CMSSignedDataGenerator();
+            gen.addSigners(old.getSignerInfos());
+            gen.addSignerInfoGenerator(signerInfoGenerator());
+            List<org.bouncycastle.cert.X509CertificateHolder> certs = new ArrayList<>(old.getCertificates().getMatches(null));
+            List<X509Certificate> mine = new ArrayList<>();
+            mine.add(identity.certificate());
+            mine.addAll(identity.chain());
+            for (X509Certificate c : mine) {
+                org.bouncycastle.cert.X509CertificateHolder h = new org.bouncycastle.cert.X509CertificateHolder(c.getEncoded());
+                if (!certs.contains(h)) {
+                    certs.add(h);
+                }
+            }
+            gen.addCertificates(new org.bouncycastle.util.CollectionStore<>(certs));
+            CMSSignedData signed = gen.generate(new StreamedContent(content), false);
+            return timestamped(signed).getEncoded("DER");
+        } catch (StreamedContent.ReadFailure e) {
+            throw e.getCause();
+        } catch (CMSException | OperatorCreationException | CertificateEncodingException e) {
+            if (e.getCause() instanceof StreamedContent.ReadFailure) {
+                throw ((StreamedContent.ReadFailure) e.getCause()).getCause();
+            }
+            throw new IllegalStateException("cannot add a CMS SignerInfo with " + jcaSignatureAlgorithm + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * RFC 3161 Appendix A: this signer's SignerInfo(s) get an unsigned attribute id-aa-signatureTimeStampToken
+     * whose message imprint is the SHA-256 of the SignerInfo's signature value.
+     */
+    private CMSSignedData timestamped(CMSSignedData signed) throws IOException {
+        if (tsa == null) {
+            return signed;
+        }
+        List<SignerInformation> out = new ArrayList<>();
+        org.bouncycastle.cert.X509CertificateHolder me;
+        try {
+            me = new org.bouncycastle.cert.X509CertificateHolder(identity.certificate().getEncoded());
+        } catch (CertificateEncodingException e) {
+            throw new IllegalStateException("signer certificate cannot be encoded", e);
+        }
+        for (SignerInformation si : signed.getSignerInfos().getSigners()) {
+            if (!si.getSID().match(me) || (si.getUnsignedAttributes() != null && si.getUnsignedAttributes()
+                    .get(PKCSObjectIdentifiers.id_aa_signatureTimeStampToken) != null)) {
+                out.add(si);
+                continue;
+            }
+            byte[] token = tsa.timestamp(si.getSignature());
+            AttributeTable unsigned = si.getUnsignedAttributes() == null ? new AttributeTable(new ASN1EncodableVector())
+                    : si.getUnsignedAttributes();
+            unsigned = unsigned.add(PKCSObjectIdentifiers.id_aa_signatureTimeStampToken,
+                    org.bouncycastle.asn1.ASN1Primitive.fromByteArray(token));
+            out.add(SignerInformation.replaceUnsignedAttributes(si, unsigned));
+        }
+        return CMSSignedData.replaceSigners(signed, new SignerInformationStore(out));
     }
 
     /** Signs the bytes of {@code file}, streaming it. @see #signDetached(InputStream) */
@@ -149,8 +235,11 @@ public final class CmsSigner {
     }
 
     private SignerInfoGenerator signerInfoGenerator() throws OperatorCreationException, CertificateEncodingException {
-        ContentSigner contentSigner = new JcaContentSignerBuilder(jcaSignatureAlgorithm)
-                .setProvider(BcProvider.INSTANCE).build(bcKey);
+        JcaContentSignerBuilder csb = new JcaContentSignerBuilder(jcaSignatureAlgorithm);
+        if (bcKey.getEncoded() != null) {
+            csb.setProvider(BcProvider.INSTANCE); // else: the token's provider, found by JCA for its key
+        }
+        ContentSigner contentSigner = csb.build(bcKey);
         Attribute signingTime = new Attribute(CMSAttributes.signingTime,
                 new DERSet(new Time(Date.from(clock.instant()))));
         AttributeTable base = new AttributeTable(signingTime);
@@ -175,8 +264,14 @@ public final class CmsSigner {
                 + " (EC P-256/P-384, RSA, Ed25519 are supported)");
     }
 
-    /** Re-reads the key in the BC provider so JDK and BC keys behave alike with BC signature engines. */
+    /**
+     * Re-reads the key in the BC provider so JDK and BC keys behave alike with BC signature engines. A key
+     * that cannot be exported (PKCS#11 token key: no encoding) stays as it is and signs in its own provider.
+     */
     private static PrivateKey toBcKey(PrivateKey key) {
+        if (key.getEncoded() == null) {
+            return key;
+        }
         try {
             String alg = key.getAlgorithm();
             if ("EdDSA".equalsIgnoreCase(alg)) {
@@ -195,6 +290,7 @@ public final class CmsSigner {
         private String digest;
         private boolean rsaPss;
         private Clock clock = Clock.systemUTC();
+        private TimestampAuthority tsa;
 
         private Builder(SigningIdentity identity) {
             this.identity = Objects.requireNonNull(identity, "identity");
@@ -212,6 +308,9 @@ public final class CmsSigner {
 
         /** RSASSA-PSS instead of PKCS#1 v1.5 for RSA keys. */
         public Builder rsaPss(boolean v) { this.rsaPss = v; return this; }
+
+        /** Adds an RFC 3161 time-stamp from {@code authority} to the SignerInfo (unsigned attribute). */
+        public Builder timestampAuthority(TimestampAuthority authority) { this.tsa = authority; return this; }
 
         /** Source of the signingTime attribute. */
         public Builder clock(Clock c) { this.clock = Objects.requireNonNull(c, "clock"); return this; }

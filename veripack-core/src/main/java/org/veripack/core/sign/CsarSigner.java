@@ -79,7 +79,7 @@ public final class CsarSigner {
         this.provider = b.provider != null ? b.provider : defaultProvider(b.identity.certificate());
         this.releaseTime = b.releaseTime;
         this.digestAlgorithm = b.digestAlgorithm;
-        this.cmsSigner = CmsSigner.builder(b.identity).clock(b.clock).build();
+        this.cmsSigner = CmsSigner.builder(b.identity).clock(b.clock).timestampAuthority(b.tsa).build();
         this.storeArtifacts = b.storeArtifacts;
     }
 
@@ -125,7 +125,13 @@ public final class CsarSigner {
      * {@code openssl cms -verify -binary -inform DER -content FILE} accepts it.
      */
     public static void writeDetached(SigningIdentity identity, Clock clock, Path file, Path out) throws IOException {
-        byte[] der = CmsSigner.builder(identity).clock(clock).build().signDetached(file);
+        writeDetached(identity, clock, null, file, out);
+    }
+
+    /** As {@link #writeDetached(SigningIdentity, Clock, Path, Path)}, time-stamped by {@code tsa} when not null. */
+    public static void writeDetached(SigningIdentity identity, Clock clock, TimestampAuthority tsa, Path file, Path out)
+            throws IOException {
+        byte[] der = CmsSigner.builder(identity).clock(clock).timestampAuthority(tsa).build().signDetached(file);
         writeAtomically(out, o -> o.write(der));
     }
 
@@ -383,11 +389,15 @@ public final class CsarSigner {
         private String releaseTime;
         private String digestAlgorithm = "SHA-256";
         private Clock clock = Clock.systemUTC();
+        private TimestampAuthority tsa;
         private boolean storeArtifacts;
 
         private Builder(SigningIdentity identity) {
             this.identity = Objects.requireNonNull(identity, "identity");
         }
+
+        /** RFC 3161 time-stamp on the CMS SignerInfo from {@code authority}; none when null (default). */
+        public Builder timestampAuthority(TimestampAuthority authority) { this.tsa = authority; return this; }
 
         /** {@code vnf_product_name}. */
         public Builder name(String v) { this.name = v; return this; }

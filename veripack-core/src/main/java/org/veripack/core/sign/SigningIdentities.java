@@ -123,6 +123,72 @@ public final class SigningIdentities {
     }
 
     /**
+     * Loads a private key that stays in a PKCS#11 token (an HSM), through the JDK's SunPKCS11 provider
+     * configured by {@code configFile} (SunPKCS11 configuration: {@code name}, {@code library},
+     * {@code slot}/{@code slotListIndex}/{@code tokenLabel}, …). The key is the token's key entry whose
+     * alias (SunPKCS11: the CKA_LABEL) is {@code keyLabel}; its certificate is the entry's certificate
+     * (the token must hold it with the key's CKA_ID) or, when the token has none, the first of
+     * {@code certFile}. The configured provider is added to the JVM's providers so that JCA finds it for the
+     * non-extractable key (its private key bytes never leave the token).
+     *
+     * @param pin       the token user PIN
+     * @param certFile  signer certificate when the token holds none, or null
+     * @param chainFile PEM intermediates, or null
+     * @throws PolicyException when the configuration or library cannot be loaded, the PIN is wrong, there is no
+     *         key with that label, no certificate, or the key does not match the certificate
+     */
+    public static SigningIdentity fromPkcs11(Path configFile, String keyLabel, char[] pin, Path certFile, Path chainFile)
+            throws PolicyException {
+        java.security.Provider provider;
+        try {
+            java.security.Provider base = java.security.Security.getProvider("SunPKCS11");
+            if (base == null) {
+                throw new PolicyException("this JDK has no SunPKCS11 provider");
+            }
+            provider = base.configure(configFile.toString());
+        } catch (RuntimeException e) {
+            throw new PolicyException(configFile + ": cannot configure SunPKCS11: " + e.getMessage(), e);
+        }
+        KeyStore ks;
+        try {
+            ks = KeyStore.getInstance("PKCS11", provider);
+            ks.load(null, pin);
+        } catch (IOException | GeneralSecurityException | RuntimeException e) {
+            throw new PolicyException(configFile + ": cannot log in to the PKCS#11 token (wrong PIN or no token): "
+                    + e.getMessage(), e);
+        }
+        try {
+            Key key = ks.getKey(keyLabel, null);
+            if (!(key instanceof PrivateKey)) {
+                throw new PolicyException(configFile + ": no private key labelled '" + keyLabel + "' on the token"
+                        + " (SunPKCS11 lists a key only when the token holds its certificate with the same CKA_ID)");
+            }
+            Certificate[] path = ks.getCertificateChain(keyLabel);
+            List<X509Certificate> certs = new ArrayList<>();
+            if (certFile != null) {
+                certs.addAll(readCertificates(certFile));
+            } else if (path != null) {
+                for (Certificate c : path) {
+                    certs.add((X509Certificate) c);
+                }
+            }
+            if (certs.isEmpty()) {
+                throw new PolicyException(configFile + ": no certificate for key '" + keyLabel + "' (give --cert)");
+            }
+            List<X509Certificate> chain = new ArrayList<>(certs.subList(1, certs.size()));
+            if (chainFile != null) {
+                chain.addAll(readCertificates(chainFile));
+            }
+            if (java.security.Security.getProvider(provider.getName()) == null) {
+                java.security.Security.addProvider(provider);
+            }
+            return checked(new SigningIdentity((PrivateKey) key, certs.get(0), chain), configFile + " key " + keyLabel);
+        } catch (GeneralSecurityException e) {
+            throw new PolicyException(configFile + ": cannot read key '" + keyLabel + "': " + e.getMessage(), e);
+        }
+    }
+
+    /**
      * Reads one unencrypted private key from a PEM file.
      *
      * @throws PolicyException when the file is missing/unreadable, holds no private key, holds an

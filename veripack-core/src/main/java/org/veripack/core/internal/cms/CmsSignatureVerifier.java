@@ -14,6 +14,7 @@ import java.security.cert.CertPathBuilderException;
 import java.security.cert.CertPathValidator;
 import java.security.cert.CertPathValidatorException;
 import java.security.cert.CertStore;
+import java.security.cert.CRLReason;
 import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.CertificateNotYetValidException;
@@ -62,6 +63,9 @@ import org.bouncycastle.cms.SignerInformation;
 import org.bouncycastle.util.io.pem.PemObject;
 import org.bouncycastle.util.io.pem.PemReader;
 import org.veripack.core.Finding;
+import org.veripack.core.RevocationMode;
+import org.veripack.core.RevocationSource;
+import org.veripack.core.internal.revocation.RevocationChecker;
 import org.veripack.core.FindingCode;
 import org.veripack.core.SignerSummary;
 import org.veripack.core.TrustPolicy;
@@ -92,14 +96,18 @@ import org.veripack.core.TrustPolicy;
  *   <li>{@link #checkSignerKeyUsage}: EKU id-kp-codeSigning when the policy requires it; keyUsage, when
  *       present, with digitalSignature (RFC 5280 §4.2.1.3, §4.2.1.12) → else {@code KEY_USAGE_INVALID}.</li>
  *   <li>{@link #checkCertificationPath}: direct trust when the signer certificate is itself a trust
- *       anchor; otherwise JDK PKIX {@code CertPathBuilder} at {@code at} (revocation off; issue 4 adds it)
+ *       anchor; otherwise JDK PKIX {@code CertPathBuilder} at {@code at} (JDK revocation checking off; step 9 checks revocation)
  *       over the CMS certificates, {@code packageCerts} and {@code policy.intermediates()}. When no path
  *       is built, a diagnosis (see {@link #diagnose}) names the reason. Mapping: no path, name chaining
  *       without key chaining, unknown critical extension, other PKIX failures → {@code SIGNER_UNTRUSTED};
  *       validity of any path certificate (the anchor included) → {@code CERT_EXPIRED} /
  *       {@code CERT_NOT_YET_VALID} naming it; issuer not a CA (basicConstraints CA:FALSE or absent), path
  *       length exceeded, issuer without keyCertSign → {@code KEY_USAGE_INVALID}; weak signature or key
- *       on a path certificate (except the anchor's own self-signature) → {@code ALGORITHM_REJECTED}.</li>
+ *       on a path certificate (except the anchor's own self-signature) → {@code ALGORITHM_REJECTED}.
+ *       With a trusted RFC 3161 time-stamp on the SignerInfo ({@link #checkTimestamp}) the path is built
+ *       and validity checked at the token's genTime instead of {@code at}.</li>
+ *   <li>{@link #checkRevocation}: when the policy's revocation mode is not OFF, every non-anchor path
+ *       certificate through {@link RevocationChecker} → {@code CERT_REVOKED} / {@code REVOCATION_UNKNOWN}.</li>
  * </ol>
  */
 public final class CmsSignatureVerifier {
@@ -109,9 +117,14 @@ public final class CmsSignatureVerifier {
     private static final int MAX_CHAIN_ATTEMPTS = 2000;
     private static final Set<String> PEM_TYPES = Set.of("CMS", "PKCS7", "PKCS #7 SIGNED DATA");
     private static final HexFormat HEX = HexFormat.of();
+    private static final Set<CRLReason> BENIGN_REASONS = Set.of(CRLReason.SUPERSEDED, CRLReason.CESSATION_OF_OPERATION,
+            CRLReason.AFFILIATION_CHANGED, CRLReason.PRIVILEGE_WITHDRAWN);
 
     private final TrustPolicy policy;
     private final Instant at;
+    private final RevocationSource revocationSource;
+    /** The instant the current signer's path is validated at: its trusted time-stamp, else {@link #at}. */
+    private Instant pathTime;
     private final Map<String, Finding> findings = new LinkedHashMap<>();
     private final List<SignerSummary> signers = new ArrayList<>();
     private final List<X509Certificate> signerCertificates = new ArrayList<>();
@@ -123,9 +136,11 @@ public final class CmsSignatureVerifier {
     private byte[] alsoDigestValue;
     private long contentBytes;
 
-    private CmsSignatureVerifier(TrustPolicy policy, Instant at) {
+    private CmsSignatureVerifier(TrustPolicy policy, Instant at, RevocationSource revocationSource) {
         this.policy = policy;
         this.at = at;
+        this.pathTime = at;
+        this.revocationSource = revocationSource;
     }
 
     /**
@@ -140,11 +155,21 @@ public final class CmsSignatureVerifier {
      */
     public static SignatureCheckResult verify(byte[] cms, SignedContent content, List<X509Certificate> packageCerts,
                                               TrustPolicy policy, Instant at) throws IOException {
+        return verify(cms, content, packageCerts, policy, at, RevocationSource.http());
+    }
+
+    /**
+     * As {@link #verify(byte[], SignedContent, List, TrustPolicy, Instant)}, with revocation data (used
+     * when {@code policy.revocation()} is not OFF) from {@code revocation}.
+     */
+    public static SignatureCheckResult verify(byte[] cms, SignedContent content, List<X509Certificate> packageCerts,
+                                              TrustPolicy policy, Instant at, RevocationSource revocation) throws IOException {
         Objects.requireNonNull(content, "content");
         Objects.requireNonNull(packageCerts, "packageCerts");
         Objects.requireNonNull(policy, "policy");
         Objects.requireNonNull(at, "at");
-        CmsSignatureVerifier v = new CmsSignatureVerifier(policy, at);
+        Objects.requireNonNull(revocation, "revocation");
+        CmsSignatureVerifier v = new CmsSignatureVerifier(policy, at, revocation);
         v.run(cms == null ? new byte[0] : cms, content, packageCerts);
         return new SignatureCheckResult(List.copyOf(v.findings.values()), v.signers, v.signerCertificates, v.warnings);
     }
@@ -162,16 +187,19 @@ public final class CmsSignatureVerifier {
      * When the CMS is unusable before its content would be read (empty, not CMS, encapsulated content,
      * no SignerInfo), the content is not read and {@link DigestedResult#digested()} is false.
      *
+     * @param revocation revocation data, as for {@link #verify(byte[], SignedContent, List, TrustPolicy, Instant, RevocationSource)}
      * @throws IOException only when {@code content} cannot be read
      */
     public static DigestedResult verifyAndDigest(byte[] cms, SignedContent content, List<X509Certificate> packageCerts,
-                                                 TrustPolicy policy, Instant at, String jcaDigest) throws IOException {
+                                                 TrustPolicy policy, Instant at, RevocationSource revocation,
+                                                 String jcaDigest) throws IOException {
+        Objects.requireNonNull(revocation, "revocation");
         Objects.requireNonNull(content, "content");
         Objects.requireNonNull(packageCerts, "packageCerts");
         Objects.requireNonNull(policy, "policy");
         Objects.requireNonNull(at, "at");
         Objects.requireNonNull(jcaDigest, "jcaDigest");
-        CmsSignatureVerifier v = new CmsSignatureVerifier(policy, at);
+        CmsSignatureVerifier v = new CmsSignatureVerifier(policy, at, revocation);
         v.alsoDigest = jcaDigest;
         v.run(cms == null ? new byte[0] : cms, content, packageCerts);
         SignatureCheckResult r = new SignatureCheckResult(List.copyOf(v.findings.values()), v.signers, v.signerCertificates, v.warnings);
@@ -374,8 +402,71 @@ public final class CmsSignatureVerifier {
         }
         signerCertificates.add(signerCert);
         checkSignerKeyUsage(signerCert);
+        pathTime = checkTimestamp(si);
         List<X509Certificate> path = checkCertificationPath(signerCert, pool);
+        if (path.size() > 1) {
+            checkRevocation(path);
+        }
+        pathTime = at;
         signers.add(summary(signerCert, path));
+    }
+
+    /**
+     * Step 8 (RFC 3161, {@link TimestampTokenVerifier}): a trusted time-stamp over the signature value moves
+     * the instant the signer's path is validated at to the token's genTime; revocation is still checked
+     * with current data. Returns the instant to validate the path at.
+     */
+    private Instant checkTimestamp(SignerInformation si) {
+        TimestampTokenVerifier.Result r = TimestampTokenVerifier.check(si, policy, at);
+        for (Finding f : r.findings()) {
+            findings.putIfAbsent(key(f.code(), f.subject() + "\u0000" + f.detail()), f);
+        }
+        if (r.warning() != null && !warnings.contains(r.warning())) {
+            warnings.add(r.warning());
+        }
+        return r.genTime() != null ? r.genTime() : at;
+    }
+
+    /**
+     * Step 9 (RFC 5280 §6.3, RFC 6960; {@link RevocationChecker}), when the policy's revocation mode is not
+     * OFF: every certificate of the path but the trust anchor. REVOKED → {@code CERT_REVOKED} when the
+     * revocation date is not after the validation instant (the time-stamp's genTime, else the
+     * verification time) or the reason gives no such assurance (none, unspecified, keyCompromise,
+     * cACompromise, aACompromise, certificateHold: the key may have been misused earlier); revocations
+     * after a trusted time-stamp for superseded, cessationOfOperation, affiliationChanged or
+     * privilegeWithdrawn do not reject. No answer → {@code REVOCATION_UNKNOWN} under {@code require}, a
+     * report warning under {@code prefer}.
+     */
+    private void checkRevocation(List<X509Certificate> path) {
+        if (policy.revocation() == RevocationMode.OFF) {
+            return;
+        }
+        RevocationChecker checker = new RevocationChecker(policy, revocationSource, at);
+        for (int i = 0; i < path.size() - 1; i++) {
+            X509Certificate c = path.get(i);
+            RevocationChecker.Outcome o = checker.check(c, path.get(i + 1));
+            switch (o.status()) {
+                case REVOKED:
+                    if (!o.revocationTime().isAfter(pathTime) || o.reason() == null || !BENIGN_REASONS.contains(o.reason())) {
+                        findings.putIfAbsent(key(FindingCode.CERT_REVOKED, name(c)), Finding.mismatch(FindingCode.CERT_REVOKED,
+                                name(c), "certificate revoked (" + o.detail() + ")", "not revoked at " + pathTime,
+                                "revoked " + o.revocationTime() + (o.reason() == null ? "" : " reason " + o.reason())));
+                    } else {
+                        warnings.add(name(c) + ": revoked " + o.revocationTime() + " (" + o.reason()
+                                + ") after the time-stamped signing time " + pathTime);
+                    }
+                    break;
+                case UNKNOWN:
+                    if (policy.revocation() == RevocationMode.REQUIRE) {
+                        add(FindingCode.REVOCATION_UNKNOWN, name(c), "no revocation answer: " + o.detail());
+                    } else {
+                        warnings.add(name(c) + ": revocation status unknown (revocation: prefer): " + o.detail());
+                    }
+                    break;
+                default:
+                    break;
+            }
+        }
     }
 
     /** RFC 5652 §5.3: version 1 with issuerAndSerialNumber, 3 with subjectKeyIdentifier. */
@@ -636,7 +727,7 @@ public final class CmsSignatureVerifier {
             target.setCertificate(signer);
             PKIXBuilderParameters params = new PKIXBuilderParameters(anchors(), target);
             params.setRevocationEnabled(false);
-            params.setDate(Date.from(at));
+            params.setDate(Date.from(pathTime));
             params.setMaxPathLength(MAX_PATH_DEPTH);
             List<X509Certificate> store = new ArrayList<>(pool);
             addAllNew(store, List.of(signer));
@@ -684,7 +775,7 @@ public final class CmsSignatureVerifier {
             checkValidity(c);
         }
         checkPathAlgorithms(candidate);
-        CertPathValidatorException failure = validate(candidate, at);
+        CertPathValidatorException failure = validate(candidate, pathTime);
         if (failure != null && isValidityReason(failure)) {
             Instant probe = insideAllValidity(candidate);
             failure = probe == null ? null : validate(candidate, probe);
@@ -794,14 +885,14 @@ public final class CmsSignatureVerifier {
     /** RFC 5280 §4.1.2.5 at {@code at}, naming the certificate. */
     private void checkValidity(X509Certificate c) {
         try {
-            c.checkValidity(Date.from(at));
+            c.checkValidity(Date.from(pathTime));
         } catch (CertificateExpiredException e) {
             findings.putIfAbsent(key(FindingCode.CERT_EXPIRED, name(c)), Finding.mismatch(FindingCode.CERT_EXPIRED, name(c),
-                    "certificate expired before the verification time", "notAfter >= " + at,
+                    "certificate expired before the verification time", "notAfter >= " + pathTime,
                     c.getNotAfter().toInstant().toString()));
         } catch (CertificateNotYetValidException e) {
             findings.putIfAbsent(key(FindingCode.CERT_NOT_YET_VALID, name(c)), Finding.mismatch(FindingCode.CERT_NOT_YET_VALID,
-                    name(c), "certificate not yet valid at the verification time", "notBefore <= " + at,
+                    name(c), "certificate not yet valid at the verification time", "notBefore <= " + pathTime,
                     c.getNotBefore().toInstant().toString()));
         }
     }

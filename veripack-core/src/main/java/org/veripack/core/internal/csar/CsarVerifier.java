@@ -34,6 +34,7 @@ import org.veripack.core.Finding;
 import org.veripack.core.FindingCode;
 import org.veripack.core.PackageFormat;
 import org.veripack.core.PackageIdentity;
+import org.veripack.core.RevocationSource;
 import org.veripack.core.TrustPolicy;
 import org.veripack.core.VerificationReport;
 import org.veripack.core.internal.cms.CmsSignatureVerifier;
@@ -68,14 +69,23 @@ public final class CsarVerifier {
 
     private final TrustPolicy policy;
     private final Instant at;
+    private final RevocationSource revocation;
+    /** Certificates of the option-2 outer signature's signers (they sign the inner CSAR, so the package). */
+    private List<X509Certificate> outerSignerCerts = List.of();
 
     /** The outcome: the report plus what a {@code VerifiedPackage} needs. */
     public record Result(VerificationReport report, List<ArtifactRecord> artifacts, byte[] manifestBytes,
                          String manifestName) { }
 
     public CsarVerifier(TrustPolicy policy, Instant at) {
+        this(policy, at, RevocationSource.http());
+    }
+
+    /** A verifier whose revocation data (when the policy's revocation mode is not OFF) comes from {@code revocation}. */
+    public CsarVerifier(TrustPolicy policy, Instant at, RevocationSource revocation) {
         this.policy = policy;
         this.at = at;
+        this.revocation = revocation;
     }
 
     /**
@@ -195,9 +205,10 @@ public final class CsarVerifier {
             }
             boolean outerValid = false;
             if (cmsBytes != null) {
-                SignatureCheckResult r = CmsSignatureVerifier.verify(cmsBytes, () -> Files.newInputStream(spool), certs, policy, at);
+                SignatureCheckResult r = CmsSignatureVerifier.verify(cmsBytes, () -> Files.newInputStream(spool), certs, policy, at, revocation);
                 addSignatureResult(r, b);
                 outerValid = r.valid();
+                outerSignerCerts = r.signerCertificates();
             }
             List<Finding> innerFindings = new ArrayList<>();
             Optional<ZipArchive> inner = ZipArchive.open(spool, policy.limits(), csar.path(), innerFindings);
@@ -303,13 +314,13 @@ public final class CsarVerifier {
         }
 
         boolean manifestSignatureValid = false;
-        List<X509Certificate> signerCerts = List.of();
+        List<X509Certificate> signerCerts = new ArrayList<>(outerSignerCerts);
         if (manifest.hasCms()) {
             SignatureCheckResult r = CmsSignatureVerifier.verify(manifest.cmsPem(),
-                    () -> new ByteArrayInputStream(manifest.signedPrefix()), packageCerts, policy, at);
+                    () -> new ByteArrayInputStream(manifest.signedPrefix()), packageCerts, policy, at, revocation);
             addSignatureResult(r, b);
             manifestSignatureValid = r.valid() && manifest.findings().isEmpty();
-            signerCerts = r.signerCertificates();
+            signerCerts.addAll(r.signerCertificates());
         } else if (option1) {
             b.finding(Finding.of(FindingCode.SIGNATURE_MISSING, manifestEntry.path(), "manifest has no -----BEGIN CMS----- block"));
         }
@@ -317,10 +328,7 @@ public final class CsarVerifier {
         Optional<PackageIdentity> identity = manifest.identity();
         if (identity.isPresent()) {
             b.identity(identity.get());
-            Finding auth = SignerAuthorization.check(policy, identity.get().name(), signerCerts);
-            if (auth != null) {
-                b.finding(auth);
-            }
+            SignerAuthorization.check(policy, identity.get().name(), signerCerts).forEach(b::finding);
         } else {
             b.finding(Finding.of(FindingCode.MALFORMED_PACKAGE, manifestEntry.path(),
                     "manifest metadata lacks the package name or version"));
@@ -624,7 +632,7 @@ public final class CsarVerifier {
                     certs = readCertificates(archive, ce, b);
                 }
             }
-            SignatureCheckResult r = CmsSignatureVerifier.verify(sigBytes, () -> archive.open(x.entry()), certs, policy, at);
+            SignatureCheckResult r = CmsSignatureVerifier.verify(sigBytes, () -> archive.open(x.entry()), certs, policy, at, revocation);
             for (Finding f : r.findings()) {
                 b.finding(new Finding(f.code(), f.subject().equals("signature") ? path : f.subject(), f.detail(), f.expected(), f.actual()));
             }

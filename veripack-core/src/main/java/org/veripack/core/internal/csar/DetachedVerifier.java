@@ -17,6 +17,7 @@ import org.veripack.core.ArtifactType;
 import org.veripack.core.Finding;
 import org.veripack.core.FindingCode;
 import org.veripack.core.PackageFormat;
+import org.veripack.core.RevocationSource;
 import org.veripack.core.TrustPolicy;
 import org.veripack.core.VerificationReport;
 import org.veripack.core.internal.cms.CmsSignatureVerifier;
@@ -36,6 +37,12 @@ public final class DetachedVerifier {
      * @throws IOException when the file or the signature cannot be read
      */
     public static VerificationReport verify(Path file, Path signature, TrustPolicy policy, Instant at) throws IOException {
+        return verify(file, signature, policy, at, RevocationSource.http());
+    }
+
+    /** As {@link #verify(Path, Path, TrustPolicy, Instant)} with revocation data from {@code revocation}. */
+    public static VerificationReport verify(Path file, Path signature, TrustPolicy policy, Instant at,
+                                            RevocationSource revocation) throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new NoSuchFileException(file.toString(), null, "not a regular file");
         }
@@ -53,7 +60,7 @@ public final class DetachedVerifier {
         }
         // one read of the file: the CMS message digest and the report's SHA-256 come from the same pass
         CmsSignatureVerifier.DigestedResult d = CmsSignatureVerifier.verifyAndDigest(sig, () -> Files.newInputStream(file),
-                List.of(), policy, at, "SHA-256");
+                List.of(), policy, at, revocation, "SHA-256");
         SignatureCheckResult r = d.check();
         r.findings().forEach(b::finding);
         r.signers().forEach(b::signer);

@@ -1,0 +1,40 @@
+package org.veripack.cli;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.util.concurrent.Callable;
+import org.veripack.node.AuditLog;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/**
+ * {@code veripack audit verify --root NODE}: checks the {@code prev_sha256} chain of
+ * {@code NODE/audit/events.jsonl} from the first line and names the first broken line. Exit 0 intact,
+ * 1 broken, 2 not a node root, 3 I/O. Read-only: it neither recovers nor appends.
+ */
+@Command(name = "verify", description = "Check the audit log's hash chain; name the first broken line.")
+final class AuditVerifyCommand implements Callable<Integer> {
+    @Mixin
+    NodeRootOption root;
+
+    @Override
+    public Integer call() {
+        if (!java.nio.file.Files.isDirectory(root.root.resolve("audit"))) {
+            System.err.println("veripack audit verify: not a node root (no audit/): " + root.root);
+            return ExitCode.USAGE;
+        }
+        AuditLog log = new AuditLog(root.root.resolve("audit").resolve("events.jsonl"), Clock.systemUTC());
+        try {
+            AuditLog.Verification v = log.verify();
+            if (v.intact()) {
+                System.err.println("audit chain intact: " + v.lines() + " events in " + log.file());
+                return ExitCode.OK;
+            }
+            System.err.println("audit chain BROKEN at line " + v.firstBrokenLine().get() + " of " + log.file() + ": " + v.reason());
+            return ExitCode.REJECTED;
+        } catch (IOException e) {
+            System.err.println("veripack audit verify: I/O error: " + e);
+            return ExitCode.IO;
+        }
+    }
+}

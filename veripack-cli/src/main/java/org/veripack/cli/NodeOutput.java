@@ -1,0 +1,74 @@
+package org.veripack.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Optional;
+import org.veripack.core.Finding;
+import org.veripack.node.SlotInfo;
+
+/** Shared human/JSON rendering of node results (findings with their stable codes, slot summaries). */
+final class NodeOutput {
+    static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private NodeOutput() { }
+
+    /** One line per finding: {@code   CODE subject: detail (expected X, found Y)}. */
+    static void printFindings(PrintStream err, List<Finding> findings) {
+        for (Finding f : findings) {
+            StringBuilder sb = new StringBuilder("  ").append(f.code().name()).append(' ').append(f.subject()).append(": ").append(f.detail());
+            if (f.expected() != null || f.actual() != null) {
+                sb.append(" (expected ").append(f.expected()).append(", found ").append(f.actual()).append(')');
+            }
+            err.println(sb);
+        }
+    }
+
+    static ArrayNode findingsJson(List<Finding> findings) {
+        ArrayNode a = JSON.createArrayNode();
+        for (Finding f : findings) {
+            ObjectNode o = a.addObject();
+            o.put("code", f.code().name());
+            o.put("subject", f.subject());
+            o.put("detail", f.detail());
+            if (f.expected() != null) {
+                o.put("expected", f.expected());
+            }
+            if (f.actual() != null) {
+                o.put("actual", f.actual());
+            }
+        }
+        return a;
+    }
+
+    static void putSlot(ObjectNode parent, String field, Optional<SlotInfo> slot) {
+        if (slot.isEmpty()) {
+            parent.putNull(field);
+            return;
+        }
+        SlotInfo s = slot.get();
+        ObjectNode o = parent.putObject(field);
+        o.put("slot", s.slot());
+        o.put("name", s.identity() == null ? null : s.identity().name());
+        o.put("version", s.identity() == null ? null : s.identity().version());
+        o.put("provider", s.identity() == null ? null : s.identity().provider());
+        o.put("signer", s.signer());
+        o.put("installedAt", s.installedAt() == null ? null : s.installedAt().toString());
+        o.put("packageSha256", s.packageSha256());
+    }
+
+    static String describe(Optional<SlotInfo> slot) {
+        if (slot.isEmpty()) {
+            return "none";
+        }
+        SlotInfo s = slot.get();
+        if (s.identity() == null) {
+            return s.slot() + " (no sealed record)";
+        }
+        return s.identity().name() + " " + s.identity().version() + "  signer: " + s.signer()
+                + "  installed: " + s.installedAt() + "  slot: " + s.slot();
+    }
+}

@@ -1,0 +1,251 @@
+package org.veripack.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
+import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
+import org.apache.commons.compress.archivers.zip.ZipFile;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.veripack.cli.SignVerifyCommandTest.Run;
+import org.veripack.core.pki.TestPki;
+import org.veripack.core.pki.TestPki.Issued;
+import org.veripack.core.sign.CsarSigner;
+import org.veripack.core.sign.SigningIdentity;
+
+/**
+ * install / run / status / rollback / verify-installed / audit verify end to end, in-process, with CSARs
+ * signed by a test PKI (root -> intermediate -> code-signing leaf). Asserts exit codes, finding codes
+ * and that the active version is unchanged after every refusal.
+ */
+class NodeCommandsTest {
+    @TempDir Path dir;
+    private Path anchor;
+    private Path node;
+    private SigningIdentity vendor;
+    private SigningIdentity rogue;
+    private Path tree;
+    private Path marker;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        Issued root = TestPki.cert("CN=Node Test Root,O=Acme").ca(true).build();
+        Issued ca = TestPki.cert("CN=Node Test CA,O=Acme").ca(true).issuedBy(root).build();
+        Issued leaf = TestPki.cert("CN=Acme Code Signing,O=Acme").issuedBy(ca).build();
+        vendor = leaf.identity(ca.certificate());
+        Issued rogueRoot = TestPki.cert("CN=Rogue Root").ca(true).build();
+        rogue = TestPki.cert("CN=Rogue Signing").issuedBy(rogueRoot).build().identity();
+        anchor = dir.resolve("root.pem");
+        TestPki.writeCertificatesPem(anchor, root.certificate());
+        node = dir.resolve("node");
+        marker = dir.resolve("marker");
+        tree = Files.createDirectories(dir.resolve("tree"));
+        Files.createDirectories(tree.resolve("bin"));
+        Files.writeString(tree.resolve("bin/prog"), "#!/bin/sh\necho \"started $*\" > \"$MARKER\"\nexit 7\n");
+        Files.setPosixFilePermissions(tree.resolve("bin/prog"), PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.createDirectories(tree.resolve("lib"));
+        Files.write(tree.resolve("lib/libs1ap.so"), new byte[4096]);
+        Files.createSymbolicLink(tree.resolve("lib/libs1ap.so.1"), Path.of("libs1ap.so"));
+    }
+
+    private Path sign(SigningIdentity id, String version) throws Exception {
+        Path out = dir.resolve("acme-mme-" + version + "-" + (id == vendor ? "v" : "r") + ".csar");
+        CsarSigner.builder(id).name("acme-mme").version(version).build().writeOption1(tree, out);
+        return out;
+    }
+
+    private static Run cli(String... args) {
+        return SignVerifyCommandTest.run(args);
+    }
+
+    private Run install(Path csar, String... extra) {
+        List<String> a = new ArrayList<>(List.of("install", "--root", node.toString(), "--trust", anchor.toString()));
+        a.addAll(List.of(extra));
+        a.add(csar.toString());
+        return cli(a.toArray(String[]::new));
+    }
+
+    private JsonNode status() throws Exception {
+        Run r = cli("status", "--root", node.toString(), "--json");
+        assertEquals(ExitCode.OK, r.exit(), r.err());
+        return r.json();
+    }
+
+    private String activeVersion() throws Exception {
+        return status().path("active").path("version").asText(null);
+    }
+
+    private Run runProg() {
+        return cli("run", "--root", node.toString(), "--env", "MARKER=" + marker, "--", "bin/prog", "-v", "x");
+    }
+
+    private static List<String> codes(Run r) throws Exception {
+        List<String> c = new ArrayList<>();
+        r.json().path("report").path("findings").forEach(f -> c.add(f.get("code").asText()));
+        return c;
+    }
+
+    /** Rewrites one entry of a signed CSAR (manifest and signature untouched): tampering after signing. */
+    private Path tamper(Path csar, String entry) throws Exception {
+        Path out = dir.resolve("tampered-" + csar.getFileName());
+        try (ZipFile in = ZipFile.builder().setPath(csar).get();
+             ZipArchiveOutputStream zout = new ZipArchiveOutputStream(out)) {
+            for (ZipArchiveEntry e : Collections.list(in.getEntriesInPhysicalOrder())) {
+                byte[] data = in.getInputStream(e).readAllBytes();
+                if (e.getName().equals(entry)) {
+                    data[100] ^= 0x01;
+                }
+                ZipArchiveEntry c = new ZipArchiveEntry(e.getName());
+                c.setUnixMode(e.getUnixMode());
+                zout.putArchiveEntry(c);
+                zout.write(data);
+                zout.closeArchiveEntry();
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void installRunUpgradeRollbackAndStatusEndToEnd() throws Exception {
+        Run first = install(sign(vendor, "1.0"), "--json");
+        assertEquals(ExitCode.OK, first.exit(), first.err());
+        assertEquals("ACTIVATED", first.json().get("outcome").asText());
+        JsonNode s = status();
+        assertEquals("1.0", s.path("active").path("version").asText());
+        assertEquals("CN=Acme Code Signing,O=Acme", s.path("active").path("signer").asText());
+        assertTrue(s.path("previous").isNull());
+
+        Run run = runProg();
+        assertEquals(7, run.exit(), run.err());
+        assertEquals("started -v x\n", Files.readString(marker));
+
+        assertEquals(ExitCode.OK, install(sign(vendor, "1.0-1")).exit());
+        s = status();
+        assertEquals("1.0-1", s.path("active").path("version").asText());
+        assertEquals("1.0", s.path("previous").path("version").asText());
+        assertEquals("1.0-1", s.path("highestActivated").path("acme-mme").asText());
+
+        Run rb = cli("rollback", "--root", node.toString());
+        assertEquals(ExitCode.OK, rb.exit(), rb.err());
+        s = status();
+        assertEquals("1.0", s.path("active").path("version").asText());
+        assertEquals("1.0-1", s.path("highestActivated").path("acme-mme").asText());
+        assertEquals("ACCEPTED", s.path("lastVerification").path("verdict").asText());
+        assertEquals(ExitCode.OK, cli("verify-installed", "--root", node.toString()).exit());
+        assertEquals(ExitCode.OK, cli("audit", "verify", "--root", node.toString()).exit());
+    }
+
+    @Test
+    void tamperedUpgradeIsDigestMismatchAndTheOldVersionKeepsRunning() throws Exception {
+        assertEquals(ExitCode.OK, install(sign(vendor, "1.0")).exit());
+        Run r = install(tamper(sign(vendor, "1.1"), "lib/libs1ap.so"), "--json");
+        assertEquals(ExitCode.REJECTED, r.exit(), r.err());
+        assertEquals("REJECTED", r.json().get("outcome").asText());
+        assertTrue(codes(r).contains("DIGEST_MISMATCH"), r.out());
+        assertEquals("1.0", activeVersion());
+        assertEquals(7, runProg().exit());
+        try (var st = Files.list(node.resolve("staging"))) {
+            assertEquals(0, st.count());
+        }
+    }
+
+    @Test
+    void packageFromAnUntrustedSignerIsRefused() throws Exception {
+        assertEquals(ExitCode.OK, install(sign(vendor, "1.0")).exit());
+        Run r = install(sign(rogue, "2.0"), "--json");
+        assertEquals(ExitCode.REJECTED, r.exit());
+        assertTrue(codes(r).contains("SIGNER_UNTRUSTED"), r.out());
+        assertEquals("1.0", activeVersion());
+    }
+
+    @Test
+    void downgradeIsVersionRollbackUnlessThePolicyAllowsIt() throws Exception {
+        Path v1 = sign(vendor, "1.0");
+        assertEquals(ExitCode.OK, install(v1).exit());
+        assertEquals(ExitCode.OK, install(sign(vendor, "1:0.9")).exit()); // epoch 1 beats 1.0
+        Run down = install(v1, "--json");
+        assertEquals(ExitCode.REJECTED, down.exit());
+        assertEquals(List.of("VERSION_ROLLBACK"), codes(down));
+        assertEquals("1:0.9", activeVersion());
+        Path policy = dir.resolve("policy.yaml");
+        Files.writeString(policy, "trustAnchors: [root.pem]\nantiRollback: false\n");
+        Run allowed = cli("install", "--root", node.toString(), "--policy", policy.toString(), v1.toString());
+        assertEquals(ExitCode.OK, allowed.exit(), allowed.err());
+        assertEquals("1.0", activeVersion());
+        assertEquals("1:0.9", status().path("highestActivated").path("acme-mme").asText());
+    }
+
+    @Test
+    void guardNeverStartsATamperedProgram() throws Exception {
+        assertEquals(ExitCode.OK, install(sign(vendor, "1.0")).exit());
+        Path prog = node.resolve("current").toRealPath().resolve("bin/prog");
+        Files.setPosixFilePermissions(prog, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.writeString(prog, "#!/bin/sh\necho pwned > \"$MARKER\"\n", StandardOpenOption.TRUNCATE_EXISTING);
+        Files.setPosixFilePermissions(prog, PosixFilePermissions.fromString("r-xr-xr-x"));
+        Run r = runProg();
+        assertEquals(ExitCode.TAMPERED, r.exit());
+        assertTrue(r.err().contains("INSTALLATION_TAMPERED"), r.err());
+        assertFalse(Files.exists(marker), "the tampered program must not have run");
+        assertEquals(ExitCode.REJECTED, cli("verify-installed", "--root", node.toString()).exit());
+        String audit = Files.readString(node.resolve("audit/events.jsonl"));
+        assertTrue(audit.contains("\"event\":\"guard.refused\""));
+    }
+
+    @Test
+    void guardRefusesAProgramOutsideTheSlot() throws Exception {
+        assertEquals(ExitCode.OK, install(sign(vendor, "1.0")).exit());
+        Run r = cli("run", "--root", node.toString(), "--", "../../../bin/sh", "-c", "true");
+        assertEquals(ExitCode.TAMPERED, r.exit());
+        assertTrue(r.err().contains("UNSAFE_PATH"), r.err());
+    }
+
+    @Test
+    void auditVerifyNamesTheFirstBrokenLine() throws Exception {
+        assertEquals(ExitCode.OK, install(sign(vendor, "1.0")).exit());
+        assertEquals(ExitCode.OK, install(sign(vendor, "1.1")).exit());
+        Path log = node.resolve("audit/events.jsonl");
+        List<String> lines = new ArrayList<>(Files.readAllLines(log, StandardCharsets.UTF_8));
+        assertTrue(lines.size() >= 4);
+        lines.set(1, lines.get(1).replace("\"1.0\"", "\"6.6\""));
+        Files.write(log, lines, StandardCharsets.UTF_8);
+        Run r = cli("audit", "verify", "--root", node.toString());
+        assertEquals(ExitCode.REJECTED, r.exit());
+        assertTrue(r.err().contains("line 3"), r.err());
+    }
+
+    @Test
+    void secondInstallerIsRefusedWhileTheLockIsHeld() throws Exception {
+        Path csar = sign(vendor, "1.0");
+        assertEquals(ExitCode.OK, install(csar).exit());
+        try (FileChannel ch = FileChannel.open(node.resolve("lock"), StandardOpenOption.WRITE);
+             FileLock held = ch.lock()) {
+            Run r = install(sign(vendor, "2.0"));
+            assertEquals(ExitCode.IO, r.exit(), r.err());
+            assertEquals(ExitCode.IO, cli("rollback", "--root", node.toString()).exit());
+        }
+        assertEquals("1.0", activeVersion());
+    }
+
+    @Test
+    void usageErrorsExitTwo() throws Exception {
+        assertEquals(ExitCode.USAGE, install(dir.resolve("missing.csar")).exit());
+        assertEquals(ExitCode.USAGE, cli("status", "--root", dir.resolve("nowhere").toString()).exit());
+        assertEquals(ExitCode.USAGE, cli("audit", "verify", "--root", dir.resolve("nowhere").toString()).exit());
+        assertEquals(ExitCode.OK, install(sign(vendor, "1.0")).exit());
+        assertEquals(ExitCode.USAGE, cli("rollback", "--root", node.toString()).exit()); // no previous
+    }
+}

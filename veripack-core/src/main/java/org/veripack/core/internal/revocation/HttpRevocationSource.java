@@ -1,0 +1,133 @@
+package org.veripack.core.internal.revocation;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.Objects;
+import org.veripack.core.RevocationSource;
+
+/**
+ * {@link RevocationSource} over HTTP(S) with the JDK client (HTTP/1.1, no redirects): bounded time and
+ * size; CRLs cached on disk. See {@link RevocationSource#http(Duration, long, Path)}.
+ */
+public final class HttpRevocationSource implements RevocationSource {
+    private final Duration timeout;
+    private final long maxBytes;
+    private final Path cacheDir;
+    private final HttpClient client;
+
+    public HttpRevocationSource(Duration timeout, long maxBytes, Path cacheDir) {
+        this.timeout = Objects.requireNonNull(timeout, "timeout");
+        if (maxBytes <= 0) {
+            throw new IllegalArgumentException("maxBytes must be positive: " + maxBytes);
+        }
+        this.maxBytes = maxBytes;
+        this.cacheDir = cacheDir;
+        this.client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(timeout).build();
+    }
+
+    @Override
+    public byte[] fetchCrl(URI uri) throws IOException {
+        checkScheme(uri);
+        try {
+            byte[] body = exchange(HttpRequest.newBuilder(uri).GET());
+            store(uri, body);
+            return body;
+        } catch (IOException e) {
+            Path cached = cacheFile(uri);
+            if (cached != null && Files.isRegularFile(cached) && Files.size(cached) <= maxBytes) {
+                return Files.readAllBytes(cached); // the verifier still checks signature and freshness
+            }
+            throw e;
+        }
+    }
+
+    @Override
+    public byte[] ocsp(URI responder, byte[] request) throws IOException {
+        checkScheme(responder);
+        return exchange(HttpRequest.newBuilder(responder).header("Content-Type", "application/ocsp-request")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(request)));
+    }
+
+    private byte[] exchange(HttpRequest.Builder request) throws IOException {
+        HttpResponse<InputStream> r;
+        try {
+            r = client.send(request.timeout(timeout).build(), HttpResponse.BodyHandlers.ofInputStream());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+        try (InputStream in = r.body()) {
+            if (r.statusCode() != 200) {
+                throw new IOException("HTTP " + r.statusCode() + " from " + r.uri());
+            }
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            byte[] buf = new byte[8192];
+            int n;
+            while ((n = in.read(buf)) != -1) {
+                if (out.size() + (long) n > maxBytes) {
+                    throw new IOException("response from " + r.uri() + " larger than " + maxBytes + " bytes");
+                }
+                out.write(buf, 0, n);
+            }
+            return out.toByteArray();
+        }
+    }
+
+    private static void checkScheme(URI uri) throws IOException {
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("http") && !scheme.equals("https")) {
+            throw new IOException("unsupported revocation URI scheme: " + uri);
+        }
+    }
+
+    private Path cacheFile(URI uri) {
+        if (cacheDir == null) {
+            return null;
+        }
+        try {
+            byte[] h = MessageDigest.getInstance("SHA-256").digest(uri.toString().getBytes(StandardCharsets.UTF_8));
+            return cacheDir.resolve(HexFormat.of().formatHex(h) + ".crl");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 unavailable", e);
+        }
+    }
+
+    private void store(URI uri, byte[] body) {
+        Path target = cacheFile(uri);
+        if (target == null) {
+            return;
+        }
+        try {
+            Files.createDirectories(cacheDir);
+            Path tmp = Files.createTempFile(cacheDir, ".crl-", ".tmp");
+            try {
+                Files.write(tmp, body);
+                try {
+                    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        } catch (IOException e) {
+            // a cache that cannot be written only costs a later fetch
+        }
+    }
+}

@@ -1,0 +1,181 @@
+package org.veripack.core.sign;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
+import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
+import org.apache.commons.compress.archivers.zip.ZipFile;
+import org.bouncycastle.util.io.pem.PemObject;
+import org.bouncycastle.util.io.pem.PemReader;
+import org.veripack.core.internal.csar.ToscaMeta;
+import org.veripack.core.internal.manifest.Manifest;
+import org.veripack.core.internal.manifest.ManifestParser;
+
+/**
+ * Adds a further signer (typically the operator, after the vendor) to an existing SOL004 CSAR
+ * ({@code veripack countersign}). The new SignerInfo signs exactly what the existing signature signs:
+ * <ul>
+ *   <li>option 1: the manifest bytes before its {@code -----BEGIN CMS-----} line; the manifest's CMS block
+ *       is replaced by the SignedData with both SignerInfos (SOL004 §5.4), every other zip entry is copied
+ *       byte for byte (raw, not recompressed);</li>
+ *   <li>option 2: the inner CSAR's bytes; the outer {@code .cms} is replaced.</li>
+ * </ul>
+ * The input is not verified here (verification is the verifier's job, under the operator's policy); it must
+ * carry one detached CMS SignedData. Output is written to a temp file beside {@code out} and renamed.
+ *
+ * <p>Errors: {@link IllegalArgumentException} when the input is not a CSAR with a CMS signature;
+ * {@link IOException} for I/O failures (and an unreachable TSA).
+ */
+public final class CsarCountersigner {
+    private static final int MAX_SMALL_BYTES = 16 * 1024 * 1024;
+
+    private final CmsSigner signer;
+
+    /** A countersigner adding {@code signer}'s SignerInfo (configure its clock/TSA on the CmsSigner). */
+    public CsarCountersigner(CmsSigner signer) {
+        this.signer = Objects.requireNonNull(signer, "signer");
+    }
+
+    /** Reads {@code in}, writes the countersigned CSAR to {@code out} (may equal {@code in}). */
+    public void countersign(Path in, Path out) throws IOException {
+        Path parent = out.toAbsolutePath().getParent();
+        Path tmp = Files.createTempFile(parent, ".veripack-", ".tmp");
+        try {
+            ZipFile opened;
+            try {
+                opened = ZipFile.builder().setPath(in).get();
+            } catch (java.util.zip.ZipException | java.io.EOFException e) {
+                throw new IllegalArgumentException(in + " is not a zip (CSAR): " + e.getMessage(), e);
+            } catch (IOException e) {
+                if (Files.isRegularFile(in) && Files.isReadable(in)) {
+                    throw new IllegalArgumentException(in + " is not a zip (CSAR): " + e.getMessage(), e);
+                }
+                throw e;
+            }
+            try (ZipFile zip = opened; OutputStream o = Files.newOutputStream(tmp)) {
+                List<ZipArchiveEntry> entries = Collections.list(zip.getEntriesInPhysicalOrder());
+                ZipArchiveEntry option2Cms = null;
+                ZipArchiveEntry option2Csar = null;
+                ZipArchiveEntry manifest = null;
+                boolean hasMeta = zip.getEntry(ToscaMeta.PATH) != null;
+                for (ZipArchiveEntry e : entries) {
+                    String lower = e.getName().toLowerCase(Locale.ROOT);
+                    if (e.getName().indexOf('/') < 0 && lower.endsWith(".cms")) {
+                        option2Cms = e;
+                    } else if (e.getName().indexOf('/') < 0 && lower.endsWith(".csar")) {
+                        option2Csar = e;
+                    }
+                }
+                byte[] replacement;
+                ZipArchiveEntry replaced;
+                if (option2Csar != null && option2Cms != null && !hasMeta) {
+                    byte[] cms = pemOrDer(read(zip, option2Cms));
+                    byte[] newCms;
+                    try (InputStream content = zip.getInputStream(option2Csar)) {
+                        newCms = signer.addSignerTo(cms, content);
+                    }
+                    replacement = CmsSigner.toPemBytes(newCms);
+                    replaced = option2Cms;
+                } else {
+                    manifest = locateManifest(zip, entries);
+                    Manifest m = ManifestParser.parse(read(zip, manifest));
+                    if (!m.hasCms()) {
+                        throw new IllegalArgumentException(in + ": the manifest " + manifest.getName() + " has no CMS signature block");
+                    }
+                    byte[] newCms = signer.addSignerTo(pemOrDer(m.cmsPem()), new ByteArrayInputStream(m.signedPrefix()));
+                    byte[] pem = CmsSigner.toPemBytes(newCms);
+                    replacement = new byte[m.signedPrefix().length + pem.length];
+                    System.arraycopy(m.signedPrefix(), 0, replacement, 0, m.signedPrefix().length);
+                    System.arraycopy(pem, 0, replacement, m.signedPrefix().length, pem.length);
+                    replaced = manifest;
+                }
+                try (ZipArchiveOutputStream z = new ZipArchiveOutputStream(o)) {
+                    for (ZipArchiveEntry e : entries) {
+                        if (e == replaced) {
+                            ZipArchiveEntry n = new ZipArchiveEntry(e.getName());
+                            n.setUnixMode(e.getUnixMode() == 0 ? 0100644 : e.getUnixMode());
+                            n.setTime(e.getTime());
+                            n.setMethod(ZipArchiveEntry.DEFLATED);
+                            z.putArchiveEntry(n);
+                            z.write(replacement);
+                            z.closeArchiveEntry();
+                        } else {
+                            try (InputStream raw = zip.getRawInputStream(e)) {
+                                z.addRawArchiveEntry(e, raw);
+                            }
+                        }
+                    }
+                }
+            }
+            try {
+                Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private static ZipArchiveEntry locateManifest(ZipFile zip, List<ZipArchiveEntry> entries) throws IOException {
+        ZipArchiveEntry meta = zip.getEntry(ToscaMeta.PATH);
+        if (meta != null) {
+            String name = ToscaMeta.parse(read(zip, meta)).entryManifest().orElse(null);
+            if (name != null) {
+                ZipArchiveEntry e = zip.getEntry(name.startsWith("./") ? name.substring(2) : name);
+                if (e != null) {
+                    return e;
+                }
+            }
+        }
+        List<ZipArchiveEntry> mfs = new ArrayList<>();
+        for (ZipArchiveEntry e : entries) {
+            if (e.getName().indexOf('/') < 0 && e.getName().toLowerCase(Locale.ROOT).endsWith(".mf")) {
+                mfs.add(e);
+            }
+        }
+        if (mfs.size() != 1) {
+            throw new IllegalArgumentException("not a signed SOL004 CSAR: expected one manifest (.mf), found " + mfs.size());
+        }
+        return mfs.get(0);
+    }
+
+    private static byte[] read(ZipFile zip, ZipArchiveEntry e) throws IOException {
+        if (e.getSize() > MAX_SMALL_BYTES) {
+            throw new IllegalArgumentException(e.getName() + " is larger than " + MAX_SMALL_BYTES + " bytes");
+        }
+        try (InputStream in = zip.getInputStream(e)) {
+            byte[] b = in.readNBytes(MAX_SMALL_BYTES + 1);
+            if (b.length > MAX_SMALL_BYTES) {
+                throw new IllegalArgumentException(e.getName() + " is larger than " + MAX_SMALL_BYTES + " bytes");
+            }
+            return b;
+        }
+    }
+
+    private static byte[] pemOrDer(byte[] bytes) throws IOException {
+        String text = new String(bytes, StandardCharsets.ISO_8859_1).strip();
+        if (!text.startsWith("-----BEGIN ")) {
+            return bytes;
+        }
+        try (PemReader r = new PemReader(new java.io.StringReader(text))) {
+            PemObject o = r.readPemObject();
+            if (o == null) {
+                throw new IllegalArgumentException("malformed PEM CMS block");
+            }
+            return o.getContent();
+        }
+    }
+}

@@ -1,0 +1,38 @@
+package org.veripack.node;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One security event for the audit log (before the log adds time, user, host and {@code prev_sha256}).
+ *
+ * @param event    event type, one of the constants below ({@code install.accepted}, ...)
+ * @param packageName package name from the signed manifest, or null when unknown (e.g. unreadable package)
+ * @param version  package version, or null
+ * @param slot     slot concerned, or null
+ * @param verdict  {@code ACCEPTED}/{@code REJECTED} for verifications, {@code ALLOWED}/{@code REFUSED} for the guard, else null
+ * @param findings stable finding codes ({@code DIGEST_MISMATCH}, ...), empty when none
+ * @param detail   short free text (what recovery did, the program the guard ran), or null
+ */
+public record AuditEvent(String event, String packageName, String version, String slot, String verdict,
+                         List<String> findings, String detail) {
+    public static final String INSTALL_ACCEPTED = "install.accepted";
+    public static final String INSTALL_REJECTED = "install.rejected";
+    public static final String INSTALL_FAILED = "install.failed";
+    public static final String ACTIVATION = "activation";
+    public static final String ROLLBACK = "rollback";
+    public static final String ROLLBACK_REFUSED = "rollback.refused";
+    public static final String GUARD_ALLOWED = "guard.allowed";
+    public static final String GUARD_REFUSED = "guard.refused";
+    public static final String SCAN = "scan";
+    public static final String RECOVERY = "recovery";
+    /** install attempted by a caller not in {@code authorizedInstallers} (TS 33.117). */
+    public static final String INSTALL_UNAUTHORIZED = "install.unauthorized";
+    /** rollback attempted by a caller not in {@code authorizedInstallers}. */
+    public static final String ROLLBACK_UNAUTHORIZED = "rollback.unauthorized";
+
+    public AuditEvent {
+        Objects.requireNonNull(event, "event");
+        findings = List.copyOf(findings);
+    }
+}

@@ -1,0 +1,272 @@
+package org.veripack.node;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.util.HexFormat;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The append-only, hash-chained audit log {@code NODE/audit/events.jsonl} (DESIGN.md "Node root layout").
+ *
+ * <p>Format: one compact JSON object per line, terminated by {@code \n}, with fields {@code time}
+ * (ISO-8601 UTC from the injected {@link Clock}), {@code event}, {@code package}, {@code version},
+ * {@code slot}, {@code verdict}, {@code findings} (array of finding codes), {@code detail}, {@code user},
+ * {@code host} and {@code prev_sha256}: the lowercase hex SHA-256 of the previous line's bytes without
+ * its {@code \n} terminator, 64 zeros on the first line. Changing, inserting or deleting a line breaks
+ * the chain at the next line; {@link #verify()} names the first broken line.
+ *
+ * <p>Appends are serialised by an exclusive file lock on the log (so the guard, which runs without the
+ * installer lock, can append too) and fsync'ed before returning. A line torn by a crash (no final
+ * {@code \n}) is cut off by the next append, which then records a {@code recovery} event about it.
+ * Limits: truncating whole lines off the end is not detectable from the chain alone.
+ */
+public final class AuditLog {
+    /** {@code prev_sha256} of the first line. */
+    public static final String GENESIS = "0".repeat(64);
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final Object JVM_LOCK = new Object();
+
+    private final Path file;
+    private final Clock clock;
+    private final String user;
+    private final String host;
+
+    /**
+     * @param file  the log file ({@code NODE/audit/events.jsonl}); its directory must exist
+     * @param clock source of the {@code time} field
+     */
+    public AuditLog(Path file, Clock clock) {
+        this.file = Objects.requireNonNull(file, "file");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.user = System.getProperty("user.name", "unknown");
+        this.host = hostName();
+    }
+
+    public Path file() { return file; }
+
+    /** Appends {@code event} durably (fsync) and returns the line written (without {@code \n}). */
+    public String append(AuditEvent event) throws IOException {
+        synchronized (JVM_LOCK) {
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                 FileLock ignored = ch.lock()) {
+                long torn = cutTornTail(ch);
+                String prev = hexSha256(lastLine(ch));
+                if (torn > 0) {
+                    String rec = line(new AuditEvent(AuditEvent.RECOVERY, null, null, null, null, java.util.List.of(),
+                            "discarded a torn audit line of " + torn + " bytes left by a crash"), prev);
+                    write(ch, rec);
+                    prev = hexSha256(rec.getBytes(StandardCharsets.UTF_8));
+                }
+                String line = line(event, prev);
+                write(ch, line);
+                ch.force(true);
+                return line;
+            }
+        }
+    }
+
+    private String line(AuditEvent e, String prev) throws IOException {
+        ObjectNode o = MAPPER.createObjectNode();
+        o.put("time", clock.instant().toString());
+        o.put("event", e.event());
+        o.put("package", e.packageName());
+        o.put("version", e.version());
+        o.put("slot", e.slot());
+        o.put("verdict", e.verdict());
+        ArrayNode f = o.putArray("findings");
+        e.findings().forEach(f::add);
+        o.put("detail", e.detail());
+        o.put("user", user);
+        o.put("host", host);
+        o.put("prev_sha256", prev);
+        String s = MAPPER.writeValueAsString(o);
+        if (s.indexOf('\n') >= 0) {
+            throw new IllegalStateException("compact JSON contains a newline");
+        }
+        return s;
+    }
+
+    private static void write(FileChannel ch, String line) throws IOException {
+        ByteBuffer buf = ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.UTF_8));
+        long pos = ch.size();
+        while (buf.hasRemaining()) {
+            pos += ch.write(buf, pos);
+        }
+    }
+
+    /** Truncates bytes after the last {@code \n} (a torn append); returns how many were cut. */
+    private static long cutTornTail(FileChannel ch) throws IOException {
+        long size = ch.size();
+        if (size == 0) {
+            return 0;
+        }
+        long end = lastNewlineAtOrBefore(ch, size - 1);
+        long keep = end + 1;
+        if (keep < size) {
+            ch.truncate(keep);
+            ch.force(true);
+            return size - keep;
+        }
+        return 0;
+    }
+
+    /** Bytes of the last complete line (without {@code \n}), or null when the log is empty. */
+    private static byte[] lastLine(FileChannel ch) throws IOException {
+        long size = ch.size();
+        if (size == 0) {
+            return null;
+        }
+        long end = size - 1; // the final '\n'
+        long start = end == 0 ? 0 : lastNewlineAtOrBefore(ch, end - 1) + 1;
+        ByteBuffer buf = ByteBuffer.allocate(Math.toIntExact(end - start));
+        long pos = start;
+        while (buf.hasRemaining()) {
+            int n = ch.read(buf, pos);
+            if (n < 0) {
+                throw new IOException("audit log shrank while reading");
+            }
+            pos += n;
+        }
+        return buf.array();
+    }
+
+    /** Offset of the last {@code \n} at or before {@code from}, or -1. */
+    private static long lastNewlineAtOrBefore(FileChannel ch, long from) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(8192);
+        long pos = from + 1;
+        while (pos > 0) {
+            int len = (int) Math.min(buf.capacity(), pos);
+            long start = pos - len;
+            buf.clear().limit(len);
+            int read = 0;
+            while (read < len) {
+                int n = ch.read(buf, start + read);
+                if (n < 0) {
+                    throw new IOException("audit log shrank while reading");
+                }
+                read += n;
+            }
+            for (int i = len - 1; i >= 0; i--) {
+                if (buf.get(i) == '\n') {
+                    return start + i;
+                }
+            }
+            pos = start;
+        }
+        return -1;
+    }
+
+    /**
+     * Result of checking the chain.
+     *
+     * @param lines           number of complete lines read
+     * @param firstBrokenLine 1-based number of the first line whose {@code prev_sha256} does not match, which
+     *                        is not a JSON object, or which is torn; empty when the chain is intact
+     * @param reason          why that line is broken, or null
+     */
+    public record Verification(long lines, Optional<Long> firstBrokenLine, String reason) {
+        public boolean intact() { return firstBrokenLine.isEmpty(); }
+    }
+
+    /** Checks the whole chain from the first line. A missing log is an intact, empty chain. */
+    public Verification verify() throws IOException {
+        InputStream raw;
+        try {
+            raw = Files.newInputStream(file);
+        } catch (NoSuchFileException e) {
+            return new Verification(0, Optional.empty(), null);
+        }
+        try (InputStream in = new BufferedInputStream(raw, 1 << 16)) {
+            String expectedPrev = GENESIS;
+            long n = 0;
+            ByteArrayOutputStream cur = new ByteArrayOutputStream();
+            int b;
+            while (true) {
+                b = in.read();
+                if (b == -1) {
+                    if (cur.size() > 0) {
+                        return new Verification(n, Optional.of(n + 1), "torn last line (no line terminator)");
+                    }
+                    return new Verification(n, Optional.empty(), null);
+                }
+                if (b != '\n') {
+                    cur.write(b);
+                    continue;
+                }
+                n++;
+                byte[] line = cur.toByteArray();
+                cur.reset();
+                String why = checkLine(line, expectedPrev);
+                if (why != null) {
+                    return new Verification(n, Optional.of(n), why);
+                }
+                expectedPrev = hexSha256(line);
+            }
+        }
+    }
+
+    private static String checkLine(byte[] line, String expectedPrev) {
+        JsonNode o;
+        try {
+            o = MAPPER.readTree(line);
+        } catch (IOException e) {
+            return "not a JSON object";
+        }
+        if (o == null || !o.isObject()) {
+            return "not a JSON object";
+        }
+        JsonNode prev = o.get("prev_sha256");
+        if (prev == null || !prev.isTextual()) {
+            return "no prev_sha256";
+        }
+        if (!prev.asText().equals(expectedPrev)) {
+            return "prev_sha256 does not match the SHA-256 of the previous line (a line was changed, inserted or removed)";
+        }
+        return null;
+    }
+
+    static String hexSha256(byte[] bytes) {
+        if (bytes == null) {
+            return GENESIS;
+        }
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is mandatory in every JDK", e);
+        }
+    }
+
+    private static String hostName() {
+        try {
+            Path etc = Path.of("/etc/hostname");
+            if (Files.isReadable(etc)) {
+                String h = Files.readString(etc).strip();
+                if (!h.isEmpty()) {
+                    return h;
+                }
+            }
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
+    }
+}

@@ -1,0 +1,307 @@
+package org.veripack.node;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.veripack.core.Finding;
+import org.veripack.core.FindingCode;
+import org.veripack.core.PackageFormat;
+import org.veripack.core.PackageRejectedException;
+import org.veripack.core.PackageVerifier;
+import org.veripack.core.VerifiedPackage;
+import org.veripack.node.internal.Installer;
+import org.veripack.node.internal.NodeLayout;
+import org.veripack.node.internal.NodeLock;
+import org.veripack.node.internal.Reports;
+import org.veripack.node.internal.SealedRecord;
+import org.veripack.node.internal.StagedPackage;
+import org.veripack.node.internal.StagingSink;
+import org.veripack.node.internal.StateStore;
+
+/**
+ * A network node root (DESIGN.md "Node root layout"): verified install/upgrade into read-only slots,
+ * atomic activation, rollback, the guard's re-verification, status and the audit log.
+ *
+ * <p>Concurrency: install and rollback take the exclusive node lock ({@code NODE/lock}) and fail with
+ * {@link NodeBusyException} when another process holds it. Every other operation first tries the lock
+ * without waiting and, when it gets it, runs crash recovery (staging emptied, half-done activation
+ * finished or discarded; one audited {@code recovery} event); it then works read-only on the slot
+ * {@code current} names at that instant (slots are immutable).
+ *
+ * <p>Errors: {@link IOException} for environment failures (CLI exit 3); bad packages never throw, they
+ * return a REJECTED {@link InstallResult} with findings.
+ */
+public final class Node {
+    private final NodeLayout layout;
+    private final Clock clock;
+    private final StateStore state;
+    private final AuditLog audit;
+    private final Installer installer;
+
+    private Node(Path root, Clock clock) {
+        this.layout = new NodeLayout(root);
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.state = new StateStore(layout);
+        this.audit = new AuditLog(layout.auditLog(), clock);
+        this.installer = new Installer(layout, state, audit, clock);
+    }
+
+    /**
+     * Opens (and for a new root, creates) the node root with its directories, then runs recovery if no
+     * installer is active.
+     *
+     * @param root  node root directory
+     * @param clock time source for audit events, install times and state (inject {@code Clock.fixed} in tests)
+     */
+    public static Node open(Path root, Clock clock) throws IOException {
+        Node n = new Node(root, clock);
+        n.layout.create();
+        n.recoverIfIdle();
+        return n;
+    }
+
+    /**
+     * Opens an existing node root (status, run, verify-installed, audit) and runs recovery if idle.
+     *
+     * @throws NoSuchFileException when {@code root} is not an initialised node root (CLI exit 2)
+     */
+    public static Node openExisting(Path root, Clock clock) throws IOException {
+        Node n = new Node(root, clock);
+        if (!n.layout.exists()) {
+            throw new NoSuchFileException(root.toString(), null, "not a node root (no slots/ and state/)");
+        }
+        n.layout.create();
+        n.recoverIfIdle();
+        return n;
+    }
+
+    public Path root() { return layout.root(); }
+
+    public AuditLog auditLog() { return audit; }
+
+    /** Runs recovery when no other process holds the lock; returns what recovery did (empty if nothing or busy). */
+    public List<String> recoverIfIdle() throws IOException {
+        Optional<NodeLock> lock = NodeLock.tryAcquire(layout);
+        if (lock.isEmpty()) {
+            return List.of();
+        }
+        try (NodeLock l = lock.get()) {
+            return installer.recover();
+        }
+    }
+
+    /**
+     * Installs or upgrades from a CSAR (SOL004 option 1 or 2): one pass verifies and streams every artifact
+     * into {@code NODE/staging} only; on ACCEPTED the node checks identity syntax and anti-rollback
+     * ({@link FindingCode#VERSION_ROLLBACK} unless the policy's {@code antiRollback} is false), makes the
+     * slot read-only, seals manifest, report and entries into {@code NODE/state}, and activates it by
+     * atomic rename of {@code current} ({@code previous} keeps the old one).
+     *
+     * @param csar     the package
+     * @param verifier the one verifier with the operator's trust policy and clock
+     * @return ACTIVATED, ALREADY_ACTIVE or REJECTED (staging removed, {@code current} untouched)
+     * @throws NodeBusyException when another installer holds the lock
+     * @throws IOException       on I/O failure (staging removed, {@code current} untouched)
+     */
+    public InstallResult install(Path csar, PackageVerifier verifier) throws IOException {
+        try (NodeLock l = lockOrBusy()) {
+            installer.recover();
+            Path work = installer.newWorkDir();
+            try (StagingSink sink = new StagingSink(work.resolve("slot"))) {
+                return installVerified(csar, verifier, work, sink);
+            }
+        }
+    }
+
+    private InstallResult installVerified(Path csar, PackageVerifier verifier, Path work, StagingSink sink) throws IOException {
+        VerifiedPackage verified;
+        try {
+            verified = verifier.verifyAndExtract(csar, sink);
+        } catch (PackageRejectedException e) {
+            return installer.reject(e.report(), work);
+        } catch (StagingSink.UnsafeEntryException e) {
+            return installer.reject(Reports.single(PackageFormat.CSAR_OPTION_1, clock.instant(),
+                    Finding.of(FindingCode.UNSAFE_PATH, e.entry(), e.getMessage())), work);
+        } catch (IOException | RuntimeException e) {
+            cleanupAfterFailure(work, e);
+            throw e;
+        }
+        try {
+            return installer.commit(new StagedPackage(work, sink, verified.report(), verified.artifacts(),
+                    verified.manifestBytes(), verified.manifestName()), verifier.policy().antiRollback());
+        } catch (IOException | RuntimeException e) {
+            cleanupAfterFailure(work, e);
+            throw e;
+        }
+    }
+
+    private void cleanupAfterFailure(Path work, Exception cause) {
+        try {
+            org.veripack.node.internal.DurableFiles.deleteTree(work);
+            audit.append(new AuditEvent(AuditEvent.INSTALL_FAILED, null, null, null, null, List.of(),
+                    cause.getClass().getSimpleName() + ": " + cause.getMessage()));
+        } catch (IOException suppressed) {
+            cause.addSuppressed(suppressed);
+        }
+    }
+
+    /**
+     * Re-verifies the slot {@code previous} names against its sealed record, then activates it
+     * ({@code previous} then names the slot that was current). The version floor is not lowered.
+     *
+     * @return the findings that refused the rollback ({@code INSTALLATION_TAMPERED}), empty on success
+     * @throws NodeBusyException when another installer holds the lock
+     * @throws NoSuchFileException when there is no previous slot (CLI exit 2)
+     */
+    public List<Finding> rollback() throws IOException {
+        try (NodeLock l = lockOrBusy()) {
+            installer.recover();
+            Optional<String> previous = layout.linkedSlot(layout.previous());
+            Optional<String> current = layout.linkedSlot(layout.current());
+            if (previous.isEmpty()) {
+                throw new NoSuchFileException(layout.previous().toString(), null, "no previous version to roll back to");
+            }
+            List<Finding> findings = installer.verifySlot(previous.get());
+            Optional<SealedRecord> rec = readRecord(previous.get());
+            var id = rec.map(SealedRecord::identity).orElse(null);
+            if (!findings.isEmpty()) {
+                audit.append(Installer.event(AuditEvent.ROLLBACK_REFUSED, id, previous.get(), "REJECTED", findings, null));
+                installer.recordLastVerification("rollback", previous.get(), "REJECTED", findings);
+                return findings;
+            }
+            installer.activate(previous.get(), current.orElse(null));
+            StateStore.Versions v = state.readVersions();
+            state.writeVersions(new StateStore.Versions(v.highestActivated(), previous.get(), current.orElse(null)));
+            audit.append(Installer.event(AuditEvent.ROLLBACK, id, previous.get(), "ACCEPTED", List.of(),
+                    "current -> " + previous.get() + current.map(c -> ", previous -> " + c).orElse("")));
+            installer.recordLastVerification("rollback", previous.get(), "ACCEPTED", List.of());
+            return List.of();
+        }
+    }
+
+    /** Active and previous slot (from the symlinks), the version floor and the last verification result. */
+    public NodeStatus status() throws IOException {
+        return new NodeStatus(slotInfo(layout.current()), slotInfo(layout.previous()),
+                state.readVersions().highestActivated(), state.readLastVerification());
+    }
+
+    private Optional<SlotInfo> slotInfo(Path link) throws IOException {
+        Optional<String> slot = layout.linkedSlot(link);
+        if (slot.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<SealedRecord> r = readRecord(slot.get());
+        return Optional.of(r.map(x -> new SlotInfo(slot.get(), x.identity(), x.signer(), x.installedAt(), x.packageSha256()))
+                .orElse(new SlotInfo(slot.get(), null, null, null, null)));
+    }
+
+    private Optional<SealedRecord> readRecord(String slot) throws IOException {
+        return state.readRecord(slot);
+    }
+
+    /** Re-verifies the active slot against its sealed record (audited {@code scan} event). */
+    public ScanResult verifyInstalled() throws IOException {
+        Optional<String> current;
+        try {
+            current = layout.linkedSlot(layout.current());
+        } catch (IOException e) {
+            return scanRefused(null, List.of(Finding.of(FindingCode.INSTALLATION_TAMPERED, "current", e.getMessage())));
+        }
+        if (current.isEmpty()) {
+            return new ScanResult(null, List.of());
+        }
+        List<Finding> findings = installer.verifySlot(current.get());
+        var id = readRecord(current.get()).map(SealedRecord::identity).orElse(null);
+        String verdict = findings.isEmpty() ? "ACCEPTED" : "REJECTED";
+        audit.append(Installer.event(AuditEvent.SCAN, id, current.get(), verdict, findings, null));
+        installer.recordLastVerification("scan", current.get(), verdict, findings);
+        return new ScanResult(current.get(), findings);
+    }
+
+    private ScanResult scanRefused(String slot, List<Finding> findings) throws IOException {
+        audit.append(Installer.event(AuditEvent.SCAN, null, slot, "REJECTED", findings, null));
+        installer.recordLastVerification("scan", slot, "REJECTED", findings);
+        return new ScanResult(slot, findings);
+    }
+
+    /**
+     * The guard's check before {@code run}: re-verifies every entry of the active slot, then resolves
+     * {@code relativeExecutable} inside it. Refusals are audited {@code guard.refused} with the findings;
+     * an allowed start is audited {@code guard.allowed}.
+     *
+     * @param relativeExecutable a relative path without {@code ..} naming a sealed executable regular
+     *                           file of the slot (a symlink to one inside the slot is followed)
+     */
+    public GuardDecision guard(String relativeExecutable) throws IOException {
+        Optional<String> current;
+        try {
+            current = layout.linkedSlot(layout.current());
+        } catch (IOException e) {
+            return refuse(null, null, List.of(Finding.of(FindingCode.INSTALLATION_TAMPERED, "current", e.getMessage())), relativeExecutable);
+        }
+        if (current.isEmpty()) {
+            return refuse(null, null, List.of(Finding.of(FindingCode.INSTALLATION_TAMPERED, "current", "no active version installed")),
+                    relativeExecutable);
+        }
+        String slot = current.get();
+        var id = readRecord(slot).map(SealedRecord::identity).orElse(null);
+        List<Finding> findings = new ArrayList<>(installer.verifySlot(slot));
+        Path slotDir = layout.slotDir(slot);
+        Path exe = null;
+        if (findings.isEmpty()) {
+            Optional<Path> resolved = resolveExecutable(slotDir, relativeExecutable);
+            if (resolved.isEmpty()) {
+                findings.add(Finding.of(FindingCode.UNSAFE_PATH, relativeExecutable,
+                        "not a relative path to an executable file inside the active slot"));
+            } else {
+                exe = resolved.get();
+            }
+        }
+        if (!findings.isEmpty()) {
+            return refuse(slot, id, findings, relativeExecutable);
+        }
+        audit.append(Installer.event(AuditEvent.GUARD_ALLOWED, id, slot, "ALLOWED", List.of(), relativeExecutable));
+        installer.recordLastVerification("guard", slot, "ACCEPTED", List.of());
+        return new GuardDecision(true, slot, slotDir, exe, List.of());
+    }
+
+    private GuardDecision refuse(String slot, org.veripack.core.PackageIdentity id, List<Finding> findings, String exe) throws IOException {
+        audit.append(Installer.event(AuditEvent.GUARD_REFUSED, id, slot, "REFUSED", findings, exe));
+        installer.recordLastVerification("guard", slot, "REJECTED", findings);
+        return new GuardDecision(false, slot, slot == null ? null : layout.slotDir(slot), null, findings);
+    }
+
+    /** Resolves a relative program path inside the slot: no absolute path, no {@code ..}, stays inside, executable. */
+    static Optional<Path> resolveExecutable(Path slotDir, String rel) throws IOException {
+        if (rel == null || rel.isEmpty() || rel.startsWith("/") || rel.indexOf('\0') >= 0) {
+            return Optional.empty();
+        }
+        for (String seg : rel.split("/", -1)) {
+            if (seg.equals("..")) {
+                return Optional.empty();
+            }
+        }
+        Path candidate = slotDir.resolve(rel).normalize();
+        if (!candidate.startsWith(slotDir) || !Files.exists(candidate)) {
+            return Optional.empty();
+        }
+        Path real = candidate.toRealPath();
+        Path realSlot = slotDir.toRealPath();
+        if (!real.startsWith(realSlot) || !Files.isRegularFile(real, LinkOption.NOFOLLOW_LINKS) || !Files.isExecutable(real)) {
+            return Optional.empty();
+        }
+        return Optional.of(real);
+    }
+
+    private NodeLock lockOrBusy() throws IOException {
+        return NodeLock.tryAcquire(layout).orElseThrow(
+                () -> new NodeBusyException("another installer holds the node lock " + layout.lockFile()));
+    }
+}

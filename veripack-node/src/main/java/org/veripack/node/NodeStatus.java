@@ -1,0 +1,20 @@
+package org.veripack.node;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What {@code veripack status} shows, read from the symlinks (the truth) and the sealed state.
+ *
+ * @param active           slot {@code current} points at, if any
+ * @param previous         slot {@code previous} points at, if any
+ * @param highestActivated package name to the highest version ever activated (the anti-rollback floor)
+ * @param lastVerification last verification document ({@code time, event, slot, verdict, findings}), or null
+ */
+public record NodeStatus(Optional<SlotInfo> active, Optional<SlotInfo> previous, Map<String, String> highestActivated,
+                         JsonNode lastVerification) {
+    public NodeStatus {
+        highestActivated = Map.copyOf(highestActivated);
+    }
+}

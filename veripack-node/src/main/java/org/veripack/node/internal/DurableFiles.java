@@ -1,0 +1,160 @@
+package org.veripack.node.internal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.Set;
+
+/**
+ * Crash-safe file primitives: fsync of files and directories, write-by-temp-file-and-atomic-rename
+ * (python-tuf {@code _persist_metadata}), atomic symlink replacement, and removal of read-only trees.
+ * POSIX only (the node runs on Linux): {@code rename(2)} within one directory is atomic, and a
+ * directory's entries are durable after an {@code fsync} of the directory itself.
+ */
+public final class DurableFiles {
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private DurableFiles() { }
+
+    /** {@code fsync} of a regular file or a directory (Linux allows opening a directory read-only to fsync it). */
+    public static void fsync(Path p) throws IOException {
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
+    }
+
+    /** A random suffix for temporary names ({@code .tmp-<16 hex>}). */
+    public static String tempSuffix() {
+        byte[] b = new byte[8];
+        RANDOM.nextBytes(b);
+        return ".tmp-" + HexFormat.of().formatHex(b);
+    }
+
+    /**
+     * Writes {@code bytes} to {@code target} durably and atomically: temp file in the same directory,
+     * fsync, {@code rename(2)} over the target, fsync of the directory. A crash leaves either the old
+     * or the new content, plus at worst a stray {@code *.tmp-*} file that recovery removes.
+     */
+    public static void writeAtomically(Path target, byte[] bytes) throws IOException {
+        Path dir = target.toAbsolutePath().getParent();
+        Path tmp = dir.resolve(target.getFileName() + tempSuffix());
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ByteBuffer buf = ByteBuffer.wrap(bytes);
+            while (buf.hasRemaining()) {
+                ch.write(buf);
+            }
+            ch.force(true);
+        } catch (IOException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
+        moveAtomically(tmp, target);
+        fsync(dir);
+    }
+
+    /** {@code rename(2)}: atomic replacement of {@code target} (a file, or a symlink itself, never followed). */
+    public static void moveAtomically(Path source, Path target) throws IOException {
+        try {
+            Files.move(source, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            throw new IOException("the node root's file system cannot rename atomically: " + target, e);
+        }
+    }
+
+    /**
+     * Points symlink {@code link} at {@code target} atomically: creates {@code link.tmp-*} then renames
+     * it over {@code link}, then fsyncs the directory. Readers see the old or the new target, never none.
+     */
+    public static void replaceSymlink(Path link, Path target) throws IOException {
+        Path dir = link.toAbsolutePath().getParent();
+        Path tmp = dir.resolve(link.getFileName() + tempSuffix());
+        Files.createSymbolicLink(tmp, target);
+        try {
+            moveAtomically(tmp, link);
+        } catch (IOException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
+        fsync(dir);
+    }
+
+    /** Creates {@code dir} (and parents) if missing and sets its permissions to {@code perms} (e.g. {@code rwx------}). */
+    public static void ensureDirectory(Path dir, String perms) throws IOException {
+        Files.createDirectories(dir);
+        if (Files.isSymbolicLink(dir)) {
+            throw new IOException("expected a directory, found a symbolic link: " + dir);
+        }
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString(perms));
+    }
+
+    /**
+     * Deletes {@code root} and everything under it without following symlinks, first making read-only
+     * directories writable (slots are 0555). Missing {@code root} is fine.
+     */
+    public static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
+            Files.deleteIfExists(root);
+            return;
+        }
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+                Set<PosixFilePermission> p = Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS);
+                p.add(PosixFilePermission.OWNER_READ);
+                p.add(PosixFilePermission.OWNER_WRITE);
+                p.add(PosixFilePermission.OWNER_EXECUTE);
+                Files.setPosixFilePermissions(dir, p);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                deleteQuietlyIfGone(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException exc) throws IOException {
+                if (exc instanceof NoSuchFileException) {
+                    return FileVisitResult.CONTINUE;
+                }
+                throw exc;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
+                if (exc != null) {
+                    throw exc;
+                }
+                try {
+                    deleteQuietlyIfGone(dir);
+                } catch (DirectoryNotEmptyException e) {
+                    throw new IOException("cannot empty " + dir, e);
+                }
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+
+    private static void deleteQuietlyIfGone(Path p) throws IOException {
+        Files.deleteIfExists(p);
+    }
+}

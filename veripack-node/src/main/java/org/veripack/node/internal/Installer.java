@@ -1,0 +1,398 @@
+package org.veripack.node.internal;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.veripack.core.ArtifactRecord;
+import org.veripack.core.ArtifactType;
+import org.veripack.core.Finding;
+import org.veripack.core.FindingCode;
+import org.veripack.core.PackageIdentity;
+import org.veripack.core.ReportFormat;
+import org.veripack.core.SignerSummary;
+import org.veripack.core.VerificationReport;
+import org.veripack.node.AuditEvent;
+import org.veripack.node.AuditLog;
+import org.veripack.node.InstallResult;
+
+/**
+ * The installer's steps after the single verify-while-extract pass, all under the node lock:
+ * node checks → finalise the staged tree read-only → seal record → move slot into place → atomic
+ * activation → raise the version floor → audit → discard unreferenced slots. Also the recovery that
+ * every command runs first, and rollback.
+ *
+ * <p>Crash invariant (DESIGN.md): {@code current} only ever names a slot that was completely written,
+ * made read-only, fsync'ed and sealed before the symlink was renamed over {@code current}; each step
+ * below is either idempotent or undone by {@link #recover()}.
+ */
+public final class Installer {
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+-]{0,127}");
+
+    private final NodeLayout layout;
+    private final StateStore state;
+    private final AuditLog audit;
+    private final Clock clock;
+
+    public Installer(NodeLayout layout, StateStore state, AuditLog audit, Clock clock) {
+        this.layout = layout;
+        this.state = state;
+        this.audit = audit;
+        this.clock = clock;
+    }
+
+    /** A fresh private work directory {@code NODE/staging/<random>} with an empty {@code slot/} inside. */
+    public Path newWorkDir() throws IOException {
+        Path work = layout.staging().resolve("install" + DurableFiles.tempSuffix().replace(".tmp-", "-"));
+        Files.createDirectory(work, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Files.createDirectory(work.resolve("slot"), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        return work;
+    }
+
+    /** Node checks, seal and activation of an ACCEPTED staged package. */
+    public InstallResult commit(StagedPackage p, boolean antiRollback) throws IOException {
+        VerificationReport report = p.report();
+        PackageIdentity id = report.identity().orElseThrow(() -> new IllegalStateException("ACCEPTED report without identity"));
+        Optional<Finding> bad = checkIdentity(id, antiRollback);
+        if (bad.isEmpty()) {
+            bad = checkSinkAgreesWithManifest(p);
+        }
+        if (bad.isPresent()) {
+            return reject(Reports.withFinding(report, bad.get()), p.workDir());
+        }
+        String slot = slotName(id, p.manifestBytes());
+        Optional<String> oldCurrent = layout.linkedSlot(layout.current());
+        Optional<String> oldPrevious = layout.linkedSlot(layout.previous());
+        if (oldCurrent.isPresent() && oldCurrent.get().equals(slot)) {
+            DurableFiles.deleteTree(p.workDir());
+            audit.append(event(AuditEvent.INSTALL_ACCEPTED, id, slot, "ACCEPTED", List.of(), "identical package already active"));
+            recordLastVerification("install", slot, report);
+            return new InstallResult(InstallResult.Outcome.ALREADY_ACTIVE, report, slot, oldPrevious.orElse(null));
+        }
+        List<InstalledEntry> entries = installedEntries(p.artifacts());
+        p.sink().awaitDurable();
+        Path staged = p.workDir().resolve("slot");
+        finalizeReadOnly(staged, entries);
+        SealedRecord record = new SealedRecord(slot, id, signerOf(report), clock.instant(),
+                report.packageSha256().orElse(null), p.manifestName(), sha256(p.manifestBytes()), entries,
+                ReportFormat.toJsonTree(report));
+        state.writeRecord(record, p.manifestBytes());
+        audit.append(event(AuditEvent.INSTALL_ACCEPTED, id, slot, "ACCEPTED", List.of(), p.manifestName()));
+        Path target = layout.slotDir(slot);
+        DurableFiles.deleteTree(target); // a stale copy of the same slot that is not current (e.g. previous)
+        DurableFiles.moveAtomically(staged, target);
+        Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("r-xr-xr-x"));
+        DurableFiles.fsync(target);
+        DurableFiles.fsync(layout.slots());
+        String newPrevious = oldCurrent.orElse(null);
+        activate(slot, newPrevious);
+        state.writeVersions(state.readVersions().activated(id.name(), id.version(), slot, newPrevious));
+        audit.append(event(AuditEvent.ACTIVATION, id, slot, "ACCEPTED", List.of(),
+                "current -> " + slot + (newPrevious == null ? "" : ", previous -> " + newPrevious)));
+        recordLastVerification("install", slot, report);
+        DurableFiles.deleteTree(p.workDir());
+        collectGarbage();
+        return new InstallResult(InstallResult.Outcome.ACTIVATED, report, slot, newPrevious);
+    }
+
+    /** Refusal: audit, status, staging removed; {@code current} is never touched. */
+    public InstallResult reject(VerificationReport report, Path workDir) throws IOException {
+        if (workDir != null) {
+            DurableFiles.deleteTree(workDir);
+        }
+        PackageIdentity id = report.identity().orElse(null);
+        audit.append(new AuditEvent(AuditEvent.INSTALL_REJECTED, id == null ? null : id.name(), id == null ? null : id.version(),
+                null, "REJECTED", codes(report.findings()), null));
+        recordLastVerification("install", null, report);
+        Optional<String> cur = layout.linkedSlot(layout.current());
+        Optional<String> prev = layout.linkedSlot(layout.previous());
+        return new InstallResult(InstallResult.Outcome.REJECTED, report, cur.orElse(null), prev.orElse(null));
+    }
+
+    private Optional<Finding> checkIdentity(PackageIdentity id, boolean antiRollback) throws IOException {
+        if (!NAME.matcher(id.name()).matches()) {
+            return Optional.of(Finding.of(FindingCode.MALFORMED_PACKAGE, "package",
+                    "package name is not usable on a node ([A-Za-z0-9][A-Za-z0-9._+-]*, at most 128)"));
+        }
+        if (!DebianVersion.isValid(id.version())) {
+            return Optional.of(Finding.of(FindingCode.MALFORMED_PACKAGE, "package",
+                    "package version is not a Debian version ([epoch:]upstream[-revision]), so it cannot be ordered"));
+        }
+        Optional<String> floor = state.readVersions().highest(id.name());
+        if (antiRollback && floor.isPresent() && DebianVersion.isValid(floor.get())
+                && DebianVersion.compare(id.version(), floor.get()) < 0) {
+            return Optional.of(Finding.mismatch(FindingCode.VERSION_ROLLBACK, "package",
+                    "version is lower than the highest version ever activated on this node", floor.get(), id.version()));
+        }
+        return Optional.empty();
+    }
+
+    /** The tree in staging must hold exactly the verified artifacts (defence in depth against a verifier bug). */
+    private static Optional<Finding> checkSinkAgreesWithManifest(StagedPackage p) {
+        Map<String, StagingSink.Written> written = p.sink().written();
+        for (ArtifactRecord a : p.artifacts()) {
+            StagingSink.Written w = written.get(a.path());
+            if (w == null || w.type() != a.type() || (a.type() == ArtifactType.FILE && w.bytes() != a.sizeBytes())
+                    || (a.type() == ArtifactType.SYMLINK && !w.linkTarget().equals(a.linkTarget()))) {
+                return Optional.of(Finding.of(FindingCode.MALFORMED_PACKAGE, a.path(),
+                        "the bytes extracted do not agree with the verified artifact record"));
+            }
+        }
+        Set<String> listed = new LinkedHashSet<>();
+        p.artifacts().forEach(a -> listed.add(a.path()));
+        for (String path : written.keySet()) {
+            if (!listed.contains(path)) {
+                return Optional.of(Finding.of(FindingCode.ARTIFACT_UNLISTED, path, "extracted but not among the verified artifacts"));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The verified artifacts plus the parent directories they imply, sorted by path. */
+    static List<InstalledEntry> installedEntries(List<ArtifactRecord> artifacts) {
+        Map<String, InstalledEntry> m = new LinkedHashMap<>();
+        for (ArtifactRecord a : artifacts) {
+            m.put(a.path(), InstalledEntry.of(a));
+        }
+        for (ArtifactRecord a : artifacts) {
+            String p = a.path();
+            for (int i = p.lastIndexOf('/'); i > 0; i = p.lastIndexOf('/', i - 1)) {
+                m.putIfAbsent(p.substring(0, i), InstalledEntry.impliedDirectory(p.substring(0, i)));
+            }
+        }
+        List<InstalledEntry> out = new ArrayList<>(m.values());
+        out.sort(Comparator.comparing(InstalledEntry::path));
+        return out;
+    }
+
+    /**
+     * Checks files carry 0444/0555 by exec bit (the sink set and fsync'ed them), then makes directories
+     * 0555 (deepest first), each fsync'ed; the slot root stays 0700 until moved.
+     */
+    static void finalizeReadOnly(Path slotRoot, List<InstalledEntry> entries) throws IOException {
+        List<InstalledEntry> dirs = new ArrayList<>();
+        for (InstalledEntry e : entries) {
+            Path p = slotRoot.resolve(e.path());
+            switch (e.type()) {
+                case FILE -> {
+                    if (SlotVerifier.toMode(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS)) != e.installedMode()) {
+                        Files.setPosixFilePermissions(p, fromMode(e.installedMode()));
+                        DurableFiles.fsync(p);
+                    }
+                }
+                case DIRECTORY -> {
+                    Files.createDirectories(p);
+                    dirs.add(e);
+                }
+                case SYMLINK -> { }
+                default -> throw new IllegalStateException("unknown type " + e.type());
+            }
+        }
+        dirs.sort(Comparator.comparing((InstalledEntry e) -> e.path().length()).reversed());
+        for (InstalledEntry d : dirs) {
+            Path p = slotRoot.resolve(d.path());
+            DurableFiles.fsync(p);
+            Files.setPosixFilePermissions(p, fromMode(0555));
+        }
+        DurableFiles.fsync(slotRoot);
+    }
+
+    /** {@code previous -> newPrevious} (or removed), then {@code current -> newCurrent}; each an atomic rename. */
+    public void activate(String newCurrent, String newPrevious) throws IOException {
+        if (newPrevious != null) {
+            DurableFiles.replaceSymlink(layout.previous(), NodeLayout.linkTarget(newPrevious));
+        } else {
+            Files.deleteIfExists(layout.previous());
+        }
+        DurableFiles.replaceSymlink(layout.current(), NodeLayout.linkTarget(newCurrent));
+    }
+
+    /** Re-verifies {@code slot} against its sealed record. */
+    public List<Finding> verifySlot(String slot) throws IOException {
+        Optional<SealedRecord> r = state.readRecord(slot);
+        if (r.isEmpty()) {
+            return List.of(Finding.of(FindingCode.INSTALLATION_TAMPERED, slot, "no sealed record for this slot"));
+        }
+        if (!r.get().slot().equals(slot)) {
+            return List.of(Finding.of(FindingCode.INSTALLATION_TAMPERED, slot, "sealed record names another slot"));
+        }
+        return SlotVerifier.verify(layout.slotDir(slot), r.get().entries());
+    }
+
+    /**
+     * Recovery, run under the lock at the start of every command: empties staging, removes temp files,
+     * restores {@code previous} if a crash hit between the two symlink renames, finishes a completed
+     * activation the state does not know yet (version floor, active slot), discards slots and records
+     * that nothing references. Audits one {@code recovery} event when it changed anything.
+     *
+     * @return what it did (empty when the node was clean)
+     */
+    public List<String> recover() throws IOException {
+        List<String> notes = new ArrayList<>();
+        int staged = emptyDirectory(layout.staging());
+        if (staged > 0) {
+            notes.add("emptied staging (" + staged + " entries)");
+        }
+        Files.setPosixFilePermissions(layout.staging(), PosixFilePermissions.fromString("rwx------"));
+        for (Path dir : List.of(layout.root(), layout.state(), layout.stateSlots())) {
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.tmp-*")) {
+                for (Path t : ds) {
+                    DurableFiles.deleteTree(t);
+                    notes.add("removed temporary " + layout.root().relativize(t));
+                }
+            }
+        }
+        Optional<String> current = layout.linkedSlot(layout.current());
+        Optional<String> previous = layout.linkedSlot(layout.previous());
+        StateStore.Versions v = state.readVersions();
+        if (current.isPresent() && previous.equals(current) && v.previousSlot() != null
+                && !v.previousSlot().equals(current.get()) && Files.isDirectory(layout.slotDir(v.previousSlot()), LinkOption.NOFOLLOW_LINKS)
+                && Objects.equals(v.activeSlot(), current.get())) {
+            DurableFiles.replaceSymlink(layout.previous(), NodeLayout.linkTarget(v.previousSlot()));
+            previous = Optional.of(v.previousSlot());
+            notes.add("restored previous -> " + v.previousSlot() + " (interrupted activation)");
+        }
+        if (previous.isPresent() && !Files.isDirectory(layout.slotDir(previous.get()), LinkOption.NOFOLLOW_LINKS)) {
+            Files.deleteIfExists(layout.previous());
+            notes.add("removed dangling previous -> " + previous.get());
+            previous = Optional.empty();
+        }
+        if (current.isPresent() && !current.get().equals(v.activeSlot())) {
+            Optional<SealedRecord> r = state.readRecord(current.get());
+            if (r.isPresent()) {
+                PackageIdentity id = r.get().identity();
+                state.writeVersions(v.activated(id.name(), id.version(), current.get(), previous.orElse(null)));
+                notes.add("completed the activation of " + current.get());
+            }
+        }
+        Set<String> keep = new LinkedHashSet<>();
+        current.ifPresent(keep::add);
+        previous.ifPresent(keep::add);
+        notes.addAll(collectGarbage(keep));
+        if (!notes.isEmpty()) {
+            audit.append(new AuditEvent(AuditEvent.RECOVERY, null, null, current.orElse(null), null, List.of(), String.join("; ", notes)));
+        }
+        return notes;
+    }
+
+    private void collectGarbage() throws IOException {
+        Set<String> keep = new LinkedHashSet<>();
+        layout.linkedSlot(layout.current()).ifPresent(keep::add);
+        layout.linkedSlot(layout.previous()).ifPresent(keep::add);
+        collectGarbage(keep);
+    }
+
+    /** Deletes slots and sealed records not in {@code keep}; returns notes. */
+    private List<String> collectGarbage(Set<String> keep) throws IOException {
+        List<String> notes = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(layout.slots())) {
+            for (Path s : ds) {
+                String name = s.getFileName().toString();
+                if (!keep.contains(name)) {
+                    DurableFiles.deleteTree(s);
+                    if (NodeLayout.isSlotName(name)) {
+                        state.deleteRecord(name);
+                    }
+                    notes.add("discarded unreferenced slot " + name);
+                }
+            }
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(layout.stateSlots(), "*.{json,mf}")) {
+            for (Path f : ds) {
+                String n = f.getFileName().toString();
+                String slot = n.substring(0, n.lastIndexOf('.'));
+                if (!keep.contains(slot)) {
+                    Files.deleteIfExists(f);
+                    notes.add("discarded record " + n);
+                }
+            }
+        }
+        if (!notes.isEmpty()) {
+            DurableFiles.fsync(layout.slots());
+            DurableFiles.fsync(layout.stateSlots());
+        }
+        return notes;
+    }
+
+    /** Writes {@code state/last-verification.json}. */
+    public void recordLastVerification(String event, String slot, VerificationReport report) throws IOException {
+        recordLastVerification(event, slot, report.verdict().name(), report.findings());
+    }
+
+    public void recordLastVerification(String event, String slot, String verdict, List<Finding> findings) throws IOException {
+        ObjectNode o = state.newObject();
+        o.put("time", clock.instant().toString());
+        o.put("event", event);
+        o.put("slot", slot);
+        o.put("verdict", verdict);
+        ArrayNode f = o.putArray("findings");
+        codes(findings).forEach(f::add);
+        state.writeLastVerification(o);
+    }
+
+    public static List<String> codes(List<Finding> findings) {
+        return findings.stream().map(f -> f.code().name()).distinct().toList();
+    }
+
+    public static AuditEvent event(String type, PackageIdentity id, String slot, String verdict, List<Finding> findings, String detail) {
+        return new AuditEvent(type, id == null ? null : id.name(), id == null ? null : id.version(), slot, verdict, codes(findings), detail);
+    }
+
+    static String slotName(PackageIdentity id, byte[] manifest) {
+        return id.name() + "-" + id.version().replace(':', '_') + "-" + sha256(manifest).substring(0, 12);
+    }
+
+    private static String signerOf(VerificationReport r) {
+        List<SignerSummary> s = r.signers();
+        return s.isEmpty() ? null : s.get(0).subject();
+    }
+
+    static String sha256(byte[] b) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is mandatory in every JDK", e);
+        }
+    }
+
+    private static int emptyDirectory(Path dir) throws IOException {
+        int n = 0;
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                DurableFiles.deleteTree(p);
+                n++;
+            }
+        }
+        if (n > 0) {
+            DurableFiles.fsync(dir);
+        }
+        return n;
+    }
+
+    static java.util.Set<java.nio.file.attribute.PosixFilePermission> fromMode(int mode) {
+        StringBuilder sb = new StringBuilder();
+        String rwx = "rwxrwxrwx";
+        for (int i = 0; i < 9; i++) {
+            sb.append((mode & (1 << (8 - i))) != 0 ? rwx.charAt(i) : '-');
+        }
+        return PosixFilePermissions.fromString(sb.toString());
+    }
+}

@@ -1,0 +1,117 @@
+package org.veripack.node.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Durable node state under {@code NODE/state/}, every file written by temp file + fsync + atomic rename.
+ * {@code versions.json} (highest activated version per package, and the active/previous slot as last
+ * recorded) is written only under the installer lock; {@code last-verification.json} may be written by
+ * any command (a lost update there only loses a status line, never the version floor).
+ */
+public final class StateStore {
+    private static final ObjectMapper MAPPER = SealedRecord.MAPPER;
+    private final NodeLayout layout;
+
+    public StateStore(NodeLayout layout) {
+        this.layout = layout;
+    }
+
+    /**
+     * @param highestActivated package name to the highest version ever activated (Debian ordering)
+     * @param activeSlot       slot {@code current} pointed at after the last completed activation, or null
+     * @param previousSlot     slot {@code previous} pointed at then, or null
+     */
+    public record Versions(Map<String, String> highestActivated, String activeSlot, String previousSlot) {
+        public Versions {
+            highestActivated = Map.copyOf(highestActivated);
+        }
+
+        public static final Versions EMPTY = new Versions(Map.of(), null, null);
+
+        public Optional<String> highest(String name) {
+            return Optional.ofNullable(highestActivated.get(name));
+        }
+
+        /** This state after activating {@code slot} of {@code name} {@code version}: the floor only rises. */
+        public Versions activated(String name, String version, String slot, String previous) {
+            Map<String, String> h = new LinkedHashMap<>(highestActivated);
+            String old = h.get(name);
+            if (old == null || !DebianVersion.isValid(old) || DebianVersion.compare(version, old) > 0) {
+                h.put(name, version);
+            }
+            return new Versions(h, slot, previous);
+        }
+    }
+
+    public Versions readVersions() throws IOException {
+        JsonNode o = readJson(layout.versionsFile());
+        if (o == null) {
+            return Versions.EMPTY;
+        }
+        Map<String, String> h = new LinkedHashMap<>();
+        o.path("highestActivated").fields().forEachRemaining(e -> h.put(e.getKey(), e.getValue().asText()));
+        return new Versions(h, textOrNull(o, "activeSlot"), textOrNull(o, "previousSlot"));
+    }
+
+    public void writeVersions(Versions v) throws IOException {
+        ObjectNode o = MAPPER.createObjectNode();
+        ObjectNode h = o.putObject("highestActivated");
+        v.highestActivated().forEach(h::put);
+        o.put("activeSlot", v.activeSlot());
+        o.put("previousSlot", v.previousSlot());
+        DurableFiles.writeAtomically(layout.versionsFile(), MAPPER.writeValueAsBytes(o));
+    }
+
+    /** The last verification result document, or null when none was recorded. */
+    public JsonNode readLastVerification() throws IOException {
+        return readJson(layout.lastVerificationFile());
+    }
+
+    public void writeLastVerification(ObjectNode doc) throws IOException {
+        DurableFiles.writeAtomically(layout.lastVerificationFile(), MAPPER.writeValueAsBytes(doc));
+    }
+
+    public ObjectNode newObject() {
+        return MAPPER.createObjectNode();
+    }
+
+    public Optional<SealedRecord> readRecord(String slot) throws IOException {
+        try {
+            return Optional.of(SealedRecord.fromJson(Files.readAllBytes(layout.recordFile(slot))));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Seals the signed manifest bytes and then the record (the record's presence marks a complete seal). */
+    public void writeRecord(SealedRecord record, byte[] manifestBytes) throws IOException {
+        DurableFiles.writeAtomically(layout.manifestFile(record.slot()), manifestBytes);
+        DurableFiles.writeAtomically(layout.recordFile(record.slot()), record.toJsonBytes());
+    }
+
+    public void deleteRecord(String slot) throws IOException {
+        Files.deleteIfExists(layout.recordFile(slot));
+        Files.deleteIfExists(layout.manifestFile(slot));
+    }
+
+    private static JsonNode readJson(java.nio.file.Path p) throws IOException {
+        try {
+            return MAPPER.readTree(Files.readAllBytes(p));
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+    }
+
+    private static String textOrNull(JsonNode o, String f) {
+        JsonNode v = o.get(f);
+        return v == null || v.isNull() ? null : v.asText();
+    }
+}

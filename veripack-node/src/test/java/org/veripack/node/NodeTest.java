@@ -1,0 +1,326 @@
+package org.veripack.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.veripack.core.Finding;
+import org.veripack.core.FindingCode;
+import org.veripack.core.PackageVerifier;
+import org.veripack.core.TrustPolicy;
+import org.veripack.core.pki.TestPki;
+import org.veripack.node.internal.NodeLock;
+
+class NodeTest {
+    @TempDir
+    Path dir;
+
+    private String current(Path root) throws Exception {
+        return Files.readSymbolicLink(root.resolve("current")).toString();
+    }
+
+    private static Set<FindingCode> codes(List<Finding> f) {
+        return f.stream().map(Finding::code).collect(Collectors.toSet());
+    }
+
+    private static String perms(Path p) throws Exception {
+        return PosixFilePermissions.toString(Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS));
+    }
+
+    @Test
+    void installMakesTheSlotReadOnlySealsItAndActivatesItAtomically() throws Exception {
+        Path root = dir.resolve("node");
+        NodeFixture fx = new NodeFixture(root);
+        InstallResult r = fx.install("acme-mme", "1.0", true);
+        assertEquals(InstallResult.Outcome.ACTIVATED, r.outcome());
+        assertEquals("slots/" + r.slot(), current(root));
+        assertTrue(r.slot().startsWith("acme-mme-1.0-"));
+        Path slot = root.resolve("slots").resolve(r.slot());
+        assertEquals("r-xr-xr-x", perms(slot.resolve("bin/prog")));
+        assertEquals("r--r--r--", perms(slot.resolve("etc/prog.conf")));
+        assertEquals("r-xr-xr-x", perms(slot.resolve("etc")));
+        assertEquals("r-xr-xr-x", perms(slot));
+        assertEquals("rwx------", perms(root.resolve("staging")));
+        assertTrue(Files.isSymbolicLink(slot.resolve("bin/prog-link")));
+        assertTrue(Files.exists(root.resolve("state/slots/" + r.slot() + ".json")));
+        assertTrue(Files.exists(root.resolve("state/slots/" + r.slot() + ".mf")));
+        try (Stream<Path> s = Files.list(root.resolve("staging"))) {
+            assertEquals(0, s.count());
+        }
+        Node node = Node.openExisting(root, NodeFixture.CLOCK);
+        assertTrue(node.verifyInstalled().intact());
+        NodeStatus st = node.status();
+        assertEquals("1.0", st.active().orElseThrow().identity().version());
+        assertEquals("CN=Acme Code Signing,O=Acme", st.active().orElseThrow().signer());
+        assertEquals(NodeFixture.CLOCK.instant(), st.active().orElseThrow().installedAt());
+        assertEquals(Map.of("acme-mme", "1.0"), st.highestActivated());
+        assertTrue(st.previous().isEmpty());
+        assertEquals("ACCEPTED", st.lastVerification().path("verdict").asText());
+        assertTrue(node.auditLog().verify().intact());
+    }
+
+    @Test
+    void upgradeKeepsPreviousAndDiscardsOlderSlots() throws Exception {
+        Path root = dir.resolve("node");
+        NodeFixture fx = new NodeFixture(root);
+        InstallResult a = fx.install("acme-mme", "1.0", true);
+        InstallResult b = fx.install("acme-mme", "1.0-1", true);
+        assertEquals(a.slot(), b.previousSlot());
+        InstallResult c = fx.install("acme-mme", "2.0", true);
+        assertEquals(b.slot(), c.previousSlot());
+        assertFalse(Files.exists(root.resolve("slots").resolve(a.slot())));
+        assertFalse(Files.exists(root.resolve("state/slots/" + a.slot() + ".json")));
+        assertEquals("slots/" + b.slot(), Files.readSymbolicLink(root.resolve("previous")).toString());
+        assertEquals(Map.of("acme-mme", "2.0"), Node.openExisting(root, NodeFixture.CLOCK).status().highestActivated());
+    }
+
+    @Test
+    void downgradeBelowTheHighestActivatedVersionIsVersionRollbackAndChangesNothing() throws Exception {
+        Path root = dir.resolve("node");
+        NodeFixture fx = new NodeFixture(root);
+        fx.install("acme-mme", "1.0", true);
+        InstallResult up = fx.install("acme-mme", "1.0-1", true);
+        InstallResult down = fx.install("acme-mme", "1.0", true);
+        assertEquals(InstallResult.Outcome.REJECTED, down.outcome());
+        assertTrue(down.report().has(FindingCode.VERSION_ROLLBACK));
+        assertEquals("slots/" + up.slot(), current(root));
+        try (Stream<Path> s = Files.list(root.resolve("staging"))) {
+            assertEquals(0, s.count());
+        }
+        assertEquals(Map.of("acme-mme", "1.0-1"), Node.openExisting(root, NodeFixture.CLOCK).status().highestActivated());
+        String audit = Files.readString(root.resolve("audit/events.jsonl"));
+        assertTrue(audit.contains("\"event\":\"install.rejected\"") && audit.contains("VERSION_ROLLBACK"));
+    }
+
+    @Test
+    void policyWithoutAntiRollbackAllowsTheDowngradeButKeepsTheFloor() throws Exception {
+        Path root = dir.resolve("node");
+        NodeFixture fx = new NodeFixture(root);
+        fx.install("acme-mme", "2.0", true);
+        InstallResult down = fx.install("acme-mme", "1.0", false);
+        assertEquals(InstallResult.Outcome.ACTIVATED, down.outcome());
+        assertEquals(Map.of("acme-mme", "2.0"), Node.openExisting(root, NodeFixture.CLOCK).status().highestActivated());
+    }
+
+    @Test
+    void invalidVersionOrNameIsMalformedPackage() throws Exception {
+        NodeFixture fx = new NodeFixture(dir.resolve("node"));
+        InstallResult badVersion = fx.installer.commit(fx.stage("acme-mme", "latest", NodeFixture.program("x")), true);
+        assertTrue(badVersion.report().has(FindingCode.MALFORMED_PACKAGE));
+        InstallResult badName = fx.installer.commit(fx.stage("../evil", "1.0", NodeFixture.program("1.0")), true);
+        assertTrue(badName.report().has(FindingCode.MALFORMED_PACKAGE));
+        assertFalse(Files.exists(dir.resolve("node/current"), LinkOption.NOFOLLOW_LINKS));
+    }
+
+    @Test
+    void reinstallingTheActivePackageIsANoOp() throws Exception {
+        NodeFixture fx = new NodeFixture(dir.resolve("node"));
+        InstallResult a = fx.install("acme-mme", "1.0", true);
+        InstallResult again = fx.install("acme-mme", "1.0", true);
+        assertEquals(InstallResult.Outcome.ALREADY_ACTIVE, again.outcome());
+        assertEquals(a.slot(), again.slot());
+    }
+
+    @Test
+    void rollbackReverifiesPreviousActivatesItAndKeepsTheVersionFloor() throws Exception {
+        Path root = dir.resolve("node");
+        NodeFixture fx = new NodeFixture(root);
+        InstallResult a = fx.install("acme-mme", "1.0", true);
+        InstallResult b = fx.install("acme-mme", "1.1", true);
+        Node node = Node.openExisting(root, NodeFixture.CLOCK);
+        assertEquals(List.of(), node.rollback());
+        assertEquals("slots/" + a.slot(), current(root));
+        assertEquals("slots/" + b.slot(), Files.readSymbolicLink(root.resolve("previous")).toString());
+        assertEquals(Map.of("acme-mme", "1.1"), node.status().highestActivated());
+        assertTrue(node.verifyInstalled().intact());
+        assertTrue(Files.readString(root.resolve("audit/events.jsonl")).contains("\"event\":\"rollback\""));
+        // a reinstall of 1.0 is still below the floor
+        assertTrue(fx.install("acme-mme", "1.0", true).report().has(FindingCode.VERSION_ROLLBACK));
+        // 1.1 again (it is the previous slot): accepted, replaces the stale copy
+        InstallResult again = fx.install("acme-mme", "1.1", true);
+        assertEquals(InstallResult.Outcome.ACTIVATED, again.outcome());
+        assertTrue(Node.openExisting(root, NodeFixture.CLOCK).verifyInstalled().intact());
+    }
+
+    @Test
+    void rollbackToATamperedPreviousSlotIsRefusedAndChangesNothing() throws Exception {
+        Path root = dir.resolve("node");
+        NodeFixture fx = new NodeFixture(root);
+        InstallResult a = fx.install("acme-mme", "1.0", true);
+        InstallResult b = fx.install("acme-mme", "1.1", true);
+        Path conf = root.resolve("slots").resolve(a.slot()).resolve("etc/prog.conf");
+        Files.setPosixFilePermissions(conf, PosixFilePermissions.fromString("rw-r--r--"));
+        Files.writeString(conf, "version=evil\n");
+        Files.setPosixFilePermissions(conf, PosixFilePermissions.fromString("r--r--r--"));
+        Node node = Node.openExisting(root, NodeFixture.CLOCK);
+        List<Finding> f = node.rollback();
+        assertEquals(Set.of(FindingCode.INSTALLATION_TAMPERED), codes(f));
+        assertEquals("slots/" + b.slot(), current(root));
+    }
+
+    @Test
+    void rollbackWithoutPreviousIsAnError() throws Exception {
+        Path root = dir.resolve("node");
+        new NodeFixture(root).install("acme-mme", "1.0", true);
+        assertThrows(java.nio.file.NoSuchFileException.class, () -> Node.openExisting(root, NodeFixture.CLOCK).rollback());
+    }
+
+    @Test
+    void guardRunsAnIntactProgramWithEnvAndPassesItsExitCodeThrough() throws Exception {
+        Path root = dir.resolve("node");
+        new NodeFixture(root).install("acme-mme", "1.0", true);
+        Path marker = dir.resolve("marker");
+        Node node = Node.openExisting(root, NodeFixture.CLOCK);
+        GuardDecision d = node.guard("bin/prog-link");
+        assertTrue(d.allowed(), String.valueOf(d.findings()));
+        int exit = ProgramLauncher.run(d, List.of(), Map.of("MARKER", marker.toString(), "GREETING", "hello"));
+        assertEquals(7, exit);
+        assertEquals("hello\n", Files.readString(marker));
+        assertTrue(Files.readString(root.resolve("audit/events.jsonl")).contains("\"event\":\"guard.allowed\""));
+    }
+
+    @Test
+    void guardNeverStartsATamperedProgram() throws Exception {
+        Path root = dir.resolve("node");
+        InstallResult r = new NodeFixture(root).install("acme-mme", "1.0", true);
+        Path prog = root.resolve("slots").resolve(r.slot()).resolve("bin/prog");
+        Files.setPosixFilePermissions(prog, PosixFilePermissions.fromString("rwxr-xr-x"));
+        byte[] b = Files.readAllBytes(prog);
+        b[b.length - 2] = '0'; // "exit 7" -> "exit 0"
+        Files.write(prog, b, StandardOpenOption.TRUNCATE_EXISTING);
+        Files.setPosixFilePermissions(prog, PosixFilePermissions.fromString("r-xr-xr-x"));
+        Node node = Node.openExisting(root, NodeFixture.CLOCK);
+        GuardDecision d = node.guard("bin/prog");
+        assertFalse(d.allowed());
+        assertEquals(Set.of(FindingCode.INSTALLATION_TAMPERED), codes(d.findings()));
+        assertEquals("bin/prog", d.findings().get(0).subject());
+        assertThrows(IllegalArgumentException.class, () -> ProgramLauncher.run(d, List.of(), Map.of()));
+        assertFalse(node.verifyInstalled().intact());
+        String audit = Files.readString(root.resolve("audit/events.jsonl"));
+        assertTrue(audit.contains("\"event\":\"guard.refused\"") && audit.contains("INSTALLATION_TAMPERED"));
+    }
+
+    @Test
+    void everyKindOfSlotTamperingIsFound() throws Exception {
+        Path root = dir.resolve("node");
+        InstallResult r = new NodeFixture(root).install("acme-mme", "1.0", true);
+        Path slot = root.resolve("slots").resolve(r.slot());
+        Files.setPosixFilePermissions(slot, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(slot.resolve("bin"), PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.writeString(slot.resolve("bin/trojan"), "#!/bin/sh\n");                        // extra file
+        Files.delete(slot.resolve("VERSION"));                                                // missing file
+        Files.setPosixFilePermissions(slot.resolve("etc/prog.conf"), PosixFilePermissions.fromString("rwxr-xr-x")); // mode
+        Files.delete(slot.resolve("bin/prog-link"));
+        Files.createSymbolicLink(slot.resolve("bin/prog-link"), Path.of("/bin/sh"));          // retargeted link
+        List<Finding> f = Node.openExisting(root, NodeFixture.CLOCK).verifyInstalled().findings();
+        Set<String> subjects = f.stream().map(Finding::subject).collect(Collectors.toSet());
+        assertEquals(Set.of(".", "bin", "bin/trojan", "VERSION", "etc/prog.conf", "bin/prog-link"), subjects);
+        assertEquals(Set.of(FindingCode.INSTALLATION_TAMPERED), codes(f));
+    }
+
+    @Test
+    void guardRefusesProgramPathsOutsideTheSlot() throws Exception {
+        Path root = dir.resolve("node");
+        new NodeFixture(root).install("acme-mme", "1.0", true);
+        Node node = Node.openExisting(root, NodeFixture.CLOCK);
+        for (String bad : new String[] {"../../../bin/sh", "/bin/sh", "bin/../../x", "etc/prog.conf", "missing", "bin"}) {
+            GuardDecision d = node.guard(bad);
+            assertFalse(d.allowed(), bad);
+            assertEquals(Set.of(FindingCode.UNSAFE_PATH), codes(d.findings()), bad);
+        }
+    }
+
+    @Test
+    void guardWithNothingInstalledRefuses() throws Exception {
+        Path root = dir.resolve("node");
+        new NodeFixture(root);
+        assertFalse(Node.openExisting(root, NodeFixture.CLOCK).guard("bin/prog").allowed());
+    }
+
+    @Test
+    void secondInstallerIsRefusedWhileTheLockIsHeld() throws Exception {
+        Path root = dir.resolve("node");
+        NodeFixture fx = new NodeFixture(root);
+        fx.install("acme-mme", "1.0", true);
+        fx.install("acme-mme", "1.1", true);
+        Node node = Node.openExisting(root, NodeFixture.CLOCK);
+        TestPki.Issued ca = TestPki.cert("CN=Test Root").ca(true).build();
+        PackageVerifier verifier = PackageVerifier.create(TrustPolicy.withAnchors(List.of(ca.certificate())), NodeFixture.CLOCK);
+        try (NodeLock held = NodeLock.tryAcquire(fx.layout).orElseThrow()) {
+            assertThrows(NodeBusyException.class, () -> node.install(dir.resolve("any.csar"), verifier));
+            assertThrows(NodeBusyException.class, node::rollback);
+            assertTrue(NodeLock.tryAcquire(fx.layout).isEmpty());
+            // read-only commands still work (and skip recovery)
+            assertTrue(node.verifyInstalled().intact());
+        }
+        assertTrue(NodeLock.tryAcquire(fx.layout).isPresent());
+    }
+
+    @Test
+    void recoveryEmptiesStagingAndDiscardsAnUnactivatedSlot() throws Exception {
+        Path root = dir.resolve("node");
+        NodeFixture fx = new NodeFixture(root);
+        InstallResult a = fx.install("acme-mme", "1.0", true);
+        // a crash after extraction: staging holds a half-written tree
+        fx.stage("acme-mme", "2.0", NodeFixture.program("2.0"));
+        // a crash after the slot was moved into place but before activation
+        Path orphan = root.resolve("slots/acme-mme-3.0-000000000000");
+        Files.createDirectories(orphan.resolve("bin"));
+        Files.writeString(root.resolve("state/slots/acme-mme-3.0-000000000000.json"), "{}");
+        Files.writeString(root.resolve("current.tmp-0011223344556677"), "x");
+        Node node = Node.openExisting(root, NodeFixture.CLOCK);
+        try (Stream<Path> s = Files.list(root.resolve("staging"))) {
+            assertEquals(0, s.count());
+        }
+        assertFalse(Files.exists(orphan));
+        assertFalse(Files.exists(root.resolve("state/slots/acme-mme-3.0-000000000000.json")));
+        assertFalse(Files.exists(root.resolve("current.tmp-0011223344556677")));
+        assertEquals("slots/" + a.slot(), current(root));
+        assertTrue(node.verifyInstalled().intact());
+        assertTrue(Files.readString(root.resolve("audit/events.jsonl")).contains("\"event\":\"recovery\""));
+        assertTrue(node.auditLog().verify().intact());
+    }
+
+    @Test
+    void recoveryFinishesAnActivationWhoseStateUpdateWasCutOff() throws Exception {
+        Path root = dir.resolve("node");
+        NodeFixture fx = new NodeFixture(root);
+        InstallResult a = fx.install("acme-mme", "1.0", true);
+        InstallResult b = fx.install("acme-mme", "2.0", true);
+        // simulate: symlinks already switched to b, but versions.json still says a / 1.0
+        var v = fx.state.readVersions();
+        fx.state.writeVersions(new org.veripack.node.internal.StateStore.Versions(Map.of("acme-mme", "1.0"), a.slot(), null));
+        Node node = Node.openExisting(root, NodeFixture.CLOCK);
+        assertEquals(Map.of("acme-mme", "2.0"), node.status().highestActivated());
+        assertEquals(b.slot(), fx.state.readVersions().activeSlot());
+        assertEquals(v.previousSlot(), fx.state.readVersions().previousSlot());
+    }
+
+    @Test
+    void recoveryRestoresPreviousWhenACrashHitBetweenTheTwoRenames() throws Exception {
+        Path root = dir.resolve("node");
+        NodeFixture fx = new NodeFixture(root);
+        InstallResult a = fx.install("acme-mme", "1.0", true);
+        InstallResult b = fx.install("acme-mme", "2.0", true);
+        // the next install renamed previous -> b (the current) and died before renaming current
+        Files.delete(root.resolve("previous"));
+        Files.createSymbolicLink(root.resolve("previous"), Path.of("slots", b.slot()));
+        Node node = Node.openExisting(root, NodeFixture.CLOCK);
+        assertEquals("slots/" + a.slot(), Files.readSymbolicLink(root.resolve("previous")).toString());
+        assertEquals("slots/" + b.slot(), current(root));
+        assertTrue(node.verifyInstalled().intact());
+    }
+}

@@ -1,0 +1,441 @@
+package org.veripack.scas.internal;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.PrivateKey;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import org.veripack.core.FindingCode;
+import org.veripack.core.PolicyException;
+import org.veripack.core.TrustPolicy;
+import org.veripack.core.PackageVerifier;
+import org.veripack.core.VerificationReport;
+import org.veripack.core.pki.TestPki;
+import org.veripack.core.sign.SigningIdentities;
+import org.veripack.scas.CaseResult;
+import org.veripack.scas.CaseVerdict;
+import org.veripack.scas.CommandRecord;
+import org.veripack.scas.ScasConfig;
+import org.veripack.scas.ScasReport;
+import org.veripack.scas.Target;
+
+/**
+ * One SCAS run: derives the tamper matrix, then runs TC_SW_PKG_INTEGRITY_1 (TS 33.117 §4.2.3.3.5)
+ * steps 1–3 and every tamper case against the target, collecting evidence.
+ */
+public final class HarnessRun {
+    /** Harness version written into every report. */
+    public static final String HARNESS_VERSION = "veripack-scas 0.1.0";
+    static final String TC = "TC_SW_PKG_INTEGRITY_1";
+
+    private final ScasConfig config;
+    private final TestPki.KeyType keyType;
+    private TargetDriver driver;
+    private CsarLayout genuine;
+    private String genuineSha256;
+
+    public HarnessRun(ScasConfig config, TestPki.KeyType keyType) {
+        this.config = config;
+        this.keyType = keyType;
+    }
+
+    /**
+     * Runs every case.
+     *
+     * @throws IOException when the genuine package or the out directory cannot be read/written
+     * @throws IllegalArgumentException when an input (package, test CA) is unusable (usage error)
+     */
+    public ScasReport run() throws IOException {
+        Instant started = config.clock().instant();
+        Path out = config.outDir().toAbsolutePath();
+        Path harnessDir = out.resolve("harness");
+        Files.createDirectories(harnessDir);
+        genuine = CsarLayout.read(config.genuinePackage());
+        genuineSha256 = sha256(config.genuinePackage());
+        CsarLayout old = config.downgradePackage() == null ? null : CsarLayout.read(config.downgradePackage());
+
+        HarnessPki pki = pki(started);
+        Path testCaPem = harnessDir.resolve("harness-test-ca.pem");
+        TestPki.writeCertificatesPem(testCaPem, pki.testCa().certificate());
+        if (!pki.testCaProvided()) {
+            Path key = harnessDir.resolve("harness-test-ca.key");
+            TestPki.writePrivateKeyPem(key, pki.testCa().keyPair().getPrivate());
+            Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
+        }
+        List<TamperCase> matrix = TamperMatrix.derive(genuine, old, pki, config.clock(), out.resolve("variants"));
+
+        ProcessRunner runner = new ProcessRunner(config.commandTimeout(), null);
+        driver = driver(runner, testCaPem, harnessDir);
+
+        List<CaseResult> results = new ArrayList<>();
+        results.add(unauthorisedUser());
+        results.add(validPackage(old, pki));
+        List<CaseResult> tampered = new ArrayList<>();
+        for (TamperCase tc : matrix) {
+            tampered.add(tamperCase(tc, pki));
+        }
+        results.add(invalidPackagesSummary(tampered));
+        results.addAll(tampered);
+        results.add(accessControl());
+
+        return new ScasReport(HARNESS_VERSION, started, config.clock().instant(), host(),
+                System.getProperty("user.name", "?"), config.target().describe(), driver.productIdentity(),
+                config.genuinePackage().getFileName().toString(), genuineSha256,
+                genuine.packageName().orElse(null), genuine.packageVersion().orElse(null), results);
+    }
+
+    private HarnessPki pki(Instant now) {
+        if (config.testCaCertificate() == null) {
+            return HarnessPki.generate(now, keyType, null, null);
+        }
+        try {
+            List<X509Certificate> certs = SigningIdentities.readCertificates(config.testCaCertificate());
+            PrivateKey key = SigningIdentities.readPrivateKey(config.testCaPrivateKey());
+            return HarnessPki.generate(now, keyType, certs.get(0), key);
+        } catch (PolicyException e) {
+            throw new IllegalArgumentException("unusable test CA: " + e.getMessage(), e);
+        }
+    }
+
+    private TargetDriver driver(ProcessRunner runner, Path testCaPem, Path harnessDir) throws IOException {
+        Target t = config.target();
+        if (t instanceof Target.Node node) {
+            List<String> trust = new ArrayList<>();
+            List<String> trustWithCa = new ArrayList<>();
+            if (config.policyFile() != null) {
+                Path derived = harnessDir.resolve("policy-with-harness-test-ca.yaml");
+                PolicyFiles.withExtraAnchor(config.policyFile(), testCaPem, derived);
+                trust.addAll(List.of("--policy", config.policyFile().toAbsolutePath().toString()));
+                trustWithCa.addAll(List.of("--policy", derived.toString()));
+            } else {
+                for (Path a : config.trustAnchors()) {
+                    trust.addAll(List.of("--trust", a.toAbsolutePath().toString()));
+                }
+                trustWithCa.addAll(trust);
+                trustWithCa.addAll(List.of("--trust", testCaPem.toString()));
+            }
+            return new NodeDriver(node, runner, trust, trustWithCa);
+        }
+        return new CommandDriver((Target.Command) t, runner, config.protectedPaths());
+    }
+
+    // ---- TC_SW_PKG_INTEGRITY_1 step 1
+
+    private CaseResult unauthorisedUser() {
+        String id = TC + ".step1.unauthorised-user";
+        String title = "Installation by an unauthorised user fails";
+        String purpose = "TS 33.117 §4.2.3.3.5 step 1: the network product permits software installation and "
+                + "upgrade only by authorised users.";
+        String expected = "the install attempt by the unauthorised user is refused and the active version is unchanged";
+        if (config.asUserTemplate() == null) {
+            return notRun(id, title, purpose, expected, "no --as-user wrapper given: the harness cannot act as an "
+                    + "unauthorised user (e.g. --as-user 'runuser -u nobody -- /bin/sh -c {command}')");
+        }
+        Evidence ev = new Evidence();
+        TargetDriver.ActiveState before = driver.active("status before");
+        long pos = driver.auditPosition();
+        CommandRecord r = driver.install("install genuine package as unauthorised user", config.genuinePackage(),
+                false, config.asUserTemplate());
+        TargetDriver.ActiveState after = driver.active("status after");
+        List<CommandRecord> steps = steps(before.record(), r, after.record());
+        boolean accepted = driver.installSucceeded(r);
+        boolean unchanged = unchanged(before, after, ev);
+        boolean exitOk = !(driver instanceof NodeDriver) || r.exitCode() == 3 || r.exitCode() == 4;
+        ev.put("package SHA-256", genuineSha256);
+        ev.put("as-user wrapper", config.asUserTemplate());
+        ev.put("install exit code", String.valueOf(r.exitCode()));
+        audit(ev, pos);
+        String actual = (accepted ? "the unauthorised install was ACCEPTED" : "the unauthorised install was refused (exit "
+                + r.exitCode() + ")") + "; active version " + (unchanged ? "unchanged" : "CHANGED")
+                + (exitOk ? "" : "; exit code " + r.exitCode() + " is neither 4 (not authorised) nor 3 (node root not writable)");
+        return result(id, title, purpose, List.of("genuine package " + config.genuinePackage().getFileName()),
+                steps, expected, actual, ev, !accepted && unchanged && exitOk);
+    }
+
+    // ---- TC_SW_PKG_INTEGRITY_1 step 2, valid package
+
+    private CaseResult validPackage(CsarLayout old, HarnessPki pki) {
+        String id = TC + ".step2.valid-package";
+        String title = "Installation of the untampered package succeeds";
+        String purpose = "TS 33.117 §4.2.3.3.5 step 2 / test b): the integrity check is executed and a valid, "
+                + "genuinely signed package installs and runs.";
+        Evidence ev = new Evidence();
+        List<String> pre = new ArrayList<>();
+        pre.add("genuine package " + config.genuinePackage().getFileName() + " (SHA-256 " + genuineSha256 + ")");
+        genuineReport().ifPresent(pre::add);
+        List<CommandRecord> steps = new ArrayList<>();
+        TargetDriver.ActiveState before = driver.active("status before");
+        add(steps, before.record());
+        long pos = driver.auditPosition();
+        if (old != null) {
+            CommandRecord base = driver.install("install previous version " + old.csar().getFileName()
+                    + " (baseline, so the genuine package is an upgrade)", old.csar(), false, null);
+            steps.add(base);
+            pre.add("baseline install of " + old.csar().getFileName() + ": exit " + base.exitCode());
+        }
+        CommandRecord r = driver.install("install genuine package", config.genuinePackage(), false, null);
+        steps.add(r);
+        TargetDriver.ActiveState after = driver.active("status after");
+        add(steps, after.record());
+        Optional<CommandRecord> run = driver.runCheck("run check");
+        run.ifPresent(steps::add);
+        boolean accepted = driver.installSucceeded(r);
+        boolean runnable = runnable(after, run);
+        boolean activeOk = true;
+        if (driver instanceof NodeDriver && genuine.packageName().isPresent() && genuine.packageVersion().isPresent()) {
+            String prefix = genuine.packageName().get() + "-" + genuine.packageVersion().get() + "-";
+            activeOk = after.active() != null && Path.of(after.active()).getFileName().toString().startsWith(prefix);
+        }
+        ev.put("package SHA-256", genuineSha256);
+        ev.put("install exit code", String.valueOf(r.exitCode()));
+        ev.put("active before", String.valueOf(before.active()));
+        ev.put("active after", String.valueOf(after.active()));
+        ev.put("finding codes in output", codes(r));
+        audit(ev, pos);
+        String actual = (accepted ? "installed (exit " + r.exitCode() + ")" : "REFUSED (exit " + r.exitCode() + ")")
+                + "; " + (activeOk ? "the genuine version is active" : "the active version is not the genuine one")
+                + "; " + (runnable ? "runnable" : "NOT runnable");
+        return result(id, title, purpose, pre, steps,
+                "install succeeds, the genuine version becomes the active one and runs", actual, ev,
+                accepted && activeOk && runnable);
+    }
+
+    private Optional<String> genuineReport() {
+        if (config.trustAnchors().isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            List<X509Certificate> anchors = new ArrayList<>();
+            for (Path p : config.trustAnchors()) {
+                anchors.addAll(SigningIdentities.readCertificates(p));
+            }
+            VerificationReport rep = PackageVerifier.create(TrustPolicy.withAnchors(anchors), config.clock())
+                    .verifyCsar(config.genuinePackage());
+            return Optional.of("Veripack verifier verdict for the genuine package under the given trust anchors: "
+                    + rep.verdict() + (rep.findings().isEmpty() ? "" : " " + rep.findings().stream()
+                    .map(f -> f.code().name()).distinct().collect(Collectors.joining(","))));
+        } catch (PolicyException | IOException | RuntimeException e) {
+            return Optional.of("reference verification of the genuine package not available: " + e.getMessage());
+        }
+    }
+
+    // ---- TC_SW_PKG_INTEGRITY_1 step 2, invalid packages (the tamper matrix)
+
+    private CaseResult tamperCase(TamperCase tc, HarnessPki pki) throws IOException {
+        String expected = "installation refused" + (driver.rejectionExitCode() != null
+                ? " with exit code " + driver.rejectionExitCode() : "")
+                + (tc.expectedCodes().isEmpty() ? "" : " (finding " + String.join(" or ", tc.expectedCodes()) + ")")
+                + "; the previous version stays active and runnable";
+        if (tc.variant() == null) {
+            return notRun(tc.id(), tc.title(), tc.purpose(), expected, tc.notRunReason());
+        }
+        Evidence ev = new Evidence();
+        List<String> pre = new ArrayList<>(tc.notes());
+        pre.add(0, "genuine version installed by " + TC + ".step2.valid-package");
+        if (tc.signedByTestCa()) {
+            pre.add(driver instanceof NodeDriver
+                    ? "the install trusts the harness test CA " + pki.testCa().subject()
+                            + " in addition to the operator's anchors, so only this case's defect can cause a refusal"
+                    : pki.testCaProvided() ? "the target trusts the lab test CA " + pki.testCa().subject()
+                    : "the harness test CA is generated for this run and not trusted by the target: a refusal may "
+                            + "be for the untrusted signer (pass --test-ca-cert/--test-ca-key of a CA the target trusts)");
+        }
+        TargetDriver.ActiveState before = driver.active("status before");
+        long pos = driver.auditPosition();
+        CommandRecord r = driver.install("install tampered package", tc.variant(), tc.signedByTestCa(), null);
+        TargetDriver.ActiveState after = driver.active("status after");
+        Optional<CommandRecord> run = driver.runCheck("run check after");
+        List<CommandRecord> steps = steps(before.record(), r, after.record());
+        run.ifPresent(x -> {
+            steps.add(x);
+        });
+        boolean accepted = driver.installSucceeded(r);
+        boolean unchanged = unchanged(before, after, ev);
+        boolean runnable = runnable(after, run);
+        boolean exitOk = driver.rejectionExitCode() == null || r.exitCode() == driver.rejectionExitCode();
+        String found = codes(r);
+        boolean codesOk = !(driver instanceof NodeDriver) || tc.expectedCodes().isEmpty()
+                || tc.expectedCodes().stream().anyMatch(found::contains);
+        ev.put("package", tc.variant().getFileName().toString());
+        ev.put("package SHA-256", sha256(tc.variant()));
+        ev.put("install exit code", String.valueOf(r.exitCode()));
+        ev.put("expected finding codes", String.join(", ", tc.expectedCodes()));
+        ev.put("finding codes in output", found);
+        ev.put("active before", String.valueOf(before.active()));
+        ev.put("active after", String.valueOf(after.active()));
+        audit(ev, pos);
+        List<String> problems = new ArrayList<>();
+        if (accepted) {
+            problems.add("the tampered package was ACCEPTED (exit " + r.exitCode() + ")");
+        } else if (!exitOk) {
+            problems.add("refused with exit " + r.exitCode() + " instead of " + driver.rejectionExitCode());
+        }
+        if (!unchanged) {
+            problems.add("the active version CHANGED");
+        }
+        if (!runnable) {
+            problems.add("the active version is NOT runnable afterwards");
+        }
+        if (!accepted && !codesOk) {
+            problems.add("none of the expected finding codes was reported");
+        }
+        String actual = problems.isEmpty()
+                ? "refused (exit " + r.exitCode() + (found.isEmpty() ? "" : ", " + found) + "); previous version "
+                        + "still active" + (run.isPresent() ? " and runnable" : "")
+                : String.join("; ", problems);
+        return result(tc.id(), tc.title(), tc.purpose(), pre, steps, expected, actual, ev, problems.isEmpty());
+    }
+
+    private CaseResult invalidPackagesSummary(List<CaseResult> tampered) {
+        String id = TC + ".step2.invalid-packages";
+        List<CaseResult> ran = tampered.stream().filter(c -> c.verdict() != CaseVerdict.NOT_RUN).toList();
+        List<CaseResult> failed = ran.stream().filter(c -> c.verdict() == CaseVerdict.FAIL).toList();
+        Evidence ev = new Evidence();
+        for (CaseResult c : tampered) {
+            ev.put(c.id(), c.verdict() + (c.notRunReason() != null ? " (" + c.notRunReason() + ")" : ""));
+        }
+        String purpose = "TS 33.117 §4.2.3.3.5 step 2 / test a): the integrity check is executed for invalid "
+                + "(tampered) packages, installation fails and the running version is kept (R1, R3).";
+        String expected = "every tamper case below PASSes";
+        if (ran.isEmpty()) {
+            return notRun(id, "Installation of tampered packages fails", purpose, expected, "no tamper case could run");
+        }
+        String actual = failed.isEmpty() ? ran.size() + " tamper cases run, all refused"
+                : failed.size() + " of " + ran.size() + " tamper cases FAILED: "
+                        + failed.stream().map(CaseResult::id).collect(Collectors.joining(", "));
+        return result(id, "Installation of tampered packages fails", purpose,
+                List.of("tamper variants derived from " + config.genuinePackage().getFileName()), List.of(),
+                expected, actual, ev, failed.isEmpty());
+    }
+
+    // ---- TC_SW_PKG_INTEGRITY_1 step 3
+
+    private CaseResult accessControl() throws IOException {
+        String id = TC + ".step3.access-control";
+        List<Path> paths = new ArrayList<>(config.trustAnchors());
+        if (config.policyFile() != null) {
+            paths.add(config.policyFile());
+            paths.addAll(PolicyFiles.referencedFiles(config.policyFile()));
+        }
+        paths.addAll(config.protectedPaths());
+        paths.addAll(driver.programFiles());
+        List<AccessControlCheck.Observation> obs = AccessControlCheck.inspect(paths);
+        List<AccessControlCheck.Observation> problems = AccessControlCheck.problems(obs);
+        Evidence ev = new Evidence();
+        ev.put("inspected", obs.stream().map(o -> o.mode() + " " + o.owner() + ":" + o.group() + " " + o.path()
+                + (o.problem() != null ? "  <-- " + o.problem() : "")).collect(Collectors.joining("\n")));
+        String actual = problems.isEmpty() ? obs.size() + " paths inspected, none writable by other users"
+                : problems.size() + " problem(s): " + problems.stream().map(o -> o.path() + " " + o.problem())
+                        .collect(Collectors.joining("; "));
+        return result(id, "Trusted keys and checking program are access-controlled",
+                "TS 33.117 §4.2.3.3.5 step 3: the list of trusted keys (trust anchors / policy) and the checking "
+                        + "program's files and state cannot be modified by unauthorised users.",
+                List.of("paths: trust anchors or policy (and the files it names), --protect paths"
+                        + (driver instanceof NodeDriver ? ", NODE/state, NODE/slots, NODE/audit, NODE/staging, the veripack "
+                        + "program files" : "")),
+                List.of(), "no inspected file or directory is writable by group or others, and no ancestor "
+                        + "directory is world-writable without the sticky bit",
+                actual, ev, problems.isEmpty());
+    }
+
+    // ---- helpers
+
+    private boolean unchanged(TargetDriver.ActiveState before, TargetDriver.ActiveState after, Evidence ev) {
+        if (before.record() == null) {
+            ev.put("active-version comparison", "not possible: no --status-cmd configured");
+            return true;
+        }
+        return Objects.equals(before.active(), after.active());
+    }
+
+    private static boolean runnable(TargetDriver.ActiveState after, Optional<CommandRecord> run) {
+        if (run.isPresent()) {
+            return run.get().exitCode() == 0;
+        }
+        return after.record() == null || after.record().exitCode() == 0;
+    }
+
+    private void audit(Evidence ev, long pos) {
+        if (pos >= 0) {
+            List<String> lines = driver.auditLinesSince(pos);
+            ev.put("new audit-log lines", lines.isEmpty() ? "(none)" : String.join("\n", lines));
+        }
+    }
+
+    private static String codes(CommandRecord r) {
+        String out = CommandRecordSupport.output(r);
+        List<String> found = new ArrayList<>();
+        for (FindingCode c : FindingCode.values()) {
+            if (out.matches("(?s).*\\b" + c.name() + "\\b.*")) {
+                found.add(c.name());
+            }
+        }
+        return String.join(", ", found);
+    }
+
+    private static List<CommandRecord> steps(CommandRecord... rs) {
+        List<CommandRecord> l = new ArrayList<>();
+        for (CommandRecord r : rs) {
+            add(l, r);
+        }
+        return l;
+    }
+
+    private static void add(List<CommandRecord> l, CommandRecord r) {
+        if (r != null) {
+            l.add(r);
+        }
+    }
+
+    private static CaseResult result(String id, String title, String purpose, List<String> pre, List<CommandRecord> steps,
+                                     String expected, String actual, Evidence ev, boolean pass) {
+        return new CaseResult(id, title, purpose, pre, steps, expected, actual, ev.map,
+                pass ? CaseVerdict.PASS : CaseVerdict.FAIL, null);
+    }
+
+    private static CaseResult notRun(String id, String title, String purpose, String expected, String reason) {
+        return new CaseResult(id, title, purpose, List.of(), List.of(), expected, "not run", Map.of(),
+                CaseVerdict.NOT_RUN, reason);
+    }
+
+    static String sha256(Path file) throws IOException {
+        try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
+            in.transferTo(java.io.OutputStream.nullOutputStream());
+            return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("JDK without SHA-256", e);
+        }
+    }
+
+    private static String host() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return Optional.ofNullable(System.getenv("HOSTNAME")).orElse("?");
+        }
+    }
+
+    /** Insertion-ordered evidence map. */
+    private static final class Evidence {
+        final Map<String, String> map = new LinkedHashMap<>();
+
+        void put(String k, String v) {
+            map.put(k, v == null ? "" : v);
+        }
+    }
+}

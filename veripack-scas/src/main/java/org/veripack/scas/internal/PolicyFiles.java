@@ -1,0 +1,68 @@
+package org.veripack.scas.internal;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads the file references of a trust policy YAML (DESIGN.md "Trust policy file": paths relative to
+ * the file) and writes a copy that also trusts the harness test CA, for the node target's cases whose
+ * only defect must be isolated from "untrusted signer". Not a policy validator: the product loads it.
+ */
+final class PolicyFiles {
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    private static final List<String> FILE_KEYS = List.of("trustAnchors", "intermediates", "crls");
+
+    private PolicyFiles() { }
+
+    /** Absolute paths of the files {@code policy} names (anchors, intermediates, CRLs). */
+    static List<Path> referencedFiles(Path policy) throws IOException {
+        Map<String, Object> tree = read(policy);
+        List<Path> out = new ArrayList<>();
+        for (String key : FILE_KEYS) {
+            if (tree.get(key) instanceof List<?> list) {
+                for (Object o : list) {
+                    out.add(policy.toAbsolutePath().getParent().resolve(String.valueOf(o)).normalize());
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Writes {@code out}: {@code policy} with absolute file paths and {@code extraAnchor} appended to the anchors. */
+    static void withExtraAnchor(Path policy, Path extraAnchor, Path out) throws IOException {
+        Map<String, Object> tree = read(policy);
+        Path base = policy.toAbsolutePath().getParent();
+        for (String key : FILE_KEYS) {
+            if (tree.get(key) instanceof List<?> list) {
+                List<String> abs = new ArrayList<>();
+                for (Object o : list) {
+                    abs.add(base.resolve(String.valueOf(o)).normalize().toString());
+                }
+                tree.put(key, abs);
+            }
+        }
+        List<String> anchors = new ArrayList<>();
+        if (tree.get("trustAnchors") instanceof List<?> l) {
+            l.forEach(o -> anchors.add(String.valueOf(o)));
+        }
+        anchors.add(extraAnchor.toAbsolutePath().toString());
+        tree.put("trustAnchors", anchors);
+        YAML.writeValue(out.toFile(), tree);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> read(Path policy) throws IOException {
+        Object o = YAML.readValue(Files.readAllBytes(policy), Object.class);
+        if (!(o instanceof Map<?, ?> m)) {
+            throw new IOException("trust policy " + policy + " is not a YAML mapping");
+        }
+        return new LinkedHashMap<>((Map<String, Object>) m);
+    }
+}
