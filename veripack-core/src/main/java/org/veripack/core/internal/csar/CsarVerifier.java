@@ -27,6 +27,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.apache.commons.compress.archivers.zip.ZipMethod;
 import org.veripack.core.ArtifactRecord;
 import org.veripack.core.ArtifactSink;
 import org.veripack.core.ArtifactType;
@@ -65,6 +66,8 @@ import org.veripack.core.internal.manifest.ManifestParser;
 public final class CsarVerifier {
     /** Largest manifest, TOSCA.meta, certificate or CMS file read into memory, in bytes. */
     public static final int MAX_SMALL_FILE_BYTES = 16 * 1024 * 1024;
+    /** DEFLATED entries from this declared size on are inflated on a read-ahead thread, in bytes. */
+    private static final long READ_AHEAD_MIN_BYTES = 4L * 1024 * 1024;
     private static final int HASH_THREADS = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
 
     private final TrustPolicy policy;
@@ -98,6 +101,12 @@ public final class CsarVerifier {
             throw new NoSuchFileException(csar.toString(), null, "not a regular file");
         }
         ExecutorService pool = newPool();
+        ExecutorService readAhead = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "veripack-inflate");
+            t.setDaemon(true);
+            return t;
+        });
+        Workers workers = new Workers(pool, readAhead);
         try {
             // the package digest is evidence for the report, not a check: it runs beside the artifact hashes
             Future<String> packageSha256 = pool.submit(() -> Digests.sha256Hex(csar));
@@ -114,14 +123,22 @@ public final class CsarVerifier {
                 VerificationReport.Builder b = VerificationReport.builder(
                         option2 ? PackageFormat.CSAR_OPTION_2 : PackageFormat.CSAR_OPTION_1, at);
                 findings.forEach(b::finding);
-                Inner inner = option2 ? verifyOption2(archive, b, sink, pool) : checkCsar(archive, true, true, b, sink, pool);
+                Inner inner = option2 ? verifyOption2(archive, b, sink, workers) : checkCsar(archive, true, true, b, sink, workers);
                 b.packageSha256(await(packageSha256));
                 return new Result(b.build(), inner.artifacts, inner.manifestBytes, inner.manifestName);
             }
         } finally {
             pool.shutdownNow();
+            readAhead.shutdown(); // never interrupted: see PrefetchInputStream
         }
     }
+
+    /**
+     * The threads of one verification: {@code hash} runs the package digest and the artifact hashes
+     * (bounded); {@code readAhead} inflates DEFLATED artifacts ahead of their hashing (at most one thread
+     * per artifact being hashed, reused between artifacts).
+     */
+    private record Workers(ExecutorService hash, ExecutorService readAhead) { }
 
     /** The bounded hashing pool of one verification: at most {@link #HASH_THREADS} daemon threads. */
     private static ExecutorService newPool() {
@@ -169,7 +186,7 @@ public final class CsarVerifier {
         return rootCsar && !archive.entries().containsKey(ToscaMeta.PATH);
     }
 
-    private Inner verifyOption2(ZipArchive outer, VerificationReport.Builder b, ArtifactSink sink, ExecutorService pool)
+    private Inner verifyOption2(ZipArchive outer, VerificationReport.Builder b, ArtifactSink sink, Workers workers)
             throws IOException {
         ZipArchive.Entry csar = null;
         ZipArchive.Entry cms = null;
@@ -217,7 +234,7 @@ public final class CsarVerifier {
                 return Inner.EMPTY;
             }
             try (ZipArchive in = inner.get()) {
-                return checkCsar(in, false, outerValid, b, sink, pool);
+                return checkCsar(in, false, outerValid, b, sink, workers);
             }
         } finally {
             Files.deleteIfExists(spool);
@@ -264,7 +281,7 @@ public final class CsarVerifier {
      * @param outerCovered true when an outer option-2 signature already verified over this CSAR's bytes
      */
     private Inner checkCsar(ZipArchive archive, boolean option1, boolean outerCovered, VerificationReport.Builder b,
-                            ArtifactSink sink, ExecutorService pool) throws IOException {
+                            ArtifactSink sink, Workers workers) throws IOException {
         Map<String, ZipArchive.Entry> entries = archive.entries();
         ToscaMeta meta = null;
         ZipArchive.Entry metaEntry = entries.get(ToscaMeta.PATH);
@@ -309,7 +326,7 @@ public final class CsarVerifier {
         if (sink == null) {
             speculative = new ArrayList<>();
             for (Expected x : expected.values()) {
-                speculative.add(pool.submit(() -> hashOne(archive, x, null)));
+                speculative.add(workers.hash().submit(() -> hashOne(archive, x, null, workers.readAhead())));
             }
         }
 
@@ -338,7 +355,7 @@ public final class CsarVerifier {
 
         boolean covered = option1 ? manifestSignatureValid : outerCovered;
         boolean extract = sink != null && covered && !b.hasFindings();
-        List<ArtifactRecord> records = hashAndCompare(archive, expected, b, extract ? sink : null, speculative);
+        List<ArtifactRecord> records = hashAndCompare(archive, expected, b, extract ? sink : null, speculative, workers);
         verifyArtifactSignatures(archive, manifest, expected, b);
         return new Inner(records, manifestBytes, manifestEntry.path());
     }
@@ -495,7 +512,8 @@ public final class CsarVerifier {
      *                    or null: hash here, in order, into {@code sink} when it is not null
      */
     private List<ArtifactRecord> hashAndCompare(ZipArchive archive, Map<String, Expected> expected, VerificationReport.Builder b,
-                                                ArtifactSink sink, List<Future<Hashed>> speculative) throws IOException {
+                                                ArtifactSink sink, List<Future<Hashed>> speculative, Workers workers)
+            throws IOException {
         List<ArtifactRecord> records = new ArrayList<>();
         for (String dir : directories(archive, expected)) {
             ZipArchive.Entry de = archive.entries().get(dir);
@@ -514,7 +532,7 @@ public final class CsarVerifier {
             }
         } else {
             for (Expected x : expected.values()) {
-                results.add(hashOne(archive, x, sink));
+                results.add(hashOne(archive, x, sink, workers.readAhead()));
             }
         }
         boolean totalLimitReported = false;
@@ -550,7 +568,7 @@ public final class CsarVerifier {
         return dirs;
     }
 
-    private Hashed hashOne(ZipArchive archive, Expected x, ArtifactSink sink) throws IOException {
+    private Hashed hashOne(ZipArchive archive, Expected x, ArtifactSink sink, ExecutorService readAhead) throws IOException {
         ZipArchive.Entry e = x.entry();
         String alg = x.algorithm() != null ? x.algorithm() : "SHA-256";
         MessageDigest md = Digests.newDigest(alg);
@@ -567,7 +585,7 @@ public final class CsarVerifier {
                     sink.symlink(e.path(), linkTarget);
                 }
             } else {
-                try (InputStream in = archive.open(e);
+                try (InputStream in = readAhead(archive.open(e), e, readAhead);
                      OutputStream out = sink != null ? sink.file(e.path(), e.mode(), e.zipEntry().getSize()) : null) {
                     byte[] buf = new byte[Digests.BUFFER_BYTES];
                     while (true) {
@@ -597,6 +615,15 @@ public final class CsarVerifier {
         }
         ArtifactRecord record = new ArtifactRecord(e.path(), e.type(), e.mode(), size, alg, actual, linkTarget);
         return new Hashed(record, findings);
+    }
+
+    /**
+     * A large DEFLATED entry is inflated ahead on another thread, so inflating and hashing (and writing,
+     * on install) overlap; STORED entries and small ones are read directly.
+     */
+    private static InputStream readAhead(InputStream in, ZipArchive.Entry e, ExecutorService readAhead) {
+        boolean deflated = e.zipEntry().getMethod() == ZipMethod.DEFLATED.getCode();
+        return deflated && e.zipEntry().getSize() >= READ_AHEAD_MIN_BYTES ? new PrefetchInputStream(in, readAhead) : in;
     }
 
     // --- per-artifact signatures (SOL004 §5.4, Signature/Certificate keys) ---
