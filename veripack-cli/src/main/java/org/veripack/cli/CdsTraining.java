@@ -18,7 +18,7 @@ import org.veripack.core.pki.TestPki;
  * build, so that later runs map the classes of the verify path (picocli, Commons Compress, Bouncy Castle,
  * the verifier) from the archive instead of loading and verifying them. It signs and verifies a tiny
  * CSAR and a detached file through the real CLI in a temporary directory, with a throw-away test PKI,
- * and deletes everything. Exit 0 when every step gave the expected exit code.
+ * installs the CSAR into a temporary node root and re-verifies it (best effort), and deletes everything. Exit 0 when every step gave the expected exit code.
  */
 public final class CdsTraining {
     private CdsTraining() { }
@@ -47,9 +47,17 @@ public final class CdsTraining {
             failures += expect(0, "sign", "--key", key.toString(), "--cert", cert.toString(), "--detached", file.toString(),
                     "--out", dir.resolve("app.p7s").toString());
             failures += expect(0, "verify", "--trust", ca.toString(), file.toString(), "--signature", dir.resolve("app.p7s").toString());
+            // node commands (guard start-up): best effort, an unauthorised user gets exit 4 here
+            String node = dir.resolve("node").toString();
+            Main.execute("install", "--root", node, "--trust", ca.toString(), csar.toString());
+            Main.execute("verify-installed", "--root", node);
+            Main.execute("status", "--root", node, "--json");
         } finally {
             System.setOut(out);
             System.setErr(err);
+            try (Stream<Path> walk = Files.walk(dir)) { // installed slots are read-only
+                walk.filter(Files::isDirectory).forEach(p -> p.toFile().setWritable(true, true));
+            }
             try (Stream<Path> walk = Files.walk(dir)) {
                 walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
