@@ -1,5 +1,9 @@
 package org.veripack.cli;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import org.veripack.core.PackageVerifier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -9,19 +13,30 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "veripack", mixinStandardHelpOptions = true, version = "veripack 0.1.0",
         description = "Sign, verify, install and guard network-function software packages (ETSI SOL004 CSAR, CMS, OpenPGP).",
-        subcommands = {
-                SignCommand.class,
-                CountersignCommand.class,
-                VerifyCommand.class,
-                InstallCommand.class,
-                RollbackCommand.class,
-                StatusCommand.class,
-                RunCommand.class,
-                VerifyInstalledCommand.class,
-                AuditCommand.class,
-                ScasCommand.class,
-        })
+        // subcommands are registered in execute(): only the one named on the command line (start-up)
+        subcommands = {})
 public final class Main implements Runnable {
+    /** Every subcommand, in help order. */
+    private static final Map<String, Class<?>> SUBCOMMANDS = subcommands();
+
+    private static Map<String, Class<?>> subcommands() {
+        Map<String, Class<?>> m = new LinkedHashMap<>();
+        m.put("sign", SignCommand.class);
+        m.put("countersign", CountersignCommand.class);
+        m.put("verify", VerifyCommand.class);
+        m.put("install", InstallCommand.class);
+        m.put("rollback", RollbackCommand.class);
+        m.put("status", StatusCommand.class);
+        m.put("run", RunCommand.class);
+        m.put("verify-installed", VerifyInstalledCommand.class);
+        m.put("audit", AuditCommand.class);
+        m.put("scas", ScasCommand.class);
+        return m;
+    }
+
+    /** Commands that verify a signature: the CLI starts loading the crypto provider while it parses. */
+    private static final Set<String> WARM_UP_COMMANDS = Set.of("verify", "install", "run", "verify-installed");
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -33,8 +48,19 @@ public final class Main implements Runnable {
     /** Runs the CLI and returns its exit code (used by tests that call the CLI in-process). */
     public static int execute(String... args) {
         CommandLine cl = new CommandLine(new Main());
-        // run: everything after the program path belongs to the program (its own options included)
-        cl.getSubcommands().get("run").setStopAtPositional(true);
+        // picocli builds a model of every registered command by reflection (most of the CLI's start-up
+        // time): when the first argument names a subcommand only that one is registered; otherwise (help,
+        // a typo) all of them, so usage messages and "unknown subcommand" errors are unchanged.
+        boolean named = args.length > 0 && SUBCOMMANDS.containsKey(args[0]);
+        SUBCOMMANDS.forEach((name, type) -> {
+            if (!named || name.equals(args[0])) {
+                cl.addSubcommand(name, type);
+            }
+        });
+        if (cl.getSubcommands().containsKey("run")) {
+            // run: everything after the program path belongs to the program (its own options included)
+            cl.getSubcommands().get("run").setStopAtPositional(true);
+        }
         cl.setExitCodeExceptionMapper(t -> ExitCode.USAGE);
         cl.setParameterExceptionHandler((ex, a) -> {
             ex.getCommandLine().getErr().println("veripack: " + ex.getMessage());
@@ -49,6 +75,9 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        if (args.length > 0 && WARM_UP_COMMANDS.contains(args[0])) {
+            PackageVerifier.warmUp();
+        }
         System.exit(execute(args));
     }
 }

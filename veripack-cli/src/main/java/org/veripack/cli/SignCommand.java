@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
 /**
  * {@code veripack sign (--key KEY --cert CERT | --pkcs12 P12 [--key-pass PASS]
  * | --pkcs11 CONFIG --key-label L [--key-pass PIN] [--cert CERT]) [--chain PEM] [--tsa URL]
- * (--csar DIR --name N --version V [--digest ALG] [--option2] | --detached FILE) --out OUT} (DESIGN.md
+ * (--csar DIR --name N --version V [--digest ALG] [--store] [--option2] | --detached FILE) --out OUT} (DESIGN.md
  * "CLI contract"). {@code --tsa} adds an RFC 3161 time-stamp token to the SignerInfo. Writes an SOL004 option-1 CSAR (or option 2 with {@code --option2}) or a detached CMS
  * SignedData ({@code FILE.p7s}, DER). Exit 0 written, 2 usage/configuration error (missing or
  * unreadable key/certificate/input, bad option, unpackable directory), 3 I/O error.
@@ -88,6 +88,9 @@ final class SignCommand implements Callable<Integer> {
     @Option(names = "--option2", description = "Write SOL004 option 2: an outer zip with the CSAR, its .cms and .cert.")
     boolean option2;
 
+    @Option(names = "--store", description = "Store artifacts uncompressed (zip STORED) instead of DEFLATED; for already-compressed images.")
+    boolean store;
+
     @Option(names = "--out", paramLabel = "OUT", description = "Output file (default for --detached: FILE.p7s).")
     Path out;
 
@@ -111,7 +114,7 @@ final class SignCommand implements Callable<Integer> {
                     throw new VerifyCommand.UsageError("--csar needs --name, --version and --out");
                 }
                 CsarSigner signer = CsarSigner.builder(identity).name(name).version(version).provider(provider)
-                        .releaseTime(releaseTime).digestAlgorithm(digest).clock(clock).timestampAuthority(authority).build();
+                        .releaseTime(releaseTime).digestAlgorithm(digest).storeArtifacts(store).clock(clock).timestampAuthority(authority).build();
                 if (option2) {
                     signer.writeOption2(input.csarDir, out);
                 } else {

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.Objects;
+import org.veripack.core.internal.cms.BcProvider;
 import org.veripack.core.internal.csar.CsarVerifier;
 import org.veripack.core.internal.csar.DetachedVerifier;
 
@@ -46,6 +47,22 @@ public final class PackageVerifier {
     public static PackageVerifier create(TrustPolicy policy, Clock clock, RevocationSource revocation) {
         return new PackageVerifier(policy, clock, revocation);
     }
+
+    /**
+     * Starts initialising the signature-verification machinery (the Bouncy Castle provider, a few hundred
+     * classes) on a daemon thread, so that a short-lived process (the CLI) overlaps it with argument
+     * parsing, policy loading and archive reading. Optional and idempotent; verification is identical
+     * with or without it (a verifier that needs the provider first simply waits for its initialisation).
+     */
+    public static void warmUp() {
+        if (WARM_UP_STARTED.compareAndSet(false, true)) {
+            Thread t = new Thread(BcProvider::initialise, "veripack-warm-up");
+            t.setDaemon(true);
+            t.start();
+        }
+    }
+
+    private static final java.util.concurrent.atomic.AtomicBoolean WARM_UP_STARTED = new java.util.concurrent.atomic.AtomicBoolean();
 
     public TrustPolicy policy() { return policy; }
 

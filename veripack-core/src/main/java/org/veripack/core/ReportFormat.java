@@ -16,13 +16,16 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * expected,actual}],"warnings":[]}}; mode is an octal string such as {@code "0755"}.
  */
 public final class ReportFormat {
-    private static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** Created on first JSON use, so the text report (the verify path) never loads Jackson. */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    }
 
     private ReportFormat() { }
 
     /** The report as a Jackson tree (for embedding in other JSON documents). */
     public static ObjectNode toJsonTree(VerificationReport r) {
-        ObjectNode root = MAPPER.createObjectNode();
+        ObjectNode root = Json.MAPPER.createObjectNode();
         root.put("verdict", r.verdict().name());
         root.put("format", r.format().name());
         root.put("verificationTime", r.verificationTime().toString());
@@ -78,7 +81,7 @@ public final class ReportFormat {
     /** One pretty-printed JSON document. */
     public static String toJson(VerificationReport r) {
         try {
-            return MAPPER.writeValueAsString(toJsonTree(r));
+            return Json.MAPPER.writeValueAsString(toJsonTree(r));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot serialise a report tree", e);
         }

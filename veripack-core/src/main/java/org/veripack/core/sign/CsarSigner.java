@@ -25,6 +25,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.stream.Stream;
+import java.util.zip.CRC32;
 import javax.naming.InvalidNameException;
 import javax.naming.ldap.LdapName;
 import javax.naming.ldap.Rdn;
@@ -69,6 +70,7 @@ public final class CsarSigner {
     private final String releaseTime;
     private final String digestAlgorithm;
     private final CmsSigner cmsSigner;
+    private final boolean storeArtifacts;
 
     private CsarSigner(Builder b) {
         this.identity = b.identity;
@@ -78,6 +80,7 @@ public final class CsarSigner {
         this.releaseTime = b.releaseTime;
         this.digestAlgorithm = b.digestAlgorithm;
         this.cmsSigner = CmsSigner.builder(b.identity).clock(b.clock).timestampAuthority(b.tsa).build();
+        this.storeArtifacts = b.storeArtifacts;
     }
 
     /** Starts a signer for {@code identity}. */
@@ -227,7 +230,11 @@ public final class CsarSigner {
                     e.setTime(FIXED_TIME);
                     putBytes(zip, e, i.linkTarget().getBytes(StandardCharsets.UTF_8));
                 } else {
-                    zip.putArchiveEntry(fileEntry(i.path(), i.mode()));
+                    ZipArchiveEntry e = fileEntry(i.path(), i.mode());
+                    if (storeArtifacts) {
+                        storedSizeAndCrc(e, i.file());
+                    }
+                    zip.putArchiveEntry(e);
                     try (InputStream in = Files.newInputStream(i.file())) {
                         in.transferTo(zip);
                     }
@@ -292,6 +299,24 @@ public final class CsarSigner {
             md.update(buf, 0, n);
         }
         return HexFormat.of().formatHex(md.digest());
+    }
+
+    /** A STORED entry on a plain output stream needs its size and CRC-32 before the data (APPNOTE §4.4.4). */
+    private static void storedSizeAndCrc(ZipArchiveEntry e, Path file) throws IOException {
+        CRC32 crc = new CRC32();
+        long size = 0;
+        byte[] buf = new byte[256 * 1024];
+        try (InputStream in = Files.newInputStream(file)) {
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                crc.update(buf, 0, n);
+                size += n;
+            }
+        }
+        e.setMethod(ZipArchiveEntry.STORED);
+        e.setSize(size);
+        e.setCompressedSize(size);
+        e.setCrc(crc.getValue());
     }
 
     private static ZipArchiveEntry fileEntry(String path, int mode) {
@@ -365,6 +390,7 @@ public final class CsarSigner {
         private String digestAlgorithm = "SHA-256";
         private Clock clock = Clock.systemUTC();
         private TimestampAuthority tsa;
+        private boolean storeArtifacts;
 
         private Builder(SigningIdentity identity) {
             this.identity = Objects.requireNonNull(identity, "identity");
@@ -387,6 +413,12 @@ public final class CsarSigner {
                     .orElseThrow(() -> new IllegalArgumentException("digest must be SHA-256, SHA-384 or SHA-512: " + v));
             return this;
         }
+        /**
+         * Writes payload artifacts uncompressed (zip method STORED) instead of DEFLATED: for artifacts that
+         * are already compressed (VM and container images), so verification and installation run at the
+         * speed of the hash. The manifest and TOSCA.meta stay DEFLATED. Default false.
+         */
+        public Builder storeArtifacts(boolean v) { this.storeArtifacts = v; return this; }
         /** Source of the CMS signingTime. */
         public Builder clock(Clock c) { this.clock = Objects.requireNonNull(c); return this; }
 

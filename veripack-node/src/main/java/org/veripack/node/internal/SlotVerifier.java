@@ -35,7 +35,7 @@ import org.veripack.core.FindingCode;
  * Files are hashed in parallel (slots are read-only, order does not matter).
  */
 public final class SlotVerifier {
-    private static final int BUFFER_BYTES = 1 << 16;
+    private static final int BUFFER_BYTES = 1 << 18;
 
     private SlotVerifier() { }
 
@@ -139,7 +139,7 @@ public final class SlotVerifier {
         }
     }
 
-    /** Hex digest of a file with the JDK {@link MessageDigest}, streamed in 64 KiB blocks. */
+    /** Hex digest of a file with the JDK {@link MessageDigest}, streamed in 256 KiB blocks. */
     static String digest(Path file, String algorithm) throws IOException {
         MessageDigest md;
         try {

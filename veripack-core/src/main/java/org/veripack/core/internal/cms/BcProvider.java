@@ -13,4 +13,9 @@ public final class BcProvider {
     public static final Provider INSTANCE = new BouncyCastleProvider();
 
     private BcProvider() { }
+
+    /** Forces the provider's (costly) initialisation; used by {@code PackageVerifier.warmUp()}. */
+    public static void initialise() {
+        INSTANCE.getName();
+    }
 }

@@ -112,7 +112,7 @@ import org.veripack.core.TrustPolicy;
  */
 public final class CmsSignatureVerifier {
     private static final String SIGNATURE = "signature";
-    private static final int BUFFER_BYTES = 1 << 16;
+    private static final int BUFFER_BYTES = 1 << 18;
     private static final int MAX_PATH_DEPTH = 8;
     private static final int MAX_CHAIN_ATTEMPTS = 2000;
     private static final Set<String> PEM_TYPES = Set.of("CMS", "PKCS7", "PKCS #7 SIGNED DATA");
@@ -132,6 +132,9 @@ public final class CmsSignatureVerifier {
     private final Set<X509Certificate> keysChecked = new HashSet<>();
     private final Set<X509Certificate> algorithmsChecked = new HashSet<>();
     private final List<X509CertificateHolder> undecodable = new ArrayList<>();
+    private String alsoDigest;
+    private byte[] alsoDigestValue;
+    private long contentBytes;
 
     private CmsSignatureVerifier(TrustPolicy policy, Instant at, RevocationSource revocationSource) {
         this.policy = policy;
@@ -169,6 +172,38 @@ public final class CmsSignatureVerifier {
         CmsSignatureVerifier v = new CmsSignatureVerifier(policy, at, revocation);
         v.run(cms == null ? new byte[0] : cms, content, packageCerts);
         return new SignatureCheckResult(List.copyOf(v.findings.values()), v.signers, v.signerCertificates, v.warnings);
+    }
+
+    /** {@link #verify}'s result plus a digest of the content from the same single read of it. */
+    public record DigestedResult(SignatureCheckResult check, byte[] contentDigest, long contentBytes) {
+        /** @return true when the content was read and {@link #contentDigest()} holds its digest */
+        public boolean digested() { return contentDigest != null; }
+    }
+
+    /**
+     * As {@link #verify}, and also digests the content with {@code jcaDigest} (a JDK SHA-2 name) in the same
+     * single pass that computes the CMS message digests: when a SignerInfo names the same algorithm the
+     * one digest serves both, so a detached package is read and hashed once (DESIGN.md "Performance shape").
+     * When the CMS is unusable before its content would be read (empty, not CMS, encapsulated content,
+     * no SignerInfo), the content is not read and {@link DigestedResult#digested()} is false.
+     *
+     * @param revocation revocation data, as for {@link #verify(byte[], SignedContent, List, TrustPolicy, Instant, RevocationSource)}
+     * @throws IOException only when {@code content} cannot be read
+     */
+    public static DigestedResult verifyAndDigest(byte[] cms, SignedContent content, List<X509Certificate> packageCerts,
+                                                 TrustPolicy policy, Instant at, RevocationSource revocation,
+                                                 String jcaDigest) throws IOException {
+        Objects.requireNonNull(revocation, "revocation");
+        Objects.requireNonNull(content, "content");
+        Objects.requireNonNull(packageCerts, "packageCerts");
+        Objects.requireNonNull(policy, "policy");
+        Objects.requireNonNull(at, "at");
+        Objects.requireNonNull(jcaDigest, "jcaDigest");
+        CmsSignatureVerifier v = new CmsSignatureVerifier(policy, at, revocation);
+        v.alsoDigest = jcaDigest;
+        v.run(cms == null ? new byte[0] : cms, content, packageCerts);
+        SignatureCheckResult r = new SignatureCheckResult(List.copyOf(v.findings.values()), v.signers, v.signerCertificates, v.warnings);
+        return new DigestedResult(r, v.alsoDigestValue, v.contentBytes);
     }
 
     private void run(byte[] cms, SignedContent content, List<X509Certificate> packageCerts) throws IOException {
@@ -293,7 +328,7 @@ public final class CmsSignatureVerifier {
     }
 
     /** Step 2: one pass over the content through every digest the SignerInfos name (known OIDs only). */
-    private static Map<String, byte[]> contentDigests(List<SignerInformation> infos, SignedContent content)
+    private Map<String, byte[]> contentDigests(List<SignerInformation> infos, SignedContent content)
             throws IOException {
         Map<String, MessageDigest> mds = new LinkedHashMap<>();
         for (SignerInformation si : infos) {
@@ -307,9 +342,22 @@ public final class CmsSignatureVerifier {
             }
         }
         Map<String, byte[]> out = new LinkedHashMap<>();
-        if (mds.isEmpty()) {
+        MessageDigest also = null;
+        if (alsoDigest != null) {
+            also = mds.get(alsoDigest);
+            if (also == null) {
+                try {
+                    also = MessageDigest.getInstance(alsoDigest);
+                } catch (NoSuchAlgorithmException e) {
+                    throw new IllegalArgumentException("the JDK lacks " + alsoDigest, e);
+                }
+            }
+        }
+        if (mds.isEmpty() && also == null) {
             return out;
         }
+        boolean alsoSeparate = also != null && !mds.containsValue(also);
+        long count = 0;
         try (InputStream in = content.open()) {
             byte[] buf = new byte[BUFFER_BYTES];
             int n;
@@ -317,9 +365,17 @@ public final class CmsSignatureVerifier {
                 for (MessageDigest md : mds.values()) {
                     md.update(buf, 0, n);
                 }
+                if (alsoSeparate) {
+                    also.update(buf, 0, n);
+                }
+                count += n;
             }
         }
         mds.forEach((name, md) -> out.put(name, md.digest()));
+        contentBytes = count;
+        if (also != null) {
+            alsoDigestValue = alsoSeparate ? also.digest() : out.get(alsoDigest).clone();
+        }
         return out;
     }
 

@@ -27,6 +27,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.apache.commons.compress.archivers.zip.ZipMethod;
 import org.veripack.core.ArtifactRecord;
 import org.veripack.core.ArtifactSink;
 import org.veripack.core.ArtifactType;
@@ -65,6 +66,8 @@ import org.veripack.core.internal.manifest.ManifestParser;
 public final class CsarVerifier {
     /** Largest manifest, TOSCA.meta, certificate or CMS file read into memory, in bytes. */
     public static final int MAX_SMALL_FILE_BYTES = 16 * 1024 * 1024;
+    /** DEFLATED entries from this declared size on are inflated on a read-ahead thread, in bytes. */
+    private static final long READ_AHEAD_MIN_BYTES = 4L * 1024 * 1024;
     private static final int HASH_THREADS = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
 
     private final TrustPolicy policy;
@@ -97,21 +100,67 @@ public final class CsarVerifier {
         if (!Files.isRegularFile(csar)) {
             throw new NoSuchFileException(csar.toString(), null, "not a regular file");
         }
-        String packageSha256 = Digests.sha256Hex(csar);
-        List<Finding> findings = new ArrayList<>();
-        Optional<ZipArchive> opened = ZipArchive.open(csar, policy.limits(), "package", findings);
-        if (opened.isEmpty()) {
-            VerificationReport.Builder b = VerificationReport.builder(PackageFormat.CSAR_OPTION_1, at).packageSha256(packageSha256);
-            findings.forEach(b::finding);
-            return new Result(b.build(), List.of(), new byte[0], "");
+        ExecutorService pool = newPool();
+        ExecutorService readAhead = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "veripack-inflate");
+            t.setDaemon(true);
+            return t;
+        });
+        Workers workers = new Workers(pool, readAhead);
+        try {
+            // the package digest is evidence for the report, not a check: it runs beside the artifact hashes
+            Future<String> packageSha256 = pool.submit(() -> Digests.sha256Hex(csar));
+            List<Finding> findings = new ArrayList<>();
+            Optional<ZipArchive> opened = ZipArchive.open(csar, policy.limits(), "package", findings);
+            if (opened.isEmpty()) {
+                VerificationReport.Builder b = VerificationReport.builder(PackageFormat.CSAR_OPTION_1, at)
+                        .packageSha256(await(packageSha256));
+                findings.forEach(b::finding);
+                return new Result(b.build(), List.of(), new byte[0], "");
+            }
+            try (ZipArchive archive = opened.get()) {
+                boolean option2 = isOption2(archive);
+                VerificationReport.Builder b = VerificationReport.builder(
+                        option2 ? PackageFormat.CSAR_OPTION_2 : PackageFormat.CSAR_OPTION_1, at);
+                findings.forEach(b::finding);
+                Inner inner = option2 ? verifyOption2(archive, b, sink, workers) : checkCsar(archive, true, true, b, sink, workers);
+                b.packageSha256(await(packageSha256));
+                return new Result(b.build(), inner.artifacts, inner.manifestBytes, inner.manifestName);
+            }
+        } finally {
+            pool.shutdownNow();
+            readAhead.shutdown(); // never interrupted: see PrefetchInputStream
         }
-        try (ZipArchive archive = opened.get()) {
-            boolean option2 = isOption2(archive);
-            VerificationReport.Builder b = VerificationReport.builder(
-                    option2 ? PackageFormat.CSAR_OPTION_2 : PackageFormat.CSAR_OPTION_1, at).packageSha256(packageSha256);
-            findings.forEach(b::finding);
-            Inner inner = option2 ? verifyOption2(archive, b, sink) : checkCsar(archive, true, true, b, sink);
-            return new Result(b.build(), inner.artifacts, inner.manifestBytes, inner.manifestName);
+    }
+
+    /**
+     * The threads of one verification: {@code hash} runs the package digest and the artifact hashes
+     * (bounded); {@code readAhead} inflates DEFLATED artifacts ahead of their hashing (at most one thread
+     * per artifact being hashed, reused between artifacts).
+     */
+    private record Workers(ExecutorService hash, ExecutorService readAhead) { }
+
+    /** The bounded hashing pool of one verification: at most {@link #HASH_THREADS} daemon threads. */
+    private static ExecutorService newPool() {
+        return Executors.newFixedThreadPool(HASH_THREADS, r -> {
+            Thread t = new Thread(r, "veripack-hash");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** The result of a pool task; its {@link IOException} is rethrown as is. */
+    private static <T> T await(Future<T> f) throws IOException {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while hashing", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw new IllegalStateException("hashing task failed", e.getCause());
         }
     }
 
@@ -137,7 +186,8 @@ public final class CsarVerifier {
         return rootCsar && !archive.entries().containsKey(ToscaMeta.PATH);
     }
 
-    private Inner verifyOption2(ZipArchive outer, VerificationReport.Builder b, ArtifactSink sink) throws IOException {
+    private Inner verifyOption2(ZipArchive outer, VerificationReport.Builder b, ArtifactSink sink, Workers workers)
+            throws IOException {
         ZipArchive.Entry csar = null;
         ZipArchive.Entry cms = null;
         ZipArchive.Entry cert = null;
@@ -184,7 +234,7 @@ public final class CsarVerifier {
                 return Inner.EMPTY;
             }
             try (ZipArchive in = inner.get()) {
-                return checkCsar(in, false, outerValid, b, sink);
+                return checkCsar(in, false, outerValid, b, sink, workers);
             }
         } finally {
             Files.deleteIfExists(spool);
@@ -231,7 +281,7 @@ public final class CsarVerifier {
      * @param outerCovered true when an outer option-2 signature already verified over this CSAR's bytes
      */
     private Inner checkCsar(ZipArchive archive, boolean option1, boolean outerCovered, VerificationReport.Builder b,
-                            ArtifactSink sink) throws IOException {
+                            ArtifactSink sink, Workers workers) throws IOException {
         Map<String, ZipArchive.Entry> entries = archive.entries();
         ToscaMeta meta = null;
         ZipArchive.Entry metaEntry = entries.get(ToscaMeta.PATH);
@@ -263,6 +313,23 @@ public final class CsarVerifier {
             meta.entryCertificate().ifPresent(p -> collectCertificate(archive, p, excluded, packageCerts, b, true));
         }
 
+        // Matching needs only the parsed manifest; its findings join the report after the signature's,
+        // in the same order as before. Without a sink, hashing starts now and overlaps the CMS checks.
+        List<Finding> matchFindings = new ArrayList<>();
+        Map<String, Expected> expected = matchManifest(manifest, manifestEntry.path(), entries, excluded, option1, matchFindings);
+        for (ZipArchive.Entry e : entries.values()) {
+            if (e.type() != ArtifactType.DIRECTORY && !excluded.contains(e.path()) && !expected.containsKey(e.path())) {
+                matchFindings.add(Finding.of(FindingCode.ARTIFACT_UNLISTED, e.path(), "archive file is not listed in the manifest"));
+            }
+        }
+        List<Future<Hashed>> speculative = null;
+        if (sink == null) {
+            speculative = new ArrayList<>();
+            for (Expected x : expected.values()) {
+                speculative.add(workers.hash().submit(() -> hashOne(archive, x, null, workers.readAhead())));
+            }
+        }
+
         boolean manifestSignatureValid = false;
         List<X509Certificate> signerCerts = new ArrayList<>(outerSignerCerts);
         if (manifest.hasCms()) {
@@ -284,16 +351,11 @@ public final class CsarVerifier {
                     "manifest metadata lacks the package name or version"));
         }
 
-        Map<String, Expected> expected = matchManifest(manifest, manifestEntry.path(), entries, excluded, option1, b);
-        for (ZipArchive.Entry e : entries.values()) {
-            if (e.type() != ArtifactType.DIRECTORY && !excluded.contains(e.path()) && !expected.containsKey(e.path())) {
-                b.finding(Finding.of(FindingCode.ARTIFACT_UNLISTED, e.path(), "archive file is not listed in the manifest"));
-            }
-        }
+        matchFindings.forEach(b::finding);
 
         boolean covered = option1 ? manifestSignatureValid : outerCovered;
         boolean extract = sink != null && covered && !b.hasFindings();
-        List<ArtifactRecord> records = hashAndCompare(archive, expected, b, extract ? sink : null);
+        List<ArtifactRecord> records = hashAndCompare(archive, expected, b, extract ? sink : null, speculative, workers);
         verifyArtifactSignatures(archive, manifest, expected, b);
         return new Inner(records, manifestBytes, manifestEntry.path());
     }
@@ -384,21 +446,20 @@ public final class CsarVerifier {
     private record Expected(ZipArchive.Entry entry, String algorithm, String hashHex) { }
 
     private Map<String, Expected> matchManifest(Manifest manifest, String manifestPath, Map<String, ZipArchive.Entry> entries,
-                                                Set<String> excluded,
-                                                boolean option1, VerificationReport.Builder b) {
+                                                Set<String> excluded, boolean option1, List<Finding> b) {
         Map<String, Expected> expected = new LinkedHashMap<>();
         Map<String, String> seen = new LinkedHashMap<>();
         for (Manifest.Entry m : manifest.artifacts()) {
             String source = m.source();
             Optional<String> unsafe = PathRules.unsafeReason(source);
             if (unsafe.isPresent()) {
-                b.finding(Finding.of(FindingCode.UNSAFE_PATH, ZipArchive.printable(source), "manifest Source " + unsafe.get()));
+                b.add(Finding.of(FindingCode.UNSAFE_PATH, ZipArchive.printable(source), "manifest Source " + unsafe.get()));
                 continue;
             }
             String path = PathRules.normalise(source);
             String earlier = seen.putIfAbsent(PathRules.collisionKey(path), source);
             if (earlier != null) {
-                b.finding(Finding.mismatch(FindingCode.ARTIFACT_DUPLICATE, path, "manifest lists the artifact twice", earlier, source));
+                b.add(Finding.mismatch(FindingCode.ARTIFACT_DUPLICATE, path, "manifest lists the artifact twice", earlier, source));
                 continue;
             }
             if (m.signature() != null) {
@@ -413,12 +474,12 @@ public final class CsarVerifier {
             }
             boolean selfOrMeta = excluded.contains(path); // TOSCA.meta, certificate and signature files
             if (e == null || e.type() == ArtifactType.DIRECTORY) {
-                b.finding(Finding.of(FindingCode.ARTIFACT_MISSING, path, "manifest lists an artifact the package does not contain"));
+                b.add(Finding.of(FindingCode.ARTIFACT_MISSING, path, "manifest lists an artifact the package does not contain"));
                 continue;
             }
             if (m.algorithm() == null && m.hash() == null) {
                 if (option1 && !selfOrMeta) {
-                    b.finding(Finding.of(FindingCode.MALFORMED_PACKAGE, path, "option-1 manifest entry without Algorithm and Hash"));
+                    b.add(Finding.of(FindingCode.MALFORMED_PACKAGE, path, "option-1 manifest entry without Algorithm and Hash"));
                 }
                 if (!selfOrMeta) {
                     expected.put(path, new Expected(e, null, null));
@@ -426,12 +487,12 @@ public final class CsarVerifier {
                 continue;
             }
             if (m.algorithm() == null || m.hash() == null) {
-                b.finding(Finding.of(FindingCode.MALFORMED_PACKAGE, path, "manifest entry has only one of Algorithm and Hash"));
+                b.add(Finding.of(FindingCode.MALFORMED_PACKAGE, path, "manifest entry has only one of Algorithm and Hash"));
                 continue;
             }
             Optional<String> alg = DigestAlgorithms.canonical(m.algorithm());
             if (alg.isEmpty() || !policy.allowedDigestAlgorithms().contains(alg.get())) {
-                b.finding(Finding.mismatch(FindingCode.ALGORITHM_REJECTED, path, "digest algorithm not allowed by the trust policy",
+                b.add(Finding.mismatch(FindingCode.ALGORITHM_REJECTED, path, "digest algorithm not allowed by the trust policy",
                         String.join(",", new TreeSet<>(policy.allowedDigestAlgorithms())), m.algorithm()));
                 continue;
             }
@@ -446,8 +507,13 @@ public final class CsarVerifier {
 
     private record Hashed(ArtifactRecord record, List<Finding> findings) { }
 
+    /**
+     * @param speculative hashes already submitted for {@code expected}'s values in order (plain verification),
+     *                    or null: hash here, in order, into {@code sink} when it is not null
+     */
     private List<ArtifactRecord> hashAndCompare(ZipArchive archive, Map<String, Expected> expected, VerificationReport.Builder b,
-                                                ArtifactSink sink) throws IOException {
+                                                ArtifactSink sink, List<Future<Hashed>> speculative, Workers workers)
+            throws IOException {
         List<ArtifactRecord> records = new ArrayList<>();
         for (String dir : directories(archive, expected)) {
             ZipArchive.Entry de = archive.entries().get(dir);
@@ -460,34 +526,13 @@ public final class CsarVerifier {
             }
         }
         List<Hashed> results = new ArrayList<>();
-        if (sink != null) {
-            for (Expected x : expected.values()) {
-                results.add(hashOne(archive, x, sink));
+        if (speculative != null) {
+            for (Future<Hashed> f : speculative) {
+                results.add(await(f));
             }
         } else {
-            ExecutorService pool = Executors.newFixedThreadPool(HASH_THREADS, r -> {
-                Thread t = new Thread(r, "veripack-hash");
-                t.setDaemon(true);
-                return t;
-            });
-            try {
-                List<Future<Hashed>> futures = new ArrayList<>();
-                for (Expected x : expected.values()) {
-                    futures.add(pool.submit(() -> hashOne(archive, x, null)));
-                }
-                for (Future<Hashed> f : futures) {
-                    results.add(f.get());
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while hashing", e);
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof IOException io) {
-                    throw io;
-                }
-                throw new IllegalStateException("hashing task failed", e.getCause());
-            } finally {
-                pool.shutdownNow();
+            for (Expected x : expected.values()) {
+                results.add(hashOne(archive, x, sink, workers.readAhead()));
             }
         }
         boolean totalLimitReported = false;
@@ -523,7 +568,7 @@ public final class CsarVerifier {
         return dirs;
     }
 
-    private Hashed hashOne(ZipArchive archive, Expected x, ArtifactSink sink) throws IOException {
+    private Hashed hashOne(ZipArchive archive, Expected x, ArtifactSink sink, ExecutorService readAhead) throws IOException {
         ZipArchive.Entry e = x.entry();
         String alg = x.algorithm() != null ? x.algorithm() : "SHA-256";
         MessageDigest md = Digests.newDigest(alg);
@@ -540,7 +585,7 @@ public final class CsarVerifier {
                     sink.symlink(e.path(), linkTarget);
                 }
             } else {
-                try (InputStream in = archive.open(e);
+                try (InputStream in = readAhead(archive.open(e), e, readAhead);
                      OutputStream out = sink != null ? sink.file(e.path(), e.mode(), e.zipEntry().getSize()) : null) {
                     byte[] buf = new byte[Digests.BUFFER_BYTES];
                     while (true) {
@@ -570,6 +615,15 @@ public final class CsarVerifier {
         }
         ArtifactRecord record = new ArtifactRecord(e.path(), e.type(), e.mode(), size, alg, actual, linkTarget);
         return new Hashed(record, findings);
+    }
+
+    /**
+     * A large DEFLATED entry is inflated ahead on another thread, so inflating and hashing (and writing,
+     * on install) overlap; STORED entries and small ones are read directly.
+     */
+    private static InputStream readAhead(InputStream in, ZipArchive.Entry e, ExecutorService readAhead) {
+        boolean deflated = e.zipEntry().getMethod() == ZipMethod.DEFLATED.getCode();
+        return deflated && e.zipEntry().getSize() >= READ_AHEAD_MIN_BYTES ? new PrefetchInputStream(in, readAhead) : in;
     }
 
     // --- per-artifact signatures (SOL004 §5.4, Signature/Certificate keys) ---

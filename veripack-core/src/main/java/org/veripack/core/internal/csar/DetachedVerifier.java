@@ -58,21 +58,32 @@ public final class DetachedVerifier {
             b.finding(Finding.of(FindingCode.LIMIT_EXCEEDED, signature.getFileName().toString(), "signature file too large"));
             return b.build();
         }
-        SignatureCheckResult r = CmsSignatureVerifier.verify(sig, () -> Files.newInputStream(file), List.of(), policy, at, revocation);
+        // one read of the file: the CMS message digest and the report's SHA-256 come from the same pass
+        CmsSignatureVerifier.DigestedResult d = CmsSignatureVerifier.verifyAndDigest(sig, () -> Files.newInputStream(file),
+                List.of(), policy, at, revocation, "SHA-256");
+        SignatureCheckResult r = d.check();
         r.findings().forEach(b::finding);
         r.signers().forEach(b::signer);
         r.warnings().forEach(b::warning);
-        MessageDigest md = Digests.newDigest("SHA-256");
-        long size = 0;
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] buf = new byte[Digests.BUFFER_BYTES];
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                md.update(buf, 0, n);
-                size += n;
+        byte[] digest;
+        long size;
+        if (d.digested()) {
+            digest = d.contentDigest();
+            size = d.contentBytes();
+        } else { // the CMS was unusable before its content was read: hash the file for the report
+            MessageDigest md = Digests.newDigest("SHA-256");
+            size = 0;
+            try (InputStream in = Files.newInputStream(file)) {
+                byte[] buf = new byte[Digests.BUFFER_BYTES];
+                int n;
+                while ((n = in.read(buf)) > 0) {
+                    md.update(buf, 0, n);
+                    size += n;
+                }
             }
+            digest = md.digest();
         }
-        String hex = HexFormat.of().formatHex(md.digest());
+        String hex = HexFormat.of().formatHex(digest);
         b.packageSha256(hex);
         b.artifact(new ArtifactRecord(file.getFileName().toString(), ArtifactType.FILE, mode(file), size, "SHA-256", hex, null));
         return b.build();

@@ -1,0 +1,89 @@
+package org.veripack.core.internal.csar;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class PrefetchInputStreamTest {
+    private final ExecutorService executor = Executors.newCachedThreadPool();
+
+    @AfterEach
+    void stop() {
+        executor.shutdown();
+    }
+
+    @Test
+    void deliversEveryByteInOrderAcrossBufferBoundaries() throws IOException {
+        byte[] data = new byte[PrefetchInputStream.BUFFER_BYTES * 3 + 12345];
+        new Random(7).nextBytes(data);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (InputStream in = new PrefetchInputStream(new ByteArrayInputStream(data), executor)) {
+            byte[] buf = new byte[70_001]; // not a divisor of the read-ahead buffer
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                out.write(buf, 0, n);
+            }
+            assertEquals(-1, in.read());
+        }
+        assertArrayEquals(data, out.toByteArray());
+    }
+
+    @Test
+    void sourceFailureReachesTheReaderAfterTheBytesBeforeIt() throws IOException {
+        IOException boom = new ZipArchive.MalformedEntryException("entry: corrupt entry data");
+        InputStream failing = new InputStream() {
+            private int left = 1000;
+
+            @Override
+            public int read() throws IOException {
+                if (left-- > 0) {
+                    return 'a';
+                }
+                throw boom;
+            }
+        };
+        try (InputStream in = new PrefetchInputStream(failing, executor)) {
+            assertEquals(1000, in.readNBytes(1000).length);
+            IOException thrown = assertThrows(IOException.class, in::read);
+            assertSame(boom, thrown); // the finding code depends on the exception's type
+        }
+    }
+
+    @Test
+    void closeBeforeTheEndStopsTheProducerAndClosesTheSource() throws IOException {
+        AtomicBoolean closed = new AtomicBoolean();
+        InputStream endless = new InputStream() {
+            @Override
+            public int read() {
+                return 0;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) {
+                return len;
+            }
+
+            @Override
+            public void close() {
+                closed.set(true);
+            }
+        };
+        InputStream in = new PrefetchInputStream(endless, executor);
+        assertEquals(10, in.readNBytes(10).length);
+        in.close();
+        assertTrue(closed.get());
+    }
+}
