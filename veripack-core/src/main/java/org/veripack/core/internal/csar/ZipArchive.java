@@ -169,7 +169,11 @@ public final class ZipArchive implements Closeable {
         }
     }
 
-    /** Reads every symlink's target (bounded) and drops links that are absolute or leave the package. */
+    /**
+     * Reads every symlink's target (bounded) and drops links whose target is unsafe on its own
+     * ({@link PathRules#linkTargetUnsafeReason}: absolute, or leaving the root as text). Resolution against
+     * the package's link graph needs the signed types, so {@link CsarVerifier} does it.
+     */
     private static void checkLinks(ZipFile zip, Limits limits, Map<String, Entry> entries, List<Finding> findings) {
         ZipArchive reader = new ZipArchive(zip, limits, entries, findings);
         for (Entry e : List.copyOf(entries.values())) {
@@ -178,9 +182,9 @@ public final class ZipArchive implements Closeable {
             }
             try {
                 String target = new String(reader.readLinkTarget(e), StandardCharsets.UTF_8);
-                if (PathRules.resolveLink(e.path(), target).isEmpty()) {
-                    findings.add(Finding.mismatch(FindingCode.UNSAFE_PATH, e.path(), "symlink target is absolute or leaves the package",
-                            null, printable(target)));
+                Optional<String> unsafe = PathRules.linkTargetUnsafeReason(e.path(), target);
+                if (unsafe.isPresent()) {
+                    findings.add(Finding.mismatch(FindingCode.UNSAFE_PATH, e.path(), unsafe.get(), null, printable(target)));
                     entries.remove(e.path());
                 } else {
                     entries.put(e.path(), new Entry(e.path(), e.rawName(), e.type(), e.mode(), e.zipEntry(), target));
