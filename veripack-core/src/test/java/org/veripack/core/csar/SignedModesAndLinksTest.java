@@ -224,6 +224,28 @@ class SignedModesAndLinksTest {
     }
 
     @Test
+    void option2InnerModesAreCoveredByTheOuterSignature() throws Exception {
+        // no Veripack-Mode in the inner manifest: the outer CMS signs the inner zip's bytes, modes included
+        Path inner = handBuilt("inner", List.of(new A("bin/mmed", 0100755, "#!/bin/sh\n", null),
+                new A("bin/mme", 0120777, "mmed", null)));
+        byte[] cms = CmsSigner.toPemBytes(CmsSigner.builder(Fixtures.LEAF.identity(Fixtures.CA.certificate()))
+                .clock(Fixtures.CLOCK).build().signDetached(inner));
+        Path outer = tmp.resolve("option2.zip");
+        Fixtures.write(outer, List.of(new E("app.csar", 0100644, Files.readAllBytes(inner)),
+                new E("app.cms", 0100644, cms)));
+        RecordingSink sink = new RecordingSink();
+        VerifiedPackage p = Fixtures.verifier().verifyAndExtract(outer, sink);
+        assertEquals(Map.of("bin/mmed", 0755), sink.files);
+        assertEquals(Map.of("bin/mme", "mmed"), sink.links);
+        assertEquals(Verdict.ACCEPTED, p.report().verdict());
+
+        Path withDir = tmp.resolve("option2dir.zip");
+        Fixtures.write(withDir, List.of(new E("app.csar", 0100644, Files.readAllBytes(inner)),
+                new E("app.cms", 0100644, cms), new E("extra/", 040755, new byte[0])));
+        assertRejectedWith(verify(withDir), FindingCode.ARTIFACT_UNLISTED, "extra");
+    }
+
+    @Test
     void invalidVeripackModeValueIsMalformed() throws Exception {
         Path csar = handBuilt("badmode", List.of(new A("bin/mmed", 0104755, "#!/bin/sh\n", "104755")));
         assertTrue(verify(csar).has(FindingCode.MALFORMED_PACKAGE));
