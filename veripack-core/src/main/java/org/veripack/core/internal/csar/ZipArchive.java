@@ -169,11 +169,7 @@ public final class ZipArchive implements Closeable {
         }
     }
 
-    /**
-     * Reads every symlink's target (bounded) and drops links whose target is unsafe on its own
-     * ({@link PathRules#linkTargetUnsafeReason}: absolute, or leaving the root as text). Resolution against
-     * the package's link graph needs the signed types, so {@link CsarVerifier} does it.
-     */
+    /** Reads every symlink's target (bounded) and drops links that are absolute or leave the package. */
     private static void checkLinks(ZipFile zip, Limits limits, Map<String, Entry> entries, List<Finding> findings) {
         ZipArchive reader = new ZipArchive(zip, limits, entries, findings);
         for (Entry e : List.copyOf(entries.values())) {
@@ -182,6 +178,8 @@ public final class ZipArchive implements Closeable {
             }
             try {
                 String target = new String(reader.readLinkTarget(e), StandardCharsets.UTF_8);
+                // unsafe on its own (absolute, or above the root as text); the link-graph resolution
+                // needs the signed types, so CsarVerifier does it (PathRules.resolveLink)
                 Optional<String> unsafe = PathRules.linkTargetUnsafeReason(e.path(), target);
                 if (unsafe.isPresent()) {
                     findings.add(Finding.mismatch(FindingCode.UNSAFE_PATH, e.path(), unsafe.get(), null, printable(target)));
