@@ -91,24 +91,31 @@ public final class Installer {
         p.sink().awaitDurable();
         Path staged = p.workDir().resolve("slot");
         finalizeReadOnly(staged, entries);
+        Failpoints.hit("install.read-only");
         SealedRecord record = new SealedRecord(slot, id, signerOf(report), clock.instant(),
                 report.packageSha256().orElse(null), p.manifestName(), sha256(p.manifestBytes()), entries,
                 ReportFormat.toJsonTree(report));
         state.writeRecord(record, p.manifestBytes());
+        Failpoints.hit("install.sealed");
         audit.append(event(AuditEvent.INSTALL_ACCEPTED, id, slot, "ACCEPTED", List.of(), p.manifestName()));
+        Failpoints.hit("install.accepted-audited");
         Path target = layout.slotDir(slot);
         DurableFiles.deleteTree(target); // a stale copy of the same slot that is not current (e.g. previous)
         DurableFiles.moveAtomically(staged, target);
         Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("r-xr-xr-x"));
         DurableFiles.fsync(target);
         DurableFiles.fsync(layout.slots());
+        Failpoints.hit("install.slot-moved");
         String newPrevious = oldCurrent.orElse(null);
         activate(slot, newPrevious);
         state.writeVersions(state.readVersions().activated(id.name(), id.version(), slot, newPrevious));
+        Failpoints.hit("install.versions-written");
         audit.append(event(AuditEvent.ACTIVATION, id, slot, "ACCEPTED", List.of(),
                 "current -> " + slot + (newPrevious == null ? "" : ", previous -> " + newPrevious)));
+        Failpoints.hit("install.activation-audited");
         recordLastVerification("install", slot, report);
         DurableFiles.deleteTree(p.workDir());
+        Failpoints.hit("install.staging-removed");
         collectGarbage();
         return new InstallResult(InstallResult.Outcome.ACTIVATED, report, slot, newPrevious);
     }
@@ -222,7 +229,9 @@ public final class Installer {
         } else {
             Files.deleteIfExists(layout.previous());
         }
+        Failpoints.hit("activate.previous-switched");
         DurableFiles.replaceSymlink(layout.current(), NodeLayout.linkTarget(newCurrent));
+        Failpoints.hit("activate.current-switched");
     }
 
     /** Re-verifies {@code slot} against its sealed record. */
