@@ -63,7 +63,7 @@ final class SignCommand implements Callable<Integer> {
 
     /** What to sign. */
     static final class Input {
-        @Option(names = "--csar", paramLabel = "DIR", required = true, description = "Directory to package as an SOL004 CSAR.")
+        @Option(names = "--csar", paramLabel = "DIR", required = true, description = "Directory to package as an SOL004 CSAR (file modes and symlinks are signed: Veripack-Mode).")
         Path csarDir;
 
         @Option(names = "--detached", paramLabel = "FILE", required = true, description = "File to sign with a detached CMS signature.")
@@ -91,7 +91,7 @@ final class SignCommand implements Callable<Integer> {
     @Option(names = "--store", description = "Store artifacts uncompressed (zip STORED) instead of DEFLATED; for already-compressed images.")
     boolean store;
 
-    @Option(names = "--out", paramLabel = "OUT", description = "Output file (default for --detached: FILE.p7s).")
+    @Option(names = "--out", paramLabel = "OUT", description = "Output file in an existing directory (default for --detached: FILE.p7s).")
     Path out;
 
     @Override
@@ -104,6 +104,7 @@ final class SignCommand implements Callable<Integer> {
             if (input.detachedFile != null) {
                 VerifyCommand.requireFile(input.detachedFile, "--detached");
                 Path target = out != null ? out : Path.of(input.detachedFile + ".p7s");
+                VerifyCommand.requireWritableTarget(target, "--out");
                 CsarSigner.writeDetached(identity, clock, authority, input.detachedFile, target);
                 err.println("veripack sign: wrote detached CMS signature " + target);
             } else {
@@ -113,6 +114,7 @@ final class SignCommand implements Callable<Integer> {
                 if (name == null || version == null || out == null) {
                     throw new VerifyCommand.UsageError("--csar needs --name, --version and --out");
                 }
+                VerifyCommand.requireWritableTarget(out, "--out");
                 CsarSigner signer = CsarSigner.builder(identity).name(name).version(version).provider(provider)
                         .releaseTime(releaseTime).digestAlgorithm(digest).storeArtifacts(store).clock(clock).timestampAuthority(authority).build();
                 if (option2) {
@@ -129,7 +131,7 @@ final class SignCommand implements Callable<Integer> {
             err.flush();
             return ExitCode.USAGE;
         } catch (IOException | RuntimeException e) {
-            err.println("veripack sign: I/O error: " + e);
+            err.println("veripack sign: I/O error: " + VerifyCommand.describe(e));
             err.flush();
             return ExitCode.IO;
         }

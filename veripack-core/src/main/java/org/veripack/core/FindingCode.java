@@ -45,5 +45,11 @@ public enum FindingCode {
     /** An installed slot no longer matches its sealed manifest (content, mode, extra or missing file). */
     INSTALLATION_TAMPERED,
     /** Signed repository metadata is past its {@code Valid-Until} (Debian InRelease). */
-    METADATA_EXPIRED
+    METADATA_EXPIRED,
+    /**
+     * An archive entry's type or permission bits differ from the {@code Veripack-Mode} its signed manifest
+     * block gives (e.g. an executable bit added or removed, a signed regular file re-marked as a symlink).
+     * Subject: the artifact path; expected/actual: git-style octal modes ({@code 100755}, {@code 120000}).
+     */
+    MODE_MISMATCH
 }
