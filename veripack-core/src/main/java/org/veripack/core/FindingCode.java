@@ -45,5 +45,12 @@ public enum FindingCode {
     /** An installed slot no longer matches its sealed manifest (content, mode, extra or missing file). */
     INSTALLATION_TAMPERED,
     /** Signed repository metadata is past its {@code Valid-Until} (Debian InRelease). */
-    METADATA_EXPIRED
+    METADATA_EXPIRED,
+    /**
+     * The package's signed name is not the product this node runs (one node, one product: the name is fixed
+     * by the first activation or by {@code product:} in {@code NODE/config.yaml}); expected = the node's
+     * product, actual = the package name. Stops a validly signed package of another product (with its own,
+     * lower version floor) from replacing the active one.
+     */
+    PACKAGE_MISMATCH
 }

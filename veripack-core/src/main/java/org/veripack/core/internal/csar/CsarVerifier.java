@@ -75,7 +75,11 @@ public final class CsarVerifier {
 
     /** The outcome: the report plus what a {@code VerifiedPackage} needs. */
     public record Result(VerificationReport report, List<ArtifactRecord> artifacts, byte[] manifestBytes,
-                         String manifestName) { }
+                         String manifestName, List<X509Certificate> manifestCertificates) {
+        public Result {
+            manifestCertificates = List.copyOf(manifestCertificates);
+        }
+    }
 
     public CsarVerifier(TrustPolicy policy, Instant at) {
         this(policy, at, RevocationSource.http());
@@ -103,7 +107,7 @@ public final class CsarVerifier {
         if (opened.isEmpty()) {
             VerificationReport.Builder b = VerificationReport.builder(PackageFormat.CSAR_OPTION_1, at).packageSha256(packageSha256);
             findings.forEach(b::finding);
-            return new Result(b.build(), List.of(), new byte[0], "");
+            return new Result(b.build(), List.of(), new byte[0], "", List.of());
         }
         try (ZipArchive archive = opened.get()) {
             boolean option2 = isOption2(archive);
@@ -111,13 +115,14 @@ public final class CsarVerifier {
                     option2 ? PackageFormat.CSAR_OPTION_2 : PackageFormat.CSAR_OPTION_1, at).packageSha256(packageSha256);
             findings.forEach(b::finding);
             Inner inner = option2 ? verifyOption2(archive, b, sink) : checkCsar(archive, true, true, b, sink);
-            return new Result(b.build(), inner.artifacts, inner.manifestBytes, inner.manifestName);
+            return new Result(b.build(), inner.artifacts, inner.manifestBytes, inner.manifestName, inner.manifestCertificates);
         }
     }
 
     /** What the inner check produced. */
-    private record Inner(List<ArtifactRecord> artifacts, byte[] manifestBytes, String manifestName) {
-        static final Inner EMPTY = new Inner(List.of(), new byte[0], "");
+    private record Inner(List<ArtifactRecord> artifacts, byte[] manifestBytes, String manifestName,
+                         List<X509Certificate> manifestCertificates) {
+        static final Inner EMPTY = new Inner(List.of(), new byte[0], "", List.of());
     }
 
     // --- option detection and option 2 (SOL004 §5.5) ---
@@ -295,7 +300,7 @@ public final class CsarVerifier {
         boolean extract = sink != null && covered && !b.hasFindings();
         List<ArtifactRecord> records = hashAndCompare(archive, expected, b, extract ? sink : null);
         verifyArtifactSignatures(archive, manifest, expected, b);
-        return new Inner(records, manifestBytes, manifestEntry.path());
+        return new Inner(records, manifestBytes, manifestEntry.path(), packageCerts);
     }
 
     private static ZipArchive.Entry locateManifest(ZipArchive archive, ToscaMeta meta, VerificationReport.Builder b) {
