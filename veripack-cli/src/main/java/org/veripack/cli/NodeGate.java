@@ -9,10 +9,14 @@ import java.util.List;
 import org.veripack.core.PolicyException;
 import org.veripack.node.AuditEvent;
 import org.veripack.node.AuditLog;
+import org.veripack.node.Node;
 import org.veripack.node.NodeAccess;
+import org.veripack.node.UnsafeNodeRootException;
 
 /**
  * The checks {@code install} and {@code rollback} run before touching the node (TS 33.117, issue 4 item 6):
+ * an existing node root passes the node-root guard ({@link Node#checkRoot}: a directory owned by root or the
+ * caller, not group/world-writable, with safe {@code state/}, {@code slots/}, {@code audit/}; else exit 2),
  * {@code NODE/config.yaml} protected (StrictModes) and readable, the caller an authorised installer (else
  * an audit event {@code install.unauthorized}/{@code rollback.unauthorized} and exit 4), and every trust
  * file protected (exit 2 naming the file).
@@ -29,6 +33,17 @@ final class NodeGate {
      * @return null to go on, else the exit code (a message is on {@code err})
      */
     static Integer authorize(String command, Path root, PrintStream err) {
+        if (Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS) || Files.exists(root)) {
+            try {
+                Node.checkRoot(root);
+            } catch (UnsafeNodeRootException e) {
+                err.println("veripack " + command + ": refusing an unsafe node root: " + e.getMessage());
+                return ExitCode.USAGE;
+            } catch (IOException e) {
+                err.println("veripack " + command + ": cannot check the node root: " + e);
+                return ExitCode.IO;
+            }
+        }
         try {
             long owner = nodeOwner(root);
             Path config = root.resolve(NodeAccess.CONFIG_FILE);
@@ -49,7 +64,7 @@ final class NodeGate {
                         Files.createDirectories(log.getParent(), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
                                 java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-x---")));
                     }
-                    new AuditLog(log, Clock.systemUTC()).append(new AuditEvent(command.equals("install")
+                    AuditLog.forNode(root, Clock.systemUTC()).append(new AuditEvent(command.equals("install")
                             ? AuditEvent.INSTALL_UNAUTHORIZED : AuditEvent.ROLLBACK_UNAUTHORIZED, null, null, null,
                             "REFUSED", List.of(), "caller " + caller.user() + " uid " + caller.uid() + " groups " + caller.groups()));
                 } catch (IOException e) {

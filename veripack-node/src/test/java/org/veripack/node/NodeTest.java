@@ -118,9 +118,9 @@ class NodeTest {
     @Test
     void invalidVersionOrNameIsMalformedPackage() throws Exception {
         NodeFixture fx = new NodeFixture(dir.resolve("node"));
-        InstallResult badVersion = fx.installer.commit(fx.stage("acme-mme", "latest", NodeFixture.program("x")), true);
+        InstallResult badVersion = fx.installer.commit(fx.stage("acme-mme", "latest", NodeFixture.program("x")), true, null);
         assertTrue(badVersion.report().has(FindingCode.MALFORMED_PACKAGE));
-        InstallResult badName = fx.installer.commit(fx.stage("../evil", "1.0", NodeFixture.program("1.0")), true);
+        InstallResult badName = fx.installer.commit(fx.stage("../evil", "1.0", NodeFixture.program("1.0")), true, null);
         assertTrue(badName.report().has(FindingCode.MALFORMED_PACKAGE));
         assertFalse(Files.exists(dir.resolve("node/current"), LinkOption.NOFOLLOW_LINKS));
     }
@@ -147,8 +147,13 @@ class NodeTest {
         assertEquals(Map.of("acme-mme", "1.1"), node.status().highestActivated());
         assertTrue(node.verifyInstalled().intact());
         assertTrue(Files.readString(root.resolve("audit/events.jsonl")).contains("\"event\":\"rollback\""));
-        // a reinstall of 1.0 is still below the floor
-        assertTrue(fx.install("acme-mme", "1.0", true).report().has(FindingCode.VERSION_ROLLBACK));
+        // the identical 1.0 package is the active one: not a downgrade of itself (review finding 5)
+        InstallResult same = fx.install("acme-mme", "1.0", true);
+        assertEquals(InstallResult.Outcome.ALREADY_ACTIVE, same.outcome());
+        assertEquals(a.slot(), same.slot());
+        // another build of 1.0 (re-signed) is still below the floor
+        InstallResult rebuilt = fx.installer.commit(fx.stage("acme-mme", "1.0", NodeFixture.program("1.0")), true, null);
+        assertTrue(rebuilt.report().has(FindingCode.VERSION_ROLLBACK));
         // 1.1 again (it is the previous slot): accepted, replaces the stale copy
         InstallResult again = fx.install("acme-mme", "1.1", true);
         assertEquals(InstallResult.Outcome.ACTIVATED, again.outcome());
@@ -239,7 +244,8 @@ class NodeTest {
         for (String bad : new String[] {"../../../bin/sh", "/bin/sh", "bin/../../x", "etc/prog.conf", "missing", "bin"}) {
             GuardDecision d = node.guard(bad);
             assertFalse(d.allowed(), bad);
-            assertEquals(Set.of(FindingCode.UNSAFE_PATH), codes(d.findings()), bad);
+            assertEquals(GuardDecision.Refusal.BAD_PROGRAM, d.refusal(), bad);
+            assertTrue(d.findings().isEmpty(), bad);
         }
     }
 
@@ -247,7 +253,10 @@ class NodeTest {
     void guardWithNothingInstalledRefuses() throws Exception {
         Path root = dir.resolve("node");
         new NodeFixture(root);
-        assertFalse(Node.openExisting(root, NodeFixture.CLOCK).guard("bin/prog").allowed());
+        GuardDecision d = Node.openExisting(root, NodeFixture.CLOCK).guard("bin/prog");
+        assertFalse(d.allowed());
+        assertEquals(GuardDecision.Refusal.NOTHING_INSTALLED, d.refusal());
+        assertTrue(d.findings().isEmpty(), "nothing installed is not tampering");
     }
 
     @Test
@@ -302,7 +311,7 @@ class NodeTest {
         InstallResult b = fx.install("acme-mme", "2.0", true);
         // simulate: symlinks already switched to b, but versions.json still says a / 1.0
         var v = fx.state.readVersions();
-        fx.state.writeVersions(new org.veripack.node.internal.StateStore.Versions(Map.of("acme-mme", "1.0"), a.slot(), null));
+        fx.state.writeVersions(new org.veripack.node.internal.StateStore.Versions(Map.of("acme-mme", "1.0"), a.slot(), null, "acme-mme"));
         Node node = Node.openExisting(root, NodeFixture.CLOCK);
         assertEquals(Map.of("acme-mme", "2.0"), node.status().highestActivated());
         assertEquals(b.slot(), fx.state.readVersions().activeSlot());
