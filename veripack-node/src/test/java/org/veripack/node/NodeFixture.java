@@ -80,6 +80,12 @@ final class NodeFixture {
      * {@code Installer.commit}).
      */
     StagedPackage stage(String name, String version, Map<String, Entry> entries) throws IOException {
+        return stage(name, version, entries, LEAF.identity());
+    }
+
+    /** As {@link #stage(String, String, Map)}, signed by {@code signer} (issued by {@link #ROOT}). */
+    StagedPackage stage(String name, String version, Map<String, Entry> entries, org.veripack.core.sign.SigningIdentity signer)
+            throws IOException {
         Path tree = Files.createTempDirectory(root.toAbsolutePath().getParent(), "tree-");
         for (Map.Entry<String, Entry> e : entries.entrySet()) {
             Path p = tree.resolve(e.getKey());
@@ -93,7 +99,7 @@ final class NodeFixture {
             }
         }
         Path csar = tree.resolveSibling(tree.getFileName() + ".csar");
-        CsarSigner.builder(LEAF.identity()).name(name).version(version).clock(CLOCK).build().writeOption1(tree, csar);
+        CsarSigner.builder(signer).name(name).version(version).clock(CLOCK).build().writeOption1(tree, csar);
         return stage(csar);
     }
 

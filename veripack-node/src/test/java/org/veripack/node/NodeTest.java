@@ -332,4 +332,38 @@ class NodeTest {
         assertEquals("slots/" + b.slot(), current(root));
         assertTrue(node.verifyInstalled().intact());
     }
+
+    /**
+     * The guard re-verifies the sealed signed manifest at the sealed verification instant: a signer certificate
+     * that expired after the install does not stop the installed version from running (review finding 3).
+     */
+    @Test
+    void guardReverifiesAtTheSealedInstantSoALaterExpiredSignerStillRuns() throws Exception {
+        Path root = dir.resolve("node");
+        NodeFixture fx = new NodeFixture(root);
+        TestPki.Issued shortLived = TestPki.cert("CN=Acme Code Signing,O=Acme").issuedBy(NodeFixture.ROOT)
+                .validity(java.time.Instant.parse("2025-01-01T00:00:00Z"), java.time.Instant.parse("2026-02-01T00:00:00Z")).build();
+        InstallResult r = fx.installer.commit(fx.stage("acme-mme", "1.0", NodeFixture.program("1.0"), shortLived.identity()), true, null);
+        assertEquals(InstallResult.Outcome.ACTIVATED, r.outcome(), r.report().toString());
+        java.time.Clock later = java.time.Clock.fixed(java.time.Instant.parse("2030-01-01T00:00:00Z"), java.time.ZoneOffset.UTC);
+        GuardDecision d = Node.openExisting(root, later).guard("bin/prog");
+        assertTrue(d.allowed(), d.findings().toString());
+        assertTrue(Node.openExisting(root, later).verifyInstalled().intact());
+    }
+
+    @Test
+    void sealedManifestRemovedOrAlteredIsTampering() throws Exception {
+        Path root = dir.resolve("node");
+        NodeFixture fx = new NodeFixture(root);
+        InstallResult r = fx.install("acme-mme", "1.0", true);
+        Path mf = root.resolve("state/slots/" + r.slot() + ".mf");
+        byte[] b = Files.readAllBytes(mf);
+        b[10] ^= 1;
+        Files.write(mf, b);
+        GuardDecision d = Node.openExisting(root, NodeFixture.CLOCK).guard("bin/prog");
+        assertEquals(GuardDecision.Refusal.TAMPERED, d.refusal());
+        assertEquals(Set.of(FindingCode.INSTALLATION_TAMPERED), codes(d.findings()));
+        Files.delete(mf);
+        assertEquals(GuardDecision.Refusal.TAMPERED, Node.openExisting(root, NodeFixture.CLOCK).guard("bin/prog").refusal());
+    }
 }

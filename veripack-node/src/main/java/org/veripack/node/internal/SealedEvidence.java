@@ -38,7 +38,8 @@ public final class SealedEvidence {
     private SealedEvidence() { }
 
     /**
-     * @param slot          the slot the record is for (its name must be derived from the signed manifest)
+     * @param slot          the slot the record is for (its name must be derived from the signed manifest:
+     *                      {@code <name>-<version>-<sha256(manifest)[0..12]>}, or that plus {@code ~rN} for a repair)
      * @param r             the sealed record
      * @param manifestBytes the sealed {@code .mf} bytes, or null when missing
      * @param packageCopy   the sealed package copy when {@code r.sealedPackage()}, else ignored
@@ -54,7 +55,7 @@ public final class SealedEvidence {
             return List.of(Finding.mismatch(FindingCode.INSTALLATION_TAMPERED, "manifest", "sealed manifest digest differs from the record",
                     r.manifestSha256(), mfSha));
         }
-        if (!slot.equals(r.slot()) || !slot.equals(Installer.slotName(r.identity(), manifestBytes))) {
+        if (!slot.equals(r.slot()) || !Installer.isSlotOf(slot, Installer.slotName(r.identity(), manifestBytes))) {
             return List.of(Finding.mismatch(FindingCode.INSTALLATION_TAMPERED, "slot", "slot name is not derived from the signed manifest",
                     Installer.slotName(r.identity(), manifestBytes), slot));
         }
