@@ -15,11 +15,11 @@ import org.veripack.node.UnsafeNodeRootException;
 
 /**
  * The checks {@code install} and {@code rollback} run before touching the node (TS 33.117, issue 4 item 6):
- * an existing node root passes the node-root guard ({@link Node#checkRoot}: a directory owned by root or the
- * caller, not group/world-writable, with safe {@code state/}, {@code slots/}, {@code audit/}; else exit 2),
  * {@code NODE/config.yaml} protected (StrictModes) and readable, the caller an authorised installer (else
- * an audit event {@code install.unauthorized}/{@code rollback.unauthorized} and exit 4), and every trust
- * file protected (exit 2 naming the file).
+ * an audit event {@code install.unauthorized}/{@code rollback.unauthorized} and exit 4), then, for an
+ * authorised caller, an existing node root passes the node-root guard ({@link Node#checkRoot}: a directory
+ * owned by root or the caller, not group/world-writable, with safe {@code state/}, {@code slots/},
+ * {@code audit/}; else exit 2), and every trust file protected (exit 2 naming the file).
  */
 final class NodeGate {
     private NodeGate() { }
@@ -33,17 +33,6 @@ final class NodeGate {
      * @return null to go on, else the exit code (a message is on {@code err})
      */
     static Integer authorize(String command, Path root, PrintStream err) {
-        if (Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS) || Files.exists(root)) {
-            try {
-                Node.checkRoot(root);
-            } catch (UnsafeNodeRootException e) {
-                err.println("veripack " + command + ": refusing an unsafe node root: " + e.getMessage());
-                return ExitCode.USAGE;
-            } catch (IOException e) {
-                err.println("veripack " + command + ": cannot check the node root: " + e);
-                return ExitCode.IO;
-            }
-        }
         try {
             long owner = nodeOwner(root);
             Path config = root.resolve(NodeAccess.CONFIG_FILE);
@@ -53,7 +42,7 @@ final class NodeGate {
             NodeAccess.NodeConfig cfg = NodeAccess.loadConfig(config);
             NodeAccess.Caller caller = NodeAccess.Caller.current();
             if (NodeAccess.isAuthorizedInstaller(cfg, caller)) {
-                return null;
+                return checkRoot(command, root, err);
             }
             err.println("veripack " + command + ": user " + caller.user() + " (uid " + caller.uid()
                     + ") is not an authorised installer of " + root + " (authorizedInstallers in " + config + ")");
@@ -80,6 +69,23 @@ final class NodeGate {
             return ExitCode.USAGE;
         } catch (IOException e) {
             err.println("veripack " + command + ": cannot check the node configuration: " + e);
+            return ExitCode.IO;
+        }
+    }
+
+    /** The node-root guard for an existing root (a file is refused too); null to go on, else the exit code. */
+    private static Integer checkRoot(String command, Path root, PrintStream err) {
+        if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return null; // install creates it
+        }
+        try {
+            Node.checkRoot(root);
+            return null;
+        } catch (UnsafeNodeRootException e) {
+            err.println("veripack " + command + ": refusing an unsafe node root: " + e.getMessage());
+            return ExitCode.USAGE;
+        } catch (IOException e) {
+            err.println("veripack " + command + ": cannot check the node root: " + e);
             return ExitCode.IO;
         }
     }

@@ -123,14 +123,20 @@ public final class Node {
 
     /**
      * Installs or upgrades from a CSAR (SOL004 option 1 or 2): one pass verifies and streams every artifact
-     * into {@code NODE/staging} only; on ACCEPTED the node checks identity syntax and anti-rollback
-     * ({@link FindingCode#VERSION_ROLLBACK} unless the policy's {@code antiRollback} is false), makes the
-     * slot read-only, seals manifest, report and entries into {@code NODE/state}, and activates it by
-     * atomic rename of {@code current} ({@code previous} keeps the old one).
+     * into {@code NODE/staging} only; on ACCEPTED the node checks identity syntax, one product per node
+     * ({@link FindingCode#PACKAGE_MISMATCH} against {@code product:} in {@code config.yaml} or the first
+     * activation) and anti-rollback ({@link FindingCode#VERSION_ROLLBACK} unless the policy's
+     * {@code antiRollback} is false), makes the slot read-only, seals the signed manifest, the policy's trust
+     * anchors/intermediates/TSA roots, the manifest's certificates, the verification instant, report and entries
+     * into {@code NODE/state} (for option 2 also a copy of the package), and activates it by atomic rename of
+     * {@code current} ({@code previous} keeps the old one). The package that is already active is not
+     * re-installed: its slot is re-verified and, when tampered, replaced by the freshly verified bytes in a new
+     * slot directory (REPAIRED, audited {@code install.repair}).
      *
-     * @param csar     the package
+     * @param csar     the package (its file is copied into {@code NODE/state} for option 2)
      * @param verifier the one verifier with the operator's trust policy and clock
-     * @return ACTIVATED, ALREADY_ACTIVE or REJECTED (staging removed, {@code current} untouched)
+     * @return ACTIVATED, ALREADY_ACTIVE, REPAIRED or REJECTED (staging removed, {@code current} untouched)
+     * @throws UnsafeNodeRootException when {@code config.yaml} is unprotected or invalid (CLI exit 2)
      * @throws NodeBusyException when another installer holds the lock
      * @throws IOException       on I/O failure (staging removed, {@code current} untouched)
      */
@@ -199,7 +205,8 @@ public final class Node {
     }
 
     /**
-     * Re-verifies the slot {@code previous} names against its sealed record, then activates it
+     * Re-verifies the slot {@code previous} names (its sealed signature with the sealed trust, then every entry
+     * against its sealed record), then activates it
      * ({@code previous} then names the slot that was current). The version floor is not lowered.
      *
      * @return the findings that refused the rollback ({@code INSTALLATION_TAMPERED}), empty on success
@@ -263,7 +270,7 @@ public final class Node {
         }
     }
 
-    /** Re-verifies the active slot against its sealed record (audited {@code scan} event). */
+    /** Re-verifies the active slot: sealed signature with the sealed trust, then every entry (audited {@code scan} event). */
     public ScanResult verifyInstalled() throws IOException {
         Optional<String> current;
         try {

@@ -106,7 +106,8 @@ public final class NodeLayout {
                 NodeAccess.requireProtectedDirectory(d, callerUid);
             }
         } catch (NodeAccess.UnsafeFileException e) {
-            throw new UnsafeNodeRootException(e.file(), e.getMessage().substring(e.file().toString().length() + 2));
+            throw new UnsafeNodeRootException(e.file(), e.getMessage().substring(e.file().toString().length() + 2)
+                    .replace("the node owner", "the invoking user"));
         }
     }
 
