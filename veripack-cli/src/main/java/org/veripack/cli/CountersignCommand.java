@@ -51,6 +51,7 @@ final class CountersignCommand implements Callable<Integer> {
             VerifyCommand.requireFile(key, "--key");
             VerifyCommand.requireFile(cert, "--cert");
             VerifyCommand.requireFile(in, "--in");
+            VerifyCommand.requireWritableTarget(out, "--out");
             if (chain != null) {
                 VerifyCommand.requireFile(chain, "--chain");
             }
@@ -66,7 +67,7 @@ final class CountersignCommand implements Callable<Integer> {
             err.flush();
             return ExitCode.USAGE;
         } catch (IOException | RuntimeException e) {
-            err.println("veripack countersign: I/O error: " + e);
+            err.println("veripack countersign: I/O error: " + VerifyCommand.describe(e));
             err.flush();
             return ExitCode.IO;
         }

@@ -101,6 +101,7 @@ final class SignCommand implements Callable<Integer> {
             if (input.detachedFile != null) {
                 VerifyCommand.requireFile(input.detachedFile, "--detached");
                 Path target = out != null ? out : Path.of(input.detachedFile + ".p7s");
+                VerifyCommand.requireWritableTarget(target, "--out");
                 CsarSigner.writeDetached(identity, clock, authority, input.detachedFile, target);
                 err.println("veripack sign: wrote detached CMS signature " + target);
             } else {
@@ -110,6 +111,7 @@ final class SignCommand implements Callable<Integer> {
                 if (name == null || version == null || out == null) {
                     throw new VerifyCommand.UsageError("--csar needs --name, --version and --out");
                 }
+                VerifyCommand.requireWritableTarget(out, "--out");
                 CsarSigner signer = CsarSigner.builder(identity).name(name).version(version).provider(provider)
                         .releaseTime(releaseTime).digestAlgorithm(digest).clock(clock).timestampAuthority(authority).build();
                 if (option2) {
@@ -126,7 +128,7 @@ final class SignCommand implements Callable<Integer> {
             err.flush();
             return ExitCode.USAGE;
         } catch (IOException | RuntimeException e) {
-            err.println("veripack sign: I/O error: " + e);
+            err.println("veripack sign: I/O error: " + VerifyCommand.describe(e));
             err.flush();
             return ExitCode.IO;
         }

@@ -106,9 +106,42 @@ final class VerifyCommand implements Callable<Integer> {
             err.flush();
             return ExitCode.USAGE;
         } catch (IOException | RuntimeException e) {
-            err.println("veripack verify: I/O error: " + e);
+            err.println("veripack verify: I/O error: " + describe(e));
             err.flush();
             return ExitCode.IO;
+        }
+    }
+
+    /**
+     * A one-line description of an I/O failure for users: the file and the reason, without a Java
+     * exception class name ({@code "no such file: /x"}, {@code "permission denied: /x"}).
+     */
+    static String describe(Exception e) {
+        if (e instanceof java.nio.file.NoSuchFileException f) {
+            return "no such file or directory: " + f.getFile();
+        }
+        if (e instanceof java.nio.file.AccessDeniedException f) {
+            return "permission denied: " + f.getFile();
+        }
+        if (e instanceof java.nio.file.FileSystemException f) {
+            return (f.getReason() != null ? f.getReason() : "file system error") + ": " + f.getFile();
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+    }
+
+    /**
+     * Checks an output file option before anything is computed: it must not be a directory and its parent
+     * directory must exist.
+     *
+     * @throws UsageError (exit 2) naming the path otherwise
+     */
+    static void requireWritableTarget(Path p, String what) throws UsageError {
+        if (Files.isDirectory(p)) {
+            throw new UsageError(what + ": " + p + " is a directory; give a file name");
+        }
+        Path parent = p.toAbsolutePath().getParent();
+        if (parent == null || !Files.isDirectory(parent)) {
+            throw new UsageError(what + ": directory " + parent + " does not exist (for " + p + ")");
         }
     }
 
@@ -133,15 +166,36 @@ final class VerifyCommand implements Callable<Integer> {
         return TrustPolicy.withAnchors(anchors);
     }
 
+    /** Earliest {@code --at}: X.509 UTCTime starts in 1950 (RFC 5280 §4.1.2.5.1). */
+    static final Instant EARLIEST_AT = Instant.parse("1950-01-01T00:00:00Z");
+    /** Latest {@code --at}: the last instant a four-digit GeneralizedTime year can say (RFC 5280 §4.1.2.5.2). */
+    static final Instant LATEST_AT = Instant.parse("9999-12-31T23:59:59Z");
+
     Clock clock() throws UsageError {
+        return clock(at);
+    }
+
+    /**
+     * The verification clock of an {@code --at} value: the system clock when null, else that instant, which
+     * must be ISO-8601 ({@code 2026-01-01T00:00:00Z}) between {@link #EARLIEST_AT} and {@link #LATEST_AT}.
+     *
+     * @throws UsageError (exit 2) for anything else, naming the value
+     */
+    static Clock clock(String at) throws UsageError {
         if (at == null) {
             return Clock.systemUTC();
         }
+        Instant instant;
         try {
-            return Clock.fixed(Instant.parse(at), ZoneOffset.UTC);
+            instant = Instant.parse(at);
         } catch (DateTimeParseException e) {
             throw new UsageError("--at must be an ISO-8601 instant such as 2026-01-01T00:00:00Z: " + at);
         }
+        if (instant.isBefore(EARLIEST_AT) || instant.isAfter(LATEST_AT)) {
+            throw new UsageError("--at must lie between " + EARLIEST_AT + " and " + LATEST_AT
+                    + " (the range X.509 certificate times can express): " + at);
+        }
+        return Clock.fixed(instant, ZoneOffset.UTC);
     }
 
     static void requireFile(Path p, String what) throws UsageError {

@@ -190,6 +190,27 @@ class NodeReviewAttacksTest {
         assertEquals(ExitCode.REJECTED, cli("verify-installed", "--root", node.toString()).exit());
     }
 
+    /** The JSON-only mode of a file is checked against the signed {@code Veripack-Mode}: no forged exec bit. */
+    @Test
+    void forgedRecordMarkingAConfigFileExecutableIsRefused() throws Exception {
+        Files.writeString(tree.resolve("mme.conf"), "#!/bin/sh\necho pwned > \"$MARKER\"\n");
+        assertEquals(ExitCode.OK, install(sign("acme-mme", "1.0")).exit());
+        Path slot = node.resolve("current").toRealPath();
+        Path record = node.resolve("state/slots/" + slot.getFileName() + ".json");
+        ObjectNode rec = (ObjectNode) JSON.readTree(record.toFile());
+        for (JsonNode e : (ArrayNode) rec.get("entries")) {
+            if (e.get("path").asText().equals("mme.conf")) {
+                ((ObjectNode) e).put("mode", "0755");
+            }
+        }
+        Files.write(record, JSON.writeValueAsBytes(rec));
+        Files.setPosixFilePermissions(slot.resolve("mme.conf"), PosixFilePermissions.fromString("r-xr-xr-x"));
+        Run r = run("--", "mme.conf");
+        assertEquals(ExitCode.TAMPERED, r.exit(), r.err());
+        assertTrue(r.err().contains("INSTALLATION_TAMPERED"), r.err());
+        assertFalse(Files.exists(marker));
+    }
+
     @Test
     void sealedManifestSwappedForAnotherSignedManifestIsRefused() throws Exception {
         assertEquals(ExitCode.OK, install(sign("acme-mme", "1.0")).exit());

@@ -7,13 +7,17 @@ import java.io.OutputStream;
  * Receives a package's artifacts while the verifier hashes them, so an installer writes exactly the
  * bytes that were hashed in the same single pass (no verify-then-reread, no TOCTOU; DESIGN.md
  * "Architecture"). The verifier calls the sink only with normalised, safe relative paths (no absolute
- * path, no {@code ..}, no setuid/setgid/sticky bits, symlink targets inside the package), and only
+ * path, no {@code ..}, no setuid/setgid/sticky bits, no path through a symlink of the package, symlink
+ * targets that resolve inside the package against its link graph), with the signed type and mode, and only
  * after the manifest signature has verified. What the sink received is untrusted until
  * {@link PackageVerifier#verifyAndExtract} returns a {@link VerifiedPackage}: on rejection the caller
  * discards everything the sink wrote.
  */
 public interface ArtifactSink {
-    /** Creates directory {@code path} (parents are announced first). */
+    /**
+     * Creates directory {@code path} (parents are announced first). Directories are the ancestors of the
+     * artifact paths, derived by the verifier (mode 0755), never zip directory entries.
+     */
     void directory(String path, int mode) throws IOException;
 
     /**
@@ -21,7 +25,7 @@ public interface ArtifactSink {
      * hashes them, then closes the stream.
      *
      * @param path      safe relative path
-     * @param mode      permission bits 0..0777
+     * @param mode      signed permission bits 0..0777 ({@link ArtifactRecord#mode()})
      * @param sizeBytes size declared by the archive (already checked against the policy limits); the
      *                  bytes actually written are counted and checked by the verifier
      */

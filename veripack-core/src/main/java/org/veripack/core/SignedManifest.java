@@ -34,9 +34,11 @@ public record SignedManifest(VerificationReport report, List<Entry> entries) {
      * @param path            normalised relative path ({@code /} separators, no {@code .}/{@code ..})
      * @param digestAlgorithm JCA digest name ({@code SHA-256}, {@code SHA-384}, {@code SHA-512})
      * @param digestHex       lowercase hex digest as signed (over the file bytes, or a symlink's target bytes)
-     * @param signedMode      permission bits 0..0777 when the manifest signs them ({@code Veripack-Mode}),
+     * @param signedMode      permission bits 0..0777 when the block has a {@code Veripack-Mode} line, else null
+     *                        (then nothing signs the bits: such a file is installed as not executable, see
+     *                        {@link ArtifactRecord#mode()})
+     * @param signedType      {@link ArtifactType#FILE} or {@link ArtifactType#SYMLINK} from {@code Veripack-Mode},
      *                        else null
-     * @param signedType      artifact type when the manifest signs it, else null
      */
     public record Entry(String path, String digestAlgorithm, String digestHex, Integer signedMode, ArtifactType signedType) {
         public Entry {

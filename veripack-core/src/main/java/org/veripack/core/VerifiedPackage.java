@@ -39,7 +39,10 @@ public final class VerifiedPackage {
 
     public PackageIdentity identity() { return identity; }
 
-    /** Every artifact (files, symlinks, directories) as verified and, for install, as handed to the sink. */
+    /**
+     * Every artifact (files, symlinks, directories) as verified and, for install, as handed to the sink,
+     * with the signed type and mode ({@link ArtifactRecord#mode()}): a node installs and seals only these.
+     */
     public List<ArtifactRecord> artifacts() { return artifacts; }
 
     /** The signed manifest ({@code .mf}) bytes including its CMS block, as read from the package. */

@@ -30,10 +30,12 @@ import javax.naming.ldap.LdapName;
 import javax.naming.ldap.Rdn;
 import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
 import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
+import org.veripack.core.ArtifactType;
 import org.veripack.core.internal.csar.PathRules;
 import org.veripack.core.internal.csar.ToscaMeta;
 import org.veripack.core.internal.manifest.DigestAlgorithms;
 import org.veripack.core.internal.manifest.ManifestWriter;
+import org.veripack.core.internal.manifest.VeripackMode;
 
 /**
  * Vendor side: writes ETSI GS NFV-SOL 004 CSARs and detached signatures.
@@ -43,10 +45,13 @@ import org.veripack.core.internal.manifest.ManifestWriter;
  * {@code ETSI-Entry-Manifest}); the manifest {@code <name>.mf} (or the name the directory's TOSCA.meta
  * gives) holds the {@code metadata:} block ({@code vnf_product_name}, {@code vnf_provider_id},
  * {@code vnf_package_version}, {@code vnf_release_date_time} when given) and one
- * {@code Source}/{@code Algorithm}/{@code Hash} block per artifact, sorted by path, followed by the PEM CMS
- * block (SOL004 §5.4): a detached CMS SignedData over every manifest byte before the
- * {@code -----BEGIN CMS-----} line. Unix permission bits (exec bits) and relative symlinks that stay
- * inside the directory are kept in the zip. Output is deterministic apart from the signature bytes
+ * {@code Source}/{@code Algorithm}/{@code Hash} block per artifact, sorted by path, each with the Veripack
+ * extension line {@code Veripack-Mode} that signs the artifact's type and permission bits ({@code 100644},
+ * {@code 100755}, any {@code 100ppp}, or {@code 120000} for a symlink; see {@code VeripackMode}), followed by
+ * the PEM CMS block (SOL004 §5.4): a detached CMS SignedData over every manifest byte before the
+ * {@code -----BEGIN CMS-----} line. The zip entries carry the same modes; a verifier installs the signed
+ * ones. Relative symlinks are kept when they resolve, against the directory's own link graph
+ * ({@code PathRules.resolveLink}), to a file or directory inside it. Output is deterministic apart from the signature bytes
  * (sorted entries, fixed timestamps, fixed compression). The file is written to a temp file beside
  * {@code out} and renamed into place.
  *
@@ -55,8 +60,8 @@ import org.veripack.core.internal.manifest.ManifestWriter;
  * certificate and chain), SOL004 §5.5.
  *
  * <p>Errors: {@link IllegalArgumentException} for a directory Veripack refuses to package (a symlink
- * leaving it, an absolute symlink, a device/FIFO, setuid/setgid/sticky bits, a file named like the
- * manifest); {@link IOException} for I/O failures.
+ * that is absolute, leaves it, loops or dangles, a device/FIFO, setuid/setgid/sticky bits, a file named
+ * like the manifest); {@link IOException} for I/O failures.
  */
 public final class CsarSigner {
     private static final long FIXED_TIME = LocalDateTime.of(2000, 1, 1, 0, 0).atZone(ZoneId.systemDefault())
@@ -182,7 +187,8 @@ public final class CsarSigner {
 
         List<ManifestWriter.Artifact> listed = new ArrayList<>();
         if (toscaMeta != null) {
-            listed.add(new ManifestWriter.Artifact(ToscaMeta.PATH, digestAlgorithm, hex(new ByteArrayInputStream(toscaMeta))));
+            listed.add(new ManifestWriter.Artifact(ToscaMeta.PATH, digestAlgorithm, hex(new ByteArrayInputStream(toscaMeta)),
+                    VeripackMode.regular(0644)));
         }
         for (Item i : items) {
             if (i.directory()) {
@@ -196,7 +202,8 @@ public final class CsarSigner {
                     digest = hex(in);
                 }
             }
-            listed.add(new ManifestWriter.Artifact(i.path(), digestAlgorithm, digest));
+            int mode = i.linkTarget() != null ? VeripackMode.SYMLINK : VeripackMode.regular(i.mode());
+            listed.add(new ManifestWriter.Artifact(i.path(), digestAlgorithm, digest, mode));
         }
         listed.sort((a, b) -> a.source().compareTo(b.source()));
         Map<String, String> metadata = new LinkedHashMap<>();
@@ -254,9 +261,6 @@ public final class CsarSigner {
                 }
                 if (Files.isSymbolicLink(p)) {
                     String target = Files.readSymbolicLink(p).toString();
-                    if (PathRules.resolveLink(rel, target).isEmpty()) {
-                        throw new IllegalArgumentException(rel + " is a symlink leaving the package directory: " + target);
-                    }
                     items.add(new Item(rel, p, 0777, false, target));
                 } else if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
                     items.add(new Item(rel, p, unixMode & 0777, true, null));
@@ -268,7 +272,46 @@ public final class CsarSigner {
             }
         }
         items.sort((a, b) -> a.path().compareTo(b.path()));
+        java.util.Set<String> ancestors = new java.util.HashSet<>();
+        for (Item i : items) {
+            for (int s = i.path().indexOf('/'); s >= 0 && !i.directory(); s = i.path().indexOf('/', s + 1)) {
+                ancestors.add(i.path().substring(0, s));
+            }
+        }
+        // a directory with no artifact below it would be installed as nothing: verifiers derive directories
+        // from artifact paths and refuse other directory entries (ARTIFACT_UNLISTED)
+        items.removeIf(i -> i.directory() && !ancestors.contains(i.path()));
+        checkLinks(items);
         return items;
+    }
+
+    /** Every symlink must resolve inside the directory against its own link graph, as the verifier checks it. */
+    private static void checkLinks(List<Item> items) {
+        Map<String, Item> byPath = new LinkedHashMap<>();
+        items.forEach(i -> byPath.put(i.path(), i));
+        PathRules.Tree tree = new PathRules.Tree() {
+            @Override public ArtifactType typeOf(String path) {
+                if (path.isEmpty()) {
+                    return ArtifactType.DIRECTORY;
+                }
+                Item i = byPath.get(path);
+                return i == null ? null : i.directory() ? ArtifactType.DIRECTORY
+                        : i.linkTarget() != null ? ArtifactType.SYMLINK : ArtifactType.FILE;
+            }
+
+            @Override public String linkTarget(String path) {
+                return byPath.get(path).linkTarget();
+            }
+        };
+        for (Item i : items) {
+            if (i.linkTarget() != null) {
+                PathRules.LinkResolution r = PathRules.resolveLink(i.path(), i.linkTarget(), tree);
+                if (!r.resolved()) {
+                    throw new IllegalArgumentException(i.path() + " is a symlink that does not resolve inside the package directory ("
+                            + r.problem() + "): " + i.linkTarget());
+                }
+            }
+        }
     }
 
     private static int unixMode(Path p) throws IOException {

@@ -27,7 +27,8 @@ import org.veripack.core.VerificationReport;
  * since), the record's identity and slot name agree with the signed manifest, and every file and symlink
  * digest in the record equals the signed digest (so the expected digests come from the signature, not
  * from the JSON). Modes and types in the record must match the signed ones where the signature covers them
- * (option 2: the signed inner zip; option 1: {@code Veripack-Mode} lines when the manifest has them).
+ * (option 2: the signed inner zip; option 1: {@code Veripack-Mode} lines); an option-1 file whose block has
+ * no {@code Veripack-Mode} must not be recorded executable.
  * Nothing is cached: every guard start, scan and rollback runs this.
  *
  * <p>Limit: the sealed trust anchors live beside the record, so an attacker able to write the root-owned
@@ -75,7 +76,7 @@ public final class SealedEvidence {
             }
             for (ArtifactRecord a : report.artifacts()) {
                 if (a.type() != ArtifactType.DIRECTORY) {
-                    signed.put(a.path(), new Signed(a.digestAlgorithm(), a.digestHex(), a.mode(), a.type()));
+                    signed.put(a.path(), new Signed(a.digestAlgorithm(), a.digestHex(), a.mode(), a.type(), false));
                 }
             }
             if (report.accepted() && !Objects.equals(report.packageSha256().orElse(null), r.packageSha256())) {
@@ -86,7 +87,7 @@ public final class SealedEvidence {
             SignedManifest sm = verifier.verifySealedManifest(manifestBytes, r.trust().manifestCertificates(), r.verifiedAt());
             report = sm.report();
             for (SignedManifest.Entry e : sm.entries()) {
-                signed.put(e.path(), new Signed(e.digestAlgorithm(), e.digestHex(), e.signedMode(), e.signedType()));
+                signed.put(e.path(), new Signed(e.digestAlgorithm(), e.digestHex(), e.signedMode(), e.signedType(), e.signedMode() == null));
             }
         }
         if (!report.accepted()) {
@@ -104,8 +105,13 @@ public final class SealedEvidence {
         return out;
     }
 
-    /** What the signature says about one artifact (mode/type null when it does not cover them). */
-    private record Signed(String algorithm, String digestHex, Integer mode, ArtifactType type) { }
+    /**
+     * What the signature says about one artifact (mode/type null when it does not cover them).
+     *
+     * @param execUnsigned true when nothing signs the mode (option-1 block without {@code Veripack-Mode}): the
+     *                     file must not be executable ({@code ArtifactRecord#mode()} rule)
+     */
+    private record Signed(String algorithm, String digestHex, Integer mode, ArtifactType type, boolean execUnsigned) { }
 
     private static void compareEntries(List<InstalledEntry> entries, Map<String, Signed> signed, List<Finding> out) throws IOException {
         Map<String, InstalledEntry> covered = new LinkedHashMap<>();
@@ -125,9 +131,14 @@ public final class SealedEvidence {
                 out.add(Finding.mismatch(FindingCode.INSTALLATION_TAMPERED, e.path(), "sealed digest differs from the signed digest",
                         s.digestHex(), digest));
             }
-            if (s.mode() != null && s.mode() != e.signedMode()) {
+            if (s.mode() != null && e.type() == ArtifactType.FILE && s.mode() != e.signedMode()) { // a symlink has no mode of its own
                 out.add(Finding.mismatch(FindingCode.INSTALLATION_TAMPERED, e.path(), "sealed mode differs from the signed mode",
                         String.format("%04o", s.mode()), String.format("%04o", e.signedMode())));
+            }
+            if (s.execUnsigned() && e.type() == ArtifactType.FILE && (e.signedMode() & 0111) != 0) {
+                out.add(Finding.mismatch(FindingCode.INSTALLATION_TAMPERED, e.path(),
+                        "sealed mode is executable but the signed manifest does not sign an executable mode",
+                        "no execute bit", String.format("%04o", e.signedMode())));
             }
             if (s.type() != null && s.type() != e.type()) {
                 out.add(Finding.mismatch(FindingCode.INSTALLATION_TAMPERED, e.path(), "sealed type differs from the signed type",

@@ -42,6 +42,7 @@ import org.veripack.core.internal.cms.SignatureCheckResult;
 import org.veripack.core.internal.manifest.DigestAlgorithms;
 import org.veripack.core.internal.manifest.Manifest;
 import org.veripack.core.internal.manifest.ManifestParser;
+import org.veripack.core.internal.manifest.VeripackMode;
 
 /**
  * Verifies an ETSI GS NFV-SOL 004 CSAR, option 1 (§5.4: CMS block in the manifest) or option 2 (§5.5:
@@ -56,11 +57,20 @@ import org.veripack.core.internal.manifest.ManifestParser;
  *   <li>verify the manifest's CMS block over the bytes before it ({@link CmsSignatureVerifier});</li>
  *   <li>read the package identity from the signed metadata; check the policy's signer authorisation;</li>
  *   <li>match manifest entries and archive entries (missing, unlisted, duplicate), check algorithms;</li>
+ *   <li>check each artifact's entry type and permission bits against its signed {@code Veripack-Mode}
+ *       ({@link #installedMode}); only signed metadata is installed;</li>
+ *   <li>check directory entries (only ancestors of listed artifacts, no data) and the installed tree:
+ *       no artifact path through a symlink, every symlink resolved against the package's link graph
+ *       ({@link PathRules#resolveLink}) to an artifact or directory inside the package;</li>
  *   <li>hash every covered artifact (in parallel when no sink is given) and compare with the manifest;</li>
  *   <li>verify per-artifact {@code Signature}/{@code Certificate} files when present.</li>
  * </ol>
  * Artifacts reach the sink only after the signature over them verified and only when the archive
  * passed its safety checks; otherwise they are hashed for the report and discarded.
+ *
+ * <p>What is installed is what is signed: the {@link ArtifactRecord}s (and the sink calls) carry the
+ * signed type and mode, and the directories handed to the sink are derived from the artifact paths
+ * (mode 0755), never taken from zip directory entries.
  */
 public final class CsarVerifier {
     /** Largest manifest, TOSCA.meta, certificate or CMS file read into memory, in bytes. */
@@ -106,7 +116,9 @@ public final class CsarVerifier {
         Optional<ZipArchive> opened = ZipArchive.open(csar, policy.limits(), "package", findings);
         if (opened.isEmpty()) {
             VerificationReport.Builder b = VerificationReport.builder(PackageFormat.CSAR_OPTION_1, at).packageSha256(packageSha256);
-            findings.forEach(b::finding);
+            findings.forEach(f -> b.finding(new Finding(f.code(), f.subject(), f.detail()
+                    + " (a CSAR is a zip; to verify another file against a detached CMS signature, give the signature:"
+                    + " veripack verify --signature SIG)", f.expected(), f.actual())));
             return new Result(b.build(), List.of(), new byte[0], "", List.of());
         }
         try (ZipArchive archive = opened.get()) {
@@ -148,6 +160,7 @@ public final class CsarVerifier {
         ZipArchive.Entry cert = null;
         for (ZipArchive.Entry e : outer.entries().values()) {
             if (e.type() == ArtifactType.DIRECTORY) {
+                b.finding(Finding.of(FindingCode.ARTIFACT_UNLISTED, e.path(), "option-2 package holds a directory beside the CSAR"));
                 continue;
             }
             String lower = e.path().toLowerCase(Locale.ROOT);
@@ -295,6 +308,8 @@ public final class CsarVerifier {
                 b.finding(Finding.of(FindingCode.ARTIFACT_UNLISTED, e.path(), "archive file is not listed in the manifest"));
             }
         }
+        checkDirectoryEntries(archive, expected, excluded, b);
+        checkInstalledTree(expected, b);
 
         boolean covered = option1 ? manifestSignatureValid : outerCovered;
         boolean extract = sink != null && covered && !b.hasFindings();
@@ -385,8 +400,17 @@ public final class CsarVerifier {
 
     // --- manifest entries against archive entries (SOL004 §5.3) ---
 
-    /** What the manifest says about one archive entry: algorithm and digest (both null: listed only). */
-    private record Expected(ZipArchive.Entry entry, String algorithm, String hashHex) { }
+    /**
+     * What the manifest says about one archive entry: algorithm and digest (both null: listed only), and
+     * the type and permission bits it is installed with ({@link #installedMode}).
+     */
+    private record Expected(ZipArchive.Entry entry, String algorithm, String hashHex, ArtifactType type, int mode) { }
+
+    /** Type and permission bits an artifact is installed with. */
+    private record Installed(ArtifactType type, int mode) { }
+
+    /** Mode recorded for a regular file whose block has no {@code Veripack-Mode}: not executable. */
+    static final int UNSIGNED_FILE_MODE = 0644;
 
     private Map<String, Expected> matchManifest(Manifest manifest, String manifestPath, Map<String, ZipArchive.Entry> entries,
                                                 Set<String> excluded,
@@ -426,7 +450,8 @@ public final class CsarVerifier {
                     b.finding(Finding.of(FindingCode.MALFORMED_PACKAGE, path, "option-1 manifest entry without Algorithm and Hash"));
                 }
                 if (!selfOrMeta) {
-                    expected.put(path, new Expected(e, null, null));
+                    Installed in = installedMode(m, e, !option1, b);
+                    expected.put(path, new Expected(e, null, null, in.type(), in.mode()));
                 }
                 continue;
             }
@@ -442,9 +467,171 @@ public final class CsarVerifier {
             }
             // a Hash that is not a well-formed digest cannot match: reported as DIGEST_MISMATCH with the text as written
             String hash = m.hash().strip().toLowerCase(Locale.ROOT);
-            expected.put(path, new Expected(e, alg.get(), hash));
+            Installed in = installedMode(m, e, !option1, b);
+            expected.put(path, new Expected(e, alg.get(), hash, in.type(), in.mode()));
         }
         return expected;
+    }
+
+    // --- signed modes, directories and the installed tree (Veripack extension of SOL004 §5.3) ---
+
+    /**
+     * The type and mode artifact {@code e} is installed with, checking the zip entry against the signed
+     * manifest block:
+     * <ul>
+     *   <li>the block has {@code Veripack-Mode} ({@link VeripackMode}): the entry's type and permission
+     *       bits must equal it exactly (for a symlink only the type: links have no permission bits), else
+     *       {@link FindingCode#MODE_MISMATCH} with the octal modes; the signed value is installed;</li>
+     *   <li>no {@code Veripack-Mode}, inner CSAR of option 2 ({@code zipModesSigned}): the outer signature
+     *       covers the inner zip's bytes, its entry types and modes included, so the entry's are installed;</li>
+     *   <li>no {@code Veripack-Mode}, option 1 (third-party CSARs such as ONAP's): nothing signs the mode,
+     *       so the artifact is a regular file recorded as {@value #UNSIGNED_FILE_MODE} (installed 0444); an
+     *       entry marked as a symlink is {@link FindingCode#UNSAFE_PATH} (link type not covered by the
+     *       signature); an execute bit in the zip is ignored with a report warning.</li>
+     * </ul>
+     */
+    private static Installed installedMode(Manifest.Entry m, ZipArchive.Entry e, boolean zipModesSigned, VerificationReport.Builder b) {
+        int actual = e.type() == ArtifactType.SYMLINK ? VeripackMode.SYMLINK | e.mode() : VeripackMode.REGULAR | e.mode();
+        if (m.mode() != null) {
+            int signed = m.mode();
+            boolean same = signed == VeripackMode.SYMLINK ? e.type() == ArtifactType.SYMLINK : signed == actual;
+            if (!same) {
+                b.finding(Finding.mismatch(FindingCode.MODE_MISMATCH, e.path(),
+                        "archive entry type or permission bits differ from the signed " + VeripackMode.KEY,
+                        VeripackMode.format(signed), VeripackMode.format(actual)));
+            }
+            return signed == VeripackMode.SYMLINK ? new Installed(ArtifactType.SYMLINK, 0777)
+                    : new Installed(ArtifactType.FILE, signed & 0777);
+        }
+        if (zipModesSigned) {
+            return new Installed(e.type(), e.mode());
+        }
+        if (e.type() != ArtifactType.FILE) {
+            b.finding(Finding.mismatch(FindingCode.UNSAFE_PATH, e.path(),
+                    "link type not covered by the signature (the manifest block has no " + VeripackMode.KEY + ")",
+                    VeripackMode.format(VeripackMode.REGULAR | UNSIGNED_FILE_MODE), VeripackMode.format(actual)));
+        } else if ((e.mode() & 0111) != 0) {
+            b.warning(e.path() + ": execute bit in the archive ignored (mode " + VeripackMode.format(actual)
+                    + " is not signed: the manifest block has no " + VeripackMode.KEY + "); installed non-executable");
+        }
+        return new Installed(ArtifactType.FILE, UNSIGNED_FILE_MODE);
+    }
+
+    /**
+     * Zip directory entries carry no signed information: one is allowed only as an ancestor of a listed
+     * artifact (or of the manifest, TOSCA.meta, certificate and signature files), otherwise
+     * {@link FindingCode#ARTIFACT_UNLISTED}; one that carries data (a {@code dir/} name or a directory
+     * type on any name, with bytes) is {@link FindingCode#MALFORMED_PACKAGE}.
+     */
+    private static void checkDirectoryEntries(ZipArchive archive, Map<String, Expected> expected, Set<String> excluded,
+                                              VerificationReport.Builder b) {
+        Set<String> allowed = new TreeSet<>();
+        for (String path : expected.keySet()) {
+            allowed.addAll(ancestors(path));
+        }
+        for (String path : excluded) {
+            ZipArchive.Entry e = archive.entries().get(path);
+            if (e != null && e.type() == ArtifactType.FILE) {
+                allowed.addAll(ancestors(path));
+            }
+        }
+        for (ZipArchive.Entry e : archive.entries().values()) {
+            if (e.type() != ArtifactType.DIRECTORY) {
+                continue;
+            }
+            if (carriesData(archive, e)) {
+                b.finding(Finding.of(FindingCode.MALFORMED_PACKAGE, e.path(), "directory entry carries data"));
+            } else if (!allowed.contains(e.path())) {
+                b.finding(Finding.of(FindingCode.ARTIFACT_UNLISTED, e.path(),
+                        "directory entry is not an ancestor of a listed artifact"));
+            }
+        }
+    }
+
+    /** True when the entry declares a size or yields any byte (or its data cannot be read). */
+    private static boolean carriesData(ZipArchive archive, ZipArchive.Entry e) {
+        if (e.zipEntry().getSize() > 0) {
+            return true;
+        }
+        try (InputStream in = archive.open(e)) {
+            return in.read() >= 0;
+        } catch (IOException ex) {
+            return true;
+        }
+    }
+
+    /** Every proper ancestor directory of {@code path} ({@code a/b/c} → {@code a}, {@code a/b}). */
+    private static List<String> ancestors(String path) {
+        List<String> out = new ArrayList<>();
+        for (int i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) {
+            out.add(path.substring(0, i));
+        }
+        return out;
+    }
+
+    /**
+     * Checks the tree the node will build from the artifacts and their installed types: no artifact path
+     * runs through a symlink artifact ({@code lib -> real} plus {@code lib/x}; compared by collision key,
+     * so case variants count) → {@link FindingCode#UNSAFE_PATH}; no path is both a file and a directory →
+     * {@link FindingCode#MALFORMED_PACKAGE}; every symlink resolves inside the package against its link
+     * graph ({@link PathRules#resolveLink}) → else {@link FindingCode#UNSAFE_PATH}.
+     */
+    private static void checkInstalledTree(Map<String, Expected> expected, VerificationReport.Builder b) {
+        Map<String, Expected> byKey = new LinkedHashMap<>();
+        for (Map.Entry<String, Expected> x : expected.entrySet()) {
+            byKey.put(PathRules.collisionKey(x.getKey()), x.getValue());
+        }
+        Map<String, ArtifactType> types = new LinkedHashMap<>();
+        for (Map.Entry<String, Expected> x : expected.entrySet()) {
+            String path = x.getKey();
+            types.put(path, treeType(x.getValue()));
+            String key = PathRules.collisionKey(path);
+            for (int i = key.indexOf('/'); i >= 0; i = key.indexOf('/', i + 1)) {
+                Expected above = byKey.get(key.substring(0, i));
+                if (above == null) {
+                    continue;
+                }
+                if (treeType(above) == ArtifactType.SYMLINK) {
+                    b.finding(Finding.mismatch(FindingCode.UNSAFE_PATH, path, "artifact path passes through a symlink of the package",
+                            null, above.entry().path() + " -> " + ZipArchive.printable(above.entry().linkTarget())));
+                } else {
+                    b.finding(Finding.of(FindingCode.MALFORMED_PACKAGE, path,
+                            "artifact path passes through " + above.entry().path() + ", which is a file"));
+                }
+                break;
+            }
+        }
+        for (String path : expected.keySet()) {
+            for (String dir : ancestors(path)) {
+                types.putIfAbsent(dir, ArtifactType.DIRECTORY);
+            }
+        }
+        PathRules.Tree tree = new PathRules.Tree() {
+            @Override public ArtifactType typeOf(String path) {
+                return path.isEmpty() ? ArtifactType.DIRECTORY : types.get(path);
+            }
+
+            @Override public String linkTarget(String path) {
+                Expected x = expected.get(path);
+                return x == null ? null : x.entry().linkTarget();
+            }
+        };
+        for (Map.Entry<String, Expected> x : expected.entrySet()) {
+            if (treeType(x.getValue()) != ArtifactType.SYMLINK) {
+                continue;
+            }
+            String target = x.getValue().entry().linkTarget();
+            PathRules.LinkResolution r = PathRules.resolveLink(x.getKey(), target, tree);
+            if (!r.resolved()) {
+                b.finding(Finding.mismatch(FindingCode.UNSAFE_PATH, x.getKey(), "symlink does not resolve inside the package: "
+                        + r.problem(), null, ZipArchive.printable(target)));
+            }
+        }
+    }
+
+    /** The installed type, as far as the tree goes: a symlink only when signed as one and stored as one. */
+    private static ArtifactType treeType(Expected x) {
+        return x.type() == ArtifactType.SYMLINK && x.entry().linkTarget() == null ? ArtifactType.FILE : x.type();
     }
 
     // --- hashing (one pass per artifact; parallel on the central directory when nothing is extracted) ---
@@ -454,9 +641,8 @@ public final class CsarVerifier {
     private List<ArtifactRecord> hashAndCompare(ZipArchive archive, Map<String, Expected> expected, VerificationReport.Builder b,
                                                 ArtifactSink sink) throws IOException {
         List<ArtifactRecord> records = new ArrayList<>();
-        for (String dir : directories(archive, expected)) {
-            ZipArchive.Entry de = archive.entries().get(dir);
-            int mode = de != null ? de.mode() : 0755;
+        for (String dir : directories(expected)) {
+            int mode = DIRECTORY_MODE;
             ArtifactRecord r = new ArtifactRecord(dir, ArtifactType.DIRECTORY, mode, 0, null, null, null);
             records.add(r);
             b.artifact(r);
@@ -513,17 +699,14 @@ public final class CsarVerifier {
         return records;
     }
 
-    private static Set<String> directories(ZipArchive archive, Map<String, Expected> expected) {
+    /** Mode recorded for every directory: directories are derived from artifact paths, not from zip entries. */
+    static final int DIRECTORY_MODE = 0755;
+
+    /** Every ancestor directory of an artifact, sorted (parents before children). */
+    private static Set<String> directories(Map<String, Expected> expected) {
         Set<String> dirs = new TreeSet<>();
         for (String path : expected.keySet()) {
-            for (int i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) {
-                dirs.add(path.substring(0, i));
-            }
-        }
-        for (ZipArchive.Entry e : archive.entries().values()) {
-            if (e.type() == ArtifactType.DIRECTORY) {
-                dirs.add(e.path());
-            }
+            dirs.addAll(ancestors(path));
         }
         return dirs;
     }
@@ -546,7 +729,7 @@ public final class CsarVerifier {
                 }
             } else {
                 try (InputStream in = archive.open(e);
-                     OutputStream out = sink != null ? sink.file(e.path(), e.mode(), e.zipEntry().getSize()) : null) {
+                     OutputStream out = sink != null ? sink.file(e.path(), x.mode(), e.zipEntry().getSize()) : null) {
                     byte[] buf = new byte[Digests.BUFFER_BYTES];
                     while (true) {
                         int n = in.read(buf);
@@ -573,7 +756,7 @@ public final class CsarVerifier {
             findings.add(Finding.mismatch(FindingCode.DIGEST_MISMATCH, e.path(), "recomputed " + alg + " differs from the manifest",
                     x.hashHex(), actual));
         }
-        ArtifactRecord record = new ArtifactRecord(e.path(), e.type(), e.mode(), size, alg, actual, linkTarget);
+        ArtifactRecord record = new ArtifactRecord(e.path(), x.type(), x.mode(), size, alg, actual, linkTarget);
         return new Hashed(record, findings);
     }
 

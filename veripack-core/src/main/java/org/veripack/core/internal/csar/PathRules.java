@@ -3,8 +3,10 @@ package org.veripack.core.internal.csar;
 import java.text.Normalizer;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import org.veripack.core.ArtifactType;
 
 /**
  * Archive entry name rules (DESIGN.md "Security rules"): what makes a name unsafe, how names are
@@ -70,34 +72,136 @@ public final class PathRules {
         return Normalizer.normalize(normalisedName, Normalizer.Form.NFC).toLowerCase(Locale.ROOT);
     }
 
+    /** Most symbolic links followed while resolving one link target (Linux {@code MAXSYMLINKS}). */
+    public static final int MAX_LINK_FOLLOWS = 40;
+
     /**
-     * Resolves a symlink {@code target} relative to the directory of {@code linkPath}; returns the
-     * normalised path inside the package, or empty when the target is absolute, unsafe or leaves the
-     * package root.
+     * Why a symlink {@code target} stored at {@code linkPath} is unsafe on its own, or empty: empty target,
+     * absolute path, backslash, drive letter, NUL/CR/LF, or a target that climbs above the package root
+     * even read as text (a {@code ..} with nothing left to remove). A target that passes still has to
+     * pass {@link #resolveLink} against the package's link graph.
      */
-    public static Optional<String> resolveLink(String linkPath, String target) {
-        if (target.isEmpty() || target.startsWith("/") || target.indexOf('\\') >= 0 || target.indexOf(0) >= 0
-                || (target.length() >= 2 && target.charAt(1) == ':' && Character.isLetter(target.charAt(0)))) {
-            return Optional.empty();
+    public static Optional<String> linkTargetUnsafeReason(String linkPath, String target) {
+        if (target.isEmpty()) {
+            return Optional.of("empty symlink target");
         }
-        Deque<String> stack = new ArrayDeque<>();
+        for (int i = 0; i < target.length(); i++) {
+            char c = target.charAt(i);
+            if (c == 0 || c == '\r' || c == '\n') {
+                return Optional.of("control character in symlink target");
+            }
+        }
+        if (target.startsWith("/")) {
+            return Optional.of("absolute symlink target");
+        }
+        if (target.indexOf('\\') >= 0) {
+            return Optional.of("backslash in symlink target");
+        }
+        if (target.length() >= 2 && target.charAt(1) == ':' && Character.isLetter(target.charAt(0))) {
+            return Optional.of("drive letter in symlink target");
+        }
+        int depth = linkPath.split("/").length - 1;
+        for (String segment : target.split("/")) {
+            if (segment.equals("..")) {
+                if (--depth < 0) {
+                    return Optional.of("symlink target leaves the package root");
+                }
+            } else if (!segment.isEmpty() && !segment.equals(".")) {
+                depth++;
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The installed tree a link is resolved in: the package's artifacts with their signed types and the
+     * directories their paths imply.
+     */
+    public interface Tree {
+        /**
+         * @param path normalised path; {@code ""} is the package root
+         * @return the type of the node at {@code path} (the root is a directory), or null when there is none
+         */
+        ArtifactType typeOf(String path);
+
+        /** The stored target of the symlink at {@code path} (only asked for paths typed {@code SYMLINK}). */
+        String linkTarget(String path);
+    }
+
+    /**
+     * The outcome of {@link #resolveLink}: the normalised path the link ends at ({@code ""} = the package
+     * root), or why it is refused.
+     */
+    public record LinkResolution(String path, String problem) {
+        public boolean resolved() { return problem == null; }
+    }
+
+    /**
+     * Resolves the symlink at {@code linkPath} with {@code target} the way the kernel would inside the slot
+     * (path_resolution(7)), but against the package's own link graph: component by component, starting
+     * in the link's directory; {@code .} is skipped, {@code ..} goes to the parent of the directory
+     * reached so far (after links were followed, as the kernel does), a component that is another
+     * symlink of the package is replaced by that link's target (at most {@link #MAX_LINK_FOLLOWS} links
+     * per resolution). It is refused when
+     * <ul>
+     *   <li>the target is unsafe on its own ({@link #linkTargetUnsafeReason}) or a followed link's is;</li>
+     *   <li>a {@code ..} would climb above the package root at any step;</li>
+     *   <li>more than {@link #MAX_LINK_FOLLOWS} links are followed (a loop);</li>
+     *   <li>a component does not exist in the package, or a regular file is used as a directory
+     *       (a dangling link: harmless in a read-only slot, but it points at nothing the signature
+     *       covers, so Veripack refuses it).</li>
+     * </ul>
+     * A resolved link ends at an artifact (regular file) or a directory of the package, possibly the root.
+     */
+    public static LinkResolution resolveLink(String linkPath, String target, Tree tree) {
+        Optional<String> unsafe = linkTargetUnsafeReason(linkPath, target);
+        if (unsafe.isPresent()) {
+            return new LinkResolution(null, unsafe.get());
+        }
+        Deque<String> dir = new ArrayDeque<>();
         String[] base = linkPath.split("/");
         for (int i = 0; i < base.length - 1; i++) {
-            stack.addLast(base[i]);
+            dir.addLast(base[i]);
         }
-        for (String segment : target.split("/")) {
-            if (segment.isEmpty() || segment.equals(".")) {
+        Deque<String> todo = new ArrayDeque<>(List.of(target.split("/", -1)));
+        int follows = 1;
+        while (!todo.isEmpty()) {
+            String c = todo.pollFirst();
+            if (c.isEmpty() || c.equals(".")) {
                 continue;
             }
-            if (segment.equals("..")) {
-                if (stack.isEmpty()) {
-                    return Optional.empty();
+            if (c.equals("..")) {
+                if (dir.isEmpty()) {
+                    return new LinkResolution(null, "'..' climbs above the package root");
                 }
-                stack.removeLast();
-            } else {
-                stack.addLast(segment);
+                dir.removeLast();
+                continue;
             }
+            String p = dir.isEmpty() ? c : String.join("/", dir) + "/" + c;
+            ArtifactType type = tree.typeOf(p);
+            if (type == null) {
+                return new LinkResolution(null, "dangling: nothing at '" + p + "' in the package");
+            }
+            if (type == ArtifactType.SYMLINK) {
+                if (++follows > MAX_LINK_FOLLOWS) {
+                    return new LinkResolution(null, "more than " + MAX_LINK_FOLLOWS + " symbolic links followed (loop)");
+                }
+                String next = tree.linkTarget(p);
+                Optional<String> bad = next == null ? Optional.of("no target") : linkTargetUnsafeReason(p, next);
+                if (bad.isPresent()) {
+                    return new LinkResolution(null, "through '" + p + "': " + bad.get());
+                }
+                String[] parts = next.split("/", -1);
+                for (int i = parts.length - 1; i >= 0; i--) {
+                    todo.addFirst(parts[i]);
+                }
+                continue;
+            }
+            if (type == ArtifactType.FILE && !todo.isEmpty()) {
+                return new LinkResolution(null, "dangling: '" + p + "' is a file, not a directory");
+            }
+            dir.addLast(c);
         }
-        return Optional.of(String.join("/", stack));
+        return new LinkResolution(String.join("/", dir), null);
     }
 }

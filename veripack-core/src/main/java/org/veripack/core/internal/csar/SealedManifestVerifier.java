@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
+import org.veripack.core.ArtifactType;
 import org.veripack.core.Finding;
 import org.veripack.core.FindingCode;
 import org.veripack.core.PackageFormat;
@@ -23,6 +24,7 @@ import org.veripack.core.internal.cms.SignatureCheckResult;
 import org.veripack.core.internal.manifest.DigestAlgorithms;
 import org.veripack.core.internal.manifest.Manifest;
 import org.veripack.core.internal.manifest.ManifestParser;
+import org.veripack.core.internal.manifest.VeripackMode;
 
 /**
  * Re-verifies a SOL004 option-1 manifest on its own (no archive): the steps of {@link CsarVerifier} that
@@ -85,7 +87,10 @@ public final class SealedManifestVerifier {
                         String.join(",", new TreeSet<>(policy.allowedDigestAlgorithms())), m.algorithm()));
                 continue;
             }
-            out.put(path, new SignedManifest.Entry(path, alg.get(), m.hash().strip().toLowerCase(Locale.ROOT), null, null));
+            Integer mode = m.mode() == null ? null : m.mode() & 0777;
+            ArtifactType type = m.mode() == null ? null
+                    : (m.mode() & 0170000) == VeripackMode.SYMLINK ? ArtifactType.SYMLINK : ArtifactType.FILE;
+            out.put(path, new SignedManifest.Entry(path, alg.get(), m.hash().strip().toLowerCase(Locale.ROOT), mode, type));
         }
         return new ArrayList<>(out.values());
     }

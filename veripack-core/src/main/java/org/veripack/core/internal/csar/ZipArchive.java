@@ -178,9 +178,11 @@ public final class ZipArchive implements Closeable {
             }
             try {
                 String target = new String(reader.readLinkTarget(e), StandardCharsets.UTF_8);
-                if (PathRules.resolveLink(e.path(), target).isEmpty()) {
-                    findings.add(Finding.mismatch(FindingCode.UNSAFE_PATH, e.path(), "symlink target is absolute or leaves the package",
-                            null, printable(target)));
+                // unsafe on its own (absolute, or above the root as text); the link-graph resolution
+                // needs the signed types, so CsarVerifier does it (PathRules.resolveLink)
+                Optional<String> unsafe = PathRules.linkTargetUnsafeReason(e.path(), target);
+                if (unsafe.isPresent()) {
+                    findings.add(Finding.mismatch(FindingCode.UNSAFE_PATH, e.path(), unsafe.get(), null, printable(target)));
                     entries.remove(e.path());
                 } else {
                     entries.put(e.path(), new Entry(e.path(), e.rawName(), e.type(), e.mode(), e.zipEntry(), target));

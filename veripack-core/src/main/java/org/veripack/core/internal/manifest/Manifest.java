@@ -29,9 +29,13 @@ public record Manifest(Map<String, String> metadata, List<Entry> artifacts, byte
      * @param hash        the {@code Hash} value as written, or null
      * @param signature   the per-artifact {@code Signature} file path, or null
      * @param certificate the per-artifact {@code Certificate} file path, or null
+     * @param mode        the signed {@code Veripack-Mode} (file type and permission bits, e.g. {@code 0100755},
+     *                    {@code 0120000}; see {@link VeripackMode}), or null when the block has none
+     *                    (third-party CSARs) or its value was invalid (then a {@code MALFORMED_PACKAGE} finding)
      * @param line        1-based line number of the {@code Source} line
      */
-    public record Entry(String source, String algorithm, String hash, String signature, String certificate, int line) { }
+    public record Entry(String source, String algorithm, String hash, String signature, String certificate, Integer mode,
+                        int line) { }
 
     public Manifest {
         metadata = Map.copyOf(metadata);

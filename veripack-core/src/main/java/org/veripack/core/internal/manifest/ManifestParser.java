@@ -17,11 +17,14 @@ import org.veripack.core.FindingCode;
  * Parses an ETSI GS NFV-SOL 004 manifest (§5.3 manifest file, §5.4/§5.5 signature). Tolerant of what
  * real manifests contain (ONAP samples): {@code source:} as well as {@code Source:}, {@code Hash} before
  * {@code Algorithm}, tab or space indentation, CRLF line ends, {@code #} comments, named blocks such as
- * {@code non_mano_artifact_sets:} (their indented content is skipped). Strict where ambiguity could be
+ * {@code non_mano_artifact_sets:} (their indented content is skipped). In an artifact block it reads, besides
+ * {@code Source}/{@code Algorithm}/{@code Hash}/{@code Signature}/{@code Certificate}, the Veripack extension
+ * {@code Veripack-Mode} ({@link VeripackMode}; any case, like the other keys). Strict where ambiguity could be
  * exploited, each a {@code MALFORMED_PACKAGE} finding on subject {@code manifest}:
  * <ul>
  *   <li>a second {@code metadata:} block, a repeated metadata key, a repeated key in one artifact block;</li>
- *   <li>a digest key outside an artifact block, a line that is neither a key nor a comment;</li>
+ *   <li>a digest key (or {@code Veripack-Mode}) outside an artifact block, a line that is neither a key nor
+ *       a comment, a {@code Veripack-Mode} value that is not one {@link VeripackMode#parse} accepts;</li>
  *   <li>a CMS block without {@code -----END CMS-----}, a second CMS block, or anything but whitespace
  *       after the {@code -----END CMS-----} line (a signature must be the manifest's last element,
  *       SOL004 §5.4; content after it would be unsigned);</li>
@@ -137,13 +140,16 @@ public final class ManifestParser {
                     current = new ArtifactBuilder(value, lineNo);
                     state = State.ARTIFACT;
                 }
-                case "algorithm", "hash", "signature", "certificate" -> {
+                case "algorithm", "hash", "signature", "certificate", "veripack-mode" -> {
                     if (state != State.ARTIFACT || current == null) {
                         findings.add(Finding.of(FindingCode.MALFORMED_PACKAGE, "manifest",
                                 "'" + key + "' outside an artifact block, line " + lineNo));
                     } else if (!current.set(key, value)) {
                         findings.add(Finding.of(FindingCode.MALFORMED_PACKAGE, current.source,
                                 "'" + key + "' repeated in one artifact block, line " + lineNo));
+                    } else if (key.equals("veripack-mode") && VeripackMode.parse(value).isEmpty()) {
+                        findings.add(Finding.mismatch(FindingCode.MALFORMED_PACKAGE, current.source,
+                                "invalid " + VeripackMode.KEY + " value, line " + lineNo, "100644, 100755 (any 100ppp) or 120000", value));
                     }
                 }
                 default -> {
@@ -167,8 +173,10 @@ public final class ManifestParser {
 
     private static ArtifactBuilder finish(ArtifactBuilder current, List<Manifest.Entry> artifacts) {
         if (current != null) {
+            Integer mode = current.mode == null ? null
+                    : VeripackMode.parse(current.mode).stream().boxed().findFirst().orElse(null);
             artifacts.add(new Manifest.Entry(current.source, current.algorithm, current.hash, current.signature,
-                    current.certificate, current.line));
+                    current.certificate, mode, current.line));
         }
         return null;
     }
@@ -197,6 +205,7 @@ public final class ManifestParser {
         String hash;
         String signature;
         String certificate;
+        String mode;
 
         ArtifactBuilder(String source, int line) {
             this.source = source;
@@ -208,6 +217,7 @@ public final class ManifestParser {
                 case "algorithm": if (algorithm != null) { return false; } algorithm = value; return true;
                 case "hash": if (hash != null) { return false; } hash = value; return true;
                 case "signature": if (signature != null) { return false; } signature = value; return true;
+                case "veripack-mode": if (mode != null) { return false; } mode = value; return true;
                 default: if (certificate != null) { return false; } certificate = value; return true;
             }
         }

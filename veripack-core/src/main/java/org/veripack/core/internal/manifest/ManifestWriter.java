@@ -7,14 +7,29 @@ import java.util.Map;
 /**
  * Writes the signed part of an ETSI GS NFV-SOL 004 manifest (§5.3): the {@code metadata:} block, a blank
  * line, then one {@code Source}/{@code Algorithm}/{@code Hash} block per artifact separated by blank
- * lines, LF line ends, UTF-8. The caller appends the PEM CMS block right after these bytes: they are
+ * lines, each followed by the Veripack extension line {@code Veripack-Mode: 100755} when the artifact's
+ * mode is given ({@link VeripackMode}), LF line ends, UTF-8. The caller appends the PEM CMS block right after these bytes: they are
  * exactly the option-1 signed content.
  */
 public final class ManifestWriter {
     private ManifestWriter() { }
 
-    /** One artifact line group: path, JCA digest name, lowercase hex digest. */
-    public record Artifact(String source, String algorithm, String hashHex) { }
+    /**
+     * One artifact line group: path, JCA digest name, lowercase hex digest, and the st_mode to sign
+     * ({@code 0100644}, {@code 0100755}, {@code 0120000}; see {@link VeripackMode}) or null to write none.
+     */
+    public record Artifact(String source, String algorithm, String hashHex, Integer mode) {
+        public Artifact {
+            if (mode != null && VeripackMode.parse(VeripackMode.format(mode)).isEmpty()) {
+                throw new IllegalArgumentException("not a Veripack-Mode: " + Integer.toOctalString(mode));
+            }
+        }
+
+        /** An artifact block without {@code Veripack-Mode} (as third-party SOL004 manifests are). */
+        public Artifact(String source, String algorithm, String hashHex) {
+            this(source, algorithm, hashHex, null);
+        }
+    }
 
     /**
      * @param metadata  ordered metadata keys and values (e.g. {@code vnf_product_name}); values must not contain line breaks
@@ -28,6 +43,9 @@ public final class ManifestWriter {
                     .append("Source: ").append(single(a.source())).append('\n')
                     .append("Algorithm: ").append(a.algorithm()).append('\n')
                     .append("Hash: ").append(a.hashHex()).append('\n');
+            if (a.mode() != null) {
+                sb.append(VeripackMode.KEY).append(": ").append(VeripackMode.format(a.mode())).append('\n');
+            }
         }
         return sb.toString().getBytes(StandardCharsets.UTF_8);
     }

@@ -79,6 +79,37 @@ class ManifestParserTest {
     }
 
     @Test
+    void veripackModeIsReadInAnySpellingAndRoundTrips() {
+        String body = "Source: bin/mmed\nAlgorithm: SHA-256\nHash: " + "11".repeat(32) + "\nVeripack-Mode: 100755\n\n"
+                + "source: etc/conf\r\nhash: " + "22".repeat(32) + "\r\nveripack-mode: 100640\r\nalgorithm: sha256\r\n\n"
+                + "Source: bin/mme\nAlgorithm: SHA-256\nHash: " + "33".repeat(32) + "\n\tVERIPACK-MODE: 120000\n\n"
+                + "Source: other\nAlgorithm: SHA-256\nHash: " + "44".repeat(32) + "\n";
+        Manifest m = parse(body + CMS);
+        assertTrue(m.findings().isEmpty(), m.findings()::toString);
+        assertEquals(List.of(0100755, 0100640, 0120000), m.artifacts().subList(0, 3).stream().map(Manifest.Entry::mode).toList());
+        assertNull(m.artifacts().get(3).mode());
+
+        byte[] w = ManifestWriter.write(Map.of("vnf_product_name", "a"), List.of(
+                new ManifestWriter.Artifact("bin/mmed", "SHA-256", "11".repeat(32), 0100755),
+                new ManifestWriter.Artifact("bin/mme", "SHA-256", "33".repeat(32), 0120000)));
+        assertTrue(new String(w, StandardCharsets.UTF_8).contains("Hash: " + "11".repeat(32) + "\nVeripack-Mode: 100755\n"));
+        assertEquals(List.of(0100755, 0120000), ManifestParser.parse(w).artifacts().stream().map(Manifest.Entry::mode).toList());
+    }
+
+    @Test
+    void badVeripackModeIsMalformed() {
+        for (String v : List.of("755", "0100755", "104755", "040755", "120777", "100855", "rwxr-xr-x", "")) {
+            Manifest m = parse("Source: a\nAlgorithm: SHA-256\nHash: " + "11".repeat(32) + "\nVeripack-Mode: " + v + "\n");
+            assertTrue(m.findings().stream().anyMatch(f -> f.code() == FindingCode.MALFORMED_PACKAGE), v);
+            assertNull(m.artifacts().get(0).mode(), v);
+        }
+        for (String s : List.of("Veripack-Mode: 100644\nSource: a\n",
+                "Source: a\nVeripack-Mode: 100644\nVeripack-Mode: 100755\n")) {
+            assertTrue(parse(s).findings().stream().anyMatch(f -> f.code() == FindingCode.MALFORMED_PACKAGE), s);
+        }
+    }
+
+    @Test
     void whitespaceAfterEndLineIsAllowed() {
         Manifest m = parse("Source: a\n" + CMS + "\n  \n");
         assertTrue(m.findings().isEmpty(), m.findings()::toString);
