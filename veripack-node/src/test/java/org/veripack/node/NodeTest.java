@@ -366,4 +366,25 @@ class NodeTest {
         Files.delete(mf);
         assertEquals(GuardDecision.Refusal.TAMPERED, Node.openExisting(root, NodeFixture.CLOCK).guard("bin/prog").refusal());
     }
+
+    /** Review finding 7 below the CLI: while recovery cannot run (lock held), a bad previous is reported, not fatal. */
+    @Test
+    void badPreviousLinkIsReportedByStatusAndIgnoredByTheGuardWhileTheLockIsHeld() throws Exception {
+        Path root = dir.resolve("node");
+        NodeFixture fx = new NodeFixture(root);
+        fx.install("acme-mme", "1.0", true);
+        Files.createSymbolicLink(root.resolve("previous"), Path.of("/etc"));
+        try (NodeLock held = NodeLock.tryAcquire(fx.layout).orElseThrow()) {
+            Node node = Node.openExisting(root, NodeFixture.CLOCK);
+            NodeStatus s = node.status();
+            assertTrue(s.previous().isEmpty());
+            assertTrue(s.previousProblem() != null && s.previousProblem().contains("outside slots/"), s.previousProblem());
+            assertTrue(node.guard("bin/prog").allowed());
+            assertTrue(node.verifyInstalled().intact());
+        }
+        Node node = Node.openExisting(root, NodeFixture.CLOCK); // recovery runs now
+        assertFalse(Files.exists(root.resolve("previous"), LinkOption.NOFOLLOW_LINKS));
+        assertEquals(null, node.status().previousProblem());
+        assertTrue(Files.readString(root.resolve("audit/events.jsonl")).contains("removed a bad previous link"));
+    }
 }
