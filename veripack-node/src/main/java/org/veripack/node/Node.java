@@ -16,6 +16,7 @@ import org.veripack.core.PackageFormat;
 import org.veripack.core.PackageRejectedException;
 import org.veripack.core.PackageVerifier;
 import org.veripack.core.VerifiedPackage;
+import org.veripack.node.internal.Failpoints;
 import org.veripack.node.internal.Installer;
 import org.veripack.node.internal.NodeLayout;
 import org.veripack.node.internal.NodeLock;
@@ -144,6 +145,7 @@ public final class Node {
         try (NodeLock l = lockOrBusy()) {
             installer.recover();
             Path work = installer.newWorkDir();
+            Failpoints.hit("install.staging-created");
             try (StagingSink sink = new StagingSink(work.resolve("slot"))) {
                 return installVerified(csar, verifier, work, sink);
             }
@@ -164,6 +166,7 @@ public final class Node {
             throw e;
         }
         try {
+            Failpoints.hit("install.extracted");
             return installer.commit(new StagedPackage(work, sink, verified.report(), verified.artifacts(),
                     verified.manifestBytes(), verified.manifestName(),
                     SealedTrust.of(verifier.policy(), verified.manifestCertificates()), csar),
@@ -229,9 +232,11 @@ public final class Node {
                 installer.recordLastVerification("rollback", previous.get(), "REJECTED", findings);
                 return findings;
             }
+            Failpoints.hit("rollback.verified");
             installer.activate(previous.get(), current.orElse(null));
             StateStore.Versions v = state.readVersions();
             state.writeVersions(new StateStore.Versions(v.highestActivated(), previous.get(), current.orElse(null), v.product()));
+            Failpoints.hit("rollback.versions-written");
             audit.append(Installer.event(AuditEvent.ROLLBACK, id, previous.get(), "ACCEPTED", List.of(),
                     "current -> " + previous.get() + current.map(c -> ", previous -> " + c).orElse("")));
             installer.recordLastVerification("rollback", previous.get(), "ACCEPTED", List.of());

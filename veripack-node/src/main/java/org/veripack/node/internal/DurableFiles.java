@@ -63,6 +63,7 @@ public final class DurableFiles {
             Files.deleteIfExists(tmp);
             throw e;
         }
+        Failpoints.hit("durable.temp-written");
         moveAtomically(tmp, target);
         fsync(dir);
     }
@@ -84,6 +85,7 @@ public final class DurableFiles {
         Path dir = link.toAbsolutePath().getParent();
         Path tmp = dir.resolve(link.getFileName() + tempSuffix());
         Files.createSymbolicLink(tmp, target);
+        Failpoints.hit("durable.symlink-temp-created");
         try {
             moveAtomically(tmp, link);
         } catch (IOException e) {

@@ -115,6 +115,7 @@ public final class Installer {
         p.sink().awaitDurable();
         Path staged = p.workDir().resolve("slot");
         finalizeReadOnly(staged, entries);
+        Failpoints.hit("install.read-only");
         Path packageCopy = null;
         if (report.format() == PackageFormat.CSAR_OPTION_2) {
             packageCopy = p.workDir().resolve("package");
@@ -130,16 +131,20 @@ public final class Installer {
                     "the sealed evidence does not re-verify (package changed during install?): " + unbound.get(0).detail())), p.workDir());
         }
         state.writeRecord(record, p.manifestBytes(), packageCopy);
+        Failpoints.hit("install.sealed");
         audit.append(event(AuditEvent.INSTALL_ACCEPTED, id, slot, "ACCEPTED", List.of(), p.manifestName()));
+        Failpoints.hit("install.accepted-audited");
         Path target = layout.slotDir(slot);
         DurableFiles.deleteTree(target); // a stale copy of the same slot that is not current (e.g. previous)
         DurableFiles.moveAtomically(staged, target);
         Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("r-xr-xr-x"));
         DurableFiles.fsync(target);
         DurableFiles.fsync(layout.slots());
+        Failpoints.hit("install.slot-moved");
         String newPrevious = sameAsActive ? oldPrevious.orElse(null) : oldCurrent.orElse(null);
         activate(slot, newPrevious);
         state.writeVersions(state.readVersions().activated(id.name(), id.version(), slot, newPrevious));
+        Failpoints.hit("install.versions-written");
         if (sameAsActive) {
             audit.append(event(AuditEvent.INSTALL_REPAIR, id, slot, "ACCEPTED", activeFindings,
                     "tampered slot " + oldCurrent.get() + " replaced by freshly verified bytes; current -> " + slot));
@@ -147,8 +152,10 @@ public final class Installer {
             audit.append(event(AuditEvent.ACTIVATION, id, slot, "ACCEPTED", List.of(),
                     "current -> " + slot + (newPrevious == null ? "" : ", previous -> " + newPrevious)));
         }
+        Failpoints.hit("install.activation-audited");
         recordLastVerification("install", slot, report);
         DurableFiles.deleteTree(p.workDir());
+        Failpoints.hit("install.staging-removed");
         collectGarbage();
         return new InstallResult(sameAsActive ? InstallResult.Outcome.REPAIRED : InstallResult.Outcome.ACTIVATED, report, slot, newPrevious);
     }
@@ -315,7 +322,9 @@ public final class Installer {
         } else {
             Files.deleteIfExists(layout.previous());
         }
+        Failpoints.hit("activate.previous-switched");
         DurableFiles.replaceSymlink(layout.current(), NodeLayout.linkTarget(newCurrent));
+        Failpoints.hit("activate.current-switched");
     }
 
     /**

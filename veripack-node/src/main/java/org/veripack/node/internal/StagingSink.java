@@ -85,6 +85,7 @@ public final class StagingSink implements ArtifactSink, AutoCloseable {
     public OutputStream file(String path, int mode, long sizeBytes) throws IOException {
         Path f = resolve(path);
         Files.createDirectories(f.getParent());
+        Failpoints.hit("install.extract-file");
         FileChannel ch = FileChannel.open(f, java.util.Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         written.put(path, new Written(ArtifactType.FILE, 0, null));

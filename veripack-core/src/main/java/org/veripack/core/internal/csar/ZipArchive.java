@@ -15,7 +15,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.commons.compress.archivers.zip.AsiExtraField;
 import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
+import org.apache.commons.compress.archivers.zip.ZipExtraField;
 import org.apache.commons.compress.archivers.zip.ZipFile;
 import org.apache.commons.compress.archivers.zip.ZipMethod;
 import org.veripack.core.ArtifactType;
@@ -29,7 +31,10 @@ import org.veripack.core.Limits;
  * <ul>
  *   <li>unsafe names (absolute, {@code ..}, backslash, drive letter, NUL/CR/LF) → {@code UNSAFE_PATH};</li>
  *   <li>Unix mode with setuid/setgid/sticky or a device/FIFO/socket type → {@code UNSAFE_PATH};</li>
- *   <li>symlinks whose target is absolute or leaves the package → {@code UNSAFE_PATH};</li>
+ *   <li>symlinks whose target is absolute or leaves the package, entries whose path runs through a
+ *       symlink entry, and links declared in extra fields (hard links) → {@code UNSAFE_PATH};</li>
+ *   <li>a layout where some bytes are not accounted for exactly once, or a local header that disagrees
+ *       with the central directory ({@link ZipLayout}) → {@code MALFORMED_PACKAGE};</li>
  *   <li>two entries with the same name, also after normalisation (case, Unicode NFC, {@code ./x},
  *       {@code x/} vs {@code x}) → {@code ARTIFACT_DUPLICATE} (all entries are read in physical order,
  *       so an exact duplicate cannot hide behind a name lookup);</li>
@@ -53,6 +58,7 @@ public final class ZipArchive implements Closeable {
     private static final int S_IFDIR = 0040000;
     private static final int S_IFLNK = 0120000;
     private static final int SPECIAL_BITS = 07000;
+    private static final int PKWARE_UNIX_EXTRA = 0x000d;
 
     /** One safe entry of the archive. */
     public record Entry(String path, String rawName, ArtifactType type, int mode, ZipArchiveEntry zipEntry, String linkTarget) { }
@@ -96,10 +102,14 @@ public final class ZipArchive implements Closeable {
                 findings.add(Finding.mismatch(FindingCode.LIMIT_EXCEEDED, subject, "too many archive entries",
                         Long.toString(limits.maxArtifacts()), Integer.toString(all.size())));
             } else {
+                for (String problem : ZipLayout.check(file, all, zip.getFirstLocalFileHeaderOffset())) {
+                    findings.add(Finding.of(FindingCode.MALFORMED_PACKAGE, subject, problem));
+                }
                 check(zip, all, entries, findings);
                 checkLinks(zip, limits, entries, findings);
+                checkNothingThroughLinks(entries, findings);
             }
-        } catch (RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             findings.add(Finding.of(FindingCode.MALFORMED_PACKAGE, subject, "inconsistent zip structure: " + e.getMessage()));
         }
         sink.addAll(findings);
@@ -136,6 +146,12 @@ public final class ZipArchive implements Closeable {
                 findings.add(Finding.of(FindingCode.MALFORMED_PACKAGE, path, "entry data cannot be read"));
                 continue;
             }
+            Optional<String> link = linkInExtraField(ze);
+            if (link.isPresent()) {
+                findings.add(Finding.mismatch(FindingCode.UNSAFE_PATH, path, "hard link or link declared in an extra field",
+                        null, printable(link.get())));
+                continue;
+            }
             int unixMode = ze.getPlatform() == ZipArchiveEntry.PLATFORM_UNIX ? ze.getUnixMode() : 0;
             int fileType = unixMode & S_IFMT;
             boolean dirByName = raw.endsWith("/");
@@ -166,6 +182,59 @@ public final class ZipArchive implements Closeable {
                 perms = 0777;
             }
             entries.put(path, new Entry(path, raw, type, perms, ze, null));
+        }
+    }
+
+    /**
+     * A link target carried by an extra field rather than by a symlink entry: the ASi Unix field
+     * (0x756e) with a link name, or the PKWARE Unix field (0x000d) with variable data (its hard- or
+     * symlink target, APPNOTE §4.5.7). The installer only creates symlinks from entries whose Unix mode
+     * says so, so such an entry would be installed with a meaning other tools give differently.
+     */
+    private static Optional<String> linkInExtraField(ZipArchiveEntry ze) {
+        for (ZipExtraField f : ze.getExtraFields(true)) {
+            if (f instanceof AsiExtraField asi && asi.isLink()) {
+                return Optional.of(asi.getLinkedFile());
+            }
+            if (f.getHeaderId().getValue() == PKWARE_UNIX_EXTRA) {
+                byte[] local = f.getLocalFileDataData();
+                byte[] central = f.getCentralDirectoryData();
+                if (local != null && local.length > 12 || central != null && central.length > 12) {
+                    byte[] data = central != null && central.length > 12 ? central : local;
+                    return Optional.of(new String(data, 12, data.length - 12, StandardCharsets.UTF_8));
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Rejects entries whose path runs through a symlink entry ({@code link -> dir} then
+     * {@code link/file}): extracting them would write through the link, outside the place the manifest
+     * names (the tar/zip "symlink then file" escape, e.g. CVE-2021-21272 / GNU tar's and zip-slip's
+     * symlink variants); names are compared by collision key, so case variants count too.
+     */
+    private static void checkNothingThroughLinks(Map<String, Entry> entries, List<Finding> findings) {
+        Map<String, Entry> links = new HashMap<>();
+        for (Entry e : entries.values()) {
+            if (e.type() == ArtifactType.SYMLINK) {
+                links.put(PathRules.collisionKey(e.path()), e);
+            }
+        }
+        if (links.isEmpty()) {
+            return;
+        }
+        for (Entry e : List.copyOf(entries.values())) {
+            String key = PathRules.collisionKey(e.path());
+            for (int i = key.indexOf('/'); i >= 0; i = key.indexOf('/', i + 1)) {
+                Entry link = links.get(key.substring(0, i));
+                if (link != null) {
+                    findings.add(Finding.mismatch(FindingCode.UNSAFE_PATH, e.path(), "entry path runs through a symlink entry",
+                            null, link.path() + " -> " + printable(String.valueOf(link.linkTarget()))));
+                    entries.remove(e.path());
+                    break;
+                }
+            }
         }
     }
 
