@@ -63,7 +63,7 @@ final class SignCommand implements Callable<Integer> {
 
     /** What to sign. */
     static final class Input {
-        @Option(names = "--csar", paramLabel = "DIR", required = true, description = "Directory to package as an SOL004 CSAR.")
+        @Option(names = "--csar", paramLabel = "DIR", required = true, description = "Directory to package as an SOL004 CSAR (file modes and symlinks are signed: Veripack-Mode).")
         Path csarDir;
 
         @Option(names = "--detached", paramLabel = "FILE", required = true, description = "File to sign with a detached CMS signature.")
@@ -88,7 +88,7 @@ final class SignCommand implements Callable<Integer> {
     @Option(names = "--option2", description = "Write SOL004 option 2: an outer zip with the CSAR, its .cms and .cert.")
     boolean option2;
 
-    @Option(names = "--out", paramLabel = "OUT", description = "Output file (default for --detached: FILE.p7s).")
+    @Option(names = "--out", paramLabel = "OUT", description = "Output file in an existing directory (default for --detached: FILE.p7s).")
     Path out;
 
     @Override

@@ -60,7 +60,7 @@ final class VerifyCommand implements Callable<Integer> {
     @Mixin
     AptOptions apt = new AptOptions();
 
-    @Option(names = "--at", paramLabel = "INSTANT", description = "Verification time, ISO-8601 (e.g. 2026-01-01T00:00:00Z); default now.")
+    @Option(names = "--at", paramLabel = "INSTANT", description = "Verification time, ISO-8601 (e.g. 2026-01-01T00:00:00Z), 1950..9999; default now.")
     String at;
 
     @Option(names = "--json", description = "Print the report as one JSON document on stdout.")

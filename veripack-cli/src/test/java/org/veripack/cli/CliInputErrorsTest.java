@@ -80,6 +80,18 @@ class CliInputErrorsTest {
     }
 
     @Test
+    void garbageCertificateFilesAreUsageErrorsWithoutJavaClassNames() throws Exception {
+        Path garbage = Files.writeString(dir.resolve("garbage.pem"), "garbage\n");
+        Path file = Files.writeString(dir.resolve("image.tar"), "bytes\n");
+        assertUsageError(SignVerifyCommandTest.run("sign", "--key", key.toString(), "--cert", garbage.toString(),
+                "--detached", file.toString()), garbage.toString());
+        assertUsageError(SignVerifyCommandTest.run("sign", "--key", key.toString(), "--cert", cert.toString(),
+                "--chain", garbage.toString(), "--detached", file.toString()), garbage.toString());
+        assertUsageError(SignVerifyCommandTest.run("verify", "--trust", garbage.toString(), file.toString(),
+                "--signature", file.toString()), garbage.toString());
+    }
+
+    @Test
     void countersignOutThatIsADirectoryIsAUsageError() throws Exception {
         Path csar = dir.resolve("mme.csar");
         assertEquals(ExitCode.OK, signCsar(csar).exit());

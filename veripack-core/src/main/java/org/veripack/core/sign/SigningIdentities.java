@@ -251,7 +251,8 @@ public final class SigningIdentities {
                 out.add((X509Certificate) cf.generateCertificate(new ByteArrayInputStream(bytes)));
             }
         } catch (IOException | CertificateException | RuntimeException e) {
-            throw new PolicyException(file + ": not a valid certificate file: " + e.getMessage(), e);
+            // the provider's message names Java exception classes ("java.io.IOException: Empty input"): not for users
+            throw new PolicyException(file + ": not a valid certificate file (neither PEM CERTIFICATE blocks nor one DER certificate)", e);
         }
         if (out.isEmpty()) {
             throw new PolicyException(file + ": no CERTIFICATE found");

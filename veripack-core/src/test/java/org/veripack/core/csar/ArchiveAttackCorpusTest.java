@@ -6,10 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
+import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.veripack.core.FindingCode;
 import org.veripack.core.PackageVerifier;
 import org.veripack.core.Verdict;
 import org.veripack.core.VerificationReport;
@@ -40,17 +43,18 @@ class ArchiveAttackCorpusTest {
     }
 
     /**
-     * Streamed zips (written to a non-seekable stream: data descriptors after each DEFLATED entry) are honest
-     * layouts too. Commons Compress rather than java.util.zip, which cannot keep the Unix modes the signed
-     * {@code Veripack-Mode} lines require.
+     * Streamed zips (data descriptors after each DEFLATED entry, as a writer on a non-seekable stream
+     * produces them) are honest layouts too. Commons Compress on a plain {@code OutputStream}, because
+     * the entries must keep their Unix modes: they are signed ({@code Veripack-Mode}), and
+     * java.util.zip cannot write them (a copy without modes is {@code MODE_MISMATCH}, see below).
      */
     @Test
     void dataDescriptorZipIsAccepted() throws Exception {
         RawZip genuine = RawZip.of(ArchiveAttackCorpus.genuineCsar(tmp));
         Path streamed = tmp.resolve("streamed.csar");
-        try (var out = new org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream(Files.newOutputStream(streamed))) {
+        try (ZipArchiveOutputStream out = new ZipArchiveOutputStream(Files.newOutputStream(streamed))) {
             for (RawZip.Entry e : genuine.entries) {
-                var z = new org.apache.commons.compress.archivers.zip.ZipArchiveEntry(e.name);
+                ZipArchiveEntry z = new ZipArchiveEntry(e.name);
                 z.setUnixMode(e.unixMode);
                 out.putArchiveEntry(z);
                 out.write(e.data);
@@ -59,6 +63,18 @@ class ArchiveAttackCorpusTest {
         }
         VerificationReport r = Fixtures.verifier().verifyCsar(streamed);
         assertEquals(Verdict.ACCEPTED, r.verdict(), r::toString);
+
+        Path noModes = tmp.resolve("streamed-without-modes.csar");
+        try (java.util.zip.ZipOutputStream out = new java.util.zip.ZipOutputStream(Files.newOutputStream(noModes))) {
+            for (RawZip.Entry e : genuine.entries) {
+                out.putNextEntry(new java.util.zip.ZipEntry(e.name));
+                out.write(e.data);
+                out.closeEntry();
+            }
+        }
+        VerificationReport lost = Fixtures.verifier().verifyCsar(noModes);
+        assertEquals(Verdict.REJECTED, lost.verdict(), lost::toString);
+        assertTrue(lost.findings().stream().allMatch(f -> f.code() == FindingCode.MODE_MISMATCH), lost::toString);
     }
 
     @ParameterizedTest(name = "{0}")
