@@ -104,7 +104,7 @@ run_cli() { # captures combined output in $log, exit in $rc
 }
 status_text() { "$vp" status --root "$node" 2>/dev/null; }
 active_is() { local s; s="$(status_text)"; grep -q "^active: *nextepc-mme $1 " <<<"$s"; }
-floor_is() { local s; s="$(status_text)"; grep -q "nextepc-mme=$1[,}]" <<<"$s"; }
+floor_is() { local s; s="$(status_text)"; grep -q "^version floor: nextepc-mme $1 " <<<"$s"; }
 mme_runs() { # the guard starts the MME and it prints its version
   run_cli run --root "$node" "${env[@]}" -- usr/bin/nextepc-mmed -v
   [ $rc -eq 0 ] && grep -q "NextEPC daemon v0.3.10" <<<"$log"

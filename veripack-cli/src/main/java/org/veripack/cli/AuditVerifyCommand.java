@@ -9,8 +9,10 @@ import picocli.CommandLine.Mixin;
 
 /**
  * {@code veripack audit verify --root NODE}: checks the {@code prev_sha256} chain of
- * {@code NODE/audit/events.jsonl} from the first line and names the first broken line. Exit 0 intact,
- * 1 broken, 2 not a node root, 3 I/O. Read-only: it neither recovers nor appends.
+ * {@code NODE/audit/events.jsonl} from the first line and names the first broken line, then compares the log
+ * with its head {@code NODE/state/audit-head.json} (truncation, emptying or deletion of the log). Exit 0
+ * intact, 1 broken or truncated, 2 not a node root or an unsafe node root, 3 I/O. Read-only: it neither
+ * recovers nor appends.
  */
 @Command(name = "verify", description = "Check the audit log's hash chain; name the first broken line.")
 final class AuditVerifyCommand implements Callable<Integer> {
@@ -23,7 +25,16 @@ final class AuditVerifyCommand implements Callable<Integer> {
             System.err.println("veripack audit verify: not a node root (no audit/): " + root.root);
             return ExitCode.USAGE;
         }
-        AuditLog log = new AuditLog(root.root.resolve("audit").resolve("events.jsonl"), Clock.systemUTC());
+        try {
+            org.veripack.node.Node.checkRoot(root.root);
+        } catch (org.veripack.node.UnsafeNodeRootException e) {
+            System.err.println("veripack audit verify: refusing an unsafe node root: " + e.getMessage());
+            return ExitCode.USAGE;
+        } catch (IOException e) {
+            System.err.println("veripack audit verify: " + e.getMessage());
+            return ExitCode.USAGE;
+        }
+        AuditLog log = AuditLog.forNode(root.root, Clock.systemUTC());
         try {
             AuditLog.Verification v = log.verify();
             if (v.intact()) {

@@ -22,6 +22,7 @@ import org.veripack.core.TrustPolicy;
 import org.veripack.core.TrustPolicyLoader;
 import org.veripack.node.InstallResult;
 import org.veripack.node.Node;
+import org.veripack.node.UnsafeNodeRootException;
 import org.veripack.node.NodeBusyException;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -31,9 +32,11 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code veripack install --root NODE (--trust CA.pem ...|--policy POLICY.yaml) [--json] PACKAGE}: install
- * or upgrade from a SOL004 CSAR (issue 3 item 1). Exit 0 activated (or already active), 1 REJECTED
- * (nothing installed, {@code current} untouched), 2 usage/policy/missing package or an unprotected trust or
- * node-config file ({@link NodeGate}), 3 I/O or node busy, 4 caller not in {@code authorizedInstallers}.
+ * or upgrade from a SOL004 CSAR (issue 3 item 1). Exit 0 activated (or already active with its slot intact, or
+ * repaired), 1 REJECTED (nothing installed, {@code current} untouched; e.g. {@code VERSION_ROLLBACK},
+ * {@code PACKAGE_MISMATCH}), 2 usage/policy/missing package, an unprotected trust or node-config file
+ * ({@link NodeGate}), or a node root that is not a directory, cannot be created, or is foreign-owned or
+ * group/world-writable, 3 I/O or node busy, 4 caller not in {@code authorizedInstallers}.
  * Revocation data (policy {@code revocation: prefer|require}) is fetched with CRLs cached in
  * {@code NODE/cache/revocation}.
  */
@@ -96,6 +99,9 @@ final class InstallCommand implements Callable<Integer> {
         } catch (NoSuchFileException e) {
             System.err.println("veripack install: not found: " + e.getMessage());
             return ExitCode.USAGE;
+        } catch (UnsafeNodeRootException e) {
+            System.err.println("veripack install: refusing an unsafe node root: " + e.getMessage());
+            return ExitCode.USAGE;
         } catch (IOException e) {
             System.err.println("veripack install: I/O error (nothing activated): " + e);
             return ExitCode.IO;
@@ -112,7 +118,9 @@ final class InstallCommand implements Callable<Integer> {
         switch (r.outcome()) {
             case ACTIVATED -> System.err.println("installed and activated: current -> slots/" + r.slot()
                     + (r.previousSlot() == null ? "" : " (previous -> slots/" + r.previousSlot() + ")"));
-            case ALREADY_ACTIVE -> System.err.println("already active: slots/" + r.slot());
+            case ALREADY_ACTIVE -> System.err.println("already active (slot re-verified intact): slots/" + r.slot());
+            case REPAIRED -> System.err.println("repaired: the active slot was tampered; the freshly verified package now is"
+                    + " current -> slots/" + r.slot());
             case REJECTED -> System.err.println("not installed; active version unchanged"
                     + (r.slot() == null ? " (none)" : ": slots/" + r.slot()));
             default -> throw new IllegalStateException("unknown outcome " + r.outcome());

@@ -68,7 +68,7 @@ final class NodeOutput {
         if (s.identity() == null) {
             return s.slot() + " (no sealed record)";
         }
-        return s.identity().name() + " " + s.identity().version() + "  signer: " + s.signer()
-                + "  installed: " + s.installedAt() + "  slot: " + s.slot();
+        return s.identity().name() + " " + s.identity().version() + " (slots/" + s.slot() + "; signed by " + s.signer()
+                + "; installed " + s.installedAt() + ")";
     }
 }

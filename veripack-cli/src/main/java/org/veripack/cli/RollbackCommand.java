@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.veripack.core.Finding;
 import org.veripack.node.Node;
+import org.veripack.node.UnsafeNodeRootException;
 import org.veripack.node.NodeBusyException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -43,6 +44,9 @@ final class RollbackCommand implements Callable<Integer> {
             return ExitCode.IO;
         } catch (NoSuchFileException e) {
             System.err.println("veripack rollback: " + e.getMessage());
+            return ExitCode.USAGE;
+        } catch (UnsafeNodeRootException e) {
+            System.err.println("veripack rollback: refusing an unsafe node root: " + e.getMessage());
             return ExitCode.USAGE;
         } catch (IOException e) {
             System.err.println("veripack rollback: I/O error: " + e);

@@ -10,6 +10,7 @@ import java.util.concurrent.Callable;
 import org.veripack.node.GuardDecision;
 import org.veripack.node.Node;
 import org.veripack.node.ProgramLauncher;
+import org.veripack.node.UnsafeNodeRootException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -17,10 +18,13 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code veripack run --root NODE [--env K=V ...] -- RELATIVE_EXECUTABLE [ARGS...]}: the guard. Re-verifies
- * every entry of the active slot against its sealed record, then starts the program with the slot as
- * working directory, stdio inherited, the exit status passed through and termination signals forwarded
- * (see {@link ProgramLauncher}). Any mismatch: {@code INSTALLATION_TAMPERED} on stderr, audit event,
- * exit 126, the program is not started.
+ * the sealed signature and every entry of the active slot against its sealed record, then starts the program
+ * with the slot as working directory, stdio inherited, the exit status passed through and termination signals
+ * forwarded (see {@link ProgramLauncher}). Exit codes when the program is not started: 126 with
+ * {@code INSTALLATION_TAMPERED} findings when the slot or its seal does not match; 126 with "no active version
+ * installed" when nothing is installed (no finding); 2 when the program path names no file the signed
+ * package marks executable in the slot (audited {@code guard.refused}), when an {@code LD_LIBRARY_PATH},
+ * {@code LD_PRELOAD} or {@code LD_AUDIT} entry leaves the slot, or when the node root is unsafe.
  */
 @Command(name = "run", description = "Re-verify the active slot, then run a program from it (exit 126 if tampered).")
 final class RunCommand implements Callable<Integer> {
@@ -50,14 +54,38 @@ final class RunCommand implements Callable<Integer> {
         } catch (NoSuchFileException e) {
             System.err.println("veripack run: " + e.getMessage());
             return ExitCode.USAGE;
+        } catch (UnsafeNodeRootException e) {
+            System.err.println("veripack run: refusing an unsafe node root: " + e.getMessage());
+            return ExitCode.USAGE;
         } catch (IOException e) {
             System.err.println("veripack run: I/O error, program not started: " + e);
             return ExitCode.IO;
         }
-        if (!d.allowed()) {
-            System.err.println("veripack run: REFUSED " + command.get(0) + " (slot " + d.slot() + "): not started");
-            NodeOutput.printFindings(System.err, d.findings());
-            return ExitCode.TAMPERED;
+        switch (d.refusal()) {
+            case NONE -> { }
+            case NOTHING_INSTALLED -> {
+                System.err.println("veripack run: no active version installed in " + root.root + "; " + command.get(0) + " not started");
+                return ExitCode.TAMPERED;
+            }
+            case BAD_PROGRAM -> {
+                System.err.println("veripack run: " + command.get(0) + ": " + d.reason() + " (slot " + d.slot() + "); not started");
+                return ExitCode.USAGE;
+            }
+            case TAMPERED -> {
+                System.err.println("veripack run: REFUSED " + command.get(0) + " (slot " + d.slot() + "): " + d.reason() + "; not started");
+                NodeOutput.printFindings(System.err, d.findings());
+                return ExitCode.TAMPERED;
+            }
+            default -> throw new IllegalStateException("unknown refusal " + d.refusal());
+        }
+        try {
+            ProgramLauncher.childEnvironment(d.slotDir(), extra);
+        } catch (IllegalArgumentException e) {
+            System.err.println("veripack run: --env " + e.getMessage() + "; not started");
+            return ExitCode.USAGE;
+        } catch (IOException e) {
+            System.err.println("veripack run: I/O error, program not started: " + e);
+            return ExitCode.IO;
         }
         try {
             return ProgramLauncher.run(d, command.subList(1, command.size()), extra);

@@ -4,9 +4,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.time.Clock;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.veripack.node.Node;
 import org.veripack.node.NodeStatus;
+import org.veripack.node.UnsafeNodeRootException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -33,6 +35,9 @@ final class StatusCommand implements Callable<Integer> {
         } catch (NoSuchFileException e) {
             System.err.println("veripack status: " + e.getMessage());
             return ExitCode.USAGE;
+        } catch (UnsafeNodeRootException e) {
+            System.err.println("veripack status: refusing an unsafe node root: " + e.getMessage());
+            return ExitCode.USAGE;
         } catch (IOException e) {
             System.err.println("veripack status: I/O error: " + e);
             return ExitCode.IO;
@@ -42,19 +47,36 @@ final class StatusCommand implements Callable<Integer> {
             o.put("root", root.root.toAbsolutePath().toString());
             NodeOutput.putSlot(o, "active", s.active());
             NodeOutput.putSlot(o, "previous", s.previous());
+            o.put("previousInvalid", s.previousProblem());
+            o.put("product", s.product());
             ObjectNode h = o.putObject("highestActivated");
             s.highestActivated().forEach(h::put);
             o.set("lastVerification", s.lastVerification());
             System.out.println(o.toPrettyString());
             return ExitCode.OK;
         }
-        System.out.println("active:   " + NodeOutput.describe(s.active()));
-        System.out.println("previous: " + NodeOutput.describe(s.previous()));
-        System.out.println("highest version activated: " + (s.highestActivated().isEmpty() ? "none" : s.highestActivated()));
+        System.out.println("node:      " + root.root.toAbsolutePath() + (s.product() == null ? "" : "  (product " + s.product() + ")"));
+        System.out.println("active:    " + NodeOutput.describe(s.active()));
+        System.out.println("previous:  " + (s.previousProblem() != null ? "INVALID (" + s.previousProblem() + ")"
+                : NodeOutput.describe(s.previous())));
+        if (s.highestActivated().isEmpty()) {
+            System.out.println("version floor: none");
+        } else {
+            s.highestActivated().entrySet().stream().sorted(java.util.Map.Entry.comparingByKey()).forEach(e ->
+                    System.out.println("version floor: " + e.getKey() + " " + e.getValue()
+                            + "  (lower versions are refused: VERSION_ROLLBACK)"));
+        }
         var lv = s.lastVerification();
-        System.out.println("last verification: " + (lv == null ? "none"
-                : lv.path("time").asText() + " " + lv.path("event").asText() + " " + lv.path("verdict").asText()
-                + (lv.path("findings").isEmpty() ? "" : " " + lv.path("findings"))));
+        if (lv == null) {
+            System.out.println("last check: none");
+        } else {
+            List<String> codes = new java.util.ArrayList<>();
+            lv.path("findings").forEach(f -> codes.add(f.asText()));
+            System.out.println("last check: " + lv.path("event").asText() + " " + lv.path("verdict").asText()
+                    + " at " + lv.path("time").asText()
+                    + (lv.path("slot").isTextual() ? "  slot " + lv.path("slot").asText() : "")
+                    + (codes.isEmpty() ? "" : "  findings: " + String.join(", ", codes)));
+        }
         return ExitCode.OK;
     }
 }

@@ -6,6 +6,7 @@ import java.nio.file.NoSuchFileException;
 import java.time.Clock;
 import java.util.concurrent.Callable;
 import org.veripack.node.Node;
+import org.veripack.node.UnsafeNodeRootException;
 import org.veripack.node.ScanResult;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -30,6 +31,9 @@ final class VerifyInstalledCommand implements Callable<Integer> {
             r = Node.openExisting(root.root, Clock.systemUTC()).verifyInstalled();
         } catch (NoSuchFileException e) {
             System.err.println("veripack verify-installed: " + e.getMessage());
+            return ExitCode.USAGE;
+        } catch (UnsafeNodeRootException e) {
+            System.err.println("veripack verify-installed: refusing an unsafe node root: " + e.getMessage());
             return ExitCode.USAGE;
         } catch (IOException e) {
             System.err.println("veripack verify-installed: I/O error: " + e);

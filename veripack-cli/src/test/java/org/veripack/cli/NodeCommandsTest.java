@@ -209,8 +209,9 @@ class NodeCommandsTest {
     void guardRefusesAProgramOutsideTheSlot() throws Exception {
         assertEquals(ExitCode.OK, install(sign(vendor, "1.0")).exit());
         Run r = cli("run", "--root", node.toString(), "--", "../../../bin/sh", "-c", "true");
-        assertEquals(ExitCode.TAMPERED, r.exit());
-        assertTrue(r.err().contains("UNSAFE_PATH"), r.err());
+        assertEquals(ExitCode.USAGE, r.exit(), r.err());
+        assertFalse(r.err().contains("INSTALLATION_TAMPERED"), r.err());
+        assertTrue(Files.readString(node.resolve("audit/events.jsonl")).contains("\"event\":\"guard.refused\""));
     }
 
     @Test

@@ -51,5 +51,12 @@ public enum FindingCode {
      * block gives (e.g. an executable bit added or removed, a signed regular file re-marked as a symlink).
      * Subject: the artifact path; expected/actual: git-style octal modes ({@code 100755}, {@code 120000}).
      */
-    MODE_MISMATCH
+    MODE_MISMATCH,
+    /**
+     * The package's signed name is not the product this node runs (one node, one product: the name is fixed
+     * by the first activation or by {@code product:} in {@code NODE/config.yaml}); expected = the node's
+     * product, actual = the package name. Stops a validly signed package of another product (with its own,
+     * lower version floor) from replacing the active one.
+     */
+    PACKAGE_MISMATCH
 }

@@ -2,12 +2,15 @@ package org.veripack.core;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import org.veripack.core.internal.cms.BcProvider;
 import org.veripack.core.internal.csar.CsarVerifier;
 import org.veripack.core.internal.csar.DetachedVerifier;
+import org.veripack.core.internal.csar.SealedManifestVerifier;
 
 /**
  * The one verifier: a pure function of (package bytes, trust policy, time, revocation data) to a
@@ -109,11 +112,43 @@ public final class PackageVerifier {
         if (r.report().identity().isEmpty()) {
             throw new IllegalStateException("an ACCEPTED CSAR report without a signed identity: " + r.report());
         }
-        return seal(r.report(), r.artifacts(), r.manifestBytes(), r.manifestName());
+        return seal(r.report(), r.artifacts(), r.manifestBytes(), r.manifestName(), r.manifestCertificates());
+    }
+
+    /**
+     * Re-verifies a signed SOL004 manifest on its own, without its package: a node that sealed
+     * {@link VerifiedPackage#manifestBytes()} at install time calls this before it trusts the digests it
+     * expects in an installed slot (the guard, {@code verify-installed}, rollback). Checks the manifest
+     * structure (SOL004 §5.3), its CMS block over the bytes before it (SOL004 §5.4, RFC 5652 §5.4) with a
+     * certification path to this verifier's trust anchors (RFC 5280 §6) valid at {@code at}, the signed
+     * identity and each artifact's path and digest algorithm under this verifier's policy. Revocation is
+     * checked as the policy says (a node re-verifying offline passes a policy with revocation OFF); the
+     * policy's {@code signers}/{@code requireSigners} rules are not applied (they name packages and were
+     * applied at install).
+     *
+     * @param manifestBytes the {@code .mf} bytes including the {@code -----BEGIN CMS-----} block
+     * @param certificates  {@link VerifiedPackage#manifestCertificates()} as sealed; may be empty
+     * @param at            the verification instant, normally the sealed install-time verification instant
+     *                      (a certificate that expired since then still verifies; one that was not valid
+     *                      then does not)
+     * @return the report (ACCEPTED or REJECTED with findings such as {@link FindingCode#SIGNATURE_INVALID},
+     *         {@link FindingCode#SIGNER_UNTRUSTED}, {@link FindingCode#SIGNATURE_MISSING}) and, when ACCEPTED,
+     *         every artifact with a signed digest; never throws for bad input
+     */
+    public SignedManifest verifySealedManifest(byte[] manifestBytes, List<X509Certificate> certificates, Instant at) {
+        Objects.requireNonNull(manifestBytes, "manifestBytes");
+        Objects.requireNonNull(certificates, "certificates");
+        Objects.requireNonNull(at, "at");
+        try {
+            return SealedManifestVerifier.verify(manifestBytes.clone(), certificates, policy, at, revocation);
+        } catch (IOException e) {
+            throw new IllegalStateException("reading an in-memory manifest failed", e);
+        }
     }
 
     /** Wraps an ACCEPTED report into the proof type; only verifiers in this package may call it. */
-    static VerifiedPackage seal(VerificationReport report, List<ArtifactRecord> artifacts, byte[] manifest, String manifestName) {
-        return new VerifiedPackage(report, artifacts, manifest, manifestName);
+    static VerifiedPackage seal(VerificationReport report, List<ArtifactRecord> artifacts, byte[] manifest, String manifestName,
+                                List<X509Certificate> manifestCertificates) {
+        return new VerifiedPackage(report, artifacts, manifest, manifestName, manifestCertificates);
     }
 }

@@ -1,5 +1,6 @@
 package org.veripack.core;
 
+import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Objects;
 
@@ -17,8 +18,10 @@ public final class VerifiedPackage {
     private final List<ArtifactRecord> artifacts;
     private final byte[] manifestBytes;
     private final String manifestName;
+    private final List<X509Certificate> manifestCertificates;
 
-    VerifiedPackage(VerificationReport report, List<ArtifactRecord> artifacts, byte[] manifestBytes, String manifestName) {
+    VerifiedPackage(VerificationReport report, List<ArtifactRecord> artifacts, byte[] manifestBytes, String manifestName,
+                    List<X509Certificate> manifestCertificates) {
         Objects.requireNonNull(report, "report");
         if (!report.accepted()) {
             throw new IllegalStateException("a VerifiedPackage needs an ACCEPTED report: " + report);
@@ -29,6 +32,7 @@ public final class VerifiedPackage {
         this.artifacts = List.copyOf(artifacts);
         this.manifestBytes = manifestBytes.clone();
         this.manifestName = Objects.requireNonNull(manifestName, "manifestName");
+        this.manifestCertificates = List.copyOf(manifestCertificates);
     }
 
     public VerificationReport report() { return report; }
@@ -46,4 +50,11 @@ public final class VerifiedPackage {
 
     /** The manifest's path inside the package (e.g. {@code MainServiceTemplate.mf}). */
     public String manifestName() { return manifestName; }
+
+    /**
+     * Certificates the package shipped beside the manifest ({@code <manifest>.cert}, TOSCA.meta
+     * {@code ETSI-Entry-Certificate}), which {@link PackageVerifier#verifySealedManifest} needs again
+     * when the CMS block does not embed the signer certificate; empty when there were none.
+     */
+    public List<X509Certificate> manifestCertificates() { return manifestCertificates; }
 }

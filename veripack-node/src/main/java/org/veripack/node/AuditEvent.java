@@ -20,6 +20,8 @@ public record AuditEvent(String event, String packageName, String version, Strin
     public static final String INSTALL_REJECTED = "install.rejected";
     public static final String INSTALL_FAILED = "install.failed";
     public static final String ACTIVATION = "activation";
+    /** Re-install of the active version over its tampered slot: fresh verified bytes in a new slot, {@code current} switched. */
+    public static final String INSTALL_REPAIR = "install.repair";
     public static final String ROLLBACK = "rollback";
     public static final String ROLLBACK_REFUSED = "rollback.refused";
     public static final String GUARD_ALLOWED = "guard.allowed";

@@ -46,6 +46,7 @@ public final class AuditLog {
     private static final Object JVM_LOCK = new Object();
 
     private final Path file;
+    private final Path headFile;
     private final Clock clock;
     private final String user;
     private final String host;
@@ -55,10 +56,26 @@ public final class AuditLog {
      * @param clock source of the {@code time} field
      */
     public AuditLog(Path file, Clock clock) {
+        this(file, null, clock);
+    }
+
+    /**
+     * @param file     the log file
+     * @param headFile the head file ({@code NODE/state/audit-head.json}) kept after each append and checked by
+     *                 {@link #verify()}; null for none
+     * @param clock    source of the {@code time} field
+     */
+    public AuditLog(Path file, Path headFile, Clock clock) {
         this.file = Objects.requireNonNull(file, "file");
+        this.headFile = headFile;
         this.clock = Objects.requireNonNull(clock, "clock");
         this.user = System.getProperty("user.name", "unknown");
         this.host = hostName();
+    }
+
+    /** The log of node root {@code root}: {@code audit/events.jsonl} with its head {@code state/audit-head.json}. */
+    public static AuditLog forNode(Path root, Clock clock) {
+        return new AuditLog(root.resolve("audit").resolve("events.jsonl"), root.resolve("state").resolve("audit-head.json"), clock);
     }
 
     public Path file() { return file; }
@@ -70,17 +87,90 @@ public final class AuditLog {
                  FileLock ignored = ch.lock()) {
                 long torn = cutTornTail(ch);
                 String prev = hexSha256(lastLine(ch));
+                long before = headFile == null ? 0 : linesBefore(ch, prev);
+                int added = 0;
                 if (torn > 0) {
                     String rec = line(new AuditEvent(AuditEvent.RECOVERY, null, null, null, null, java.util.List.of(),
                             "discarded a torn audit line of " + torn + " bytes left by a crash"), prev);
                     write(ch, rec);
                     prev = hexSha256(rec.getBytes(StandardCharsets.UTF_8));
+                    added++;
                 }
                 String line = line(event, prev);
                 write(ch, line);
                 ch.force(true);
+                added++;
+                if (headFile != null && Files.isDirectory(headFile.getParent())) { // no state/ yet: a refusal before the node exists
+                    writeHead(before + added, hexSha256(line.getBytes(StandardCharsets.UTF_8)));
+                }
                 return line;
             }
+        }
+    }
+
+    /** Lines in the log now: the head's count when the head names the current last line, else counted. */
+    private long linesBefore(FileChannel ch, String lastLineSha) throws IOException {
+        Optional<Head> h = readHead();
+        if (h.isPresent() && h.get().lastLineSha256().equals(lastLineSha) && (h.get().lines() > 0 || ch.size() == 0)) {
+            return h.get().lines();
+        }
+        long n = 0;
+        ByteBuffer buf = ByteBuffer.allocate(1 << 16);
+        long pos = 0;
+        while (true) {
+            buf.clear();
+            int r = ch.read(buf, pos);
+            if (r <= 0) {
+                return n;
+            }
+            for (int i = 0; i < r; i++) {
+                if (buf.get(i) == '\n') {
+                    n++;
+                }
+            }
+            pos += r;
+        }
+    }
+
+    /** The signed-off head: number of lines and the SHA-256 of the last one (64 zeros for an empty log). */
+    record Head(long lines, String lastLineSha256) { }
+
+    private Optional<Head> readHead() throws IOException {
+        if (headFile == null) {
+            return Optional.empty();
+        }
+        byte[] b;
+        try {
+            b = Files.readAllBytes(headFile);
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+        try {
+            JsonNode o = MAPPER.readTree(b);
+            if (o != null && o.path("lines").canConvertToLong() && o.path("lastLineSha256").isTextual()) {
+                return Optional.of(new Head(o.path("lines").asLong(), o.path("lastLineSha256").asText()));
+            }
+        } catch (IOException e) {
+            // fall through: an unreadable head is reported by verify()
+        }
+        return Optional.of(new Head(-1, ""));
+    }
+
+    private void writeHead(long lines, String sha) throws IOException {
+        ObjectNode o = MAPPER.createObjectNode();
+        o.put("lines", lines);
+        o.put("lastLineSha256", sha);
+        Path tmp = headFile.resolveSibling(headFile.getFileName() + ".tmp-" + Long.toHexString(System.nanoTime()));
+        try (FileChannel c = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ByteBuffer buf = ByteBuffer.wrap(MAPPER.writeValueAsBytes(o));
+            while (buf.hasRemaining()) {
+                c.write(buf);
+            }
+            c.force(true);
+        }
+        Files.move(tmp, headFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        try (FileChannel d = FileChannel.open(headFile.getParent(), StandardOpenOption.READ)) {
+            d.force(true);
         }
     }
 
@@ -187,14 +277,27 @@ public final class AuditLog {
         public boolean intact() { return firstBrokenLine.isEmpty(); }
     }
 
-    /** Checks the whole chain from the first line. A missing log is an intact, empty chain. */
+    /**
+     * Checks the whole chain from the first line, then the head: line {@code head.lines} must exist and hash to
+     * {@code head.lastLineSha256}. A missing log is an intact, empty chain only when no head records lines.
+     */
     public Verification verify() throws IOException {
+        Optional<Head> head = readHead();
+        if (head.isPresent() && head.get().lines() < 0) {
+            return new Verification(0, Optional.of(1L), "the audit head " + headFile + " is unreadable");
+        }
         InputStream raw;
         try {
             raw = Files.newInputStream(file);
         } catch (NoSuchFileException e) {
+            if (head.isPresent() && head.get().lines() > 0) {
+                return new Verification(0, Optional.of(1L), "the audit log was deleted: the head records "
+                        + head.get().lines() + " lines");
+            }
             return new Verification(0, Optional.empty(), null);
         }
+        long headLines = head.map(Head::lines).orElse(0L);
+        String headSha = null;
         try (InputStream in = new BufferedInputStream(raw, 1 << 16)) {
             String expectedPrev = GENESIS;
             long n = 0;
@@ -206,7 +309,7 @@ public final class AuditLog {
                     if (cur.size() > 0) {
                         return new Verification(n, Optional.of(n + 1), "torn last line (no line terminator)");
                     }
-                    return new Verification(n, Optional.empty(), null);
+                    break;
                 }
                 if (b != '\n') {
                     cur.write(b);
@@ -215,16 +318,28 @@ public final class AuditLog {
                 n++;
                 byte[] line = cur.toByteArray();
                 cur.reset();
-                String why = checkLine(line, expectedPrev);
+                String why = checkLine(line, expectedPrev, n);
                 if (why != null) {
                     return new Verification(n, Optional.of(n), why);
                 }
                 expectedPrev = hexSha256(line);
+                if (n == headLines) {
+                    headSha = expectedPrev;
+                }
             }
+            if (n < headLines) {
+                return new Verification(n, Optional.of(n + 1), "the log ends after line " + n + " but the audit head records "
+                        + headLines + " lines: lines were truncated or the log emptied");
+            }
+            if (head.isPresent() && headLines > 0 && !head.get().lastLineSha256().equals(headSha)) {
+                return new Verification(n, Optional.of(headLines), "line " + headLines
+                        + " is not the line the audit head signed off (the log was truncated and rewritten)");
+            }
+            return new Verification(n, Optional.empty(), null);
         }
     }
 
-    private static String checkLine(byte[] line, String expectedPrev) {
+    private static String checkLine(byte[] line, String expectedPrev, long n) {
         JsonNode o;
         try {
             o = MAPPER.readTree(line);
@@ -239,7 +354,9 @@ public final class AuditLog {
             return "no prev_sha256";
         }
         if (!prev.asText().equals(expectedPrev)) {
-            return "prev_sha256 does not match the SHA-256 of the previous line (a line was changed, inserted or removed)";
+            return n == 1 ? "line 1's prev_sha256 is not the genesis value (line 1 was altered or lines before it removed)"
+                    : "line " + n + "'s prev_sha256 does not match line " + (n - 1) + " (line " + (n - 1) + " or " + n
+                    + " was altered, or a line was inserted or removed there)";
         }
         return null;
     }

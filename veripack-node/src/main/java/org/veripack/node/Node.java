@@ -22,6 +22,7 @@ import org.veripack.node.internal.NodeLayout;
 import org.veripack.node.internal.NodeLock;
 import org.veripack.node.internal.Reports;
 import org.veripack.node.internal.SealedRecord;
+import org.veripack.node.internal.SealedTrust;
 import org.veripack.node.internal.StagedPackage;
 import org.veripack.node.internal.StagingSink;
 import org.veripack.node.internal.StateStore;
@@ -50,37 +51,60 @@ public final class Node {
         this.layout = new NodeLayout(root);
         this.clock = Objects.requireNonNull(clock, "clock");
         this.state = new StateStore(layout);
-        this.audit = new AuditLog(layout.auditLog(), clock);
+        this.audit = new AuditLog(layout.auditLog(), layout.auditHeadFile(), clock);
         this.installer = new Installer(layout, state, audit, clock);
     }
 
     /**
      * Opens (and for a new root, creates) the node root with its directories, then runs recovery if no
-     * installer is active.
+     * installer is active. Before anything is read or written the root passes the node-root guard
+     * ({@link #checkRoot}); missing directories are created with safe modes.
      *
      * @param root  node root directory
      * @param clock time source for audit events, install times and state (inject {@code Clock.fixed} in tests)
+     * @throws UnsafeNodeRootException when the root is not a directory, cannot be created, or it or one of its
+     *                                 directories is foreign-owned or group/world-writable (CLI exit 2)
      */
     public static Node open(Path root, Clock clock) throws IOException {
         Node n = new Node(root, clock);
-        n.layout.create();
+        n.layout.prepare(true, true, NodeAccess.Caller.current().uid());
         n.recoverIfIdle();
         return n;
     }
 
     /**
-     * Opens an existing node root (status, run, verify-installed, audit) and runs recovery if idle.
+     * Opens an existing node root (status, run, verify-installed, rollback) after the node-root guard
+     * ({@link #checkRoot}) and runs recovery if idle.
      *
-     * @throws NoSuchFileException when {@code root} is not an initialised node root (CLI exit 2)
+     * @throws NoSuchFileException     when {@code root} is not an initialised node root (CLI exit 2)
+     * @throws UnsafeNodeRootException when the root or one of its directories is unsafe (CLI exit 2)
      */
     public static Node openExisting(Path root, Clock clock) throws IOException {
         Node n = new Node(root, clock);
         if (!n.layout.exists()) {
             throw new NoSuchFileException(root.toString(), null, "not a node root (no slots/ and state/)");
         }
-        n.layout.create();
+        n.layout.prepare(false, true, NodeAccess.Caller.current().uid());
         n.recoverIfIdle();
         return n;
+    }
+
+    /**
+     * The node-root guard alone, for commands that read the node without opening it ({@code audit verify}):
+     * {@code root} and every directory above it, and its {@code state/}, {@code slots/}, {@code audit/},
+     * {@code staging/} directories, must be owned by root or the invoking user and not writable by group or
+     * others (sshd StrictModes, {@link NodeAccess#requireProtected}). An attacker who could write any of them
+     * could swap slots and sealed records together, so every node command refuses such a root.
+     *
+     * @throws UnsafeNodeRootException naming the first unsafe path (CLI exit 2)
+     * @throws NoSuchFileException     when {@code root} does not exist
+     */
+    public static void checkRoot(Path root) throws IOException {
+        NodeLayout layout = new NodeLayout(root);
+        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
+            throw new NoSuchFileException(root.toString(), null, "not a node root (does not exist)");
+        }
+        layout.prepare(false, false, NodeAccess.Caller.current().uid());
     }
 
     public Path root() { return layout.root(); }
@@ -100,14 +124,20 @@ public final class Node {
 
     /**
      * Installs or upgrades from a CSAR (SOL004 option 1 or 2): one pass verifies and streams every artifact
-     * into {@code NODE/staging} only; on ACCEPTED the node checks identity syntax and anti-rollback
-     * ({@link FindingCode#VERSION_ROLLBACK} unless the policy's {@code antiRollback} is false), makes the
-     * slot read-only, seals manifest, report and entries into {@code NODE/state}, and activates it by
-     * atomic rename of {@code current} ({@code previous} keeps the old one).
+     * into {@code NODE/staging} only; on ACCEPTED the node checks identity syntax, one product per node
+     * ({@link FindingCode#PACKAGE_MISMATCH} against {@code product:} in {@code config.yaml} or the first
+     * activation) and anti-rollback ({@link FindingCode#VERSION_ROLLBACK} unless the policy's
+     * {@code antiRollback} is false), makes the slot read-only, seals the signed manifest, the policy's trust
+     * anchors/intermediates/TSA roots, the manifest's certificates, the verification instant, report and entries
+     * into {@code NODE/state} (for option 2 also a copy of the package), and activates it by atomic rename of
+     * {@code current} ({@code previous} keeps the old one). The package that is already active is not
+     * re-installed: its slot is re-verified and, when tampered, replaced by the freshly verified bytes in a new
+     * slot directory (REPAIRED, audited {@code install.repair}).
      *
-     * @param csar     the package
+     * @param csar     the package (its file is copied into {@code NODE/state} for option 2)
      * @param verifier the one verifier with the operator's trust policy and clock
-     * @return ACTIVATED, ALREADY_ACTIVE or REJECTED (staging removed, {@code current} untouched)
+     * @return ACTIVATED, ALREADY_ACTIVE, REPAIRED or REJECTED (staging removed, {@code current} untouched)
+     * @throws UnsafeNodeRootException when {@code config.yaml} is unprotected or invalid (CLI exit 2)
      * @throws NodeBusyException when another installer holds the lock
      * @throws IOException       on I/O failure (staging removed, {@code current} untouched)
      */
@@ -138,10 +168,32 @@ public final class Node {
         try {
             Failpoints.hit("install.extracted");
             return installer.commit(new StagedPackage(work, sink, verified.report(), verified.artifacts(),
-                    verified.manifestBytes(), verified.manifestName()), verifier.policy().antiRollback());
+                    verified.manifestBytes(), verified.manifestName(),
+                    SealedTrust.of(verifier.policy(), verified.manifestCertificates()), csar),
+                    verifier.policy().antiRollback(), configuredProduct());
         } catch (IOException | RuntimeException e) {
             cleanupAfterFailure(work, e);
             throw e;
+        }
+    }
+
+    /**
+     * {@code product:} from {@code NODE/config.yaml} after its StrictModes check, or null when not configured.
+     *
+     * @throws UnsafeNodeRootException when config.yaml is unprotected or invalid (CLI exit 2)
+     */
+    private String configuredProduct() throws IOException {
+        Path config = layout.configFile();
+        if (!Files.exists(config, LinkOption.NOFOLLOW_LINKS)) {
+            return null;
+        }
+        try {
+            NodeAccess.requireProtected(config, NodeAccess.Caller.current().uid());
+            return NodeAccess.loadConfig(config).product();
+        } catch (NodeAccess.UnsafeFileException e) {
+            throw new UnsafeNodeRootException(e.file(), "unprotected node config: " + e.getMessage());
+        } catch (org.veripack.core.PolicyException e) {
+            throw new UnsafeNodeRootException(config, "invalid node config: " + e.getMessage());
         }
     }
 
@@ -156,7 +208,8 @@ public final class Node {
     }
 
     /**
-     * Re-verifies the slot {@code previous} names against its sealed record, then activates it
+     * Re-verifies the slot {@code previous} names (its sealed signature with the sealed trust, then every entry
+     * against its sealed record), then activates it
      * ({@code previous} then names the slot that was current). The version floor is not lowered.
      *
      * @return the findings that refused the rollback ({@code INSTALLATION_TAMPERED}), empty on success
@@ -166,7 +219,7 @@ public final class Node {
     public List<Finding> rollback() throws IOException {
         try (NodeLock l = lockOrBusy()) {
             installer.recover();
-            Optional<String> previous = layout.linkedSlot(layout.previous());
+            Optional<String> previous = layout.validLinkedSlot(layout.previous());
             Optional<String> current = layout.linkedSlot(layout.current());
             if (previous.isEmpty()) {
                 throw new NoSuchFileException(layout.previous().toString(), null, "no previous version to roll back to");
@@ -182,7 +235,7 @@ public final class Node {
             Failpoints.hit("rollback.verified");
             installer.activate(previous.get(), current.orElse(null));
             StateStore.Versions v = state.readVersions();
-            state.writeVersions(new StateStore.Versions(v.highestActivated(), previous.get(), current.orElse(null)));
+            state.writeVersions(new StateStore.Versions(v.highestActivated(), previous.get(), current.orElse(null), v.product()));
             Failpoints.hit("rollback.versions-written");
             audit.append(Installer.event(AuditEvent.ROLLBACK, id, previous.get(), "ACCEPTED", List.of(),
                     "current -> " + previous.get() + current.map(c -> ", previous -> " + c).orElse("")));
@@ -191,10 +244,15 @@ public final class Node {
         }
     }
 
-    /** Active and previous slot (from the symlinks), the version floor and the last verification result. */
+    /**
+     * Active and previous slot (from the symlinks), the version floor, the node's product and the last
+     * verification result. A bad {@code previous} link (dangling, not a symlink, outside {@code slots/}) does not
+     * fail the status: it is reported in {@link NodeStatus#previousProblem()} (recovery removes it, audited).
+     */
     public NodeStatus status() throws IOException {
-        return new NodeStatus(slotInfo(layout.current()), slotInfo(layout.previous()),
-                state.readVersions().highestActivated(), state.readLastVerification());
+        String problem = layout.linkProblem(layout.previous());
+        return new NodeStatus(slotInfo(layout.current()), problem == null ? slotInfo(layout.previous()) : Optional.empty(),
+                state.readVersions().highestActivated(), state.readLastVerification(), problem, installer.nodeProduct().orElse(null));
     }
 
     private Optional<SlotInfo> slotInfo(Path link) throws IOException {
@@ -208,10 +266,16 @@ public final class Node {
     }
 
     private Optional<SealedRecord> readRecord(String slot) throws IOException {
-        return state.readRecord(slot);
+        try {
+            return state.readRecord(slot);
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw e;
+        } catch (IOException e) {
+            return Optional.empty(); // unreadable JSON: verifySlot reports it as INSTALLATION_TAMPERED
+        }
     }
 
-    /** Re-verifies the active slot against its sealed record (audited {@code scan} event). */
+    /** Re-verifies the active slot: sealed signature with the sealed trust, then every entry (audited {@code scan} event). */
     public ScanResult verifyInstalled() throws IOException {
         Optional<String> current;
         try {
@@ -237,50 +301,74 @@ public final class Node {
     }
 
     /**
-     * The guard's check before {@code run}: re-verifies every entry of the active slot, then resolves
-     * {@code relativeExecutable} inside it. Refusals are audited {@code guard.refused} with the findings;
-     * an allowed start is audited {@code guard.allowed}.
+     * The guard's check before {@code run}: re-verifies the sealed signature and every entry of the active slot
+     * ({@code Installer.verifySlot}), then resolves {@code relativeExecutable} inside it. Every refusal is
+     * audited {@code guard.refused} with its reason (and findings when tampered); an allowed start is audited
+     * {@code guard.allowed}. Refusals: {@link GuardDecision.Refusal#NOTHING_INSTALLED} (no {@code current}),
+     * {@link GuardDecision.Refusal#TAMPERED} ({@code INSTALLATION_TAMPERED} findings),
+     * {@link GuardDecision.Refusal#BAD_PROGRAM} (the path names no file the signed package marks executable).
      *
-     * @param relativeExecutable a relative path without {@code ..} naming a sealed executable regular
-     *                           file of the slot (a symlink to one inside the slot is followed)
+     * @param relativeExecutable a relative path without {@code ..} naming a sealed regular file whose signed mode
+     *                           has an execute bit (a symlink to one inside the slot is followed)
      */
     public GuardDecision guard(String relativeExecutable) throws IOException {
         Optional<String> current;
         try {
             current = layout.linkedSlot(layout.current());
         } catch (IOException e) {
-            return refuse(null, null, List.of(Finding.of(FindingCode.INSTALLATION_TAMPERED, "current", e.getMessage())), relativeExecutable);
+            return refuse(GuardDecision.Refusal.TAMPERED, null, null,
+                    List.of(Finding.of(FindingCode.INSTALLATION_TAMPERED, "current", e.getMessage())), relativeExecutable, e.getMessage());
         }
         if (current.isEmpty()) {
-            return refuse(null, null, List.of(Finding.of(FindingCode.INSTALLATION_TAMPERED, "current", "no active version installed")),
-                    relativeExecutable);
+            return refuse(GuardDecision.Refusal.NOTHING_INSTALLED, null, null, List.of(), relativeExecutable, "no active version installed");
         }
         String slot = current.get();
-        var id = readRecord(slot).map(SealedRecord::identity).orElse(null);
-        List<Finding> findings = new ArrayList<>(installer.verifySlot(slot));
-        Path slotDir = layout.slotDir(slot);
-        Path exe = null;
-        if (findings.isEmpty()) {
-            Optional<Path> resolved = resolveExecutable(slotDir, relativeExecutable);
-            if (resolved.isEmpty()) {
-                findings.add(Finding.of(FindingCode.UNSAFE_PATH, relativeExecutable,
-                        "not a relative path to an executable file inside the active slot"));
-            } else {
-                exe = resolved.get();
-            }
-        }
+        Optional<SealedRecord> record = readRecord(slot);
+        var id = record.map(SealedRecord::identity).orElse(null);
+        List<Finding> findings = installer.verifySlot(slot);
         if (!findings.isEmpty()) {
-            return refuse(slot, id, findings, relativeExecutable);
+            return refuse(GuardDecision.Refusal.TAMPERED, slot, id, findings, relativeExecutable,
+                    "the active slot does not match its sealed, signed record");
         }
+        Path slotDir = layout.slotDir(slot);
+        Optional<String> bad = programProblem(slotDir, record.get().entries(), relativeExecutable);
+        if (bad.isPresent()) {
+            return refuse(GuardDecision.Refusal.BAD_PROGRAM, slot, id, List.of(), relativeExecutable, bad.get());
+        }
+        Path exe = resolveExecutable(slotDir, relativeExecutable).orElseThrow(
+                () -> new IllegalStateException("a sealed executable did not resolve in a verified slot"));
         audit.append(Installer.event(AuditEvent.GUARD_ALLOWED, id, slot, "ALLOWED", List.of(), relativeExecutable));
         installer.recordLastVerification("guard", slot, "ACCEPTED", List.of());
-        return new GuardDecision(true, slot, slotDir, exe, List.of());
+        return new GuardDecision(true, GuardDecision.Refusal.NONE, slot, slotDir, exe, List.of(), null);
     }
 
-    private GuardDecision refuse(String slot, org.veripack.core.PackageIdentity id, List<Finding> findings, String exe) throws IOException {
-        audit.append(Installer.event(AuditEvent.GUARD_REFUSED, id, slot, "REFUSED", findings, exe));
+    private GuardDecision refuse(GuardDecision.Refusal why, String slot, org.veripack.core.PackageIdentity id, List<Finding> findings,
+                                 String exe, String reason) throws IOException {
+        audit.append(Installer.event(AuditEvent.GUARD_REFUSED, id, slot, "REFUSED", findings, exe + ": " + reason));
         installer.recordLastVerification("guard", slot, "REJECTED", findings);
-        return new GuardDecision(false, slot, slot == null ? null : layout.slotDir(slot), null, findings);
+        return new GuardDecision(false, why, slot, slot == null ? null : layout.slotDir(slot), null, findings, reason);
+    }
+
+    /**
+     * Why {@code rel} is not a program the guard may start from the verified slot, or empty: it must be a
+     * relative path without {@code ..}, resolve (following sealed symlinks) to a sealed regular file inside the
+     * slot, and that file's signed mode must have an execute bit.
+     */
+    static Optional<String> programProblem(Path slotDir, List<org.veripack.node.internal.InstalledEntry> entries, String rel)
+            throws IOException {
+        Optional<Path> resolved = resolveExecutable(slotDir, rel);
+        if (resolved.isEmpty()) {
+            return Optional.of("not a relative path to an executable file inside the active slot");
+        }
+        String inSlot = slotDir.toRealPath().relativize(resolved.get()).toString().replace('\\', '/');
+        for (var e : entries) {
+            if (e.path().equals(inSlot) && e.type() == org.veripack.core.ArtifactType.FILE) {
+                return (e.signedMode() & 0111) != 0 ? Optional.empty()
+                        : Optional.of("the signed package does not mark " + inSlot + " executable (mode "
+                                + String.format("%04o", e.signedMode()) + ")");
+            }
+        }
+        return Optional.of("not a sealed file of the active slot: " + inSlot);
     }
 
     /** Resolves a relative program path inside the slot: no absolute path, no {@code ..}, stays inside, executable. */

@@ -27,6 +27,7 @@ import org.veripack.core.PolicyException;
  *       and by the link's own directory chain. Violations are {@link UnsafeFileException} naming the file
  *       (CLI exit 2).</li>
  *   <li>{@code NODE/config.yaml} ({@link #loadConfig(Path)}): <pre>{@code
+ * product: acme-mme                 # optional: the one package name this node runs (else fixed by the first activation)
  * authorizedInstallers:
  *   users: [release-bot]            # user names
  *   groups: [veripack-installers]   # group names (primary or supplementary membership)
@@ -56,16 +57,20 @@ public final class NodeAccess {
     }
 
     /**
-     * The authorised-installer part of {@code NODE/config.yaml}.
+     * {@code NODE/config.yaml}.
      *
-     * @param users  user names allowed to install/rollback
-     * @param groups group names whose members may install/rollback
+     * @param users   user names allowed to install/rollback
+     * @param groups  group names whose members may install/rollback
+     * @param product the package name this node runs ({@code product:}), or null: then the first activation fixes it
      */
-    public record NodeConfig(Set<String> users, Set<String> groups) {
+    public record NodeConfig(Set<String> users, Set<String> groups, String product) {
         public NodeConfig {
             users = Set.copyOf(users);
             groups = Set.copyOf(groups);
         }
+
+        /** No authorised installers besides root, no configured product. */
+        public static final NodeConfig EMPTY = new NodeConfig(Set.of(), Set.of(), null);
     }
 
     /** The calling process's identity (real uid, user name, group names from the OS). */
@@ -148,13 +153,38 @@ public final class NodeAccess {
     }
 
     /**
+     * StrictModes check of one directory of a node root ({@code state/}, {@code slots/}, {@code audit/},
+     * {@code staging/}) whose parent was already checked with {@link #requireProtected}: a real directory
+     * (not a symbolic link), owned by root or {@code ownerUid}, not writable by group or others.
+     *
+     * @throws UnsafeFileException naming {@code dir}
+     * @throws NoSuchFileException when it does not exist
+     */
+    public static void requireProtectedDirectory(Path dir, long ownerUid) throws UnsafeFileException, IOException {
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+                throw new NoSuchFileException(dir.toString());
+            }
+            throw new UnsafeFileException(dir, "not a directory (a symbolic link or a file)");
+        }
+        long uid = ownerUid(dir);
+        if (uid != 0 && uid != ownerUid) {
+            throw new UnsafeFileException(dir, "owned by uid " + uid + ", neither root nor uid " + ownerUid);
+        }
+        int mode = ((Number) Files.getAttribute(dir, "unix:mode", LinkOption.NOFOLLOW_LINKS)).intValue();
+        if ((mode & 022) != 0) {
+            throw new UnsafeFileException(dir, "writable by group or others (mode " + Integer.toOctalString(mode & 07777) + ")");
+        }
+    }
+
+    /**
      * Reads {@code NODE/config.yaml} (after {@link #requireProtected}); a missing file is an empty config.
      *
      * @throws PolicyException when the file is not valid YAML or has unknown keys/wrong types (CLI exit 2)
      */
     public static NodeConfig loadConfig(Path file) throws PolicyException {
         if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
-            return new NodeConfig(Set.of(), Set.of());
+            return NodeConfig.EMPTY;
         }
         JsonNode root;
         try {
@@ -166,20 +196,28 @@ public final class NodeAccess {
             throw new PolicyException(file + ": cannot read node config: " + e.getMessage(), e);
         }
         if (root == null || root.isNull() || root.isMissingNode()) {
-            return new NodeConfig(Set.of(), Set.of());
+            return NodeConfig.EMPTY;
         }
         if (!root.isObject()) {
             throw new PolicyException(file + ": node config must be a YAML mapping");
         }
         for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
             String k = it.next();
-            if (!k.equals("authorizedInstallers")) {
-                throw new PolicyException(file + ": unknown key '" + k + "' (allowed: [authorizedInstallers])");
+            if (!k.equals("authorizedInstallers") && !k.equals("product")) {
+                throw new PolicyException(file + ": unknown key '" + k + "' (allowed: [authorizedInstallers, product])");
             }
+        }
+        String product = null;
+        JsonNode pn = root.get("product");
+        if (pn != null && !pn.isNull()) {
+            if (!pn.isTextual() || pn.asText().isBlank()) {
+                throw new PolicyException(file + ": product must be a package name");
+            }
+            product = pn.asText();
         }
         JsonNode ai = root.get("authorizedInstallers");
         if (ai == null || ai.isNull()) {
-            return new NodeConfig(Set.of(), Set.of());
+            return new NodeConfig(Set.of(), Set.of(), product);
         }
         if (!ai.isObject()) {
             throw new PolicyException(file + ": authorizedInstallers must be {users: [...], groups: [...]}");
@@ -190,7 +228,7 @@ public final class NodeAccess {
                 throw new PolicyException(file + ": unknown key 'authorizedInstallers." + k + "' (allowed: [users, groups])");
             }
         }
-        return new NodeConfig(names(file, ai, "users"), names(file, ai, "groups"));
+        return new NodeConfig(names(file, ai, "users"), names(file, ai, "groups"), product);
     }
 
     private static Set<String> names(Path file, JsonNode parent, String key) throws PolicyException {

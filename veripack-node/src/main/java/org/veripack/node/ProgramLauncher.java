@@ -1,6 +1,7 @@
 package org.veripack.node;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -17,19 +18,67 @@ import java.util.concurrent.TimeUnit;
  * A terminal's Ctrl-C reaches both directly (same process group). SIGKILL of the guard cannot be
  * forwarded: the child then keeps running, re-parented to init (run the guard under a supervisor that
  * kills the cgroup, such as systemd, when that matters).
+ *
+ * <p>Dynamic-loader variables (review finding 11): the guard only runs verified bytes, so
+ * {@code LD_LIBRARY_PATH}, {@code LD_PRELOAD} and {@code LD_AUDIT} may only name places inside the slot.
+ * Given with {@code --env}, each entry (LD_LIBRARY_PATH: {@code :}-separated; LD_PRELOAD/LD_AUDIT:
+ * {@code :}- or space-separated) that is relative resolves against the slot directory; every entry, relative
+ * or absolute, must stay inside the slot also after resolving symlinks ({@link #childEnvironment}, else
+ * {@link IllegalArgumentException}: CLI exit 2), and is passed to the program as an absolute path. The same
+ * variables inherited from the guard's own environment are removed, never passed on.
  */
 public final class ProgramLauncher {
     /** How long the guard waits for the child after forwarding termination, in seconds. */
     public static final long FORWARD_GRACE_SECONDS = 10;
 
+    /** Loader variables that choose code to map into the program: confined to the slot. */
+    public static final java.util.Set<String> LOADER_VARIABLES = java.util.Set.of("LD_LIBRARY_PATH", "LD_PRELOAD", "LD_AUDIT");
+
     private ProgramLauncher() { }
+
+    /**
+     * The {@code --env} pairs as the program gets them: loader variables' entries resolved inside
+     * {@code slotDir} and made absolute, other pairs unchanged.
+     *
+     * @throws IllegalArgumentException naming the variable and entry when a loader variable entry leaves the slot
+     */
+    public static Map<String, String> childEnvironment(Path slotDir, Map<String, String> env) throws IOException {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        Path slot = slotDir.toAbsolutePath().normalize();
+        Path realSlot = slot.toRealPath();
+        for (Map.Entry<String, String> e : env.entrySet()) {
+            if (!LOADER_VARIABLES.contains(e.getKey())) {
+                out.put(e.getKey(), e.getValue());
+                continue;
+            }
+            boolean libraryPath = e.getKey().equals("LD_LIBRARY_PATH");
+            List<String> resolved = new ArrayList<>();
+            for (String entry : e.getValue().split(libraryPath ? ":" : "[: ]", -1)) {
+                if (entry.isEmpty() && !libraryPath) {
+                    continue;
+                }
+                Path p = (entry.isEmpty() ? slot : entry.startsWith("/") ? Path.of(entry) : slot.resolve(entry)).normalize();
+                boolean inside = p.startsWith(slot);
+                if (inside && java.nio.file.Files.exists(p)) {
+                    inside = p.toRealPath().startsWith(realSlot);
+                }
+                if (!inside) {
+                    throw new IllegalArgumentException(e.getKey() + " entry '" + entry + "' resolves outside the active slot ("
+                            + p + "): the guard only runs verified code");
+                }
+                resolved.add(p.toString());
+            }
+            out.put(e.getKey(), String.join(":", resolved));
+        }
+        return out;
+    }
 
     /**
      * @param decision an allowed {@link GuardDecision}
      * @param args     program arguments (after the executable)
      * @param env      extra environment variables
      * @return the child's exit status
-     * @throws IllegalArgumentException when {@code decision} is not allowed
+     * @throws IllegalArgumentException when {@code decision} is not allowed, or a loader variable leaves the slot
      * @throws IOException              when the program cannot be started
      */
     public static int run(GuardDecision decision, List<String> args, Map<String, String> env) throws IOException {
@@ -39,8 +88,10 @@ public final class ProgramLauncher {
         List<String> cmd = new ArrayList<>();
         cmd.add(decision.executable().toString());
         cmd.addAll(args);
+        Map<String, String> childEnv = childEnvironment(decision.slotDir(), env);
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(decision.slotDir().toFile()).inheritIO();
-        pb.environment().putAll(env);
+        pb.environment().keySet().removeAll(LOADER_VARIABLES);
+        pb.environment().putAll(childEnv);
         Process child = pb.start();
         Thread forward = new Thread(() -> {
             if (child.isAlive()) {

@@ -15,32 +15,40 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
-import org.veripack.core.ArtifactRecord;
-import org.veripack.core.ArtifactType;
-import org.veripack.core.PackageFormat;
-import org.veripack.core.PackageIdentity;
-import org.veripack.core.SignerSummary;
-import org.veripack.core.VerificationReport;
+import java.nio.file.Files;
+import org.veripack.core.PackageRejectedException;
+import org.veripack.core.PackageVerifier;
+import org.veripack.core.RevocationSource;
+import org.veripack.core.TrustPolicy;
+import org.veripack.core.VerifiedPackage;
+import org.veripack.core.pki.TestPki;
+import org.veripack.core.sign.CsarSigner;
 import org.veripack.node.internal.Installer;
 import org.veripack.node.internal.NodeLayout;
+import org.veripack.node.internal.SealedTrust;
 import org.veripack.node.internal.StagedPackage;
 import org.veripack.node.internal.StagingSink;
 import org.veripack.node.internal.StateStore;
 
 /**
- * Stages packages the way {@code PackageVerifier.verifyAndExtract} does (through a {@link StagingSink},
- * with matching artifact records and an ACCEPTED report), so the node's own steps (seal, activation,
- * anti-rollback, recovery, guard) are tested without CMS signing. End-to-end tests with signed CSARs
- * live in veripack-cli.
+ * Stages packages through the real {@code PackageVerifier.verifyAndExtract} pass (CSARs signed by a fixture
+ * PKI, verified at {@link #CLOCK}), so the node's own steps (seal, activation, anti-rollback, recovery, guard
+ * with its re-verification of the sealed signature) are tested below the CLI. End-to-end CLI tests live in
+ * veripack-cli.
  */
 final class NodeFixture {
     static final Clock CLOCK = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
+    static final TestPki.Issued ROOT = TestPki.cert("CN=Node Fixture Root,O=Acme").ca(true).build();
+    static final TestPki.Issued LEAF = TestPki.cert("CN=Acme Code Signing,O=Acme").issuedBy(ROOT).build();
+    /** The fixture's trust: the fixture root as the only anchor, every default. */
+    static final TrustPolicy POLICY = TrustPolicy.withAnchors(List.of(ROOT.certificate()));
 
     final Path root;
     final NodeLayout layout;
     final StateStore state;
     final AuditLog audit;
     final Installer installer;
+    private final Map<String, Path> signed = new java.util.HashMap<>();
 
     NodeFixture(Path root) throws IOException {
         this.root = root;
@@ -66,44 +74,64 @@ final class NodeFixture {
         return m;
     }
 
+    /**
+     * Writes {@code entries} into a tree, signs it as an option-1 CSAR with the fixture PKI and runs the real
+     * verify-while-extract pass into a fresh staging work directory (what {@code Node.install} does before
+     * {@code Installer.commit}).
+     */
     StagedPackage stage(String name, String version, Map<String, Entry> entries) throws IOException {
-        Path work = installer.newWorkDir();
-        StagingSink sink = new StagingSink(work.resolve("slot"));
-        List<ArtifactRecord> records = new ArrayList<>();
-        TreeSet<String> dirs = new TreeSet<>();
-        for (String p : entries.keySet()) {
-            for (int i = p.indexOf('/'); i >= 0; i = p.indexOf('/', i + 1)) {
-                dirs.add(p.substring(0, i));
-            }
-        }
-        for (String d : dirs) {
-            sink.directory(d, 0755);
-            records.add(new ArtifactRecord(d, ArtifactType.DIRECTORY, 0755, 0, null, null, null));
-        }
-        for (Map.Entry<String, Entry> e : entries.entrySet()) {
-            Entry x = e.getValue();
-            if (x.linkTarget() != null) {
-                sink.symlink(e.getKey(), x.linkTarget());
-                byte[] t = x.linkTarget().getBytes(StandardCharsets.UTF_8);
-                records.add(new ArtifactRecord(e.getKey(), ArtifactType.SYMLINK, 0777, t.length, "SHA-256", sha256(t), x.linkTarget()));
-            } else {
-                try (OutputStream o = sink.file(e.getKey(), x.mode(), x.content().length)) {
-                    o.write(x.content());
-                }
-                records.add(new ArtifactRecord(e.getKey(), ArtifactType.FILE, x.mode(), x.content().length, "SHA-256",
-                        sha256(x.content()), null));
-            }
-        }
-        VerificationReport.Builder b = VerificationReport.builder(PackageFormat.CSAR_OPTION_1, CLOCK.instant())
-                .identity(new PackageIdentity(name, version, "Acme", null))
-                .signer(new SignerSummary("CN=Acme Code Signing,O=Acme", "CN=Acme CA", "01", "00", List.of()));
-        records.forEach(b::artifact);
-        byte[] manifest = ("vnf_product_name: " + name + "\nvnf_package_version: " + version + "\n").getBytes(StandardCharsets.UTF_8);
-        return new StagedPackage(work, sink, b.build(), records, manifest, name + ".mf");
+        return stage(name, version, entries, LEAF.identity());
     }
 
+    /** As {@link #stage(String, String, Map)}, signed by {@code signer} (issued by {@link #ROOT}). */
+    StagedPackage stage(String name, String version, Map<String, Entry> entries, org.veripack.core.sign.SigningIdentity signer)
+            throws IOException {
+        Path tree = Files.createTempDirectory(root.toAbsolutePath().getParent(), "tree-");
+        for (Map.Entry<String, Entry> e : entries.entrySet()) {
+            Path p = tree.resolve(e.getKey());
+            Files.createDirectories(p.getParent());
+            Entry x = e.getValue();
+            if (x.linkTarget() != null) {
+                Files.createSymbolicLink(p, Path.of(x.linkTarget()));
+            } else {
+                Files.write(p, x.content());
+                Files.setPosixFilePermissions(p, modeOf(x.mode()));
+            }
+        }
+        Path csar = tree.resolveSibling(tree.getFileName() + ".csar");
+        CsarSigner.builder(signer).name(name).version(version).clock(CLOCK).build().writeOption1(tree, csar);
+        return stage(csar);
+    }
+
+    /** Verify-while-extract of an existing CSAR into a fresh staging work directory. */
+    StagedPackage stage(Path csar) throws IOException {
+        Path work = installer.newWorkDir();
+        StagingSink sink = new StagingSink(work.resolve("slot"));
+        VerifiedPackage v;
+        try {
+            v = PackageVerifier.create(POLICY, CLOCK, RevocationSource.offline()).verifyAndExtract(csar, sink);
+        } catch (PackageRejectedException ex) {
+            throw new IllegalStateException("fixture package rejected: " + ex.report(), ex);
+        }
+        return new StagedPackage(work, sink, v.report(), v.artifacts(), v.manifestBytes(), v.manifestName(),
+                SealedTrust.of(POLICY, v.manifestCertificates()), csar);
+    }
+
+    private static java.util.Set<java.nio.file.attribute.PosixFilePermission> modeOf(int mode) {
+        StringBuilder sb = new StringBuilder();
+        String rwx = "rwxrwxrwx";
+        for (int i = 0; i < 9; i++) {
+            sb.append((mode & (1 << (8 - i))) != 0 ? rwx.charAt(i) : '-');
+        }
+        return java.nio.file.attribute.PosixFilePermissions.fromString(sb.toString());
+    }
+
+    /** Installs {@code name version} (the same signed CSAR each time for the same name and version). */
     InstallResult install(String name, String version, boolean antiRollback) throws IOException {
-        return installer.commit(stage(name, version, program(version)), antiRollback);
+        Path csar = signed.get(name + " " + version);
+        StagedPackage p = csar == null ? stage(name, version, program(version)) : stage(csar);
+        signed.putIfAbsent(name + " " + version, p.packageFile());
+        return installer.commit(p, antiRollback, null);
     }
 
     static String sha256(byte[] b) {

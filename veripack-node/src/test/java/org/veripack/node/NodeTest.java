@@ -118,9 +118,9 @@ class NodeTest {
     @Test
     void invalidVersionOrNameIsMalformedPackage() throws Exception {
         NodeFixture fx = new NodeFixture(dir.resolve("node"));
-        InstallResult badVersion = fx.installer.commit(fx.stage("acme-mme", "latest", NodeFixture.program("x")), true);
+        InstallResult badVersion = fx.installer.commit(fx.stage("acme-mme", "latest", NodeFixture.program("x")), true, null);
         assertTrue(badVersion.report().has(FindingCode.MALFORMED_PACKAGE));
-        InstallResult badName = fx.installer.commit(fx.stage("../evil", "1.0", NodeFixture.program("1.0")), true);
+        InstallResult badName = fx.installer.commit(fx.stage("../evil", "1.0", NodeFixture.program("1.0")), true, null);
         assertTrue(badName.report().has(FindingCode.MALFORMED_PACKAGE));
         assertFalse(Files.exists(dir.resolve("node/current"), LinkOption.NOFOLLOW_LINKS));
     }
@@ -147,8 +147,13 @@ class NodeTest {
         assertEquals(Map.of("acme-mme", "1.1"), node.status().highestActivated());
         assertTrue(node.verifyInstalled().intact());
         assertTrue(Files.readString(root.resolve("audit/events.jsonl")).contains("\"event\":\"rollback\""));
-        // a reinstall of 1.0 is still below the floor
-        assertTrue(fx.install("acme-mme", "1.0", true).report().has(FindingCode.VERSION_ROLLBACK));
+        // the identical 1.0 package is the active one: not a downgrade of itself (review finding 5)
+        InstallResult same = fx.install("acme-mme", "1.0", true);
+        assertEquals(InstallResult.Outcome.ALREADY_ACTIVE, same.outcome());
+        assertEquals(a.slot(), same.slot());
+        // another build of 1.0 (re-signed) is still below the floor
+        InstallResult rebuilt = fx.installer.commit(fx.stage("acme-mme", "1.0", NodeFixture.program("1.0")), true, null);
+        assertTrue(rebuilt.report().has(FindingCode.VERSION_ROLLBACK));
         // 1.1 again (it is the previous slot): accepted, replaces the stale copy
         InstallResult again = fx.install("acme-mme", "1.1", true);
         assertEquals(InstallResult.Outcome.ACTIVATED, again.outcome());
@@ -239,7 +244,8 @@ class NodeTest {
         for (String bad : new String[] {"../../../bin/sh", "/bin/sh", "bin/../../x", "etc/prog.conf", "missing", "bin"}) {
             GuardDecision d = node.guard(bad);
             assertFalse(d.allowed(), bad);
-            assertEquals(Set.of(FindingCode.UNSAFE_PATH), codes(d.findings()), bad);
+            assertEquals(GuardDecision.Refusal.BAD_PROGRAM, d.refusal(), bad);
+            assertTrue(d.findings().isEmpty(), bad);
         }
     }
 
@@ -247,7 +253,10 @@ class NodeTest {
     void guardWithNothingInstalledRefuses() throws Exception {
         Path root = dir.resolve("node");
         new NodeFixture(root);
-        assertFalse(Node.openExisting(root, NodeFixture.CLOCK).guard("bin/prog").allowed());
+        GuardDecision d = Node.openExisting(root, NodeFixture.CLOCK).guard("bin/prog");
+        assertFalse(d.allowed());
+        assertEquals(GuardDecision.Refusal.NOTHING_INSTALLED, d.refusal());
+        assertTrue(d.findings().isEmpty(), "nothing installed is not tampering");
     }
 
     @Test
@@ -302,7 +311,7 @@ class NodeTest {
         InstallResult b = fx.install("acme-mme", "2.0", true);
         // simulate: symlinks already switched to b, but versions.json still says a / 1.0
         var v = fx.state.readVersions();
-        fx.state.writeVersions(new org.veripack.node.internal.StateStore.Versions(Map.of("acme-mme", "1.0"), a.slot(), null));
+        fx.state.writeVersions(new org.veripack.node.internal.StateStore.Versions(Map.of("acme-mme", "1.0"), a.slot(), null, "acme-mme"));
         Node node = Node.openExisting(root, NodeFixture.CLOCK);
         assertEquals(Map.of("acme-mme", "2.0"), node.status().highestActivated());
         assertEquals(b.slot(), fx.state.readVersions().activeSlot());
@@ -322,5 +331,60 @@ class NodeTest {
         assertEquals("slots/" + a.slot(), Files.readSymbolicLink(root.resolve("previous")).toString());
         assertEquals("slots/" + b.slot(), current(root));
         assertTrue(node.verifyInstalled().intact());
+    }
+
+    /**
+     * The guard re-verifies the sealed signed manifest at the sealed verification instant: a signer certificate
+     * that expired after the install does not stop the installed version from running (review finding 3).
+     */
+    @Test
+    void guardReverifiesAtTheSealedInstantSoALaterExpiredSignerStillRuns() throws Exception {
+        Path root = dir.resolve("node");
+        NodeFixture fx = new NodeFixture(root);
+        TestPki.Issued shortLived = TestPki.cert("CN=Acme Code Signing,O=Acme").issuedBy(NodeFixture.ROOT)
+                .validity(java.time.Instant.parse("2025-01-01T00:00:00Z"), java.time.Instant.parse("2026-02-01T00:00:00Z")).build();
+        InstallResult r = fx.installer.commit(fx.stage("acme-mme", "1.0", NodeFixture.program("1.0"), shortLived.identity()), true, null);
+        assertEquals(InstallResult.Outcome.ACTIVATED, r.outcome(), r.report().toString());
+        java.time.Clock later = java.time.Clock.fixed(java.time.Instant.parse("2030-01-01T00:00:00Z"), java.time.ZoneOffset.UTC);
+        GuardDecision d = Node.openExisting(root, later).guard("bin/prog");
+        assertTrue(d.allowed(), d.findings().toString());
+        assertTrue(Node.openExisting(root, later).verifyInstalled().intact());
+    }
+
+    @Test
+    void sealedManifestRemovedOrAlteredIsTampering() throws Exception {
+        Path root = dir.resolve("node");
+        NodeFixture fx = new NodeFixture(root);
+        InstallResult r = fx.install("acme-mme", "1.0", true);
+        Path mf = root.resolve("state/slots/" + r.slot() + ".mf");
+        byte[] b = Files.readAllBytes(mf);
+        b[10] ^= 1;
+        Files.write(mf, b);
+        GuardDecision d = Node.openExisting(root, NodeFixture.CLOCK).guard("bin/prog");
+        assertEquals(GuardDecision.Refusal.TAMPERED, d.refusal());
+        assertEquals(Set.of(FindingCode.INSTALLATION_TAMPERED), codes(d.findings()));
+        Files.delete(mf);
+        assertEquals(GuardDecision.Refusal.TAMPERED, Node.openExisting(root, NodeFixture.CLOCK).guard("bin/prog").refusal());
+    }
+
+    /** Review finding 7 below the CLI: while recovery cannot run (lock held), a bad previous is reported, not fatal. */
+    @Test
+    void badPreviousLinkIsReportedByStatusAndIgnoredByTheGuardWhileTheLockIsHeld() throws Exception {
+        Path root = dir.resolve("node");
+        NodeFixture fx = new NodeFixture(root);
+        fx.install("acme-mme", "1.0", true);
+        Files.createSymbolicLink(root.resolve("previous"), Path.of("/etc"));
+        try (NodeLock held = NodeLock.tryAcquire(fx.layout).orElseThrow()) {
+            Node node = Node.openExisting(root, NodeFixture.CLOCK);
+            NodeStatus s = node.status();
+            assertTrue(s.previous().isEmpty());
+            assertTrue(s.previousProblem() != null && s.previousProblem().contains("outside slots/"), s.previousProblem());
+            assertTrue(node.guard("bin/prog").allowed());
+            assertTrue(node.verifyInstalled().intact());
+        }
+        Node node = Node.openExisting(root, NodeFixture.CLOCK); // recovery runs now
+        assertFalse(Files.exists(root.resolve("previous"), LinkOption.NOFOLLOW_LINKS));
+        assertEquals(null, node.status().previousProblem());
+        assertTrue(Files.readString(root.resolve("audit/events.jsonl")).contains("removed a bad previous link"));
     }
 }

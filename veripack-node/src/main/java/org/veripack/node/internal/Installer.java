@@ -26,6 +26,7 @@ import org.veripack.core.ArtifactRecord;
 import org.veripack.core.ArtifactType;
 import org.veripack.core.Finding;
 import org.veripack.core.FindingCode;
+import org.veripack.core.PackageFormat;
 import org.veripack.core.PackageIdentity;
 import org.veripack.core.ReportFormat;
 import org.veripack.core.SignerSummary;
@@ -67,35 +68,69 @@ public final class Installer {
         return work;
     }
 
-    /** Node checks, seal and activation of an ACCEPTED staged package. */
-    public InstallResult commit(StagedPackage p, boolean antiRollback) throws IOException {
+    /**
+     * Node checks, seal and activation of an ACCEPTED staged package.
+     *
+     * <p>Order: identity syntax; one node, one product ({@link FindingCode#PACKAGE_MISMATCH} against
+     * {@code product} — from {@code config.yaml}, else fixed by the first activation); when the package is the
+     * active one, its slot is re-verified: intact → ALREADY_ACTIVE (even when the version floor is higher:
+     * the floor refuses versions lower than itself, the active version is not a downgrade of itself), tampered
+     * → REPAIRED; otherwise anti-rollback; then the staged tree must equal the verified artifacts; the seal
+     * must re-verify ({@link SealedEvidence}) before anything is activated.
+     *
+     * @param product the node's product name from {@code config.yaml}, or null when not configured
+     */
+    public InstallResult commit(StagedPackage p, boolean antiRollback, String product) throws IOException {
         VerificationReport report = p.report();
         PackageIdentity id = report.identity().orElseThrow(() -> new IllegalStateException("ACCEPTED report without identity"));
-        Optional<Finding> bad = checkIdentity(id, antiRollback);
+        Optional<Finding> bad = checkSyntax(id);
+        if (bad.isEmpty()) {
+            bad = checkProduct(id, product);
+        }
+        String base = bad.isEmpty() ? slotName(id, p.manifestBytes()) : null;
+        Optional<String> oldCurrent = layout.linkedSlot(layout.current());
+        Optional<String> oldPrevious = layout.validLinkedSlot(layout.previous());
+        boolean sameAsActive = base != null && oldCurrent.isPresent() && isSlotOf(oldCurrent.get(), base);
+        List<Finding> activeFindings = List.of();
+        if (sameAsActive) {
+            activeFindings = verifySlot(oldCurrent.get());
+            if (activeFindings.isEmpty()) {
+                DurableFiles.deleteTree(p.workDir());
+                audit.append(event(AuditEvent.INSTALL_ACCEPTED, id, oldCurrent.get(), "ACCEPTED", List.of(),
+                        "identical package already active, slot re-verified intact"));
+                recordLastVerification("install", oldCurrent.get(), report);
+                return new InstallResult(InstallResult.Outcome.ALREADY_ACTIVE, report, oldCurrent.get(), oldPrevious.orElse(null));
+            }
+        } else if (bad.isEmpty()) {
+            bad = checkFloor(id, antiRollback);
+        }
         if (bad.isEmpty()) {
             bad = checkSinkAgreesWithManifest(p);
         }
         if (bad.isPresent()) {
             return reject(Reports.withFinding(report, bad.get()), p.workDir());
         }
-        String slot = slotName(id, p.manifestBytes());
-        Optional<String> oldCurrent = layout.linkedSlot(layout.current());
-        Optional<String> oldPrevious = layout.linkedSlot(layout.previous());
-        if (oldCurrent.isPresent() && oldCurrent.get().equals(slot)) {
-            DurableFiles.deleteTree(p.workDir());
-            audit.append(event(AuditEvent.INSTALL_ACCEPTED, id, slot, "ACCEPTED", List.of(), "identical package already active"));
-            recordLastVerification("install", slot, report);
-            return new InstallResult(InstallResult.Outcome.ALREADY_ACTIVE, report, slot, oldPrevious.orElse(null));
-        }
+        String slot = sameAsActive ? repairSlotName(base) : base;
         List<InstalledEntry> entries = installedEntries(p.artifacts());
         p.sink().awaitDurable();
         Path staged = p.workDir().resolve("slot");
         finalizeReadOnly(staged, entries);
         Failpoints.hit("install.read-only");
-        SealedRecord record = new SealedRecord(slot, id, signerOf(report), clock.instant(),
-                report.packageSha256().orElse(null), p.manifestName(), sha256(p.manifestBytes()), entries,
-                ReportFormat.toJsonTree(report));
-        state.writeRecord(record, p.manifestBytes());
+        Path packageCopy = null;
+        if (report.format() == PackageFormat.CSAR_OPTION_2) {
+            packageCopy = p.workDir().resolve("package");
+            Files.copy(p.packageFile(), packageCopy);
+            DurableFiles.fsync(packageCopy);
+        }
+        SealedRecord record = new SealedRecord(slot, id, signerOf(report), clock.instant(), report.verificationTime(),
+                report.packageSha256().orElse(null), p.manifestName(), sha256(p.manifestBytes()), entries, p.trust(),
+                packageCopy != null, ReportFormat.toJsonTree(report));
+        List<Finding> unbound = SealedEvidence.check(slot, record, p.manifestBytes(), packageCopy);
+        if (!unbound.isEmpty()) {
+            return reject(Reports.withFinding(report, Finding.of(FindingCode.MALFORMED_PACKAGE, "package",
+                    "the sealed evidence does not re-verify (package changed during install?): " + unbound.get(0).detail())), p.workDir());
+        }
+        state.writeRecord(record, p.manifestBytes(), packageCopy);
         Failpoints.hit("install.sealed");
         audit.append(event(AuditEvent.INSTALL_ACCEPTED, id, slot, "ACCEPTED", List.of(), p.manifestName()));
         Failpoints.hit("install.accepted-audited");
@@ -106,18 +141,38 @@ public final class Installer {
         DurableFiles.fsync(target);
         DurableFiles.fsync(layout.slots());
         Failpoints.hit("install.slot-moved");
-        String newPrevious = oldCurrent.orElse(null);
+        String newPrevious = sameAsActive ? oldPrevious.orElse(null) : oldCurrent.orElse(null);
         activate(slot, newPrevious);
         state.writeVersions(state.readVersions().activated(id.name(), id.version(), slot, newPrevious));
         Failpoints.hit("install.versions-written");
-        audit.append(event(AuditEvent.ACTIVATION, id, slot, "ACCEPTED", List.of(),
-                "current -> " + slot + (newPrevious == null ? "" : ", previous -> " + newPrevious)));
+        if (sameAsActive) {
+            audit.append(event(AuditEvent.INSTALL_REPAIR, id, slot, "ACCEPTED", activeFindings,
+                    "tampered slot " + oldCurrent.get() + " replaced by freshly verified bytes; current -> " + slot));
+        } else {
+            audit.append(event(AuditEvent.ACTIVATION, id, slot, "ACCEPTED", List.of(),
+                    "current -> " + slot + (newPrevious == null ? "" : ", previous -> " + newPrevious)));
+        }
         Failpoints.hit("install.activation-audited");
         recordLastVerification("install", slot, report);
         DurableFiles.deleteTree(p.workDir());
         Failpoints.hit("install.staging-removed");
         collectGarbage();
-        return new InstallResult(InstallResult.Outcome.ACTIVATED, report, slot, newPrevious);
+        return new InstallResult(sameAsActive ? InstallResult.Outcome.REPAIRED : InstallResult.Outcome.ACTIVATED, report, slot, newPrevious);
+    }
+
+    /** Whether {@code slot} holds the package whose slot name is {@code base} (itself or a repair of it). */
+    static boolean isSlotOf(String slot, String base) {
+        return slot.equals(base) || (slot.startsWith(base + "~r") && slot.substring(base.length() + 2).matches("[0-9]{1,9}"));
+    }
+
+    /** {@code base~rN} with the smallest N whose directory does not exist. */
+    private String repairSlotName(String base) {
+        for (int n = 1; ; n++) {
+            String s = base + "~r" + n;
+            if (!Files.exists(layout.slotDir(s), LinkOption.NOFOLLOW_LINKS) && !Files.exists(layout.recordFile(s), LinkOption.NOFOLLOW_LINKS)) {
+                return s;
+            }
+        }
     }
 
     /** Refusal: audit, status, staging removed; {@code current} is never touched. */
@@ -130,11 +185,11 @@ public final class Installer {
                 null, "REJECTED", codes(report.findings()), null));
         recordLastVerification("install", null, report);
         Optional<String> cur = layout.linkedSlot(layout.current());
-        Optional<String> prev = layout.linkedSlot(layout.previous());
+        Optional<String> prev = layout.validLinkedSlot(layout.previous());
         return new InstallResult(InstallResult.Outcome.REJECTED, report, cur.orElse(null), prev.orElse(null));
     }
 
-    private Optional<Finding> checkIdentity(PackageIdentity id, boolean antiRollback) throws IOException {
+    private static Optional<Finding> checkSyntax(PackageIdentity id) {
         if (!NAME.matcher(id.name()).matches()) {
             return Optional.of(Finding.of(FindingCode.MALFORMED_PACKAGE, "package",
                     "package name is not usable on a node ([A-Za-z0-9][A-Za-z0-9._+-]*, at most 128)"));
@@ -143,6 +198,44 @@ public final class Installer {
             return Optional.of(Finding.of(FindingCode.MALFORMED_PACKAGE, "package",
                     "package version is not a Debian version ([epoch:]upstream[-revision]), so it cannot be ordered"));
         }
+        return Optional.empty();
+    }
+
+    /**
+     * One node runs one product (review finding 6): {@code configured} ({@code product:} in config.yaml) or
+     * else the product fixed by the first activation; another name is {@link FindingCode#PACKAGE_MISMATCH}.
+     */
+    private Optional<Finding> checkProduct(PackageIdentity id, String configured) throws IOException {
+        String product = configured != null ? configured : nodeProduct().orElse(null);
+        if (product != null && !product.equals(id.name())) {
+            return Optional.of(Finding.mismatch(FindingCode.PACKAGE_MISMATCH, "package",
+                    "this node runs another product" + (configured != null ? " (product in config.yaml)" : " (fixed by its first activation)"),
+                    product, id.name()));
+        }
+        return Optional.empty();
+    }
+
+    /** The product fixed by the first activation: {@code versions.json} {@code product}, else the active slot's name. */
+    public Optional<String> nodeProduct() throws IOException {
+        StateStore.Versions v = state.readVersions();
+        if (v.product() != null) {
+            return Optional.of(v.product());
+        }
+        if (v.highestActivated().size() == 1) {
+            return Optional.of(v.highestActivated().keySet().iterator().next());
+        }
+        Optional<String> cur = layout.validLinkedSlot(layout.current());
+        if (cur.isPresent()) {
+            try {
+                return state.readRecord(cur.get()).map(r -> r.identity().name());
+            } catch (IOException e) {
+                return Optional.empty();
+            }
+        }
+        return Optional.empty();
+    }
+
+    private Optional<Finding> checkFloor(PackageIdentity id, boolean antiRollback) throws IOException {
         Optional<String> floor = state.readVersions().highest(id.name());
         if (antiRollback && floor.isPresent() && DebianVersion.isValid(floor.get())
                 && DebianVersion.compare(id.version(), floor.get()) < 0) {
@@ -234,16 +327,46 @@ public final class Installer {
         Failpoints.hit("activate.current-switched");
     }
 
-    /** Re-verifies {@code slot} against its sealed record. */
+    /**
+     * Re-verifies {@code slot}: first the sealed record is bound to the vendor signature
+     * ({@link SealedEvidence}: the sealed manifest's CMS with the sealed anchors at the sealed verification
+     * instant, digests from the signed manifest), then every installed entry against the record
+     * ({@link SlotVerifier}). Nothing is cached between calls.
+     *
+     * @return {@link FindingCode#INSTALLATION_TAMPERED} findings; empty when intact
+     */
     public List<Finding> verifySlot(String slot) throws IOException {
-        Optional<SealedRecord> r = state.readRecord(slot);
+        Optional<SealedRecord> r;
+        try {
+            r = state.readRecord(slot);
+        } catch (IOException e) {
+            if (e instanceof java.nio.file.AccessDeniedException) {
+                throw e;
+            }
+            return List.of(Finding.of(FindingCode.INSTALLATION_TAMPERED, slot, "sealed record unreadable: " + e.getMessage()));
+        }
         if (r.isEmpty()) {
             return List.of(Finding.of(FindingCode.INSTALLATION_TAMPERED, slot, "no sealed record for this slot"));
         }
         if (!r.get().slot().equals(slot)) {
             return List.of(Finding.of(FindingCode.INSTALLATION_TAMPERED, slot, "sealed record names another slot"));
         }
+        byte[] mf;
+        try {
+            mf = Files.readAllBytes(layout.manifestFile(slot));
+        } catch (java.nio.file.NoSuchFileException e) {
+            mf = null;
+        }
+        List<Finding> unbound = SealedEvidence.check(slot, r.get(), mf, layout.packageFile(slot));
+        if (!unbound.isEmpty()) {
+            return unbound;
+        }
         return SlotVerifier.verify(layout.slotDir(slot), r.get().entries());
+    }
+
+    /** The sealed record of {@code slot} (unverified JSON: use after {@link #verifySlot}). */
+    public Optional<SealedRecord> record(String slot) throws IOException {
+        return state.readRecord(slot);
     }
 
     /**
@@ -270,6 +393,12 @@ public final class Installer {
             }
         }
         Optional<String> current = layout.linkedSlot(layout.current());
+        String badPrevious = layout.linkProblem(layout.previous());
+        if (badPrevious != null) {
+            Files.delete(layout.previous());
+            DurableFiles.fsync(layout.root());
+            notes.add("removed a bad previous link (" + badPrevious + ")");
+        }
         Optional<String> previous = layout.linkedSlot(layout.previous());
         StateStore.Versions v = state.readVersions();
         if (current.isPresent() && previous.equals(current) && v.previousSlot() != null
@@ -305,7 +434,7 @@ public final class Installer {
     private void collectGarbage() throws IOException {
         Set<String> keep = new LinkedHashSet<>();
         layout.linkedSlot(layout.current()).ifPresent(keep::add);
-        layout.linkedSlot(layout.previous()).ifPresent(keep::add);
+        layout.validLinkedSlot(layout.previous()).ifPresent(keep::add);
         collectGarbage(keep);
     }
 
@@ -324,7 +453,7 @@ public final class Installer {
                 }
             }
         }
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(layout.stateSlots(), "*.{json,mf}")) {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(layout.stateSlots(), "*.{json,mf,package}")) {
             for (Path f : ds) {
                 String n = f.getFileName().toString();
                 String slot = n.substring(0, n.lastIndexOf('.'));

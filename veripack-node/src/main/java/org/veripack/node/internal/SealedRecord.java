@@ -14,21 +14,28 @@ import org.veripack.core.ArtifactType;
 import org.veripack.core.PackageIdentity;
 
 /**
- * What the node sealed about one slot at install time ({@code NODE/state/slots/<slot>.json}): the
- * signed identity, the signer, the install time, the package and manifest digests, every installed
- * entry, and the verification report as rendered by {@code ReportFormat}. The guard re-verifies the
- * slot against {@link #entries()}.
+ * What the node sealed about one slot at install time ({@code NODE/state/slots/<slot>.json}, format 2):
+ * the signed identity, the signer, the install time, the instant the package was verified at, the package
+ * and manifest digests, every installed entry, the trust evidence ({@link SealedTrust}), whether a copy of
+ * an option-2 package is sealed beside it ({@code <slot>.package}), and the verification report as rendered
+ * by {@code ReportFormat}. The signed manifest itself is {@code <slot>.mf}.
+ *
+ * <p>The JSON is not trusted on its own: before using {@link #entries()} the guard re-verifies the sealed
+ * signature ({@code SealedEvidence}) and requires every file/symlink digest here to equal the signed one.
+ * A format-1 record (no trust evidence) cannot be re-verified: the guard refuses its slot.
  */
-public record SealedRecord(String slot, PackageIdentity identity, String signer, Instant installedAt,
+public record SealedRecord(String slot, PackageIdentity identity, String signer, Instant installedAt, Instant verifiedAt,
                            String packageSha256, String manifestName, String manifestSha256,
-                           List<InstalledEntry> entries, JsonNode report) {
+                           List<InstalledEntry> entries, SealedTrust trust, boolean sealedPackage, JsonNode report) {
     static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    private static final int FORMAT = 1;
+    private static final int FORMAT = 2;
 
     public SealedRecord {
         Objects.requireNonNull(slot, "slot");
         Objects.requireNonNull(identity, "identity");
         Objects.requireNonNull(installedAt, "installedAt");
+        Objects.requireNonNull(verifiedAt, "verifiedAt");
+        Objects.requireNonNull(trust, "trust");
         entries = List.copyOf(entries);
     }
 
@@ -43,6 +50,7 @@ public record SealedRecord(String slot, PackageIdentity identity, String signer,
         p.put("releaseTime", identity.releaseTime());
         o.put("signer", signer);
         o.put("installedAt", installedAt.toString());
+        o.put("verifiedAt", verifiedAt.toString());
         o.put("packageSha256", packageSha256);
         o.put("manifestName", manifestName);
         o.put("manifestSha256", manifestSha256);
@@ -57,6 +65,8 @@ public record SealedRecord(String slot, PackageIdentity identity, String signer,
             n.put("digest", e.digestHex());
             n.put("linkTarget", e.linkTarget());
         }
+        trust.toJson(o.putObject("trust"));
+        o.put("sealedPackage", sealedPackage);
         o.set("report", report == null ? MAPPER.nullNode() : report);
         return MAPPER.writeValueAsBytes(o);
     }
@@ -65,7 +75,8 @@ public record SealedRecord(String slot, PackageIdentity identity, String signer,
     public static SealedRecord fromJson(byte[] json) throws IOException {
         JsonNode o = MAPPER.readTree(json);
         if (o == null || o.path("format").asInt() != FORMAT) {
-            throw new IOException("not a sealed slot record (format " + FORMAT + ")");
+            throw new IOException("not a sealed slot record of format " + FORMAT + " (format-1 records carry no signature"
+                    + " evidence: reinstall the package)");
         }
         JsonNode p = o.path("package");
         PackageIdentity id = new PackageIdentity(text(p, "name", true), text(p, "version", true),
@@ -81,14 +92,16 @@ public record SealedRecord(String slot, PackageIdentity identity, String signer,
             }
         }
         Instant installedAt;
+        Instant verifiedAt;
         try {
             installedAt = Instant.parse(text(o, "installedAt", true));
+            verifiedAt = Instant.parse(text(o, "verifiedAt", true));
         } catch (RuntimeException e) {
-            throw new IOException("malformed installedAt in sealed record", e);
+            throw new IOException("malformed installedAt/verifiedAt in sealed record", e);
         }
-        return new SealedRecord(text(o, "slot", true), id, text(o, "signer", false), installedAt,
+        return new SealedRecord(text(o, "slot", true), id, text(o, "signer", false), installedAt, verifiedAt,
                 text(o, "packageSha256", false), text(o, "manifestName", false), text(o, "manifestSha256", false),
-                entries, o.get("report"));
+                entries, SealedTrust.fromJson(o.get("trust")), o.path("sealedPackage").asBoolean(false), o.get("report"));
     }
 
     private static String text(JsonNode n, String field, boolean required) throws IOException {

@@ -17,14 +17,18 @@ import org.veripack.core.VerificationReport;
  * @param artifacts     the verified artifact records
  * @param manifestBytes signed manifest bytes to seal
  * @param manifestName  manifest path inside the package
+ * @param trust         the install-time trust to seal with the slot (the guard re-verifies with it)
+ * @param packageFile   the package file (copied into {@code NODE/state} for option 2, whose signature covers
+ *                      the inner CSAR rather than the manifest)
  */
 public record StagedPackage(Path workDir, StagingSink sink, VerificationReport report, List<ArtifactRecord> artifacts,
-                            byte[] manifestBytes, String manifestName) {
+                            byte[] manifestBytes, String manifestName, SealedTrust trust, Path packageFile) {
     public StagedPackage {
         Objects.requireNonNull(workDir, "workDir");
         Objects.requireNonNull(sink, "sink");
         Objects.requireNonNull(report, "report");
         artifacts = List.copyOf(artifacts);
         Objects.requireNonNull(manifestBytes, "manifestBytes");
+        Objects.requireNonNull(trust, "trust");
     }
 }

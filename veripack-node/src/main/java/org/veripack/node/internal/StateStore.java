@@ -28,13 +28,14 @@ public final class StateStore {
      * @param highestActivated package name to the highest version ever activated (Debian ordering)
      * @param activeSlot       slot {@code current} pointed at after the last completed activation, or null
      * @param previousSlot     slot {@code previous} pointed at then, or null
+     * @param product          the package name the first activation fixed for this node (one node, one product), or null
      */
-    public record Versions(Map<String, String> highestActivated, String activeSlot, String previousSlot) {
+    public record Versions(Map<String, String> highestActivated, String activeSlot, String previousSlot, String product) {
         public Versions {
             highestActivated = Map.copyOf(highestActivated);
         }
 
-        public static final Versions EMPTY = new Versions(Map.of(), null, null);
+        public static final Versions EMPTY = new Versions(Map.of(), null, null, null);
 
         public Optional<String> highest(String name) {
             return Optional.ofNullable(highestActivated.get(name));
@@ -47,7 +48,7 @@ public final class StateStore {
             if (old == null || !DebianVersion.isValid(old) || DebianVersion.compare(version, old) > 0) {
                 h.put(name, version);
             }
-            return new Versions(h, slot, previous);
+            return new Versions(h, slot, previous, product != null ? product : name);
         }
     }
 
@@ -58,7 +59,7 @@ public final class StateStore {
         }
         Map<String, String> h = new LinkedHashMap<>();
         o.path("highestActivated").fields().forEachRemaining(e -> h.put(e.getKey(), e.getValue().asText()));
-        return new Versions(h, textOrNull(o, "activeSlot"), textOrNull(o, "previousSlot"));
+        return new Versions(h, textOrNull(o, "activeSlot"), textOrNull(o, "previousSlot"), textOrNull(o, "product"));
     }
 
     public void writeVersions(Versions v) throws IOException {
@@ -67,6 +68,7 @@ public final class StateStore {
         v.highestActivated().forEach(h::put);
         o.put("activeSlot", v.activeSlot());
         o.put("previousSlot", v.previousSlot());
+        o.put("product", v.product());
         DurableFiles.writeAtomically(layout.versionsFile(), MAPPER.writeValueAsBytes(o));
     }
 
@@ -91,15 +93,22 @@ public final class StateStore {
         }
     }
 
-    /** Seals the signed manifest bytes and then the record (the record's presence marks a complete seal). */
-    public void writeRecord(SealedRecord record, byte[] manifestBytes) throws IOException {
+    /**
+     * Seals the signed manifest bytes, the option-2 package copy (moved from {@code packageCopy} when not null)
+     * and then the record (the record's presence marks a complete seal).
+     */
+    public void writeRecord(SealedRecord record, byte[] manifestBytes, java.nio.file.Path packageCopy) throws IOException {
         DurableFiles.writeAtomically(layout.manifestFile(record.slot()), manifestBytes);
+        if (packageCopy != null) {
+            DurableFiles.moveAtomically(packageCopy, layout.packageFile(record.slot()));
+        }
         DurableFiles.writeAtomically(layout.recordFile(record.slot()), record.toJsonBytes());
     }
 
     public void deleteRecord(String slot) throws IOException {
         Files.deleteIfExists(layout.recordFile(slot));
         Files.deleteIfExists(layout.manifestFile(slot));
+        Files.deleteIfExists(layout.packageFile(slot));
     }
 
     private static JsonNode readJson(java.nio.file.Path p) throws IOException {

@@ -125,4 +125,52 @@ class AuditLogTest {
     void missingLogIsAnEmptyIntactChain() throws Exception {
         assertTrue(log().verify().intact());
     }
+
+    private AuditLog headed() {
+        return new AuditLog(dir.resolve("events.jsonl"), dir.resolve("audit-head.json"), CLOCK);
+    }
+
+    @Test
+    void headRecordsLineCountAndLastLineSoTruncationIsDetected() throws Exception {
+        AuditLog log = headed();
+        writeFive(log);
+        JsonNode head = new ObjectMapper().readTree(dir.resolve("audit-head.json").toFile());
+        assertEquals(5, head.get("lines").asLong());
+        List<String> lines = Files.readAllLines(log.file(), StandardCharsets.UTF_8);
+        assertEquals(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(lines.get(4).getBytes(StandardCharsets.UTF_8))),
+                head.get("lastLineSha256").asText());
+        assertTrue(log.verify().intact());
+
+        Files.write(log.file(), (String.join("\n", lines.subList(0, 3)) + "\n").getBytes(StandardCharsets.UTF_8));
+        AuditLog.Verification cut = log.verify();
+        assertFalse(cut.intact());
+        assertEquals(Optional.of(4L), cut.firstBrokenLine());
+        Files.delete(log.file());
+        assertFalse(log.verify().intact());
+    }
+
+    @Test
+    void truncatedLogRewrittenWithAFreshChainIsDetected() throws Exception {
+        AuditLog log = headed();
+        writeFive(log);
+        byte[] head = Files.readAllBytes(dir.resolve("audit-head.json"));
+        Files.delete(log.file());
+        AuditLog forger = log(); // appends without updating the head
+        for (int i = 0; i < 5; i++) {
+            forger.append(ev(AuditEvent.SCAN, i));
+        }
+        Files.write(dir.resolve("audit-head.json"), head);
+        assertFalse(log.verify().intact());
+    }
+
+    @Test
+    void linesAppendedAfterTheHeadByAWriterWithoutStateAccessAreAccepted() throws Exception {
+        AuditLog log = headed();
+        writeFive(log);
+        log().append(ev(AuditEvent.INSTALL_UNAUTHORIZED, 9));
+        assertTrue(log.verify().intact());
+        log.append(ev(AuditEvent.SCAN, 10));
+        assertEquals(7, new ObjectMapper().readTree(dir.resolve("audit-head.json").toFile()).get("lines").asLong());
+        assertTrue(log.verify().intact());
+    }
 }

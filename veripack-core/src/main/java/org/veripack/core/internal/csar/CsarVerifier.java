@@ -88,7 +88,11 @@ public final class CsarVerifier {
 
     /** The outcome: the report plus what a {@code VerifiedPackage} needs. */
     public record Result(VerificationReport report, List<ArtifactRecord> artifacts, byte[] manifestBytes,
-                         String manifestName) { }
+                         String manifestName, List<X509Certificate> manifestCertificates) {
+        public Result {
+            manifestCertificates = List.copyOf(manifestCertificates);
+        }
+    }
 
     public CsarVerifier(TrustPolicy policy, Instant at) {
         this(policy, at, RevocationSource.http());
@@ -128,7 +132,7 @@ public final class CsarVerifier {
                 findings.forEach(f -> b.finding(new Finding(f.code(), f.subject(), f.detail()
                         + " (a CSAR is a zip; to verify another file against a detached CMS signature, give the signature:"
                         + " veripack verify --signature SIG)", f.expected(), f.actual())));
-                return new Result(b.build(), List.of(), new byte[0], "");
+                return new Result(b.build(), List.of(), new byte[0], "", List.of());
             }
             try (ZipArchive archive = opened.get()) {
                 boolean option2 = isOption2(archive);
@@ -137,7 +141,7 @@ public final class CsarVerifier {
                 findings.forEach(b::finding);
                 Inner inner = option2 ? verifyOption2(archive, b, sink, workers) : checkCsar(archive, true, true, b, sink, workers);
                 b.packageSha256(await(packageSha256));
-                return new Result(b.build(), inner.artifacts, inner.manifestBytes, inner.manifestName);
+                return new Result(b.build(), inner.artifacts, inner.manifestBytes, inner.manifestName, inner.manifestCertificates);
             }
         } finally {
             pool.shutdownNow();
@@ -177,8 +181,9 @@ public final class CsarVerifier {
     }
 
     /** What the inner check produced. */
-    private record Inner(List<ArtifactRecord> artifacts, byte[] manifestBytes, String manifestName) {
-        static final Inner EMPTY = new Inner(List.of(), new byte[0], "");
+    private record Inner(List<ArtifactRecord> artifacts, byte[] manifestBytes, String manifestName,
+                         List<X509Certificate> manifestCertificates) {
+        static final Inner EMPTY = new Inner(List.of(), new byte[0], "", List.of());
     }
 
     // --- option detection and option 2 (SOL004 §5.5) ---
@@ -375,7 +380,7 @@ public final class CsarVerifier {
         boolean extract = sink != null && covered && !b.hasFindings();
         List<ArtifactRecord> records = hashAndCompare(archive, expected, b, extract ? sink : null, speculative, workers);
         verifyArtifactSignatures(archive, manifest, expected, b);
-        return new Inner(records, manifestBytes, manifestEntry.path());
+        return new Inner(records, manifestBytes, manifestEntry.path(), packageCerts);
     }
 
     private static ZipArchive.Entry locateManifest(ZipArchive archive, ToscaMeta meta, VerificationReport.Builder b) {

@@ -1,0 +1,158 @@
+package org.veripack.node.internal;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.veripack.core.ArtifactRecord;
+import org.veripack.core.ArtifactType;
+import org.veripack.core.Finding;
+import org.veripack.core.FindingCode;
+import org.veripack.core.PackageIdentity;
+import org.veripack.core.PackageVerifier;
+import org.veripack.core.RevocationSource;
+import org.veripack.core.SignedManifest;
+import org.veripack.core.VerificationReport;
+
+/**
+ * Binds a sealed slot record to the vendor's signature (review finding 3): the JSON record in
+ * {@code NODE/state/slots/} is only believed after the sealed signed manifest ({@code <slot>.mf}) — or, for
+ * an option-2 package, the sealed package copy ({@code <slot>.package}) — verifies again with the sealed
+ * trust anchors at the sealed verification instant (not now: the signer certificate may have expired
+ * since), the record's identity and slot name agree with the signed manifest, and every file and symlink
+ * digest in the record equals the signed digest (so the expected digests come from the signature, not
+ * from the JSON). Modes and types in the record must match the signed ones where the signature covers them
+ * (option 2: the signed inner zip; option 1: {@code Veripack-Mode} lines); an option-1 file whose block has
+ * no {@code Veripack-Mode} must not be recorded executable.
+ * Nothing is cached: every guard start, scan and rollback runs this.
+ *
+ * <p>Limit: the sealed trust anchors live beside the record, so an attacker able to write the root-owned
+ * {@code state/} can replace anchors, manifest and record together; the node-root guard
+ * ({@link NodeLayout#prepare}) keeps everyone else out of {@code state/}.
+ */
+public final class SealedEvidence {
+    private SealedEvidence() { }
+
+    /**
+     * @param slot          the slot the record is for (its name must be derived from the signed manifest:
+     *                      {@code <name>-<version>-<sha256(manifest)[0..12]>}, or that plus {@code ~rN} for a repair)
+     * @param r             the sealed record
+     * @param manifestBytes the sealed {@code .mf} bytes, or null when missing
+     * @param packageCopy   the sealed package copy when {@code r.sealedPackage()}, else ignored
+     * @return {@link FindingCode#INSTALLATION_TAMPERED} findings; empty when the record is bound to a valid signature
+     */
+    public static List<Finding> check(String slot, SealedRecord r, byte[] manifestBytes, Path packageCopy) throws IOException {
+        List<Finding> out = new ArrayList<>();
+        if (manifestBytes == null) {
+            return List.of(tampered("manifest", "the sealed signed manifest is missing"));
+        }
+        String mfSha = Installer.sha256(manifestBytes);
+        if (!mfSha.equals(r.manifestSha256())) {
+            return List.of(Finding.mismatch(FindingCode.INSTALLATION_TAMPERED, "manifest", "sealed manifest digest differs from the record",
+                    r.manifestSha256(), mfSha));
+        }
+        if (!slot.equals(r.slot()) || !Installer.isSlotOf(slot, Installer.slotName(r.identity(), manifestBytes))) {
+            return List.of(Finding.mismatch(FindingCode.INSTALLATION_TAMPERED, "slot", "slot name is not derived from the signed manifest",
+                    Installer.slotName(r.identity(), manifestBytes), slot));
+        }
+        PackageVerifier verifier;
+        try {
+            verifier = PackageVerifier.create(r.trust().policy(), Clock.fixed(r.verifiedAt(), ZoneOffset.UTC), RevocationSource.offline());
+        } catch (IOException e) {
+            return List.of(tampered("trust", e.getMessage()));
+        }
+        Map<String, Signed> signed = new LinkedHashMap<>();
+        VerificationReport report;
+        if (r.sealedPackage()) {
+            try {
+                report = verifier.verifyCsar(packageCopy);
+            } catch (java.nio.file.NoSuchFileException e) {
+                return List.of(tampered("package", "the sealed package copy is missing"));
+            }
+            for (ArtifactRecord a : report.artifacts()) {
+                if (a.type() != ArtifactType.DIRECTORY) {
+                    signed.put(a.path(), new Signed(a.digestAlgorithm(), a.digestHex(), a.mode(), a.type(), false));
+                }
+            }
+            if (report.accepted() && !Objects.equals(report.packageSha256().orElse(null), r.packageSha256())) {
+                out.add(Finding.mismatch(FindingCode.INSTALLATION_TAMPERED, "package", "sealed package copy is not the package installed",
+                        r.packageSha256(), report.packageSha256().orElse(null)));
+            }
+        } else {
+            SignedManifest sm = verifier.verifySealedManifest(manifestBytes, r.trust().manifestCertificates(), r.verifiedAt());
+            report = sm.report();
+            for (SignedManifest.Entry e : sm.entries()) {
+                signed.put(e.path(), new Signed(e.digestAlgorithm(), e.digestHex(), e.signedMode(), e.signedType(), e.signedMode() == null));
+            }
+        }
+        if (!report.accepted()) {
+            List<String> codes = Installer.codes(report.findings());
+            return List.of(Finding.of(FindingCode.INSTALLATION_TAMPERED, "signature",
+                    "the sealed signature no longer verifies at " + r.verifiedAt() + " with the sealed trust anchors: " + codes));
+        }
+        PackageIdentity id = report.identity().orElse(null);
+        if (id == null || !id.name().equals(r.identity().name()) || !id.version().equals(r.identity().version())) {
+            out.add(Finding.mismatch(FindingCode.INSTALLATION_TAMPERED, "package", "record identity differs from the signed identity",
+                    id == null ? null : id.name() + " " + id.version(), r.identity().name() + " " + r.identity().version()));
+        }
+        signed.remove(r.manifestName()); // a manifest may list itself; it is sealed, not installed
+        compareEntries(r.entries(), signed, out);
+        return out;
+    }
+
+    /**
+     * What the signature says about one artifact (mode/type null when it does not cover them).
+     *
+     * @param execUnsigned true when nothing signs the mode (option-1 block without {@code Veripack-Mode}): the
+     *                     file must not be executable ({@code ArtifactRecord#mode()} rule)
+     */
+    private record Signed(String algorithm, String digestHex, Integer mode, ArtifactType type, boolean execUnsigned) { }
+
+    private static void compareEntries(List<InstalledEntry> entries, Map<String, Signed> signed, List<Finding> out) throws IOException {
+        Map<String, InstalledEntry> covered = new LinkedHashMap<>();
+        for (InstalledEntry e : entries) {
+            if (e.type() == ArtifactType.DIRECTORY) {
+                continue;
+            }
+            covered.put(e.path(), e);
+            Signed s = signed.get(e.path());
+            if (s == null) {
+                out.add(tampered(e.path(), "sealed entry has no digest in the signed manifest"));
+                continue;
+            }
+            String digest = e.type() == ArtifactType.SYMLINK && e.linkTarget() != null
+                    ? SlotVerifier.digest(e.linkTarget(), s.algorithm()) : e.digestHex();
+            if (!s.algorithm().equals(e.algorithm()) || !s.digestHex().equalsIgnoreCase(String.valueOf(digest))) {
+                out.add(Finding.mismatch(FindingCode.INSTALLATION_TAMPERED, e.path(), "sealed digest differs from the signed digest",
+                        s.digestHex(), digest));
+            }
+            if (s.mode() != null && e.type() == ArtifactType.FILE && s.mode() != e.signedMode()) { // a symlink has no mode of its own
+                out.add(Finding.mismatch(FindingCode.INSTALLATION_TAMPERED, e.path(), "sealed mode differs from the signed mode",
+                        String.format("%04o", s.mode()), String.format("%04o", e.signedMode())));
+            }
+            if (s.execUnsigned() && e.type() == ArtifactType.FILE && (e.signedMode() & 0111) != 0) {
+                out.add(Finding.mismatch(FindingCode.INSTALLATION_TAMPERED, e.path(),
+                        "sealed mode is executable but the signed manifest does not sign an executable mode",
+                        "no execute bit", String.format("%04o", e.signedMode())));
+            }
+            if (s.type() != null && s.type() != e.type()) {
+                out.add(Finding.mismatch(FindingCode.INSTALLATION_TAMPERED, e.path(), "sealed type differs from the signed type",
+                        s.type().name(), e.type().name()));
+            }
+        }
+        for (String path : signed.keySet()) {
+            if (!covered.containsKey(path)) {
+                out.add(tampered(path, "signed artifact missing from the sealed record"));
+            }
+        }
+    }
+
+    private static Finding tampered(String subject, String detail) {
+        return Finding.of(FindingCode.INSTALLATION_TAMPERED, subject, detail);
+    }
+}

@@ -1,0 +1,115 @@
+package org.veripack.node.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.security.cert.CertificateEncodingException;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.veripack.core.RevocationMode;
+import org.veripack.core.TrustPolicy;
+
+/**
+ * The trust the node sealed with a slot at install time, so the guard can re-verify the sealed signed
+ * manifest without the operator's policy files (which may have changed since): the X.509 trust anchors,
+ * intermediates and RFC 3161 time-stamp anchors of the install-time policy, the certificates the package
+ * shipped beside its manifest, and the policy's algorithm rules. Revocation is not re-checked (it was at
+ * install; the guard works offline), nor are the policy's signer-authorisation rules (they were applied
+ * to the same manifest at install).
+ *
+ * @param trustAnchors         X.509 trust anchors of the install-time policy
+ * @param intermediates        its extra intermediate certificates
+ * @param timestampAnchors     its RFC 3161 TSA roots
+ * @param manifestCertificates certificates shipped beside the manifest ({@code .cert})
+ * @param requireCodeSigningEku the policy's EKU rule
+ * @param allowedDigestAlgorithms JCA names the policy allowed
+ * @param minRsaKeyBits        the policy's RSA floor
+ */
+public record SealedTrust(List<X509Certificate> trustAnchors, List<X509Certificate> intermediates,
+                          List<X509Certificate> timestampAnchors, List<X509Certificate> manifestCertificates,
+                          boolean requireCodeSigningEku, Set<String> allowedDigestAlgorithms, int minRsaKeyBits) {
+    public SealedTrust {
+        trustAnchors = List.copyOf(trustAnchors);
+        intermediates = List.copyOf(intermediates);
+        timestampAnchors = List.copyOf(timestampAnchors);
+        manifestCertificates = List.copyOf(manifestCertificates);
+        allowedDigestAlgorithms = Set.copyOf(allowedDigestAlgorithms);
+    }
+
+    /** What to seal from the install-time policy and the package's manifest certificates. */
+    public static SealedTrust of(TrustPolicy policy, List<X509Certificate> manifestCertificates) {
+        return new SealedTrust(policy.trustAnchors(), policy.intermediates(), policy.timestampAnchors(), manifestCertificates,
+                policy.requireCodeSigningEku(), policy.allowedDigestAlgorithms(), policy.minRsaKeyBits());
+    }
+
+    /**
+     * The policy the guard re-verifies with: these anchors and rules, revocation OFF.
+     *
+     * @throws IOException when the sealed trust cannot form a policy (no anchor, bad rule): the record was altered
+     */
+    public TrustPolicy policy() throws IOException {
+        try {
+            return TrustPolicy.builder().trustAnchors(trustAnchors).intermediates(intermediates).timestampAnchors(timestampAnchors)
+                    .requireCodeSigningEku(requireCodeSigningEku).allowedDigestAlgorithms(allowedDigestAlgorithms)
+                    .minRsaKeyBits(minRsaKeyBits).revocation(RevocationMode.OFF).build();
+        } catch (IllegalArgumentException e) {
+            throw new IOException("sealed trust does not form a trust policy: " + e.getMessage(), e);
+        }
+    }
+
+    ObjectNode toJson(ObjectNode o) throws IOException {
+        certs(o.putArray("trustAnchors"), trustAnchors);
+        certs(o.putArray("intermediates"), intermediates);
+        certs(o.putArray("timestampAnchors"), timestampAnchors);
+        certs(o.putArray("manifestCertificates"), manifestCertificates);
+        o.put("requireCodeSigningEku", requireCodeSigningEku);
+        ArrayNode a = o.putArray("allowedDigestAlgorithms");
+        allowedDigestAlgorithms.stream().sorted().forEach(a::add);
+        o.put("minRsaKeyBits", minRsaKeyBits);
+        return o;
+    }
+
+    static SealedTrust fromJson(JsonNode o) throws IOException {
+        if (o == null || !o.isObject()) {
+            throw new IOException("sealed record lacks its trust evidence");
+        }
+        Set<String> algs = new LinkedHashSet<>();
+        o.path("allowedDigestAlgorithms").forEach(n -> algs.add(n.asText()));
+        if (!o.path("requireCodeSigningEku").isBoolean() || !o.path("minRsaKeyBits").isInt()) {
+            throw new IOException("sealed trust lacks its rules");
+        }
+        return new SealedTrust(certs(o.path("trustAnchors")), certs(o.path("intermediates")), certs(o.path("timestampAnchors")),
+                certs(o.path("manifestCertificates")), o.path("requireCodeSigningEku").asBoolean(), algs, o.path("minRsaKeyBits").asInt());
+    }
+
+    private static void certs(ArrayNode a, List<X509Certificate> certs) throws IOException {
+        for (X509Certificate c : certs) {
+            try {
+                a.add(Base64.getEncoder().encodeToString(c.getEncoded()));
+            } catch (CertificateEncodingException e) {
+                throw new IOException("cannot encode a certificate to seal", e);
+            }
+        }
+    }
+
+    private static List<X509Certificate> certs(JsonNode a) throws IOException {
+        List<X509Certificate> out = new ArrayList<>();
+        try {
+            CertificateFactory cf = CertificateFactory.getInstance("X.509");
+            for (JsonNode n : a) {
+                out.add((X509Certificate) cf.generateCertificate(new ByteArrayInputStream(Base64.getDecoder().decode(n.asText()))));
+            }
+        } catch (CertificateException | IllegalArgumentException | ClassCastException e) {
+            throw new IOException("sealed certificate unreadable: " + e.getMessage(), e);
+        }
+        return out;
+    }
+}
