@@ -64,7 +64,8 @@ public final class Main implements Runnable {
         cl.setExitCodeExceptionMapper(t -> ExitCode.USAGE);
         cl.setParameterExceptionHandler((ex, a) -> {
             ex.getCommandLine().getErr().println("veripack: " + ex.getMessage());
-            ex.getCommandLine().getErr().println("Try 'veripack " + ex.getCommandLine().getCommandName() + " --help'.");
+            CommandLine failed = ex.getCommandLine();
+            failed.getErr().println("Try '" + failed.getCommandSpec().qualifiedName() + " --help'.");
             return ExitCode.USAGE;
         });
         cl.setExecutionExceptionHandler((ex, c, parsed) -> {
