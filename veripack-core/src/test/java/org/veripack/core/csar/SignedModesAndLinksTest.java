@@ -327,7 +327,7 @@ class SignedModesAndLinksTest {
     @Test
     void symlinksThatResolveInsideAreAccepted() throws Exception {
         Path csar = handBuilt("goodlinks", List.of(file("usr/lib/libx.so.1", "elf"), link("usr/lib/libx.so", "libx.so.1"),
-                link("a/b/up", ".."), link("a/to-lib", "../usr/lib/"), link("a/via", "b/up/to-lib/libx.so"), file("a/b/f", "f")));
+                link("a/b/up", ".."), link("a/to-lib", "../usr/lib"), link("a/via", "b/up/to-lib/libx.so"), file("a/b/f", "f")));
         VerificationReport r = verify(csar);
         assertEquals(Verdict.ACCEPTED, r.verdict(), r::toString);
     }
@@ -356,5 +356,64 @@ class SignedModesAndLinksTest {
         VerificationReport r = verify(out);
         assertEquals(Verdict.ACCEPTED, r.verdict(), r::toString);
         assertEquals(0640, r.artifacts().stream().filter(a -> a.path().equals("Files/mme.conf")).findFirst().orElseThrow().mode());
+    }
+
+    // --- D: review 2 (findings 1, 5, 10) ---
+
+    @Test
+    void nonCanonicalSymlinkTargetsAreUnsafePathOnVerifyAndInstall() throws Exception {
+        // review 2, finding 1: `ln -s docs/ doc` signed, verified and installed, then the node's own check said
+        // TAMPERED (java.nio.file.Path had stored "docs"); now refused before anything is installed
+        String[] targets = {"docs/", "./docs/guide", "docs//guide", "docs/./guide", "docs/guide/"};
+        for (int i = 0; i < targets.length; i++) {
+            Path csar = handBuilt("noncanon" + i, List.of(file("docs/guide", "g"), link("doc", targets[i])));
+            VerificationReport r = verify(csar);
+            assertRejectedWith(r, FindingCode.UNSAFE_PATH, "doc");
+            assertFalse(r.has(FindingCode.ARTIFACT_MISSING), r::toString);
+            assertInstallRefused(csar, FindingCode.UNSAFE_PATH);
+        }
+    }
+
+    @Test
+    void signerRefusesDirectoriesWithNonCanonicalLinkTargets() throws Exception {
+        for (String target : new String[] {"docs/", "./Files//bin/mmed", "."}) {
+            Path dir = Fixtures.packageDir(Files.createTempDirectory(tmp, "src"));
+            Files.createDirectories(dir.resolve("docs"));
+            Files.writeString(dir.resolve("docs/guide"), "g");
+            // ln(1), not Files.createSymbolicLink: java.nio.file.Path would normalise the target first
+            Process ln = new ProcessBuilder("ln", "-s", target, dir.resolve("doc").toString()).inheritIO().start();
+            assertEquals(0, ln.waitFor());
+            assertEquals(target, Files.readSymbolicLink(dir.resolve("doc")).toString());
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Fixtures.signer(Fixtures.LEAF).build().writeOption1(dir, tmp.resolve("out.csar")));
+            assertTrue(e.getMessage().startsWith("doc "), e::getMessage);
+        }
+    }
+
+    @Test
+    void linksToThePackageRootAreUnsafePathOnVerifyAndInstallAndKeepTheIdentity() throws Exception {
+        // review 2, finding 5: `m -> .` verified ACCEPTED but install refused it; the text header lost name/version
+        for (A link : List.of(link("m", "."), link("Files/self", ".."), link("a/b/up", "../.."))) {
+            Path csar = handBuilt("root-" + link.path().replace('/', '_'), List.of(file("Files/f", "f"), file("a/b/g", "g"), link));
+            VerificationReport r = verify(csar);
+            assertRejectedWith(r, FindingCode.UNSAFE_PATH, link.path());
+            assertTrue(org.veripack.core.ReportFormat.toText(r).startsWith("REJECTED app 1.0 "), () -> org.veripack.core.ReportFormat.toText(r));
+            assertInstallRefused(csar, FindingCode.UNSAFE_PATH);
+        }
+    }
+
+    @Test
+    void refusedEntriesAreNotAlsoReportedMissing() throws Exception {
+        // review 2, finding 10: an entry that is present but refused gets its own finding only
+        List<A> refused = List.of(new A("setuid", 0104755, "x", "100755"), new A("setgid", 0102755, "x", "100755"),
+                new A("sock", 0140644, "x", "100644"), new A("fifo", 0010644, "x", "100644"),
+                new A("dev", 0020644, "x", "100644"), link("abs", "/etc/passwd"), link("empty", ""),
+                link("slash", "f/"));
+        for (A a : refused) {
+            Path csar = handBuilt("refused-" + a.path(), List.of(file("f", "f"), a));
+            VerificationReport r = verify(csar);
+            assertRejectedWith(r, FindingCode.UNSAFE_PATH, a.path());
+            assertFalse(r.has(FindingCode.ARTIFACT_MISSING), r::toString);
+        }
     }
 }

@@ -335,8 +335,8 @@ public final class CsarVerifier {
         // in the same order as before. Without a sink, hashing starts now and overlaps the CMS checks.
         List<Finding> matchFindings = new ArrayList<>();
         List<String> matchWarnings = new ArrayList<>();
-        Map<String, Expected> expected = matchManifest(manifest, manifestEntry.path(), entries, excluded, option1,
-                matchFindings, matchWarnings);
+        Map<String, Expected> expected = matchManifest(manifest, manifestEntry.path(), entries, archive.refused(), excluded,
+                option1, matchFindings, matchWarnings);
         for (ZipArchive.Entry e : entries.values()) {
             if (e.type() != ArtifactType.DIRECTORY && !excluded.contains(e.path()) && !expected.containsKey(e.path())) {
                 matchFindings.add(Finding.of(FindingCode.ARTIFACT_UNLISTED, e.path(), "archive file is not listed in the manifest"));
@@ -478,7 +478,7 @@ public final class CsarVerifier {
     static final int UNSIGNED_FILE_MODE = 0644;
 
     private Map<String, Expected> matchManifest(Manifest manifest, String manifestPath, Map<String, ZipArchive.Entry> entries,
-                                                Set<String> excluded, boolean option1, List<Finding> b,
+                                                Set<String> refused, Set<String> excluded, boolean option1, List<Finding> b,
                                                 List<String> warnings) {
         Map<String, Expected> expected = new LinkedHashMap<>();
         Map<String, String> seen = new LinkedHashMap<>();
@@ -506,6 +506,9 @@ public final class CsarVerifier {
                 continue; // a manifest may list itself; it cannot carry its own digest
             }
             boolean selfOrMeta = excluded.contains(path); // TOSCA.meta, certificate and signature files
+            if (e == null && refused.contains(path)) {
+                continue; // present but refused by an archive rule, whose finding (e.g. UNSAFE_PATH) names it
+            }
             if (e == null || e.type() == ArtifactType.DIRECTORY) {
                 b.add(Finding.of(FindingCode.ARTIFACT_MISSING, path, "manifest lists an artifact the package does not contain"));
                 continue;

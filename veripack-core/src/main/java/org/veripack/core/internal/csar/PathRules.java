@@ -72,14 +72,23 @@ public final class PathRules {
         return Normalizer.normalize(normalisedName, Normalizer.Form.NFC).toLowerCase(Locale.ROOT);
     }
 
+    /** Why a symlink target with an empty or {@code .} segment (or a trailing {@code /}) is refused. */
+    public static final String NOT_CANONICAL =
+            "symlink target not in canonical form (empty or '.' segment, or trailing '/')";
+
     /** Most symbolic links followed while resolving one link target (Linux {@code MAXSYMLINKS}). */
     public static final int MAX_LINK_FOLLOWS = 40;
 
     /**
      * Why a symlink {@code target} stored at {@code linkPath} is unsafe on its own, or empty: empty target,
-     * absolute path, backslash, drive letter, NUL/CR/LF, or a target that climbs above the package root
-     * even read as text (a {@code ..} with nothing left to remove). A target that passes still has to
-     * pass {@link #resolveLink} against the package's link graph.
+     * absolute path, backslash, drive letter, NUL/CR/LF, a target not in canonical form, or a target that
+     * climbs above the package root even read as text (a {@code ..} with nothing left to remove). A target
+     * that passes still has to pass {@link #resolveLink} against the package's link graph.
+     *
+     * <p>Canonical form: {@code /}-separated segments, none empty (no trailing {@code /}, no {@code //})
+     * and none {@code .}. {@code java.nio.file.Path} drops empty segments, so a node creating the link
+     * from a non-canonical text would install a different target than the signed one and then report
+     * its own slot as tampered; {@code Path.of(t).toString().equals(t)} holds for every canonical {@code t}.
      */
     public static Optional<String> linkTargetUnsafeReason(String linkPath, String target) {
         if (target.isEmpty()) {
@@ -99,6 +108,11 @@ public final class PathRules {
         }
         if (target.length() >= 2 && target.charAt(1) == ':' && Character.isLetter(target.charAt(0))) {
             return Optional.of("drive letter in symlink target");
+        }
+        for (String segment : target.split("/", -1)) {
+            if (segment.isEmpty() || segment.equals(".")) {
+                return Optional.of(NOT_CANONICAL);
+            }
         }
         int depth = linkPath.split("/").length - 1;
         for (String segment : target.split("/")) {
@@ -149,9 +163,11 @@ public final class PathRules {
      *   <li>more than {@link #MAX_LINK_FOLLOWS} links are followed (a loop);</li>
      *   <li>a component does not exist in the package, or a regular file is used as a directory
      *       (a dangling link: harmless in a read-only slot, but it points at nothing the signature
-     *       covers, so Veripack refuses it).</li>
+     *       covers, so Veripack refuses it);</li>
+     *   <li>the link ends at the package root itself ({@code m -> .} is already not canonical;
+     *       {@code Files/self -> ..}): the node refuses such a link, so verify refuses it too.</li>
      * </ul>
-     * A resolved link ends at an artifact (regular file) or a directory of the package, possibly the root.
+     * A resolved link ends at an artifact (regular file) or a directory of the package below the root.
      */
     public static LinkResolution resolveLink(String linkPath, String target, Tree tree) {
         Optional<String> unsafe = linkTargetUnsafeReason(linkPath, target);
@@ -201,6 +217,9 @@ public final class PathRules {
                 return new LinkResolution(null, "dangling: '" + p + "' is a file, not a directory");
             }
             dir.addLast(c);
+        }
+        if (dir.isEmpty()) {
+            return new LinkResolution(null, "resolves to the package root itself");
         }
         return new LinkResolution(String.join("/", dir), null);
     }

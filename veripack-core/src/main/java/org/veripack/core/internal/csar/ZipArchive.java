@@ -10,10 +10,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.commons.compress.archivers.zip.AsiExtraField;
 import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
@@ -67,13 +69,15 @@ public final class ZipArchive implements Closeable {
     private final Limits limits;
     private final Map<String, Entry> entries;
     private final List<Finding> findings;
+    private final Set<String> refused;
     private final AtomicLong totalBytes = new AtomicLong();
 
-    private ZipArchive(ZipFile zip, Limits limits, Map<String, Entry> entries, List<Finding> findings) {
+    private ZipArchive(ZipFile zip, Limits limits, Map<String, Entry> entries, List<Finding> findings, Set<String> refused) {
         this.zip = zip;
         this.limits = limits;
         this.entries = entries;
         this.findings = findings;
+        this.refused = refused;
     }
 
     /**
@@ -92,8 +96,9 @@ public final class ZipArchive implements Closeable {
         }
         List<Finding> findings = new ArrayList<>();
         Map<String, Entry> entries = new LinkedHashMap<>();
+        List<ZipArchiveEntry> all = List.of();
         try {
-            List<ZipArchiveEntry> all = Collections.list(zip.getEntriesInPhysicalOrder());
+            all = Collections.list(zip.getEntriesInPhysicalOrder());
             if (!all.isEmpty() && zip.getFirstLocalFileHeaderOffset() != 0) {
                 findings.add(Finding.of(FindingCode.MALFORMED_PACKAGE, subject,
                         "data before the first zip entry (polyglot or self-extracting archive)"));
@@ -113,7 +118,18 @@ public final class ZipArchive implements Closeable {
             findings.add(Finding.of(FindingCode.MALFORMED_PACKAGE, subject, "inconsistent zip structure: " + e.getMessage()));
         }
         sink.addAll(findings);
-        return Optional.of(new ZipArchive(zip, limits, Collections.unmodifiableMap(entries), findings));
+        // entries with a safe name that a rule refused (their finding names them): not "missing"
+        Set<String> refused = new HashSet<>();
+        for (ZipArchiveEntry ze : all) {
+            if (PathRules.unsafeReason(ze.getName()).isEmpty()) {
+                String path = PathRules.normalise(ze.getName());
+                if (!entries.containsKey(path)) {
+                    refused.add(path);
+                }
+            }
+        }
+        return Optional.of(new ZipArchive(zip, limits, Collections.unmodifiableMap(entries), findings,
+                Collections.unmodifiableSet(refused)));
     }
 
     private static void check(ZipFile zip, List<ZipArchiveEntry> all, Map<String, Entry> entries, List<Finding> findings) {
@@ -240,7 +256,7 @@ public final class ZipArchive implements Closeable {
 
     /** Reads every symlink's target (bounded) and drops links that are absolute or leave the package. */
     private static void checkLinks(ZipFile zip, Limits limits, Map<String, Entry> entries, List<Finding> findings) {
-        ZipArchive reader = new ZipArchive(zip, limits, entries, findings);
+        ZipArchive reader = new ZipArchive(zip, limits, entries, findings, Set.of());
         for (Entry e : List.copyOf(entries.values())) {
             if (e.type() != ArtifactType.SYMLINK) {
                 continue;
@@ -267,6 +283,13 @@ public final class ZipArchive implements Closeable {
 
     /** Safe entries by normalised path, in physical order. */
     public Map<String, Entry> entries() { return entries; }
+
+    /**
+     * Normalised paths of entries that exist in the archive under a safe name but were refused by a rule
+     * (setuid bit, device/FIFO/socket type, unsafe or non-canonical link target, path through a link,
+     * encryption, ...) and so are not in {@link #entries()}; each has its own finding in {@link #findings()}.
+     */
+    public Set<String> refused() { return refused; }
 
     /** Findings raised while indexing (already copied into the caller's sink by {@link #open}). */
     public List<Finding> findings() { return List.copyOf(findings); }

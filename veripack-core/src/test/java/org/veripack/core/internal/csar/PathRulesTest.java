@@ -58,10 +58,10 @@ class PathRulesTest {
     @Test
     void symlinkResolutionInsideThePackage() {
         PathRules.Tree t = tree("Files/bin/mmed", "Files/bin/mme -> mmed", "Files/lib/x.so", "Files/bin/x -> ../lib/x.so",
-                "Files/up -> ..", "Files/bin/chain -> mme", "Files/bin/dir -> ../lib/", "Files/bin/viadir -> dir/x.so");
+                "Files/up -> ..", "Files/bin/chain -> mme", "Files/bin/dir -> ../lib", "Files/bin/viadir -> dir/x.so");
         assertEquals("Files/bin/mmed", resolve(t, "Files/bin/mme"));
         assertEquals("Files/lib/x.so", resolve(t, "Files/bin/x"));
-        assertEquals("", resolve(t, "Files/up"));
+        assertNull(resolve(t, "Files/up"), "a link to the package root itself is refused (review 2, finding 5)");
         assertEquals("Files/bin/mmed", resolve(t, "Files/bin/chain"));
         assertEquals("Files/lib", resolve(t, "Files/bin/dir"));
         assertEquals("Files/lib/x.so", resolve(t, "Files/bin/viadir"));
@@ -95,6 +95,26 @@ class PathRulesTest {
         }
         assertTrue(PathRules.linkTargetUnsafeReason("Files/x", "..").isEmpty());
         assertTrue(PathRules.linkTargetUnsafeReason("Files/bin/x", "../lib/x.so").isEmpty());
+    }
+
+    @Test
+    void nonCanonicalTargetsAreRefusedOnTheirOwn() {
+        // review 2, finding 1: java.nio.file.Path drops empty segments, so these would not install byte-exactly
+        for (String target : new String[] {"docs/", "a//b", "./a", "a/./b", ".", "./", "a/.", "../lib/", "//x"}) {
+            assertTrue(PathRules.linkTargetUnsafeReason("Files/x", target).isPresent(), target);
+        }
+        for (String target : new String[] {"docs", "../lib/x.so", "a/../b", ".hidden", "a/..b"}) {
+            assertTrue(PathRules.linkTargetUnsafeReason("Files/x", target).isEmpty(), target);
+            assertEquals(target, java.nio.file.Path.of(target).toString(), "canonical targets survive java.nio.file.Path");
+        }
+    }
+
+    @Test
+    void linksEndingAtThePackageRootAreRefusedButMayPassThroughIt() {
+        PathRules.Tree t = tree("Files/self -> ..", "a/b/up -> ../..", "Files/f", "via -> Files/self/Files/f");
+        assertNull(resolve(t, "Files/self"));
+        assertNull(resolve(t, "a/b/up"));
+        assertEquals("Files/f", resolve(t, "via"));
     }
 
     @Test
