@@ -5,7 +5,9 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.Callable;
+import org.veripack.core.PackageRejectedException;
 import org.veripack.core.PolicyException;
+import org.veripack.core.ReportFormat;
 import org.veripack.core.sign.CmsSigner;
 import org.veripack.core.sign.CsarCountersigner;
 import org.veripack.core.sign.SigningIdentities;
@@ -18,8 +20,11 @@ import picocli.CommandLine.Spec;
 /**
  * {@code veripack countersign --key KEY --cert CERT [--chain PEM] [--tsa URL] --in CSAR --out CSAR}: adds
  * this signer's SignerInfo (e.g. the operator's, after the vendor's) to the CMS signature of an existing
- * SOL004 CSAR, option 1 or 2 ({@link CsarCountersigner}). Exit 0 written, 2 usage/configuration error
- * (missing file, not a signed CSAR, bad key), 3 I/O error.
+ * SOL004 CSAR, option 1 or 2 ({@link CsarCountersigner}). The input's integrity is verified first (artifact
+ * digests and modes against the manifest, the existing signature value, path rules; not trust): a CSAR that
+ * fails is refused with its findings on stderr and nothing is written. Exit 0 written, 1 refused
+ * ({@code DIGEST_MISMATCH}, {@code SIGNATURE_INVALID}, ...), 2 usage/configuration error (missing file, not
+ * a signed CSAR, bad key), 3 I/O error.
  */
 @Command(name = "countersign", mixinStandardHelpOptions = true,
         description = "Add a further signer (e.g. the operator) to a signed SOL004 CSAR.")
@@ -62,6 +67,11 @@ final class CountersignCommand implements Callable<Integer> {
             err.println("veripack countersign: wrote " + out);
             err.flush();
             return ExitCode.OK;
+        } catch (PackageRejectedException e) {
+            err.print(ReportFormat.toText(e.report()));
+            err.println("veripack countersign: " + in + " does not verify against its own manifest and signature; nothing written");
+            err.flush();
+            return ExitCode.REJECTED;
         } catch (VerifyCommand.UsageError | PolicyException | IllegalArgumentException e) {
             err.println("veripack countersign: " + e.getMessage());
             err.flush();

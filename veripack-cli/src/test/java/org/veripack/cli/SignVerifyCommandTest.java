@@ -124,10 +124,31 @@ class SignVerifyCommandTest {
         assertTrue(r.codes().contains("DIGEST_MISMATCH"), r.out());
         assertTrue(r.err().contains("DIGEST_MISMATCH"), r.err());
 
+        // review 2, finding 11: the operator must not countersign bytes the vendor never signed
+        Path countersigned = dir.resolve("countersigned.csar");
+        Run c = run("countersign", "--key", key.toString(), "--cert", cert.toString(), "--in", tampered.toString(),
+                "--out", countersigned.toString());
+        assertEquals(ExitCode.REJECTED, c.exit(), c.err());
+        assertTrue(c.err().contains("DIGEST_MISMATCH"), c.err());
+        assertFalse(Files.exists(countersigned), "nothing written");
+
         Path policy = Files.writeString(dir.resolve("policy.yaml"), "trustAnchors: [root.pem]\nallowedDigestAlgorithms: [SHA-512]\n");
         Run p = run("verify", "--policy", policy.toString(), "--at", AT, "--json", csar.toString());
         assertEquals(ExitCode.REJECTED, p.exit(), p.err());
         assertTrue(p.codes().contains("ALGORITHM_REJECTED"), p.out());
+    }
+
+    @Test
+    void signRefusesADirectoryWithANonCanonicalSymlinkTarget() throws Exception {
+        // review 2, finding 1: `ln -s bin/ sbin` signed fine and then bricked the node (Path normalised it)
+        Process ln = new ProcessBuilder("ln", "-s", "bin/", pkg.resolve("Files/sbin").toString()).inheritIO().start();
+        assertEquals(0, ln.waitFor());
+        Path out = dir.resolve("bad.csar");
+        Run r = run("sign", "--key", key.toString(), "--cert", cert.toString(), "--chain", chain.toString(),
+                "--csar", pkg.toString(), "--name", "acme-mme", "--version", "2.1", "--out", out.toString());
+        assertEquals(ExitCode.USAGE, r.exit(), r.err());
+        assertTrue(r.err().contains("Files/sbin"), r.err());
+        assertFalse(Files.exists(out), "nothing written");
     }
 
     @Test

@@ -89,7 +89,8 @@ public final class ReportFormat {
 
     /**
      * Short human text: a verdict line, then one line per finding {@code CODE subject: detail}, then
-     * warnings. Example: {@code REJECTED acme-mme 2.1 (CSAR_OPTION_1)} / {@code   DIGEST_MISMATCH Files/bin/mmed: ...}.
+     * warnings; the verdict line names every signer, in SignerInfo order ({@code signed by A; B}). Example:
+     * {@code REJECTED acme-mme 2.1 (CSAR_OPTION_1)} / {@code   DIGEST_MISMATCH Files/bin/mmed: ...}.
      */
     public static String toText(VerificationReport r) {
         StringBuilder sb = new StringBuilder();
@@ -97,7 +98,7 @@ public final class ReportFormat {
         r.identity().ifPresent(id -> sb.append(' ').append(id.name()).append(' ').append(id.version()));
         sb.append(" (").append(r.format().name()).append(')');
         if (!r.signers().isEmpty()) {
-            sb.append(" signed by ").append(r.signers().get(0).subject());
+            sb.append(" signed by ").append(String.join("; ", r.signers().stream().map(SignerSummary::subject).toList()));
         }
         sb.append('\n');
         for (Finding f : r.findings()) {

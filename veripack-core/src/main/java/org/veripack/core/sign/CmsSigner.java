@@ -89,6 +89,12 @@ public final class CmsSigner {
         this.bcKey = toBcKey(identity.privateKey());
     }
 
+    /** The identity this signer signs with (its certificate and chain). */
+    SigningIdentity identity() { return identity; }
+
+    /** The clock giving the signing time. */
+    Clock clock() { return clock; }
+
     /** Starts a signer for {@code identity}; defaults: SHA-256 (SHA-384 for P-384), PKCS#1 v1.5 for RSA, system UTC clock. */
     public static Builder builder(SigningIdentity identity) {
         return new Builder(identity);

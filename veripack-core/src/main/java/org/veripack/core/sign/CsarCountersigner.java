@@ -11,14 +11,21 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
 import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
 import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
 import org.apache.commons.compress.archivers.zip.ZipFile;
 import org.bouncycastle.util.io.pem.PemObject;
 import org.bouncycastle.util.io.pem.PemReader;
+import org.veripack.core.FindingCode;
+import org.veripack.core.PackageRejectedException;
+import org.veripack.core.PackageVerifier;
+import org.veripack.core.TrustPolicy;
+import org.veripack.core.VerificationReport;
 import org.veripack.core.internal.csar.ToscaMeta;
 import org.veripack.core.internal.manifest.Manifest;
 import org.veripack.core.internal.manifest.ManifestParser;
@@ -32,10 +39,17 @@ import org.veripack.core.internal.manifest.ManifestParser;
  *       byte for byte (raw, not recompressed);</li>
  *   <li>option 2: the inner CSAR's bytes; the outer {@code .cms} is replaced.</li>
  * </ul>
- * The input is not verified here (verification is the verifier's job, under the operator's policy); it must
- * carry one detached CMS SignedData. Output is written to a temp file beside {@code out} and renamed.
+ * Before signing, the input's integrity is verified as {@link PackageVerifier} checks it, but without trust
+ * (a countersignature vouches for the bytes, so they must be the ones signed): every artifact against its
+ * manifest digest and signed mode, the existing CMS signature value, the package's structure and path
+ * rules. Findings about trust and time (anchor, expiry, revocation, key usage, authorisation, algorithm
+ * policy) are left to the verifier under the operator's policy.
+ * The input must carry one detached CMS SignedData. Output is written to a temp file beside {@code out}
+ * and renamed; nothing is written when the input is refused.
  *
- * <p>Errors: {@link IllegalArgumentException} when the input is not a CSAR with a CMS signature;
+ * <p>Errors: {@link PackageRejectedException} carrying the integrity findings ({@link #INTEGRITY}, e.g.
+ * {@code DIGEST_MISMATCH}, {@code SIGNATURE_INVALID}, {@code UNSAFE_PATH}) when the input does not verify;
+ * {@link IllegalArgumentException} when the input is not a CSAR with a CMS signature;
  * {@link IOException} for I/O failures (and an unreachable TSA).
  */
 public final class CsarCountersigner {
@@ -48,8 +62,23 @@ public final class CsarCountersigner {
         this.signer = Objects.requireNonNull(signer, "signer");
     }
 
-    /** Reads {@code in}, writes the countersigned CSAR to {@code out} (may equal {@code in}). */
-    public void countersign(Path in, Path out) throws IOException {
+    /**
+     * The finding codes that make a CSAR unfit to countersign: it is not the package that was signed, or is
+     * not one Veripack would install, whatever the trust policy.
+     */
+    public static final Set<FindingCode> INTEGRITY = Collections.unmodifiableSet(EnumSet.of(
+            FindingCode.DIGEST_MISMATCH, FindingCode.ARTIFACT_MISSING, FindingCode.ARTIFACT_UNLISTED,
+            FindingCode.ARTIFACT_DUPLICATE, FindingCode.SIGNATURE_MISSING, FindingCode.SIGNATURE_INVALID,
+            FindingCode.MALFORMED_PACKAGE, FindingCode.UNSAFE_PATH, FindingCode.LIMIT_EXCEEDED, FindingCode.MODE_MISMATCH));
+
+    /**
+     * Reads {@code in}, verifies its integrity (see the class comment), writes the countersigned CSAR to
+     * {@code out} (may equal {@code in}).
+     *
+     * @throws PackageRejectedException with a report holding only the {@link #INTEGRITY} findings of {@code in}
+     */
+    public void countersign(Path in, Path out) throws IOException, PackageRejectedException {
+        requireIntegrity(in);
         Path parent = out.toAbsolutePath().getParent();
         Path tmp = Files.createTempFile(parent, ".veripack-", ".tmp");
         try {
@@ -126,6 +155,39 @@ public final class CsarCountersigner {
             }
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /**
+     * Verifies {@code in} with the countersigner's own certificate as the only (irrelevant) trust anchor and
+     * keeps the {@link #INTEGRITY} findings. A file that is not a zip is left to {@link #countersign}'s own
+     * IllegalArgumentException.
+     */
+    private void requireIntegrity(Path in) throws IOException, PackageRejectedException {
+        if (!isZip(in)) {
+            return;
+        }
+        TrustPolicy anyAnchor = TrustPolicy.withAnchors(List.of(signer.identity().certificate()));
+        VerificationReport full = PackageVerifier.create(anyAnchor, signer.clock()).verifyCsar(in);
+        VerificationReport.Builder b = VerificationReport.builder(full.format(), full.verificationTime());
+        full.identity().ifPresent(b::identity);
+        full.packageSha256().ifPresent(b::packageSha256);
+        full.findings().stream().filter(f -> INTEGRITY.contains(f.code())).forEach(b::finding);
+        if (b.hasFindings()) {
+            throw new PackageRejectedException(b.build());
+        }
+    }
+
+    private static boolean isZip(Path in) throws IOException {
+        try (ZipFile ignored = ZipFile.builder().setPath(in).get()) {
+            return true;
+        } catch (java.util.zip.ZipException | java.io.EOFException e) {
+            return false;
+        } catch (IOException e) {
+            if (Files.isRegularFile(in) && Files.isReadable(in)) {
+                return false;
+            }
+            throw e;
         }
     }
 

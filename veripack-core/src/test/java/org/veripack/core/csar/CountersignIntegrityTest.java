@@ -1,0 +1,82 @@
+package org.veripack.core.csar;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.veripack.core.FindingCode;
+import org.veripack.core.PackageRejectedException;
+import org.veripack.core.ReportFormat;
+import org.veripack.core.Verdict;
+import org.veripack.core.VerificationReport;
+import org.veripack.core.pki.TestPki;
+import org.veripack.core.pki.TestPki.Issued;
+import org.veripack.core.sign.CmsSigner;
+import org.veripack.core.sign.CsarCountersigner;
+
+/**
+ * Review 2, finding 11: countersigning a tampered CSAR used to succeed silently (the operator's signature
+ * then vouched for bytes the vendor never signed); after countersigning, the text verdict named only one
+ * signer. The operator's certificate is deliberately not a trust anchor of the verifier's policy: the
+ * countersigner checks integrity, not trust.
+ */
+class CountersignIntegrityTest {
+    private static final Issued OPERATOR = TestPki.cert("CN=Telco Release Approval,O=Telco").issuedBy(Fixtures.CA).build();
+
+    @TempDir Path tmp;
+
+    private CsarCountersigner operator() {
+        return new CsarCountersigner(CmsSigner.builder(OPERATOR.identity(Fixtures.CA.certificate())).clock(Fixtures.CLOCK).build());
+    }
+
+    private void assertRefused(Path csar, FindingCode code) throws Exception {
+        Path out = tmp.resolve("out-" + System.nanoTime() + ".csar");
+        PackageRejectedException e = assertThrows(PackageRejectedException.class, () -> operator().countersign(csar, out));
+        assertTrue(e.report().has(code), e.report()::toString);
+        assertTrue(e.report().findings().stream().allMatch(f -> CsarCountersigner.INTEGRITY.contains(f.code())), e.report()::toString);
+        assertFalse(Files.exists(out), "nothing written");
+    }
+
+    @Test
+    void countersigningATamperedArtifactIsRefusedWithDigestMismatch() throws Exception {
+        Path csar = Fixtures.rewrite(Fixtures.genuineCsar(tmp), tmp.resolve("tampered.csar"),
+                l -> Fixtures.replace(l, "Files/mme.conf", e -> e.withData("plmn: 99999\n".getBytes(StandardCharsets.UTF_8))));
+        assertRefused(csar, FindingCode.DIGEST_MISMATCH);
+    }
+
+    @Test
+    void countersigningAManifestWhoseSignatureDoesNotVerifyIsRefused() throws Exception {
+        Path genuine = Fixtures.genuineCsar(tmp);
+        Path csar = Fixtures.rewrite(genuine, tmp.resolve("badsig.csar"), l -> Fixtures.replace(l, Fixtures.manifestName(l),
+                e -> e.withData(e.text().replace("vnf_package_version: 2.1", "vnf_package_version: 9.1").getBytes(StandardCharsets.UTF_8))));
+        assertRefused(csar, FindingCode.SIGNATURE_INVALID);
+    }
+
+    @Test
+    void countersigningAnUnlistedAddedFileIsRefused() throws Exception {
+        Path csar = Fixtures.rewrite(Fixtures.genuineCsar(tmp), tmp.resolve("added.csar"), l -> {
+            l.add(Fixtures.E.file("Files/bin/backdoor", "#!/bin/sh\n"));
+            return l;
+        });
+        assertRefused(csar, FindingCode.ARTIFACT_UNLISTED);
+    }
+
+    @Test
+    void countersignedGenuinePackageVerifiesAndTheTextNamesEverySigner() throws Exception {
+        Path out = tmp.resolve("both.csar");
+        operator().countersign(Fixtures.genuineCsar(tmp), out);
+        VerificationReport r = Fixtures.verifier().verifyCsar(out);
+        assertEquals(Verdict.ACCEPTED, r.verdict(), r::toString);
+        assertEquals(2, r.signers().size());
+        String first = ReportFormat.toText(r).lines().findFirst().orElseThrow();
+        assertTrue(first.endsWith("signed by " + Fixtures.LEAF.subject() + "; " + OPERATOR.subject()), first);
+        assertEquals(List.of(Fixtures.LEAF.subject(), OPERATOR.subject()), r.signers().stream().map(s -> s.subject()).toList());
+    }
+}
