@@ -89,7 +89,7 @@ public final class ReportFormat {
 
     /**
      * Short human text: a verdict line, then one line per finding {@code CODE subject: detail}, then
-     * warnings; the verdict line names every signer, in SignerInfo order ({@code signed by A; B}). Example:
+     * warnings; the verdict line names every signer, in SignerInfo (DER SET) order ({@code signed by A; B}). Example:
      * {@code REJECTED acme-mme 2.1 (CSAR_OPTION_1)} / {@code   DIGEST_MISMATCH Files/bin/mmed: ...}.
      */
     public static String toText(VerificationReport r) {
