@@ -349,7 +349,8 @@ class NodeReviewAttacksTest {
     @Test
     void loaderVariablesOutsideTheSlotAreRefused() throws Exception {
         assertEquals(ExitCode.OK, install(sign("acme-mme", "1.0")).exit());
-        for (String env : List.of("LD_LIBRARY_PATH=../../../../tmp", "LD_LIBRARY_PATH=lib:/tmp", "LD_PRELOAD=/tmp/x.so",
+        for (String env : List.of("LD_LIBRARY_PATH=../../../../tmp", "LD_LIBRARY_PATH=lib:/tmp", "LD_LIBRARY_PATH=lib;/tmp/evil",
+                "LD_LIBRARY_PATH=;/tmp", "LD_PRELOAD=lib/libs1ap.so;/tmp/x.so", "LD_PRELOAD=/tmp/x.so",
                 "LD_AUDIT=../../x.so", "LD_PRELOAD=lib/libs1ap.so /tmp/x.so")) {
             Run r = run("--env", env, "--", "bin/prog");
             assertEquals(ExitCode.USAGE, r.exit(), env + ": " + r.err());

@@ -21,8 +21,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Dynamic-loader variables (review finding 11): the guard only runs verified bytes, so
  * {@code LD_LIBRARY_PATH}, {@code LD_PRELOAD} and {@code LD_AUDIT} may only name places inside the slot.
- * Given with {@code --env}, each entry (LD_LIBRARY_PATH: {@code :}-separated; LD_PRELOAD/LD_AUDIT:
- * {@code :}- or space-separated) that is relative resolves against the slot directory; every entry, relative
+ * Given with {@code --env}, each entry (LD_LIBRARY_PATH: {@code :}- or {@code ;}-separated, as glibc splits
+ * it; LD_PRELOAD/LD_AUDIT: {@code :}-, {@code ;}-, space- or tab-separated) that is relative resolves against the slot directory; every entry, relative
  * or absolute, must stay inside the slot also after resolving symlinks ({@link #childEnvironment}, else
  * {@link IllegalArgumentException}: CLI exit 2), and is passed to the program as an absolute path. The same
  * variables inherited from the guard's own environment are removed, never passed on.
@@ -53,7 +53,9 @@ public final class ProgramLauncher {
             }
             boolean libraryPath = e.getKey().equals("LD_LIBRARY_PATH");
             List<String> resolved = new ArrayList<>();
-            for (String entry : e.getValue().split(libraryPath ? ":" : "[: ]", -1)) {
+            // glibc's separators (review 2 finding 2): LD_LIBRARY_PATH splits on ':' and ';'; LD_PRELOAD on
+            // ':' and ' '; LD_AUDIT on ':'. Splitting on more than the loader does only refuses more (fail closed).
+            for (String entry : e.getValue().split(libraryPath ? "[:;]" : "[:; \\t]", -1)) {
                 if (entry.isEmpty() && !libraryPath) {
                     continue;
                 }
