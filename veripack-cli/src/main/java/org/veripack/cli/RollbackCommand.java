@@ -18,7 +18,7 @@ import picocli.CommandLine.Mixin;
  * changed), 2 no previous version, not a node root or an unprotected {@code config.yaml}, 3 I/O or node
  * busy, 4 caller not in {@code authorizedInstallers} (audited).
  */
-@Command(name = "rollback", description = "Re-verify the previous slot and activate it (the version floor is not lowered).")
+@Command(name = "rollback", mixinStandardHelpOptions = true, description = "Re-verify the previous slot and activate it (the version floor is not lowered).")
 final class RollbackCommand implements Callable<Integer> {
     @Mixin
     NodeRootOption root;
