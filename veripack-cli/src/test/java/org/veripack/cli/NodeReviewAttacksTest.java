@@ -389,6 +389,39 @@ class NodeReviewAttacksTest {
         assertTrue(r.err().contains("line 3"), r.err());
     }
 
+    // --- review 2 finding 4: lines appended after the sealed head; a deleted head ---
+
+    @Test
+    void forgedLineAppendedWithACorrectChainIsReportedAlsoAfterTheNextGenuineAppend() throws Exception {
+        assertEquals(ExitCode.OK, install(sign("acme-mme", "1.0")).exit());
+        Path log = node.resolve("audit/events.jsonl");
+        List<String> lines = Files.readAllLines(log);
+        ObjectNode forged = (ObjectNode) JSON.readTree(lines.get(lines.size() - 1));
+        forged.put("event", "install.accepted").put("version", "9.9").put("detail", "forged");
+        forged.put("prev_sha256", sha256(lines.get(lines.size() - 1).getBytes(StandardCharsets.UTF_8)));
+        Files.writeString(log, JSON.writeValueAsString(forged) + "\n", StandardOpenOption.APPEND);
+        Run r = cli("audit", "verify", "--root", node.toString());
+        assertEquals(ExitCode.REJECTED, r.exit(), r.err());
+        assertTrue(r.err().contains("line " + (lines.size() + 1)), r.err());
+
+        assertEquals(7, run("--", "bin/prog").exit()); // a genuine append must not seal the forged line
+        assertEquals(ExitCode.REJECTED, cli("audit", "verify", "--root", node.toString()).exit());
+    }
+
+    @Test
+    void deletingTheAuditHeadThenTruncatingIsReported() throws Exception {
+        assertEquals(ExitCode.OK, install(sign("acme-mme", "1.0")).exit());
+        assertEquals(7, run("--", "bin/prog").exit());
+        Path log = node.resolve("audit/events.jsonl");
+        List<String> lines = Files.readAllLines(log);
+        Files.delete(node.resolve("state/audit-head.json"));
+        assertEquals(ExitCode.REJECTED, cli("audit", "verify", "--root", node.toString()).exit());
+        Files.write(log, (lines.get(0) + "\n").getBytes(StandardCharsets.UTF_8));
+        assertEquals(ExitCode.REJECTED, cli("audit", "verify", "--root", node.toString()).exit());
+        assertEquals(7, run("--", "bin/prog").exit());
+        assertEquals(ExitCode.REJECTED, cli("audit", "verify", "--root", node.toString()).exit());
+    }
+
     // --- finding 13: exit codes and honest messages ---
 
     @Test
