@@ -33,7 +33,9 @@ final class RollbackCommand implements Callable<Integer> {
             Node node = Node.openExisting(root.root, Clock.systemUTC());
             List<Finding> findings = node.rollback();
             if (!findings.isEmpty()) {
-                System.err.println("REJECTED rollback: the previous slot does not match its sealed record; nothing changed");
+                System.err.println("REJECTED rollback: the previous slot "
+                        + (findings.stream().allMatch(f -> f.code() == org.veripack.core.FindingCode.PACKAGE_MISMATCH)
+                        ? "holds another product than this node runs" : "does not match its sealed record") + "; nothing changed");
                 NodeOutput.printFindings(System.err, findings);
                 return ExitCode.REJECTED;
             }

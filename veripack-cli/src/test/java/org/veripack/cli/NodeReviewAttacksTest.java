@@ -326,6 +326,30 @@ class NodeReviewAttacksTest {
         assertEquals(ExitCode.OK, install(sign("acme-mme", "1.0")).exit());
     }
 
+    @Test
+    void rollbackToASlotOfAnotherProductIsRefused() throws Exception {
+        assertEquals(ExitCode.OK, install(sign("mme", "0.1")).exit());
+        Files.writeString(node.resolve("config.yaml"), "product: acme-mme\n");
+        Files.setPosixFilePermissions(node.resolve("config.yaml"), PosixFilePermissions.fromString("rw-r--r--"));
+        assertEquals(ExitCode.OK, install(sign("acme-mme", "1.0")).exit());
+        assertEquals("mme", status().path("previous").path("name").asText(status().toString()));
+        Run r = cli("rollback", "--root", node.toString());
+        assertEquals(ExitCode.REJECTED, r.exit(), r.err());
+        assertTrue(r.err().contains("PACKAGE_MISMATCH"), r.err());
+        assertEquals("acme-mme", status().path("active").path("name").asText());
+    }
+
+    @Test
+    void duplicateKeyInNodeConfigIsAUsageError() throws Exception {
+        Files.createDirectories(node);
+        Files.writeString(node.resolve("config.yaml"), "product: acme-mme\nproduct: mme\n");
+        Files.setPosixFilePermissions(node.resolve("config.yaml"), PosixFilePermissions.fromString("rw-r--r--"));
+        Run r = install(sign("mme", "0.1"));
+        assertEquals(ExitCode.USAGE, r.exit(), r.err());
+        assertTrue(r.err().contains("product"), r.err());
+        assertFalse(Files.exists(node.resolve("current"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
+    }
+
     // --- finding 7: a bad previous link ---
 
     @Test

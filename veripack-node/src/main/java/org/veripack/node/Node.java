@@ -212,7 +212,9 @@ public final class Node {
      * against its sealed record), then activates it
      * ({@code previous} then names the slot that was current). The version floor is not lowered.
      *
-     * @return the findings that refused the rollback ({@code INSTALLATION_TAMPERED}), empty on success
+     * @return the findings that refused the rollback ({@code INSTALLATION_TAMPERED}; {@code PACKAGE_MISMATCH} when
+     *         the previous slot's package is not the node's product), empty on success
+     * @throws UnsafeNodeRootException when {@code config.yaml} is unprotected or invalid (CLI exit 2)
      * @throws NodeBusyException when another installer holds the lock
      * @throws NoSuchFileException when there is no previous slot (CLI exit 2)
      */
@@ -224,9 +226,13 @@ public final class Node {
             if (previous.isEmpty()) {
                 throw new NoSuchFileException(layout.previous().toString(), null, "no previous version to roll back to");
             }
-            List<Finding> findings = installer.verifySlot(previous.get());
+            List<Finding> findings = new java.util.ArrayList<>(installer.verifySlot(previous.get()));
             Optional<SealedRecord> rec = readRecord(previous.get());
             var id = rec.map(SealedRecord::identity).orElse(null);
+            if (findings.isEmpty() && id != null) {
+                // one node, one product also for rollback (review 2 finding 6)
+                installer.checkProduct(id, configuredProduct()).ifPresent(findings::add);
+            }
             if (!findings.isEmpty()) {
                 audit.append(Installer.event(AuditEvent.ROLLBACK_REFUSED, id, previous.get(), "REJECTED", findings, null));
                 installer.recordLastVerification("rollback", previous.get(), "REJECTED", findings);
