@@ -446,6 +446,22 @@ class NodeReviewAttacksTest {
         assertEquals(ExitCode.REJECTED, cli("audit", "verify", "--root", node.toString()).exit());
     }
 
+    // --- review 2 finding 7: a StrictModes refusal touches nothing ---
+
+    @Test
+    void installUnderAWorldWritableParentIsRefusedWithoutCreatingTheNodeDirectory() throws Exception {
+        Path ww = Files.createDirectories(dir.resolve("ww"));
+        Files.setPosixFilePermissions(ww, PosixFilePermissions.fromString("rwxrwxrwx"));
+        for (Path root : List.of(ww.resolve("node"), ww.resolve("a/b/node"))) {
+            Run r = cli("install", "--root", root.toString(), "--trust", anchor.toString(), sign("acme-mme", "1.0").toString());
+            assertEquals(ExitCode.USAGE, r.exit(), r.err());
+            assertTrue(r.err().contains(ww.toString()), r.err());
+        }
+        try (var s = Files.list(ww)) {
+            assertEquals(0, s.count(), "nothing created under the unsafe parent");
+        }
+    }
+
     // --- finding 13: exit codes and honest messages ---
 
     @Test
