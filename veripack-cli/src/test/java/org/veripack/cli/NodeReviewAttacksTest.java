@@ -462,6 +462,26 @@ class NodeReviewAttacksTest {
         }
     }
 
+    // --- review 2 finding 8: current replaced by a link outside slots/ ---
+
+    @Test
+    void currentPointingOutsideSlotsIsATamperRefusalWithoutJavaClassNames() throws Exception {
+        assertEquals(ExitCode.OK, install(sign("acme-mme", "1.0")).exit());
+        Path slot = node.resolve("current").toRealPath();
+        Path copy = dir.resolve("copy");
+        assertEquals(0, sh("cp", "-a", slot.toString(), copy.toString()));
+        for (Path target : List.of(copy, Path.of("../copy"), Path.of("/etc"))) {
+            Files.delete(node.resolve("current"));
+            Files.createSymbolicLink(node.resolve("current"), target);
+            Run r = run("--", "bin/prog");
+            assertEquals(ExitCode.TAMPERED, r.exit(), target + ": " + r.err());
+            assertTrue(r.err().contains("INSTALLATION_TAMPERED"), r.err());
+            assertFalse(r.err().contains("java.") || r.err().contains("Exception"), r.err());
+            assertFalse(Files.exists(marker), "nothing ran");
+        }
+        assertTrue(Files.isDirectory(slot), "recovery did not collect the genuine slot");
+    }
+
     // --- finding 13: exit codes and honest messages ---
 
     @Test

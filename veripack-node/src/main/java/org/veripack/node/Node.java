@@ -118,6 +118,14 @@ public final class Node {
             return List.of();
         }
         try (NodeLock l = lock.get()) {
+            try {
+                layout.linkedSlot(layout.current());
+            } catch (IOException replacedLink) {
+                // a replaced current link (e.g. pointing outside slots/) is tampering, not a crash: recovery
+                // neither repairs it nor collects slots by it; the guard and verify-installed refuse it
+                // (review 2 finding 8: INSTALLATION_TAMPERED, exit 126 for run)
+                return List.of();
+            }
             return installer.recover();
         }
     }
