@@ -387,6 +387,28 @@ class NodeReviewAttacksTest {
                 Files.readString(marker));
     }
 
+    @Test
+    void inheritedEnvironmentIsNotPassedToTheProgram() throws Exception {
+        // run the guard as a real process with GCONV_PATH, a foreign PATH and LD_PRELOAD in its environment
+        Files.writeString(tree.resolve("bin/prog"), "#!/bin/sh\nenv > \"$MARKER\"\nexit 7\n");
+        assertEquals(ExitCode.OK, install(sign("acme-mme", "1.0")).exit());
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                "run", "--root", node.toString(), "--env", "MARKER=" + marker, "--", "bin/prog").redirectErrorStream(true);
+        pb.environment().put("GCONV_PATH", "/tmp/evil-gconv");
+        pb.environment().put("PATH", "/tmp/evil-bin:/usr/bin:/bin");
+        pb.environment().put("LD_PRELOAD", "/tmp/evil.so");
+        pb.environment().put("LANG", "C.UTF-8");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(7, p.exitValue(), out);
+        List<String> env = Files.readAllLines(marker);
+        assertTrue(env.contains("PATH=/usr/sbin:/usr/bin:/sbin:/bin"), env.toString());
+        assertTrue(env.contains("LANG=C.UTF-8"), env.toString());
+        assertTrue(env.stream().noneMatch(l -> l.startsWith("GCONV_PATH=") || l.startsWith("LD_PRELOAD=")), env.toString());
+    }
+
     // --- finding 12: audit truncation ---
 
     @Test
