@@ -7,7 +7,7 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code veripack audit verify --root NODE}: the node's hash-chained audit log. */
-@Command(name = "audit", description = "Audit log commands.", subcommands = AuditVerifyCommand.class)
+@Command(name = "audit", mixinStandardHelpOptions = true, description = "Audit log commands.", subcommands = AuditVerifyCommand.class)
 final class AuditCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -14,7 +14,7 @@ import picocli.CommandLine.Mixin;
  * intact, 1 broken or truncated, 2 not a node root or an unsafe node root, 3 I/O. Read-only: it neither
  * recovers nor appends.
  */
-@Command(name = "verify", description = "Check the audit log's hash chain; name the first broken line.")
+@Command(name = "verify", mixinStandardHelpOptions = true, description = "Check the audit log's hash chain; name the first broken line.")
 final class AuditVerifyCommand implements Callable<Integer> {
     @Mixin
     NodeRootOption root;

@@ -40,7 +40,7 @@ import picocli.CommandLine.Parameters;
  * Revocation data (policy {@code revocation: prefer|require}) is fetched with CRLs cached in
  * {@code NODE/cache/revocation}.
  */
-@Command(name = "install", description = "Verify a CSAR while extracting it into staging, seal it and activate it atomically.")
+@Command(name = "install", mixinStandardHelpOptions = true, description = "Verify a CSAR while extracting it into staging, seal it and activate it atomically.")
 final class InstallCommand implements Callable<Integer> {
     @Mixin
     NodeRootOption root;

@@ -17,7 +17,8 @@ import picocli.CommandLine.Command;
         subcommands = {})
 public final class Main implements Runnable {
     /** Every subcommand, in help order. */
-    private static final Map<String, Class<?>> SUBCOMMANDS = subcommands();
+    /** The registered subcommands, by name, in usage order (package-private: tests run {@code X --help} for each). */
+    static final Map<String, Class<?>> SUBCOMMANDS = java.util.Collections.unmodifiableMap(subcommands());
 
     private static Map<String, Class<?>> subcommands() {
         Map<String, Class<?>> m = new LinkedHashMap<>();

@@ -18,7 +18,7 @@ import picocli.CommandLine.Mixin;
  * changed), 2 no previous version, not a node root or an unprotected {@code config.yaml}, 3 I/O or node
  * busy, 4 caller not in {@code authorizedInstallers} (audited).
  */
-@Command(name = "rollback", description = "Re-verify the previous slot and activate it (the version floor is not lowered).")
+@Command(name = "rollback", mixinStandardHelpOptions = true, description = "Re-verify the previous slot and activate it (the version floor is not lowered).")
 final class RollbackCommand implements Callable<Integer> {
     @Mixin
     NodeRootOption root;
@@ -33,7 +33,9 @@ final class RollbackCommand implements Callable<Integer> {
             Node node = Node.openExisting(root.root, Clock.systemUTC());
             List<Finding> findings = node.rollback();
             if (!findings.isEmpty()) {
-                System.err.println("REJECTED rollback: the previous slot does not match its sealed record; nothing changed");
+                System.err.println("REJECTED rollback: the previous slot "
+                        + (findings.stream().allMatch(f -> f.code() == org.veripack.core.FindingCode.PACKAGE_MISMATCH)
+                        ? "holds another product than this node runs" : "does not match its sealed record") + "; nothing changed");
                 NodeOutput.printFindings(System.err, findings);
                 return ExitCode.REJECTED;
             }

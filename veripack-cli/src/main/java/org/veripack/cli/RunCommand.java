@@ -26,7 +26,7 @@ import picocli.CommandLine.Parameters;
  * package marks executable in the slot (audited {@code guard.refused}), when an {@code LD_LIBRARY_PATH},
  * {@code LD_PRELOAD} or {@code LD_AUDIT} entry leaves the slot, or when the node root is unsafe.
  */
-@Command(name = "run", description = "Re-verify the active slot, then run a program from it (exit 126 if tampered).")
+@Command(name = "run", mixinStandardHelpOptions = true, description = "Re-verify the active slot, then run a program from it (exit 126 if tampered).")
 final class RunCommand implements Callable<Integer> {
     @Mixin
     NodeRootOption root;

@@ -25,7 +25,7 @@ import picocli.CommandLine.Option;
  * {@code report.html}, {@code junit.xml} and {@code report.json} (issue 6). Exit 0 when no case FAILed,
  * 1 when some did, 2 usage error, 3 I/O error.
  */
-@Command(name = "scas", description = "Run the SCAS software-package-integrity test case and tamper matrix against an installer; write HTML/JUnit/JSON evidence.")
+@Command(name = "scas", mixinStandardHelpOptions = true, description = "Run the SCAS software-package-integrity test case and tamper matrix against an installer; write HTML/JUnit/JSON evidence.")
 final class ScasCommand implements Callable<Integer> {
     @Option(names = "--package", required = true, paramLabel = "GENUINE.csar", description = "the vendor's genuinely signed CSAR (SOL004 option 1)")
     Path pkg;

@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
  * {@code {"root","active":{slot,name,version,provider,signer,installedAt,packageSha256}|null,"previous":...,
  * "highestActivated":{name:version},"lastVerification":{time,event,slot,verdict,findings}|null}}.
  */
-@Command(name = "status", description = "Show the active and previous version, the version floor and the last verification.")
+@Command(name = "status", mixinStandardHelpOptions = true, description = "Show the active and previous version, the version floor and the last verification.")
 final class StatusCommand implements Callable<Integer> {
     @Mixin
     NodeRootOption root;

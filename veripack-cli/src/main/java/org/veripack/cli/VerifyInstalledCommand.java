@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
  * {@code veripack verify-installed --root NODE [--json]}: re-verify the active slot against its sealed
  * record (audited). Exit 0 intact, 1 tampered (or nothing installed), 2 not a node root, 3 I/O.
  */
-@Command(name = "verify-installed", description = "Re-verify the active slot against its sealed record (exit 1 if tampered).")
+@Command(name = "verify-installed", mixinStandardHelpOptions = true, description = "Re-verify the active slot against its sealed record (exit 1 if tampered).")
 final class VerifyInstalledCommand implements Callable<Integer> {
     @Mixin
     NodeRootOption root;

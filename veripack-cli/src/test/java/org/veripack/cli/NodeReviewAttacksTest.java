@@ -326,6 +326,30 @@ class NodeReviewAttacksTest {
         assertEquals(ExitCode.OK, install(sign("acme-mme", "1.0")).exit());
     }
 
+    @Test
+    void rollbackToASlotOfAnotherProductIsRefused() throws Exception {
+        assertEquals(ExitCode.OK, install(sign("mme", "0.1")).exit());
+        Files.writeString(node.resolve("config.yaml"), "product: acme-mme\n");
+        Files.setPosixFilePermissions(node.resolve("config.yaml"), PosixFilePermissions.fromString("rw-r--r--"));
+        assertEquals(ExitCode.OK, install(sign("acme-mme", "1.0")).exit());
+        assertEquals("mme", status().path("previous").path("name").asText(status().toString()));
+        Run r = cli("rollback", "--root", node.toString());
+        assertEquals(ExitCode.REJECTED, r.exit(), r.err());
+        assertTrue(r.err().contains("PACKAGE_MISMATCH"), r.err());
+        assertEquals("acme-mme", status().path("active").path("name").asText());
+    }
+
+    @Test
+    void duplicateKeyInNodeConfigIsAUsageError() throws Exception {
+        Files.createDirectories(node);
+        Files.writeString(node.resolve("config.yaml"), "product: acme-mme\nproduct: mme\n");
+        Files.setPosixFilePermissions(node.resolve("config.yaml"), PosixFilePermissions.fromString("rw-r--r--"));
+        Run r = install(sign("mme", "0.1"));
+        assertEquals(ExitCode.USAGE, r.exit(), r.err());
+        assertTrue(r.err().contains("product"), r.err());
+        assertFalse(Files.exists(node.resolve("current"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
+    }
+
     // --- finding 7: a bad previous link ---
 
     @Test
@@ -349,7 +373,8 @@ class NodeReviewAttacksTest {
     @Test
     void loaderVariablesOutsideTheSlotAreRefused() throws Exception {
         assertEquals(ExitCode.OK, install(sign("acme-mme", "1.0")).exit());
-        for (String env : List.of("LD_LIBRARY_PATH=../../../../tmp", "LD_LIBRARY_PATH=lib:/tmp", "LD_PRELOAD=/tmp/x.so",
+        for (String env : List.of("LD_LIBRARY_PATH=../../../../tmp", "LD_LIBRARY_PATH=lib:/tmp", "LD_LIBRARY_PATH=lib;/tmp/evil",
+                "LD_LIBRARY_PATH=;/tmp", "LD_PRELOAD=lib/libs1ap.so;/tmp/x.so", "LD_PRELOAD=/tmp/x.so",
                 "LD_AUDIT=../../x.so", "LD_PRELOAD=lib/libs1ap.so /tmp/x.so")) {
             Run r = run("--env", env, "--", "bin/prog");
             assertEquals(ExitCode.USAGE, r.exit(), env + ": " + r.err());
@@ -360,6 +385,28 @@ class NodeReviewAttacksTest {
         Path slotName = node.resolve("current").toRealPath().getFileName();
         assertEquals("genuine " + node.toAbsolutePath().resolve("slots").resolve(slotName).resolve("lib") + "\n",
                 Files.readString(marker));
+    }
+
+    @Test
+    void inheritedEnvironmentIsNotPassedToTheProgram() throws Exception {
+        // run the guard as a real process with GCONV_PATH, a foreign PATH and LD_PRELOAD in its environment
+        Files.writeString(tree.resolve("bin/prog"), "#!/bin/sh\nenv > \"$MARKER\"\nexit 7\n");
+        assertEquals(ExitCode.OK, install(sign("acme-mme", "1.0")).exit());
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                "run", "--root", node.toString(), "--env", "MARKER=" + marker, "--", "bin/prog").redirectErrorStream(true);
+        pb.environment().put("GCONV_PATH", "/tmp/evil-gconv");
+        pb.environment().put("PATH", "/tmp/evil-bin:/usr/bin:/bin");
+        pb.environment().put("LD_PRELOAD", "/tmp/evil.so");
+        pb.environment().put("LANG", "C.UTF-8");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(7, p.exitValue(), out);
+        List<String> env = Files.readAllLines(marker);
+        assertTrue(env.contains("PATH=/usr/sbin:/usr/bin:/sbin:/bin"), env.toString());
+        assertTrue(env.contains("LANG=C.UTF-8"), env.toString());
+        assertTrue(env.stream().noneMatch(l -> l.startsWith("GCONV_PATH=") || l.startsWith("LD_PRELOAD=")), env.toString());
     }
 
     // --- finding 12: audit truncation ---
@@ -386,6 +433,75 @@ class NodeReviewAttacksTest {
         Run r = cli("audit", "verify", "--root", node.toString());
         assertEquals(ExitCode.REJECTED, r.exit());
         assertTrue(r.err().contains("line 3"), r.err());
+    }
+
+    // --- review 2 finding 4: lines appended after the sealed head; a deleted head ---
+
+    @Test
+    void forgedLineAppendedWithACorrectChainIsReportedAlsoAfterTheNextGenuineAppend() throws Exception {
+        assertEquals(ExitCode.OK, install(sign("acme-mme", "1.0")).exit());
+        Path log = node.resolve("audit/events.jsonl");
+        List<String> lines = Files.readAllLines(log);
+        ObjectNode forged = (ObjectNode) JSON.readTree(lines.get(lines.size() - 1));
+        forged.put("event", "install.accepted").put("version", "9.9").put("detail", "forged");
+        forged.put("prev_sha256", sha256(lines.get(lines.size() - 1).getBytes(StandardCharsets.UTF_8)));
+        Files.writeString(log, JSON.writeValueAsString(forged) + "\n", StandardOpenOption.APPEND);
+        Run r = cli("audit", "verify", "--root", node.toString());
+        assertEquals(ExitCode.REJECTED, r.exit(), r.err());
+        assertTrue(r.err().contains("line " + (lines.size() + 1)), r.err());
+
+        assertEquals(7, run("--", "bin/prog").exit()); // a genuine append must not seal the forged line
+        assertEquals(ExitCode.REJECTED, cli("audit", "verify", "--root", node.toString()).exit());
+    }
+
+    @Test
+    void deletingTheAuditHeadThenTruncatingIsReported() throws Exception {
+        assertEquals(ExitCode.OK, install(sign("acme-mme", "1.0")).exit());
+        assertEquals(7, run("--", "bin/prog").exit());
+        Path log = node.resolve("audit/events.jsonl");
+        List<String> lines = Files.readAllLines(log);
+        Files.delete(node.resolve("state/audit-head.json"));
+        assertEquals(ExitCode.REJECTED, cli("audit", "verify", "--root", node.toString()).exit());
+        Files.write(log, (lines.get(0) + "\n").getBytes(StandardCharsets.UTF_8));
+        assertEquals(ExitCode.REJECTED, cli("audit", "verify", "--root", node.toString()).exit());
+        assertEquals(7, run("--", "bin/prog").exit());
+        assertEquals(ExitCode.REJECTED, cli("audit", "verify", "--root", node.toString()).exit());
+    }
+
+    // --- review 2 finding 7: a StrictModes refusal touches nothing ---
+
+    @Test
+    void installUnderAWorldWritableParentIsRefusedWithoutCreatingTheNodeDirectory() throws Exception {
+        Path ww = Files.createDirectories(dir.resolve("ww"));
+        Files.setPosixFilePermissions(ww, PosixFilePermissions.fromString("rwxrwxrwx"));
+        for (Path root : List.of(ww.resolve("node"), ww.resolve("a/b/node"))) {
+            Run r = cli("install", "--root", root.toString(), "--trust", anchor.toString(), sign("acme-mme", "1.0").toString());
+            assertEquals(ExitCode.USAGE, r.exit(), r.err());
+            assertTrue(r.err().contains(ww.toString()), r.err());
+        }
+        try (var s = Files.list(ww)) {
+            assertEquals(0, s.count(), "nothing created under the unsafe parent");
+        }
+    }
+
+    // --- review 2 finding 8: current replaced by a link outside slots/ ---
+
+    @Test
+    void currentPointingOutsideSlotsIsATamperRefusalWithoutJavaClassNames() throws Exception {
+        assertEquals(ExitCode.OK, install(sign("acme-mme", "1.0")).exit());
+        Path slot = node.resolve("current").toRealPath();
+        Path copy = dir.resolve("copy");
+        assertEquals(0, sh("cp", "-a", slot.toString(), copy.toString()));
+        for (Path target : List.of(copy, Path.of("../copy"), Path.of("/etc"))) {
+            Files.delete(node.resolve("current"));
+            Files.createSymbolicLink(node.resolve("current"), target);
+            Run r = run("--", "bin/prog");
+            assertEquals(ExitCode.TAMPERED, r.exit(), target + ": " + r.err());
+            assertTrue(r.err().contains("INSTALLATION_TAMPERED"), r.err());
+            assertFalse(r.err().contains("java.") || r.err().contains("Exception"), r.err());
+            assertFalse(Files.exists(marker), "nothing ran");
+        }
+        assertTrue(Files.isDirectory(slot), "recovery did not collect the genuine slot");
     }
 
     // --- finding 13: exit codes and honest messages ---

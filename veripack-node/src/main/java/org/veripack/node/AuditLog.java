@@ -37,7 +37,10 @@ import java.util.Optional;
  * <p>Appends are serialised by an exclusive file lock on the log (so the guard, which runs without the
  * installer lock, can append too) and fsync'ed before returning. A line torn by a crash (no final
  * {@code \n}) is cut off by the next append, which then records a {@code recovery} event about it.
- * Limits: truncating whole lines off the end is not detectable from the chain alone.
+ * Limits: truncating whole lines off the end is not detectable from the chain alone; the head
+ * {@code state/audit-head.json} (written after every append under the lock) covers it: {@link #verify()}
+ * reports a log shorter or longer than the head, a missing head on a non-empty log, and every mismatch a later
+ * append found (kept in the head's {@code unsealed} list, so the next append cannot launder it).
  */
 public final class AuditLog {
     /** {@code prev_sha256} of the first line. */
@@ -87,33 +90,80 @@ public final class AuditLog {
                  FileLock ignored = ch.lock()) {
                 long torn = cutTornTail(ch);
                 String prev = hexSha256(lastLine(ch));
-                long before = headFile == null ? 0 : linesBefore(ch, prev);
-                int added = 0;
+                long before = 0;
+                java.util.List<Unsealed> unsealed = new java.util.ArrayList<>();
+                String anomaly = null;
+                boolean headed = headFile != null && Files.isDirectory(headFile.getParent()); // no state/ yet: a refusal before the node exists
+                Optional<Head> h = Optional.empty();
+                if (headed) {
+                    try {
+                        h = readHead();
+                    } catch (java.nio.file.AccessDeniedException noStateAccess) {
+                        headed = false; // as below: the line is written, verify() reports it as unsealed
+                    }
+                }
+                if (headed) {
+                    h.ifPresent(x -> unsealed.addAll(x.unsealed()));
+                    if (h.isPresent() && h.get().lines() >= 0 && h.get().lastLineSha256().equals(prev) && (h.get().lines() > 0 || ch.size() == 0)) {
+                        before = h.get().lines();
+                    } else if (h.isPresent() && h.get().pendingLines() > 0 && prev.equals(h.get().pendingSha256())) {
+                        before = h.get().pendingLines(); // our own append, whose final head write a crash prevented
+                    } else {
+                        // the log is not what this node sealed last (review 2 finding 4): lines appended by someone
+                        // else, a truncated/rewritten log or a deleted head. Sealing it silently would launder the
+                        // change, so the head keeps a permanent record of it and verify() keeps reporting it.
+                        before = countLines(ch);
+                        anomaly = h.isEmpty() ? (before == 0 ? null : before + " lines without an audit head (head deleted, or lines written outside the node)")
+                                : h.get().lines() < 0 ? "the audit head was unreadable with " + before + " lines in the log"
+                                : before > h.get().lines() ? (before - h.get().lines()) + " lines after the sealed head (appended outside the node?)"
+                                : "the log had " + before + " lines whose last is not the one the head sealed (" + h.get().lines()
+                                        + " lines): truncated or rewritten";
+                        if (anomaly != null) {
+                            long from = h.isPresent() && h.get().lines() >= 0 && before > h.get().lines() ? h.get().lines() + 1 : 1;
+                            unsealed.add(new Unsealed(from, anomaly));
+                        }
+                    }
+                }
+                java.util.List<String> out = new java.util.ArrayList<>();
                 if (torn > 0) {
-                    String rec = line(new AuditEvent(AuditEvent.RECOVERY, null, null, null, null, java.util.List.of(),
-                            "discarded a torn audit line of " + torn + " bytes left by a crash"), prev);
-                    write(ch, rec);
-                    prev = hexSha256(rec.getBytes(StandardCharsets.UTF_8));
-                    added++;
+                    out.add(line(new AuditEvent(AuditEvent.RECOVERY, null, null, null, null, java.util.List.of(),
+                            "discarded a torn audit line of " + torn + " bytes left by a crash"), prev));
+                    prev = hexSha256(out.get(out.size() - 1).getBytes(StandardCharsets.UTF_8));
+                }
+                if (anomaly != null) {
+                    out.add(line(new AuditEvent(AuditEvent.RECOVERY, null, null, null, "UNSEALED", java.util.List.of(),
+                            "audit log did not match its head: " + anomaly), prev));
+                    prev = hexSha256(out.get(out.size() - 1).getBytes(StandardCharsets.UTF_8));
                 }
                 String line = line(event, prev);
-                write(ch, line);
+                out.add(line);
+                String lineSha = hexSha256(line.getBytes(StandardCharsets.UTF_8));
+                if (headed) {
+                    // intent first: a crash between the log write and the final head write leaves a head whose
+                    // pending entry names exactly these lines, so they are not mistaken for outside appends
+                    String sealedSha = hexSha256(lastLine(ch));
+                    try {
+                        writeHead(new Head(before, sealedSha, unsealed, before + out.size(), lineSha));
+                    } catch (java.nio.file.AccessDeniedException noStateAccess) {
+                        // a caller who may append but not write state/ (an unauthorised installer's refusal):
+                        // the line is still written, and verify() reports it as after the sealed head
+                        headed = false;
+                    }
+                }
+                for (String l : out) {
+                    write(ch, l);
+                }
                 ch.force(true);
-                added++;
-                if (headFile != null && Files.isDirectory(headFile.getParent())) { // no state/ yet: a refusal before the node exists
-                    writeHead(before + added, hexSha256(line.getBytes(StandardCharsets.UTF_8)));
+                if (headed) {
+                    writeHead(new Head(before + out.size(), lineSha, unsealed, 0, null));
                 }
                 return line;
             }
         }
     }
 
-    /** Lines in the log now: the head's count when the head names the current last line, else counted. */
-    private long linesBefore(FileChannel ch, String lastLineSha) throws IOException {
-        Optional<Head> h = readHead();
-        if (h.isPresent() && h.get().lastLineSha256().equals(lastLineSha) && (h.get().lines() > 0 || ch.size() == 0)) {
-            return h.get().lines();
-        }
+    /** Complete lines in the log now. */
+    private static long countLines(FileChannel ch) throws IOException {
         long n = 0;
         ByteBuffer buf = ByteBuffer.allocate(1 << 16);
         long pos = 0;
@@ -132,8 +182,15 @@ public final class AuditLog {
         }
     }
 
-    /** The signed-off head: number of lines and the SHA-256 of the last one (64 zeros for an empty log). */
-    record Head(long lines, String lastLineSha256) { }
+    /**
+     * The signed-off head: number of lines, the SHA-256 of the last one (64 zeros for an empty log), and the
+     * mismatches the node found when it appended (lines it had not sealed), kept forever so that a later
+     * append cannot launder them.
+     */
+    record Head(long lines, String lastLineSha256, java.util.List<Unsealed> unsealed, long pendingLines, String pendingSha256) { }
+
+    /** A mismatch between log and head found at an append: first affected line (1-based) and why. */
+    record Unsealed(long fromLine, String reason) { }
 
     private Optional<Head> readHead() throws IOException {
         if (headFile == null) {
@@ -148,18 +205,31 @@ public final class AuditLog {
         try {
             JsonNode o = MAPPER.readTree(b);
             if (o != null && o.path("lines").canConvertToLong() && o.path("lastLineSha256").isTextual()) {
-                return Optional.of(new Head(o.path("lines").asLong(), o.path("lastLineSha256").asText()));
+                java.util.List<Unsealed> unsealed = new java.util.ArrayList<>();
+                for (JsonNode u : o.path("unsealed")) {
+                    unsealed.add(new Unsealed(u.path("fromLine").asLong(1), u.path("reason").asText("")));
+                }
+                return Optional.of(new Head(o.path("lines").asLong(), o.path("lastLineSha256").asText(), unsealed,
+                        o.path("pendingLines").asLong(0), o.path("pendingSha256").asText("")));
             }
         } catch (IOException e) {
             // fall through: an unreadable head is reported by verify()
         }
-        return Optional.of(new Head(-1, ""));
+        return Optional.of(new Head(-1, "", java.util.List.of(), 0, null));
     }
 
-    private void writeHead(long lines, String sha) throws IOException {
+    private void writeHead(Head h) throws IOException {
         ObjectNode o = MAPPER.createObjectNode();
-        o.put("lines", lines);
-        o.put("lastLineSha256", sha);
+        o.put("lines", h.lines());
+        o.put("lastLineSha256", h.lastLineSha256());
+        if (h.pendingLines() > 0) {
+            o.put("pendingLines", h.pendingLines());
+            o.put("pendingSha256", h.pendingSha256());
+        }
+        if (!h.unsealed().isEmpty()) {
+            ArrayNode a = o.putArray("unsealed");
+            h.unsealed().forEach(u -> a.addObject().put("fromLine", u.fromLine()).put("reason", u.reason()));
+        }
         Path tmp = headFile.resolveSibling(headFile.getFileName() + ".tmp-" + Long.toHexString(System.nanoTime()));
         try (FileChannel c = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             ByteBuffer buf = ByteBuffer.wrap(MAPPER.writeValueAsBytes(o));
@@ -297,7 +367,9 @@ public final class AuditLog {
             return new Verification(0, Optional.empty(), null);
         }
         long headLines = head.map(Head::lines).orElse(0L);
+        long pendingLines = head.map(Head::pendingLines).orElse(0L);
         String headSha = null;
+        String pendingSha = null;
         try (InputStream in = new BufferedInputStream(raw, 1 << 16)) {
             String expectedPrev = GENESIS;
             long n = 0;
@@ -326,6 +398,14 @@ public final class AuditLog {
                 if (n == headLines) {
                     headSha = expectedPrev;
                 }
+                if (n == pendingLines) {
+                    pendingSha = expectedPrev;
+                }
+            }
+            if (pendingLines > 0 && n == pendingLines && head.get().pendingSha256().equals(pendingSha)) {
+                headLines = pendingLines; // the node's own append; a crash kept it from finishing the head
+                headSha = pendingSha;
+                head = Optional.of(new Head(pendingLines, pendingSha, head.get().unsealed(), 0, null));
             }
             if (n < headLines) {
                 return new Verification(n, Optional.of(n + 1), "the log ends after line " + n + " but the audit head records "
@@ -334,6 +414,19 @@ public final class AuditLog {
             if (head.isPresent() && headLines > 0 && !head.get().lastLineSha256().equals(headSha)) {
                 return new Verification(n, Optional.of(headLines), "line " + headLines
                         + " is not the line the audit head signed off (the log was truncated and rewritten)");
+            }
+            if (headFile != null && head.isEmpty() && n > 0) {
+                return new Verification(n, Optional.of(1L), "no audit head " + headFile + " for a log of " + n
+                        + " lines (head deleted, or lines written outside the node)");
+            }
+            if (head.isPresent() && n > headLines) {
+                return new Verification(n, Optional.of(headLines + 1), (n - headLines)
+                        + " lines after the sealed head (appended outside the node?)");
+            }
+            if (head.isPresent() && !head.get().unsealed().isEmpty()) {
+                Unsealed u = head.get().unsealed().get(0);
+                return new Verification(n, Optional.of(u.fromLine()), "unsealed lines found by the node at a later append: "
+                        + u.reason() + (head.get().unsealed().size() > 1 ? " (and " + (head.get().unsealed().size() - 1) + " more)" : ""));
             }
             return new Verification(n, Optional.empty(), null);
         }

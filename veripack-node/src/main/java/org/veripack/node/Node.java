@@ -118,6 +118,14 @@ public final class Node {
             return List.of();
         }
         try (NodeLock l = lock.get()) {
+            try {
+                layout.linkedSlot(layout.current());
+            } catch (IOException replacedLink) {
+                // a replaced current link (e.g. pointing outside slots/) is tampering, not a crash: recovery
+                // neither repairs it nor collects slots by it; the guard and verify-installed refuse it
+                // (review 2 finding 8: INSTALLATION_TAMPERED, exit 126 for run)
+                return List.of();
+            }
             return installer.recover();
         }
     }
@@ -212,7 +220,9 @@ public final class Node {
      * against its sealed record), then activates it
      * ({@code previous} then names the slot that was current). The version floor is not lowered.
      *
-     * @return the findings that refused the rollback ({@code INSTALLATION_TAMPERED}), empty on success
+     * @return the findings that refused the rollback ({@code INSTALLATION_TAMPERED}; {@code PACKAGE_MISMATCH} when
+     *         the previous slot's package is not the node's product), empty on success
+     * @throws UnsafeNodeRootException when {@code config.yaml} is unprotected or invalid (CLI exit 2)
      * @throws NodeBusyException when another installer holds the lock
      * @throws NoSuchFileException when there is no previous slot (CLI exit 2)
      */
@@ -224,9 +234,13 @@ public final class Node {
             if (previous.isEmpty()) {
                 throw new NoSuchFileException(layout.previous().toString(), null, "no previous version to roll back to");
             }
-            List<Finding> findings = installer.verifySlot(previous.get());
+            List<Finding> findings = new java.util.ArrayList<>(installer.verifySlot(previous.get()));
             Optional<SealedRecord> rec = readRecord(previous.get());
             var id = rec.map(SealedRecord::identity).orElse(null);
+            if (findings.isEmpty() && id != null) {
+                // one node, one product also for rollback (review 2 finding 6)
+                installer.checkProduct(id, configuredProduct()).ifPresent(findings::add);
+            }
             if (!findings.isEmpty()) {
                 audit.append(Installer.event(AuditEvent.ROLLBACK_REFUSED, id, previous.get(), "REJECTED", findings, null));
                 installer.recordLastVerification("rollback", previous.get(), "REJECTED", findings);

@@ -191,7 +191,10 @@ public final class NodeAccess {
             if (Files.size(file) > MAX_CONFIG_BYTES) {
                 throw new PolicyException(file + ": node config larger than " + MAX_CONFIG_BYTES + " bytes");
             }
-            root = new ObjectMapper(new YAMLFactory()).readTree(file.toFile());
+            // a duplicate key (two product: lines) is an error, not "last one wins" (review 2 finding 6)
+            root = new ObjectMapper(new YAMLFactory())
+                    .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+                    .readTree(file.toFile());
         } catch (IOException e) {
             throw new PolicyException(file + ": cannot read node config: " + e.getMessage(), e);
         }

@@ -9,8 +9,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Starts a program the guard allowed, as close to {@code exec} as a JVM gets (a JVM cannot replace its
- * own process image): the child gets the slot as working directory, the guard's environment plus the
- * {@code --env} pairs, and the guard's stdin/stdout/stderr ({@link ProcessBuilder#inheritIO()}); the
+ * own process image): the child gets the slot as working directory, a minimal environment
+ * ({@link #minimalEnvironment}: {@code PATH=/usr/sbin:/usr/bin:/sbin:/bin}, {@code HOME}, {@code TZ},
+ * {@code LANG}, {@code LC_*} from the guard's environment, nothing else inherited) plus the {@code --env} pairs, and the guard's stdin/stdout/stderr ({@link ProcessBuilder#inheritIO()}); the
  * guard waits and returns the child's exit status (128 + signal number when a signal ended it).
  *
  * <p>Signals: a shutdown hook forwards termination: when the guard gets SIGTERM, SIGINT or SIGHUP it
@@ -21,11 +22,13 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Dynamic-loader variables (review finding 11): the guard only runs verified bytes, so
  * {@code LD_LIBRARY_PATH}, {@code LD_PRELOAD} and {@code LD_AUDIT} may only name places inside the slot.
- * Given with {@code --env}, each entry (LD_LIBRARY_PATH: {@code :}-separated; LD_PRELOAD/LD_AUDIT:
- * {@code :}- or space-separated) that is relative resolves against the slot directory; every entry, relative
+ * Given with {@code --env}, each entry (LD_LIBRARY_PATH: {@code :}- or {@code ;}-separated, as glibc splits
+ * it; LD_PRELOAD/LD_AUDIT: {@code :}-, {@code ;}-, space- or tab-separated) that is relative resolves against the slot directory; every entry, relative
  * or absolute, must stay inside the slot also after resolving symlinks ({@link #childEnvironment}, else
  * {@link IllegalArgumentException}: CLI exit 2), and is passed to the program as an absolute path. The same
- * variables inherited from the guard's own environment are removed, never passed on.
+ * variables inherited from the guard's own environment are never passed on (nor is anything outside the
+ * minimal environment). Other {@code --env} values ({@code PATH}, {@code GCONV_PATH}...) are passed as given:
+ * they are the operator's choice and responsibility.
  */
 public final class ProgramLauncher {
     /** How long the guard waits for the child after forwarding termination, in seconds. */
@@ -34,7 +37,27 @@ public final class ProgramLauncher {
     /** Loader variables that choose code to map into the program: confined to the slot. */
     public static final java.util.Set<String> LOADER_VARIABLES = java.util.Set.of("LD_LIBRARY_PATH", "LD_PRELOAD", "LD_AUDIT");
 
+    /** {@code PATH} the program gets unless {@code --env} sets another. */
+    public static final String DEFAULT_PATH = "/usr/sbin:/usr/bin:/sbin:/bin";
+
     private ProgramLauncher() { }
+
+    /**
+     * The part of the guard's own environment the program inherits (review 2 finding 9): {@code PATH} fixed to
+     * {@link #DEFAULT_PATH}, and {@code HOME}, {@code TZ}, {@code LANG} and {@code LC_*} copied from
+     * {@code inherited}; everything else (loader variables, {@code GCONV_PATH}, {@code PATH}, proxies...) is
+     * dropped. {@code --env} pairs are added on top ({@link #childEnvironment}).
+     */
+    public static Map<String, String> minimalEnvironment(Map<String, String> inherited) {
+        Map<String, String> out = new java.util.TreeMap<>();
+        out.put("PATH", DEFAULT_PATH);
+        inherited.forEach((k, v) -> {
+            if (k.equals("HOME") || k.equals("TZ") || k.equals("LANG") || k.startsWith("LC_")) {
+                out.put(k, v);
+            }
+        });
+        return out;
+    }
 
     /**
      * The {@code --env} pairs as the program gets them: loader variables' entries resolved inside
@@ -53,7 +76,9 @@ public final class ProgramLauncher {
             }
             boolean libraryPath = e.getKey().equals("LD_LIBRARY_PATH");
             List<String> resolved = new ArrayList<>();
-            for (String entry : e.getValue().split(libraryPath ? ":" : "[: ]", -1)) {
+            // glibc's separators (review 2 finding 2): LD_LIBRARY_PATH splits on ':' and ';'; LD_PRELOAD on
+            // ':' and ' '; LD_AUDIT on ':'. Splitting on more than the loader does only refuses more (fail closed).
+            for (String entry : e.getValue().split(libraryPath ? "[:;]" : "[:; \\t]", -1)) {
                 if (entry.isEmpty() && !libraryPath) {
                     continue;
                 }
@@ -90,7 +115,9 @@ public final class ProgramLauncher {
         cmd.addAll(args);
         Map<String, String> childEnv = childEnvironment(decision.slotDir(), env);
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(decision.slotDir().toFile()).inheritIO();
-        pb.environment().keySet().removeAll(LOADER_VARIABLES);
+        Map<String, String> inherited = Map.copyOf(pb.environment());
+        pb.environment().clear();
+        pb.environment().putAll(minimalEnvironment(inherited));
         pb.environment().putAll(childEnv);
         Process child = pb.start();
         Thread forward = new Thread(() -> {

@@ -55,7 +55,7 @@ final class NodeFixture {
         this.layout = new NodeLayout(root);
         layout.create();
         this.state = new StateStore(layout);
-        this.audit = new AuditLog(layout.auditLog(), CLOCK);
+        this.audit = new AuditLog(layout.auditLog(), layout.auditHeadFile(), CLOCK); // as the node writes it
         this.installer = new Installer(layout, state, audit, CLOCK);
     }
 

@@ -205,7 +205,7 @@ public final class Installer {
      * One node runs one product (review finding 6): {@code configured} ({@code product:} in config.yaml) or
      * else the product fixed by the first activation; another name is {@link FindingCode#PACKAGE_MISMATCH}.
      */
-    private Optional<Finding> checkProduct(PackageIdentity id, String configured) throws IOException {
+    public Optional<Finding> checkProduct(PackageIdentity id, String configured) throws IOException {
         String product = configured != null ? configured : nodeProduct().orElse(null);
         if (product != null && !product.equals(id.name())) {
             return Optional.of(Finding.mismatch(FindingCode.PACKAGE_MISMATCH, "package",

@@ -85,6 +85,19 @@ public final class NodeLayout {
             if (!createRoot) {
                 throw new NoSuchFileException(root.toString(), null, "not a node root (does not exist)");
             }
+            // StrictModes before mkdir (review 2 finding 7): a refusal must not leave a node directory behind
+            Path existing = root.toAbsolutePath().normalize().getParent();
+            while (existing != null && !Files.exists(existing, LinkOption.NOFOLLOW_LINKS)) {
+                existing = existing.getParent();
+            }
+            if (existing != null) {
+                try {
+                    NodeAccess.requireProtected(existing, callerUid);
+                } catch (NodeAccess.UnsafeFileException e) {
+                    throw new UnsafeNodeRootException(e.file(), e.getMessage().substring(e.file().toString().length() + 2)
+                            .replace("the node owner", "the invoking user"));
+                }
+            }
             try {
                 Files.createDirectories(root);
                 Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));

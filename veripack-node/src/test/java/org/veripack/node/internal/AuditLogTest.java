@@ -163,14 +163,72 @@ class AuditLogTest {
         assertFalse(log.verify().intact());
     }
 
+    /**
+     * Review 2 finding 4: a writer without state access (e.g. an unauthorised user whose refusal reaches the
+     * log but not the head) appends a line with a correct chain. This used to be accepted; now it is reported
+     * as unsealed (fail closed), and the node's next append records the mismatch in the head instead of
+     * sealing it, so it stays reported.
+     */
     @Test
-    void linesAppendedAfterTheHeadByAWriterWithoutStateAccessAreAccepted() throws Exception {
+    void linesAppendedAfterTheHeadByAWriterWithoutStateAccessAreReportedAsUnsealed() throws Exception {
         AuditLog log = headed();
         writeFive(log);
         log().append(ev(AuditEvent.INSTALL_UNAUTHORIZED, 9));
-        assertTrue(log.verify().intact());
+        AuditLog.Verification v = log.verify();
+        assertFalse(v.intact());
+        assertEquals(Optional.of(6L), v.firstBrokenLine());
+        assertTrue(v.reason().contains("1 lines after the sealed head"), v.reason());
+
         log.append(ev(AuditEvent.SCAN, 10));
-        assertEquals(7, new ObjectMapper().readTree(dir.resolve("audit-head.json").toFile()).get("lines").asLong());
-        assertTrue(log.verify().intact());
+        JsonNode head = new ObjectMapper().readTree(dir.resolve("audit-head.json").toFile());
+        assertEquals(8, head.get("lines").asLong()); // 6 lines + the node's record of the mismatch + the scan
+        assertEquals(6, head.get("unsealed").get(0).get("fromLine").asLong());
+        AuditLog.Verification after = log.verify();
+        assertFalse(after.intact(), "the next genuine append must not launder the forged line");
+        assertEquals(Optional.of(6L), after.firstBrokenLine());
+        assertTrue(Files.readString(log.file()).contains("\"verdict\":\"UNSEALED\""));
+    }
+
+    @Test
+    void forgedLineWithACorrectChainIsReported() throws Exception {
+        AuditLog log = headed();
+        writeFive(log);
+        List<String> lines = Files.readAllLines(log.file(), StandardCharsets.UTF_8);
+        String prev = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(lines.get(4).getBytes(StandardCharsets.UTF_8)));
+        String forged = "{\"time\":\"2026-01-01T00:00:00Z\",\"event\":\"scan\",\"verdict\":\"ACCEPTED\",\"prev_sha256\":\"" + prev + "\"}\n";
+        Files.writeString(log.file(), forged, StandardOpenOption.APPEND);
+        assertTrue(log().verify().intact(), "the chain alone is intact");
+        AuditLog.Verification v = log.verify();
+        assertFalse(v.intact());
+        assertEquals(Optional.of(6L), v.firstBrokenLine());
+    }
+
+    @Test
+    void deletedHeadOnANonEmptyLogIsReportedAlsoAfterTruncationAndAnAppend() throws Exception {
+        AuditLog log = headed();
+        writeFive(log);
+        Files.delete(dir.resolve("audit-head.json"));
+        assertFalse(log.verify().intact());
+        List<String> lines = Files.readAllLines(log.file(), StandardCharsets.UTF_8);
+        Files.write(log.file(), (String.join("\n", lines.subList(0, 2)) + "\n").getBytes(StandardCharsets.UTF_8));
+        assertFalse(log.verify().intact());
+        log.append(ev(AuditEvent.SCAN, 10));
+        assertFalse(log.verify().intact(), "a missing head is recorded by the next append, not forgotten");
+    }
+
+    @Test
+    void crashBetweenTheLogWriteAndTheHeadWriteIsNotMistakenForAnOutsideAppend() throws Exception {
+        AuditLog log = headed();
+        writeFive(log);
+        List<String> lines = Files.readAllLines(log.file(), StandardCharsets.UTF_8);
+        // the state the intent write leaves when the process dies after the log write: head at 4 lines, pending 5
+        String sha4 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(lines.get(3).getBytes(StandardCharsets.UTF_8)));
+        String sha5 = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(lines.get(4).getBytes(StandardCharsets.UTF_8)));
+        Files.writeString(dir.resolve("audit-head.json"), "{\"lines\":4,\"lastLineSha256\":\"" + sha4
+                + "\",\"pendingLines\":5,\"pendingSha256\":\"" + sha5 + "\"}");
+        assertTrue(log.verify().intact(), log.verify().reason());
+        log.append(ev(AuditEvent.SCAN, 10));
+        assertTrue(log.verify().intact(), log.verify().reason());
+        assertEquals(6, new ObjectMapper().readTree(dir.resolve("audit-head.json").toFile()).get("lines").asLong());
     }
 }
