@@ -34,6 +34,16 @@ public interface ArtifactSink {
     /** Creates a symbolic link {@code path -> target}; {@code target} is relative and resolves inside the package. */
     void symlink(String path, String target) throws IOException;
 
+    /**
+     * Private directory where the verifier may spool bytes it must read twice before the verdict (the
+     * inner CSAR of SOL004 option 2, 0600 file, deleted before the call returns), so an installer keeps
+     * every write under its staging directory (DESIGN.md "Architecture"). Null: the JVM's temporary
+     * directory (plain verification).
+     */
+    default java.nio.file.Path scratchDirectory() {
+        return null;
+    }
+
     /** A sink that stores nothing (plain verification). */
     ArtifactSink DISCARD = new ArtifactSink() {
         @Override public void directory(String path, int mode) { }

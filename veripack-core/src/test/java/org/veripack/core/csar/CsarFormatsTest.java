@@ -33,7 +33,7 @@ class CsarFormatsTest {
     @TempDir Path tmp;
 
     /** Records what the verifier hands to the sink. */
-    static final class RecordingSink implements ArtifactSink {
+    static class RecordingSink implements ArtifactSink {
         final Map<String, byte[]> files = new LinkedHashMap<>();
         final Map<String, Integer> modes = new LinkedHashMap<>();
         final Map<String, String> links = new LinkedHashMap<>();
@@ -113,6 +113,29 @@ class CsarFormatsTest {
         VerifiedPackage vp = Fixtures.verifier().verifyAndExtract(option2(), sink);
         assertEquals(PackageFormat.CSAR_OPTION_2, vp.report().format());
         assertTrue(sink.files.containsKey("Files/mme.conf"));
+    }
+
+    @Test
+    void extractOfOption2SpoolsTheInnerCsarOnlyInTheSinksScratchDirectory() throws Exception {
+        Path scratch = Files.createDirectory(tmp.resolve("staging-work"));
+        List<String> spooledWhileWriting = new ArrayList<>();
+        RecordingSink sink = new RecordingSink() {
+            @Override public Path scratchDirectory() { return scratch; }
+
+            @Override public OutputStream file(String path, int mode, long sizeBytes) {
+                try (var listing = Files.list(scratch)) {
+                    listing.forEach(p -> spooledWhileWriting.add(p.getFileName().toString()));
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                return super.file(path, mode, sizeBytes);
+            }
+        };
+        Fixtures.verifier().verifyAndExtract(option2(), sink);
+        assertTrue(spooledWhileWriting.stream().anyMatch(n -> n.startsWith("veripack-inner-")), spooledWhileWriting.toString());
+        try (var listing = Files.list(scratch)) {
+            assertEquals(0, listing.count(), "the spool is deleted before verifyAndExtract returns");
+        }
     }
 
     @Test

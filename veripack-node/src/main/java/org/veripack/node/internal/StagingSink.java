@@ -68,6 +68,10 @@ public final class StagingSink implements ArtifactSink, AutoCloseable {
 
     public Path root() { return root; }
 
+    /** The install's own staging work directory (parent of the slot tree): option-2 spooling stays in staging. */
+    @Override
+    public Path scratchDirectory() { return root.getParent(); }
+
     /** Paths received so far, in order, with what was written. */
     public Map<String, Written> written() { return Map.copyOf(written); }
 

@@ -232,8 +232,10 @@ public final class CsarVerifier {
         } else {
             cmsBytes = readSmall(outer, cms, b);
         }
-        Path spool = Files.createTempFile("veripack-inner-", ".csar",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Path scratch = sink == null ? null : sink.scratchDirectory();
+        var privateFile = PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
+        Path spool = scratch != null ? Files.createTempFile(scratch, "veripack-inner-", ".csar", privateFile)
+                : Files.createTempFile("veripack-inner-", ".csar", privateFile);
         try {
             if (!spool(outer, csar, spool, b)) {
                 return Inner.EMPTY;
