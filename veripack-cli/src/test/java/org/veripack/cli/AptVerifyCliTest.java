@@ -1,5 +1,6 @@
 package org.veripack.cli;
 
+import org.veripack.cli.SignVerifyCommandTest.Run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -106,22 +107,9 @@ class AptVerifyCliTest {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
     }
 
-    private record Run(int exit, String out, String err) { }
-
+    /** The one in-process CLI runner of the CLI tests. */
     private static Run veripack(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int exit = Main.execute(args);
-            return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+        return SignVerifyCommandTest.run(args);
     }
 
     private Run verifyWithKeyring(Path theDeb, String... extra) {
