@@ -7,7 +7,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
-import org.veripack.core.internal.cms.BcProvider;
+import org.veripack.core.internal.WarmUp;
 import org.veripack.core.internal.csar.CsarVerifier;
 import org.veripack.core.internal.csar.DetachedVerifier;
 import org.veripack.core.internal.csar.SealedManifestVerifier;
@@ -52,14 +52,14 @@ public final class PackageVerifier {
     }
 
     /**
-     * Starts initialising the signature-verification machinery (the Bouncy Castle provider, a few hundred
-     * classes) on a daemon thread, so that a short-lived process (the CLI) overlaps it with argument
-     * parsing, policy loading and archive reading. Optional and idempotent; verification is identical
-     * with or without it (a verifier that needs the provider first simply waits for its initialisation).
+     * Starts initialising what every verification needs (JCA factories for X.509, PKIX and SHA-256, the
+     * zip reader's calendar data, the P-256 curve) on a daemon thread, so that a short-lived process (the
+     * CLI) overlaps it with argument parsing and policy loading. Optional and idempotent; verification is
+     * identical with or without it (code that needs a class still being initialised waits for it).
      */
     public static void warmUp() {
         if (WARM_UP_STARTED.compareAndSet(false, true)) {
-            Thread t = new Thread(BcProvider::initialise, "veripack-warm-up");
+            Thread t = new Thread(new WarmUp(), "veripack-warm-up");
             t.setDaemon(true);
             t.start();
         }

@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.PublicKey;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -23,6 +22,7 @@ import org.bouncycastle.asn1.pkcs.RSASSAPSSparams;
 import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
+import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.veripack.core.internal.cms.AlgorithmRejectedException;
@@ -67,7 +67,7 @@ class WycheproofSignatureTest {
         int count = 0;
         for (JsonNode group : root.get("testGroups")) {
             AlgorithmIdentifier sigAlg = algorithm(group);
-            PublicKey key;
+            AsymmetricKeyParameter key;
             String keyRejected = null;
             try {
                 key = SignatureValueVerifier.publicKey(SubjectPublicKeyInfo.getInstance(

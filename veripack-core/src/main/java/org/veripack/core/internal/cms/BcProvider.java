@@ -14,7 +14,7 @@ public final class BcProvider {
 
     private BcProvider() { }
 
-    /** Forces the provider's (costly) initialisation; used by {@code PackageVerifier.warmUp()}. */
+    /** Forces the provider's (costly: several hundred algorithm registrations) initialisation. */
     public static void initialise() {
         INSTANCE.getName();
     }

@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.security.PublicKey;
 import java.security.cert.CertPath;
 import java.security.cert.CertPathBuilder;
 import java.security.cert.CertPathBuilderException;
@@ -56,6 +55,7 @@ import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
 import org.bouncycastle.cms.CMSException;
 import org.bouncycastle.cms.CMSSignedData;
 import org.bouncycastle.cms.SignerId;
@@ -524,7 +524,7 @@ public final class CmsSignatureVerifier {
     private static final class Algorithms {
         String digestName;
         SignatureValueVerifier.SignatureAlgorithm signature;
-        PublicKey key;
+        AsymmetricKeyParameter key;
     }
 
     /** Step 3: digest, signature algorithm and signer key against the policy. */
@@ -559,9 +559,9 @@ public final class CmsSignatureVerifier {
         return a;
     }
 
-    private PublicKey checkKey(X509Certificate cert) {
+    private AsymmetricKeyParameter checkKey(X509Certificate cert) {
         try {
-            PublicKey k = SignatureValueVerifier.publicKey(SubjectPublicKeyInfo.getInstance(cert.getPublicKey().getEncoded()),
+            AsymmetricKeyParameter k = SignatureValueVerifier.publicKey(SubjectPublicKeyInfo.getInstance(cert.getPublicKey().getEncoded()),
                     policy.minRsaKeyBits());
             keysChecked.add(cert);
             return k;

@@ -2,17 +2,11 @@ package org.veripack.core.internal.cms;
 
 import java.io.IOException;
 import java.math.BigInteger;
-import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
 import java.security.MessageDigest;
 import java.security.PublicKey;
-import java.security.Signature;
-import java.security.interfaces.ECPublicKey;
-import java.security.interfaces.RSAPublicKey;
 import java.security.spec.AlgorithmParameterSpec;
 import java.security.spec.MGF1ParameterSpec;
 import java.security.spec.PSSParameterSpec;
-import java.security.spec.X509EncodedKeySpec;
 import java.util.Arrays;
 import java.util.Map;
 import org.bouncycastle.asn1.ASN1Encodable;
@@ -31,6 +25,23 @@ import org.bouncycastle.asn1.sec.SECObjectIdentifiers;
 import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
+import org.bouncycastle.crypto.Digest;
+import org.bouncycastle.crypto.Signer;
+import org.bouncycastle.crypto.digests.SHA256Digest;
+import org.bouncycastle.crypto.digests.SHA384Digest;
+import org.bouncycastle.crypto.digests.SHA512Digest;
+import org.bouncycastle.crypto.engines.RSABlindedEngine;
+import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
+import org.bouncycastle.crypto.params.ECPublicKeyParameters;
+import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
+import org.bouncycastle.crypto.params.RSAKeyParameters;
+import org.bouncycastle.crypto.signers.DSADigestSigner;
+import org.bouncycastle.crypto.signers.ECDSASigner;
+import org.bouncycastle.crypto.signers.Ed25519Signer;
+import org.bouncycastle.crypto.signers.PSSSigner;
+import org.bouncycastle.crypto.signers.RSADigestSigner;
+import org.bouncycastle.crypto.signers.StandardDSAEncoding;
+import org.bouncycastle.crypto.util.PublicKeyFactory;
 
 /**
  * The one place where Veripack checks a signature value: CMS SignerInfos ({@link CmsSignatureVerifier})
@@ -47,13 +58,18 @@ import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
  *   <li>everything else (MD5, SHA-1, SHA-224, DSA, unknown OIDs, unexpected parameters) →
  *       {@link AlgorithmRejectedException}.</li>
  * </ul>
- * {@link #verify} never throws: a {@code RuntimeException} or {@code GeneralSecurityException} from
- * the JCA provider is a failed verification (as Tink's {@code EcdsaVerifyJce} does).
+ * {@link #verify} never throws: a {@code RuntimeException} from the signature engine is a failed
+ * verification (as Tink's {@code EcdsaVerifyJce} does).
  *
- * <p>Keys are decoded and signatures checked with the Bouncy Castle provider ({@link BcProvider}): on
- * JDK 17.0.15 SunEC rejects valid ECDSA signatures whose k*G has a large x-coordinate (Wycheproof
- * ecdsa_secp256r1_sha256 tcId 350, 479) and SunEC's Ed25519 accepts a signature with an appended zero
- * byte (Wycheproof ed25519 tcId 37); BC agrees with every vector ({@code WycheproofSignatureTest}).
+ * <p>Keys are decoded ({@code PublicKeyFactory}, which checks that an EC point lies on its curve) and
+ * signatures checked with Bouncy Castle's lightweight API ({@code RSADigestSigner}, {@code PSSSigner},
+ * {@code DSADigestSigner} over {@code ECDSASigner}, {@code Ed25519Signer}: the engines behind BC's JCA
+ * provider, without the provider's start-up cost of registering several hundred algorithms). Not the
+ * JDK's providers: on JDK 17.0.15 SunEC rejects valid ECDSA signatures whose k*G has a large
+ * x-coordinate (Wycheproof ecdsa_secp256r1_sha256 tcId 350, 479) and SunEC's Ed25519 accepts a
+ * signature with an appended zero byte (Wycheproof ed25519 tcId 37); BC agrees with every vector
+ * ({@code WycheproofSignatureTest}). The signed data is always small (CMS signed attributes), so BC's
+ * Java SHA-2 digests are used for it.
  */
 public final class SignatureValueVerifier {
     private SignatureValueVerifier() { }
@@ -65,7 +81,7 @@ public final class SignatureValueVerifier {
      * A resolved, allowed signature algorithm.
      *
      * @param jcaName JCA signature name ({@code SHA256withRSA}, {@code RSASSA-PSS}, {@code SHA256withECDSA}, {@code Ed25519})
-     * @param params  parameters for {@link Signature#setParameter}, or null
+     * @param params  the RSASSA-PSS parameters ({@link PSSParameterSpec}), or null
      * @param hash    JCA name of the message hash ({@code SHA-256}...), or null for Ed25519 (PureEdDSA)
      * @param keyKind the key family it needs
      */
@@ -227,16 +243,19 @@ public final class SignatureValueVerifier {
     /**
      * Decodes and checks a subject public key (RFC 5280 §4.1.2.7): RSA ({@code rsaEncryption} or
      * {@code id-RSASSA-PSS}) of at least {@code minRsaKeyBits}, EC on a named P-256/P-384/P-521 curve
-     * (RFC 5480 §2.1.1: namedCurve only; explicit parameters are rejected), or Ed25519.
+     * (RFC 5480 §2.1.1: namedCurve only; explicit parameters are rejected; the point must lie on the
+     * curve), or Ed25519.
      *
-     * @throws AlgorithmRejectedException any other key, or a key the JDK cannot decode
+     * @return the key as Bouncy Castle key parameters ({@link RSAKeyParameters},
+     *         {@link ECPublicKeyParameters} or {@link Ed25519PublicKeyParameters}), for {@link #verify}
+     * @throws AlgorithmRejectedException any other key, or a key that cannot be decoded
      */
-    public static PublicKey publicKey(SubjectPublicKeyInfo spki, int minRsaKeyBits) throws AlgorithmRejectedException {
+    public static AsymmetricKeyParameter publicKey(SubjectPublicKeyInfo spki, int minRsaKeyBits) throws AlgorithmRejectedException {
         AlgorithmIdentifier alg = spki.getAlgorithm();
         ASN1ObjectIdentifier oid = alg.getAlgorithm();
-        String jcaKeyAlg;
+        String family;
         if (PKCSObjectIdentifiers.rsaEncryption.equals(oid) || PKCSObjectIdentifiers.id_RSASSA_PSS.equals(oid)) {
-            jcaKeyAlg = "RSA";
+            family = "RSA";
         } else if (X9ObjectIdentifiers.id_ecPublicKey.equals(oid)) {
             ASN1Encodable params = alg.getParameters();
             if (!(params instanceof ASN1ObjectIdentifier)) {
@@ -246,23 +265,26 @@ public final class SignatureValueVerifier {
             if (!CURVES.containsKey(params)) {
                 throw new AlgorithmRejectedException("EC key on unsupported curve " + ((ASN1ObjectIdentifier) params).getId());
             }
-            jcaKeyAlg = "EC";
+            family = "EC";
         } else if (EdECObjectIdentifiers.id_Ed25519.equals(oid)) {
             if (alg.getParameters() != null) {
                 throw new AlgorithmRejectedException("Ed25519 key with parameters (RFC 8410 §3)");
             }
-            jcaKeyAlg = "Ed25519";
+            family = "Ed25519";
         } else {
             throw new AlgorithmRejectedException("unsupported public key algorithm " + oid.getId());
         }
-        PublicKey key;
+        AsymmetricKeyParameter key;
         try {
-            key = KeyFactory.getInstance(jcaKeyAlg, BcProvider.INSTANCE).generatePublic(new X509EncodedKeySpec(spki.getEncoded(ASN1Encoding.DER)));
-        } catch (GeneralSecurityException | IOException | RuntimeException e) {
-            throw new AlgorithmRejectedException("undecodable " + jcaKeyAlg + " public key");
+            key = PublicKeyFactory.createKey(spki);
+        } catch (IOException | RuntimeException e) {
+            throw new AlgorithmRejectedException("undecodable " + family + " public key");
         }
-        if (key instanceof RSAPublicKey) {
-            int bits = ((RSAPublicKey) key).getModulus().bitLength();
+        if (key.isPrivate() || !keyFamily(key).equals(family)) {
+            throw new AlgorithmRejectedException("undecodable " + family + " public key");
+        }
+        if (key instanceof RSAKeyParameters) {
+            int bits = ((RSAKeyParameters) key).getModulus().bitLength();
             if (bits < minRsaKeyBits) {
                 throw new AlgorithmRejectedException("RSA key of " + bits + " bits is below the minimum of " + minRsaKeyBits);
             }
@@ -270,8 +292,18 @@ public final class SignatureValueVerifier {
         return key;
     }
 
+    private static String keyFamily(AsymmetricKeyParameter key) {
+        if (key instanceof RSAKeyParameters) {
+            return "RSA";
+        }
+        if (key instanceof ECPublicKeyParameters) {
+            return "EC";
+        }
+        return key instanceof Ed25519PublicKeyParameters ? "Ed25519" : "other";
+    }
+
     /** {@link #publicKey(SubjectPublicKeyInfo, int)} for a JCA key (re-encoded as SubjectPublicKeyInfo). */
-    public static PublicKey publicKey(PublicKey key, int minRsaKeyBits) throws AlgorithmRejectedException {
+    public static AsymmetricKeyParameter publicKey(PublicKey key, int minRsaKeyBits) throws AlgorithmRejectedException {
         SubjectPublicKeyInfo spki;
         try {
             spki = SubjectPublicKeyInfo.getInstance(key.getEncoded());
@@ -285,36 +317,64 @@ public final class SignatureValueVerifier {
     }
 
     /**
-     * Checks {@code signature} over {@code data} with {@code key}.
+     * Checks {@code signature} over {@code data} with {@code key} (from {@link #publicKey}).
      *
      * @return true only when the signature is valid; false for a wrong key family, a non-DER or
-     *         out-of-range ECDSA signature, or any provider exception
+     *         out-of-range ECDSA signature, or any exception of the signature engine
      */
-    public static boolean verify(SignatureAlgorithm alg, PublicKey key, byte[] data, byte[] signature) {
+    public static boolean verify(SignatureAlgorithm alg, AsymmetricKeyParameter key, byte[] data, byte[] signature) {
         try {
-            if (!keyFits(alg.keyKind(), key)) {
+            if (key == null || !keyFits(alg.keyKind(), key)) {
                 return false;
             }
             if (alg.keyKind() == KeyKind.EC && !isStrictDerEcdsaSignature(signature)) {
                 return false;
             }
-            Signature s = Signature.getInstance(alg.jcaName(), BcProvider.INSTANCE);
-            if (alg.params() != null) {
-                s.setParameter(alg.params());
-            }
-            s.initVerify(key);
-            s.update(data);
-            return s.verify(signature);
-        } catch (GeneralSecurityException | RuntimeException e) {
+            Signer s = signer(alg);
+            s.init(false, key);
+            s.update(data, 0, data.length);
+            return s.verifySignature(signature);
+        } catch (RuntimeException e) {
             return false;
         }
     }
 
-    private static boolean keyFits(KeyKind kind, PublicKey key) {
+    private static Signer signer(SignatureAlgorithm alg) {
+        switch (alg.keyKind()) {
+            case ED25519:
+                return new Ed25519Signer();
+            case EC:
+                return new DSADigestSigner(new ECDSASigner(), digest(alg.hash()), StandardDSAEncoding.INSTANCE);
+            case RSA:
+                if (alg.params() instanceof PSSParameterSpec) {
+                    PSSParameterSpec p = (PSSParameterSpec) alg.params();
+                    String mgfHash = ((MGF1ParameterSpec) p.getMGFParameters()).getDigestAlgorithm();
+                    return new PSSSigner(new RSABlindedEngine(), digest(p.getDigestAlgorithm()), digest(mgfHash),
+                            p.getSaltLength(), PSSSigner.TRAILER_IMPLICIT);
+                }
+                return new RSADigestSigner(digest(alg.hash()));
+            default:
+                throw new IllegalArgumentException("no signer for " + alg);
+        }
+    }
+
+    private static Digest digest(String jcaName) {
+        switch (jcaName) {
+            case "SHA-256": return new SHA256Digest();
+            case "SHA-384": return new SHA384Digest();
+            case "SHA-512": return new SHA512Digest();
+            default: throw new IllegalArgumentException("digest not allowed: " + jcaName);
+        }
+    }
+
+    private static boolean keyFits(KeyKind kind, AsymmetricKeyParameter key) {
+        if (key.isPrivate()) {
+            return false;
+        }
         switch (kind) {
-            case RSA: return key instanceof RSAPublicKey;
-            case EC: return key instanceof ECPublicKey;
-            case ED25519: return "Ed25519".equalsIgnoreCase(key.getAlgorithm()) || "EdDSA".equalsIgnoreCase(key.getAlgorithm());
+            case RSA: return key instanceof RSAKeyParameters;
+            case EC: return key instanceof ECPublicKeyParameters;
+            case ED25519: return key instanceof Ed25519PublicKeyParameters;
             default: return false;
         }
     }

@@ -28,7 +28,12 @@ public final class HttpRevocationSource implements RevocationSource {
     private final Duration timeout;
     private final long maxBytes;
     private final Path cacheDir;
-    private final HttpClient client;
+    /**
+     * Created on the first fetch: a JDK {@link HttpClient} costs about 0.1 s to build (TLS context) and
+     * keeps a selector thread in native code that delays JVM exit by up to 0.3 s (HotSpot's VM_Exit waits
+     * for threads in native), so a verification that needs no revocation data never creates one.
+     */
+    private HttpClient client;
 
     public HttpRevocationSource(Duration timeout, long maxBytes, Path cacheDir) {
         this.timeout = Objects.requireNonNull(timeout, "timeout");
@@ -37,8 +42,14 @@ public final class HttpRevocationSource implements RevocationSource {
         }
         this.maxBytes = maxBytes;
         this.cacheDir = cacheDir;
-        this.client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(timeout).build();
+    }
+
+    private synchronized HttpClient client() {
+        if (client == null) {
+            client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                    .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(timeout).build();
+        }
+        return client;
     }
 
     @Override
@@ -67,7 +78,7 @@ public final class HttpRevocationSource implements RevocationSource {
     private byte[] exchange(HttpRequest.Builder request) throws IOException {
         HttpResponse<InputStream> r;
         try {
-            r = client.send(request.timeout(timeout).build(), HttpResponse.BodyHandlers.ofInputStream());
+            r = client().send(request.timeout(timeout).build(), HttpResponse.BodyHandlers.ofInputStream());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
