@@ -66,6 +66,10 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the report as one JSON document on stdout.")
     boolean json;
 
+    @Option(names = "--package-digest", description = "Also record the SHA-256 of the whole CSAR file in the report "
+            + "(packageSha256; one more pass over the file). Detached reports always carry it.")
+    boolean packageDigest;
+
     @Parameters(index = "0", paramLabel = "PACKAGE", arity = "0..1", description = "The package file (CSAR, zip, or any signed file).")
     Path packageFile;
 
@@ -92,7 +96,8 @@ final class VerifyCommand implements Callable<Integer> {
             if (signature != null) {
                 requireFile(signature, "--signature");
             }
-            VerificationReport report = verify(PackageVerifier.create(policy, clock));
+            PackageVerifier verifier = PackageVerifier.create(policy, clock);
+            VerificationReport report = verify(packageDigest ? verifier.withPackageDigest() : verifier);
             if (json) {
                 PrintWriter out = spec.commandLine().getOut();
                 out.println(ReportFormat.toJson(report));

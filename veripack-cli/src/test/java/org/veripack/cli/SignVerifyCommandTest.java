@@ -99,6 +99,11 @@ class SignVerifyCommandTest {
         assertEquals("CSAR_OPTION_1", j.get("format").asText());
         assertEquals("acme-mme", j.get("package").get("name").asText());
         assertTrue(r.err().startsWith("ACCEPTED"), r.err());
+        assertTrue(j.get("packageSha256").isNull(), "no whole-file digest unless asked for");
+        Run d = run("verify", "--trust", root.toString(), "--at", AT, "--json", "--package-digest", csar.toString());
+        assertEquals(ExitCode.OK, d.exit(), d.err());
+        assertEquals(java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(java.nio.file.Files.readAllBytes(csar))), d.json().get("packageSha256").asText());
     }
 
     @Test

@@ -27,11 +27,13 @@ public final class PackageVerifier {
     private final TrustPolicy policy;
     private final Clock clock;
     private final RevocationSource revocation;
+    private final boolean packageDigest;
 
-    private PackageVerifier(TrustPolicy policy, Clock clock, RevocationSource revocation) {
+    private PackageVerifier(TrustPolicy policy, Clock clock, RevocationSource revocation, boolean packageDigest) {
         this.policy = Objects.requireNonNull(policy, "policy");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.revocation = Objects.requireNonNull(revocation, "revocation");
+        this.packageDigest = packageDigest;
     }
 
     /**
@@ -40,7 +42,7 @@ public final class PackageVerifier {
      * {@link RevocationSource#http()}, uncached.
      */
     public static PackageVerifier create(TrustPolicy policy, Clock clock) {
-        return new PackageVerifier(policy, clock, RevocationSource.http());
+        return new PackageVerifier(policy, clock, RevocationSource.http(), false);
     }
 
     /**
@@ -48,7 +50,7 @@ public final class PackageVerifier {
      * {@code RevocationSource.http(timeout, maxBytes, NODE/cache/revocation)}).
      */
     public static PackageVerifier create(TrustPolicy policy, Clock clock, RevocationSource revocation) {
-        return new PackageVerifier(policy, clock, revocation);
+        return new PackageVerifier(policy, clock, revocation, false);
     }
 
     /**
@@ -67,6 +69,17 @@ public final class PackageVerifier {
 
     private static final java.util.concurrent.atomic.AtomicBoolean WARM_UP_STARTED = new java.util.concurrent.atomic.AtomicBoolean();
 
+    /**
+     * This verifier, but {@link #verifyCsar} reports also carry {@link VerificationReport#packageSha256()},
+     * the SHA-256 of the whole package file, as evidence that names the exact bytes verified. It costs one
+     * more SHA-256 pass over the file (a CSAR's artifacts are hashed on their own, from other offsets), so
+     * plain verification leaves it out; {@link #verifyAndExtract} (installation) always computes it, and
+     * detached reports always carry it (there it is the hash the signature check computes anyway).
+     */
+    public PackageVerifier withPackageDigest() {
+        return new PackageVerifier(policy, clock, revocation, true);
+    }
+
     public TrustPolicy policy() { return policy; }
 
     public Clock clock() { return clock; }
@@ -75,12 +88,12 @@ public final class PackageVerifier {
      * Verifies an ETSI GS NFV-SOL 004 CSAR, option 1 or option 2 (detected from the content).
      *
      * @param csar path to the {@code .csar}/{@code .zip}
-     * @return the report listing every finding
+     * @return the report listing every finding; {@code packageSha256} only from a {@link #withPackageDigest()} verifier
      * @throws IOException when the file cannot be read (not for malformed content: that is
      *                     {@link FindingCode#MALFORMED_PACKAGE})
      */
     public VerificationReport verifyCsar(Path csar) throws IOException {
-        return new CsarVerifier(policy, clock.instant(), revocation).verify(csar, null).report();
+        return new CsarVerifier(policy, clock.instant(), revocation).verify(csar, null, packageDigest).report();
     }
 
     /**
@@ -105,7 +118,7 @@ public final class PackageVerifier {
      */
     public VerifiedPackage verifyAndExtract(Path csar, ArtifactSink sink) throws PackageRejectedException, IOException {
         Objects.requireNonNull(sink, "sink");
-        CsarVerifier.Result r = new CsarVerifier(policy, clock.instant(), revocation).verify(csar, sink);
+        CsarVerifier.Result r = new CsarVerifier(policy, clock.instant(), revocation).verify(csar, sink, true);
         if (!r.report().accepted()) {
             throw new PackageRejectedException(r.report());
         }

@@ -62,7 +62,8 @@ public final class SealedEvidence {
         }
         PackageVerifier verifier;
         try {
-            verifier = PackageVerifier.create(r.trust().policy(), Clock.fixed(r.verifiedAt(), ZoneOffset.UTC), RevocationSource.offline());
+            verifier = PackageVerifier.create(r.trust().policy(), Clock.fixed(r.verifiedAt(), ZoneOffset.UTC), RevocationSource.offline())
+                    .withPackageDigest(); // a sealed package copy is compared with the installed package's digest
         } catch (IOException e) {
             return List.of(tampered("trust", e.getMessage()));
         }

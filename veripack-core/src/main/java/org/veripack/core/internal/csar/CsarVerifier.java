@@ -24,6 +24,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -106,11 +107,13 @@ public final class CsarVerifier {
     }
 
     /**
-     * @param csar the package file
-     * @param sink where covered artifacts go, or null for plain verification
+     * @param csar          the package file
+     * @param sink          where covered artifacts go, or null for plain verification
+     * @param packageDigest also compute the report's {@code packageSha256} (SHA-256 of the whole file: one
+     *                      more pass over every byte, run beside the artifact hashes)
      * @throws IOException when the file cannot be read, or the sink fails
      */
-    public Result verify(Path csar, ArtifactSink sink) throws IOException {
+    public Result verify(Path csar, ArtifactSink sink, boolean packageDigest) throws IOException {
         if (!Files.isRegularFile(csar)) {
             throw new NoSuchFileException(csar.toString(), null, "not a regular file");
         }
@@ -123,7 +126,8 @@ public final class CsarVerifier {
         Workers workers = new Workers(pool, readAhead);
         try {
             // the package digest is evidence for the report, not a check: it runs beside the artifact hashes
-            Future<String> packageSha256 = pool.submit(() -> Digests.sha256Hex(csar));
+            Future<String> packageSha256 = packageDigest ? pool.submit(() -> Digests.sha256Hex(csar))
+                    : CompletableFuture.completedFuture(null);
             List<Finding> findings = new ArrayList<>();
             Optional<ZipArchive> opened = ZipArchive.open(csar, policy.limits(), "package", findings);
             if (opened.isEmpty()) {
