@@ -10,6 +10,7 @@ import java.security.GeneralSecurityException;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.stream.Stream;
+import org.veripack.core.PackageVerifier;
 import org.veripack.core.pki.TestPki;
 
 /**
@@ -29,6 +30,7 @@ public final class CdsTraining {
         PrintStream err = System.err;
         int failures = 0;
         try {
+            PackageVerifier.warmUp(); // as Main.main does for verify: its classes belong in the archive too
             System.setOut(new PrintStream(OutputStream.nullOutputStream()));
             System.setErr(new PrintStream(OutputStream.nullOutputStream()));
             TestPki.Issued root = TestPki.cert("CN=Training Root").ca(true).build();

@@ -62,18 +62,39 @@ public final class Main implements Runnable {
             // run: everything after the program path belongs to the program (its own options included)
             cl.getSubcommands().get("run").setStopAtPositional(true);
         }
-        cl.setExitCodeExceptionMapper(t -> ExitCode.USAGE);
-        cl.setParameterExceptionHandler((ex, a) -> {
-            ex.getCommandLine().getErr().println("veripack: " + ex.getMessage());
+        Handlers handlers = new Handlers();
+        cl.setExitCodeExceptionMapper(handlers);
+        cl.setParameterExceptionHandler(handlers);
+        cl.setExecutionExceptionHandler(handlers);
+        return cl.execute(args);
+    }
+
+    /**
+     * Exit codes for picocli's error paths: a usage error is 2 with a hint, an exception escaping a
+     * command is 3 with a one-line message, never a stack trace. A named class, not lambdas: picocli's
+     * interfaces are Java 5 class files, so lambdas implementing them are spun at run time instead of
+     * coming from the class-data archive (start-up, issue 7).
+     */
+    private static final class Handlers implements CommandLine.IExitCodeExceptionMapper,
+            CommandLine.IParameterExceptionHandler, CommandLine.IExecutionExceptionHandler {
+        @Override
+        public int getExitCode(Throwable t) {
+            return ExitCode.USAGE;
+        }
+
+        @Override
+        public int handleParseException(CommandLine.ParameterException ex, String[] args) {
             CommandLine failed = ex.getCommandLine();
+            failed.getErr().println("veripack: " + ex.getMessage());
             failed.getErr().println("Try '" + failed.getCommandSpec().qualifiedName() + " --help'.");
             return ExitCode.USAGE;
-        });
-        cl.setExecutionExceptionHandler((ex, c, parsed) -> {
+        }
+
+        @Override
+        public int handleExecutionException(Exception ex, CommandLine c, CommandLine.ParseResult parsed) {
             c.getErr().println("veripack: internal error: " + ex);
             return ExitCode.IO;
-        });
-        return cl.execute(args);
+        }
     }
 
     public static void main(String[] args) {

@@ -45,6 +45,44 @@ class CsarAttackTest {
     // --- seed test b) and a) ---
 
     @Test
+    void byteFlippedInTheMiddleOfALargeStoredArtifactIsFound() throws Exception {
+        // 6 MiB STORED: large enough to be read ahead on another thread (a core is spare with one large artifact)
+        Path dir = Fixtures.packageDir(Files.createTempDirectory(tmp, "src"));
+        byte[] image = new byte[6 * 1024 * 1024];
+        new java.util.Random(7).nextBytes(image);
+        Files.write(dir.resolve("Files/image.bin"), image);
+        Path csar = tmp.resolve("stored.csar");
+        Fixtures.signer(Fixtures.LEAF).storeArtifacts(true).build().writeOption1(dir, csar);
+        VerificationReport ok = verify(csar);
+        assertEquals(Verdict.ACCEPTED, ok.verdict(), ok::toString);
+        assertEquals(image.length, artifact(ok, "Files/image.bin").sizeBytes());
+
+        byte[] zip = Files.readAllBytes(csar);
+        byte[] probe = Arrays.copyOfRange(image, image.length / 2, image.length / 2 + 64);
+        int at = indexOf(zip, probe);
+        assertTrue(at > 0, "the stored image bytes are in the file as they are");
+        zip[at + 10] ^= 0x01;
+        Path flipped = Files.write(tmp.resolve("flipped.csar"), zip);
+        VerificationReport bad = verify(flipped);
+        assertRejectedWith(bad, FindingCode.DIGEST_MISMATCH);
+        assertTrue(bad.findings().stream().anyMatch(f -> f.code() == FindingCode.DIGEST_MISMATCH
+                && f.subject().equals("Files/image.bin")), bad::toString);
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
+    @Test
     void packageDigestIsTheSha256OfTheWholeFileWhenAskedFor() throws Exception {
         Path csar = Fixtures.genuineCsar(tmp);
         VerificationReport r = Fixtures.verifier().withPackageDigest().verifyCsar(csar);

@@ -353,8 +353,12 @@ public final class CsarVerifier {
         List<Future<Hashed>> speculative = null;
         if (sink == null) {
             speculative = new ArrayList<>();
+            // fewer large artifacts than hashing threads: a core is spare, so STORED ones are read ahead too
+            long large = expected.values().stream().filter(x -> x.entry().type() == ArtifactType.FILE
+                    && x.entry().zipEntry().getSize() >= READ_AHEAD_MIN_BYTES).count();
+            boolean storedReadAhead = large < HASH_THREADS;
             for (Expected x : expected.values()) {
-                speculative.add(workers.hash().submit(() -> hashOne(archive, x, null, workers.readAhead())));
+                speculative.add(workers.hash().submit(() -> hashOne(archive, x, null, workers.readAhead(), storedReadAhead)));
             }
         }
 
@@ -737,7 +741,7 @@ public final class CsarVerifier {
             }
         } else {
             for (Expected x : expected.values()) {
-                results.add(hashOne(archive, x, sink, workers.readAhead()));
+                results.add(hashOne(archive, x, sink, workers.readAhead(), false));
             }
         }
         boolean totalLimitReported = false;
@@ -770,7 +774,8 @@ public final class CsarVerifier {
         return dirs;
     }
 
-    private Hashed hashOne(ZipArchive archive, Expected x, ArtifactSink sink, ExecutorService readAhead) throws IOException {
+    private Hashed hashOne(ZipArchive archive, Expected x, ArtifactSink sink, ExecutorService readAhead, boolean storedReadAhead)
+            throws IOException {
         ZipArchive.Entry e = x.entry();
         String alg = x.algorithm() != null ? x.algorithm() : "SHA-256";
         MessageDigest md = Digests.newDigest(alg);
@@ -787,7 +792,7 @@ public final class CsarVerifier {
                     sink.symlink(e.path(), linkTarget);
                 }
             } else {
-                try (InputStream in = readAhead(archive.open(e), e, readAhead);
+                try (InputStream in = readAhead(archive.open(e), e, readAhead, storedReadAhead);
                      OutputStream out = sink != null ? sink.file(e.path(), x.mode(), e.zipEntry().getSize()) : null) {
                     byte[] buf = new byte[Digests.BUFFER_BYTES];
                     while (true) {
@@ -821,11 +826,13 @@ public final class CsarVerifier {
 
     /**
      * A large DEFLATED entry is inflated ahead on another thread, so inflating and hashing (and writing,
-     * on install) overlap; STORED entries and small ones are read directly.
+     * on install) overlap; a large STORED entry is read ahead only when {@code storedReadAhead} (a core is
+     * spare: the file reads, about 15 % of the work, then overlap the hashing); small ones are read directly.
      */
-    private static InputStream readAhead(InputStream in, ZipArchive.Entry e, ExecutorService readAhead) {
+    private static InputStream readAhead(InputStream in, ZipArchive.Entry e, ExecutorService readAhead, boolean storedReadAhead) {
         boolean deflated = e.zipEntry().getMethod() == ZipMethod.DEFLATED.getCode();
-        return deflated && e.zipEntry().getSize() >= READ_AHEAD_MIN_BYTES ? new PrefetchInputStream(in, readAhead) : in;
+        return (deflated || storedReadAhead) && e.zipEntry().getSize() >= READ_AHEAD_MIN_BYTES
+                ? new PrefetchInputStream(in, readAhead) : in;
     }
 
     // --- per-artifact signatures (SOL004 §5.4, Signature/Certificate keys) ---
