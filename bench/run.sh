@@ -6,7 +6,7 @@
 # Usage: bench/run.sh [-n RUNS] [--keep] [--only CASE[,CASE...]]
 #   -n RUNS   timed runs per command after one warm-up (default 5; medians are reported)
 #   --keep    keep the fixtures under bench/out/ (about 13 GB) for the next run; default: delete them
-#   --only    run only the named cases: stored deflated multi detached install guard small rss
+#   --only    run only the named cases: stored floor deflated multi detached install guard small rss
 # Needs: java 17, mvn (the launcher builds the CLI), openssl, unzip, /usr/bin/time; hyperfine is
 # installed with apt-get when missing and possible (used for the start-up case), else a shell loop.
 # Disk: about 13 GB free under bench/out/ (the 8 GiB package for the peak-RSS case).
@@ -96,6 +96,14 @@ fixtures() {
     mkdir -p "$out/src-small/Artifacts" && random "$out/src-small/Artifacts/app.bin" $MiB
     sign "$out/src-small" "$out/small-1m.csar" small --store
   fi
+  if want floor && [ ! -f "$out/Sha.class" ]; then
+    # the floor of any Java program: JVM start + the JDK's SHA-256 over the file in 256 KiB reads, nothing else
+    printf '%s\n' 'import java.nio.ByteBuffer; import java.nio.channels.FileChannel; import java.nio.file.Path; import java.security.MessageDigest;' \
+      'public class Sha { public static void main(String[] a) throws Exception { MessageDigest md = MessageDigest.getInstance("SHA-256"); byte[] b = new byte[1 << 18];' \
+      '  try (FileChannel c = FileChannel.open(Path.of(a[0]))) { int n; while ((n = c.read(ByteBuffer.wrap(b))) > 0) md.update(b, 0, n); }' \
+      '  System.out.println(java.util.HexFormat.of().formatHex(md.digest())); } }' > "$out/Sha.java"
+    javac -d "$out" "$out/Sha.java"
+  fi
   if want small && [ ! -f "$out/Hello.class" ]; then
     printf 'public class Hello { public static void main(String[] a) { System.out.println("hello"); } }\n' > "$out/Hello.java"
     javac -d "$out" "$out/Hello.java"
@@ -147,6 +155,9 @@ trust="--trust $out/pki/ca.pem"
 
 want stored && pair "verify 1 GiB stored / dgst" "<= 1.10" ":" \
   "$vp verify $trust $out/stored-1g.csar" "openssl dgst -sha256 $out/image.bin"
+
+want floor && pair "bare java SHA-256 1 GiB / dgst" "<= 1.10" ":" \
+  "java -XX:+UseSerialGC -cp $out Sha $out/image.bin" "openssl dgst -sha256 $out/image.bin"
 
 want deflated && pair "verify 1 GiB deflated / unzip|dgst" "<= 1.10" ":" \
   "$vp verify $trust $out/deflated-1g.csar" \
