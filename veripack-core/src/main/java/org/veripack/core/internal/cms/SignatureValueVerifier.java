@@ -3,7 +3,6 @@ package org.veripack.core.internal.cms;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.security.MessageDigest;
-import java.security.PublicKey;
 import java.security.spec.AlgorithmParameterSpec;
 import java.security.spec.MGF1ParameterSpec;
 import java.security.spec.PSSParameterSpec;
@@ -253,9 +252,9 @@ public final class SignatureValueVerifier {
     public static AsymmetricKeyParameter publicKey(SubjectPublicKeyInfo spki, int minRsaKeyBits) throws AlgorithmRejectedException {
         AlgorithmIdentifier alg = spki.getAlgorithm();
         ASN1ObjectIdentifier oid = alg.getAlgorithm();
-        String family;
+        KeyKind kind;
         if (PKCSObjectIdentifiers.rsaEncryption.equals(oid) || PKCSObjectIdentifiers.id_RSASSA_PSS.equals(oid)) {
-            family = "RSA";
+            kind = KeyKind.RSA;
         } else if (X9ObjectIdentifiers.id_ecPublicKey.equals(oid)) {
             ASN1Encodable params = alg.getParameters();
             if (!(params instanceof ASN1ObjectIdentifier)) {
@@ -265,12 +264,12 @@ public final class SignatureValueVerifier {
             if (!CURVES.containsKey(params)) {
                 throw new AlgorithmRejectedException("EC key on unsupported curve " + ((ASN1ObjectIdentifier) params).getId());
             }
-            family = "EC";
+            kind = KeyKind.EC;
         } else if (EdECObjectIdentifiers.id_Ed25519.equals(oid)) {
             if (alg.getParameters() != null) {
                 throw new AlgorithmRejectedException("Ed25519 key with parameters (RFC 8410 §3)");
             }
-            family = "Ed25519";
+            kind = KeyKind.ED25519;
         } else {
             throw new AlgorithmRejectedException("unsupported public key algorithm " + oid.getId());
         }
@@ -278,10 +277,10 @@ public final class SignatureValueVerifier {
         try {
             key = PublicKeyFactory.createKey(spki);
         } catch (IOException | RuntimeException e) {
-            throw new AlgorithmRejectedException("undecodable " + family + " public key");
+            throw new AlgorithmRejectedException("undecodable " + kind + " public key");
         }
-        if (key.isPrivate() || !keyFamily(key).equals(family)) {
-            throw new AlgorithmRejectedException("undecodable " + family + " public key");
+        if (!keyFits(kind, key)) {
+            throw new AlgorithmRejectedException("undecodable " + kind + " public key");
         }
         if (key instanceof RSAKeyParameters) {
             int bits = ((RSAKeyParameters) key).getModulus().bitLength();
@@ -292,29 +291,6 @@ public final class SignatureValueVerifier {
         return key;
     }
 
-    private static String keyFamily(AsymmetricKeyParameter key) {
-        if (key instanceof RSAKeyParameters) {
-            return "RSA";
-        }
-        if (key instanceof ECPublicKeyParameters) {
-            return "EC";
-        }
-        return key instanceof Ed25519PublicKeyParameters ? "Ed25519" : "other";
-    }
-
-    /** {@link #publicKey(SubjectPublicKeyInfo, int)} for a JCA key (re-encoded as SubjectPublicKeyInfo). */
-    public static AsymmetricKeyParameter publicKey(PublicKey key, int minRsaKeyBits) throws AlgorithmRejectedException {
-        SubjectPublicKeyInfo spki;
-        try {
-            spki = SubjectPublicKeyInfo.getInstance(key.getEncoded());
-        } catch (RuntimeException e) {
-            throw new AlgorithmRejectedException("undecodable public key");
-        }
-        if (spki == null) {
-            throw new AlgorithmRejectedException("public key without encoding");
-        }
-        return publicKey(spki, minRsaKeyBits);
-    }
 
     /**
      * Checks {@code signature} over {@code data} with {@code key} (from {@link #publicKey}).
