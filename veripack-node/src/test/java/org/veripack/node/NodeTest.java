@@ -236,6 +236,30 @@ class NodeTest {
         assertEquals(Set.of(FindingCode.INSTALLATION_TAMPERED), codes(f));
     }
 
+    /** A file above the read-ahead threshold is hashed through the second thread: one flipped byte in it is found. */
+    @Test
+    void oneByteFlippedInALargeInstalledFileIsFound() throws Exception {
+        Path root = dir.resolve("node");
+        NodeFixture fx = new NodeFixture(root);
+        Map<String, NodeFixture.Entry> entries = NodeFixture.program("1.0");
+        byte[] image = new byte[(int) org.veripack.core.FileDigest.READ_AHEAD_MIN_BYTES + 1024 * 1024 + 3];
+        new java.util.Random(5).nextBytes(image);
+        entries.put("lib/image.bin", new NodeFixture.Entry(image, 0644, null));
+        InstallResult r = fx.installer.commit(fx.stage("acme-mme", "1.0", entries), true, null);
+        Node node = Node.openExisting(root, NodeFixture.CLOCK);
+        assertEquals(List.of(), node.verifyInstalled().findings());
+        Path file = root.resolve("slots").resolve(r.slot()).resolve("lib/image.bin");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+        image[image.length / 2] ^= 0x01;
+        Files.write(file, image);
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("r--r--r--")); // only the content differs
+        List<Finding> f = node.verifyInstalled().findings();
+        assertEquals(1, f.size(), f::toString);
+        assertEquals(FindingCode.INSTALLATION_TAMPERED, f.get(0).code());
+        assertEquals("lib/image.bin", f.get(0).subject());
+        assertTrue(f.get(0).detail().contains("content digest changed"), f.get(0)::toString);
+    }
+
     @Test
     void guardRefusesProgramPathsOutsideTheSlot() throws Exception {
         Path root = dir.resolve("node");

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.veripack.core.FileDigest;
 import org.veripack.core.FindingCode;
 import org.veripack.core.PackageVerifier;
 import org.veripack.core.TrustPolicy;
@@ -92,6 +93,28 @@ class InteropTest {
             VerificationReport r = Fixtures.verifier().verifyDetached(file, tmp.resolve("image." + form));
             assertEquals(Verdict.ACCEPTED, r.verdict(), () -> form + ": " + r);
         }
+    }
+
+    /** A file above the read-ahead threshold: its bytes reach the digest through the second thread, in order. */
+    @Test
+    void opensslDetachedSignatureOverALargeFileAndAByteFlippedInItsMiddle() throws Exception {
+        byte[] data = new byte[(int) FileDigest.READ_AHEAD_MIN_BYTES + 3 * 1024 * 1024 + 5];
+        new java.util.Random(11).nextBytes(data);
+        Path file = Files.write(tmp.resolve("large.bin"), data);
+        TestPki.writeCertificatesPem(tmp.resolve("signer.pem"), Fixtures.LEAF.certificate());
+        TestPki.writeCertificatesPem(tmp.resolve("ca.pem"), Fixtures.CA.certificate());
+        TestPki.writePrivateKeyPem(tmp.resolve("signer.key"), Fixtures.LEAF.keyPair().getPrivate());
+        Openssl.ok(tmp, "cms", "-sign", "-binary", "-in", "large.bin", "-signer", "signer.pem", "-inkey", "signer.key",
+                "-certfile", "ca.pem", "-outform", "DER", "-out", "large.p7s");
+        VerificationReport ok = Fixtures.verifier().verifyDetached(file, tmp.resolve("large.p7s"));
+        assertEquals(Verdict.ACCEPTED, ok.verdict(), ok::toString);
+        String dgst = Openssl.ok(tmp, "dgst", "-sha256", "-r", "large.bin");
+        assertEquals(dgst.substring(0, dgst.indexOf(' ')), ok.packageSha256().orElseThrow());
+        data[data.length / 2] ^= 0x40;
+        Files.write(file, data);
+        VerificationReport bad = Fixtures.verifier().verifyDetached(file, tmp.resolve("large.p7s"));
+        assertEquals(Verdict.REJECTED, bad.verdict());
+        assertTrue(bad.has(FindingCode.SIGNATURE_INVALID), bad::toString);
     }
 
     // --- ONAP samples (shared/interop/onap-sol004/README.md) ---

@@ -1,7 +1,6 @@
 package org.veripack.node.internal;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -23,6 +22,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import org.veripack.core.ArtifactType;
+import org.veripack.core.FileDigest;
 import org.veripack.core.Finding;
 import org.veripack.core.FindingCode;
 
@@ -35,8 +35,6 @@ import org.veripack.core.FindingCode;
  * Files are hashed in parallel (slots are read-only, order does not matter).
  */
 public final class SlotVerifier {
-    private static final int BUFFER_BYTES = 1 << 18;
-
     private SlotVerifier() { }
 
     /** @return every mismatch between {@code slotDir} and {@code entries}; empty when the slot is intact */
@@ -78,6 +76,10 @@ public final class SlotVerifier {
                 findings.add(Finding.of(FindingCode.INSTALLATION_TAMPERED, path, "extra entry not in the sealed manifest"));
             }
         }
+        // fewer large files than cores: a core is spare, so each large file's reads overlap its hashing
+        long largeFiles = expected.values().stream()
+                .filter(e -> e.type() == ArtifactType.FILE && e.sizeBytes() >= FileDigest.READ_AHEAD_MIN_BYTES).count();
+        boolean readAhead = largeFiles < Runtime.getRuntime().availableProcessors();
         Map<String, String> digestErrors = new ConcurrentHashMap<>();
         expected.values().parallelStream().forEach(e -> {
             Path p = seen.get(e.path());
@@ -86,7 +88,7 @@ public final class SlotVerifier {
                 return;
             }
             try {
-                checkEntry(p, e, findings);
+                checkEntry(p, e, readAhead, findings);
             } catch (IOException ex) {
                 digestErrors.put(e.path(), String.valueOf(ex.getMessage()));
             }
@@ -97,7 +99,7 @@ public final class SlotVerifier {
         return sorted;
     }
 
-    private static void checkEntry(Path p, InstalledEntry e, List<Finding> findings) throws IOException {
+    private static void checkEntry(Path p, InstalledEntry e, boolean readAhead, List<Finding> findings) throws IOException {
         PosixFileAttributes attrs = Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         ArtifactType actual = attrs.isSymbolicLink() ? ArtifactType.SYMLINK
                 : attrs.isDirectory() ? ArtifactType.DIRECTORY
@@ -122,7 +124,8 @@ public final class SlotVerifier {
                             Long.toString(e.sizeBytes()), Long.toString(attrs.size())));
                     return;
                 }
-                String digest = digest(p, e.algorithm());
+                String digest = FileDigest.hex(p, e.algorithm() == null ? "SHA-256" : e.algorithm(), readAhead,
+                        LinkOption.NOFOLLOW_LINKS);
                 if (!digest.equalsIgnoreCase(e.digestHex())) {
                     findings.add(Finding.mismatch(FindingCode.INSTALLATION_TAMPERED, e.path(), "content digest changed", e.digestHex(), digest));
                 }
@@ -139,23 +142,6 @@ public final class SlotVerifier {
         }
     }
 
-    /** Hex digest of a file with the JDK {@link MessageDigest}, streamed in 256 KiB blocks. */
-    static String digest(Path file, String algorithm) throws IOException {
-        MessageDigest md;
-        try {
-            md = MessageDigest.getInstance(algorithm == null ? "SHA-256" : algorithm);
-        } catch (NoSuchAlgorithmException ex) {
-            throw new IOException("digest algorithm unavailable: " + algorithm, ex);
-        }
-        byte[] buf = new byte[BUFFER_BYTES];
-        try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                md.update(buf, 0, n);
-            }
-        }
-        return HexFormat.of().formatHex(md.digest());
-    }
 
     /** Hex digest of bytes (symlink targets are digested over their UTF-8 bytes). */
     static String digest(String text, String algorithm) throws IOException {

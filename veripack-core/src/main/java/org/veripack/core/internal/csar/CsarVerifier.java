@@ -78,7 +78,6 @@ public final class CsarVerifier {
     /** Largest manifest, TOSCA.meta, certificate or CMS file read into memory, in bytes. */
     public static final int MAX_SMALL_FILE_BYTES = 16 * 1024 * 1024;
     /** DEFLATED entries from this declared size on are inflated on a read-ahead thread, in bytes. */
-    private static final long READ_AHEAD_MIN_BYTES = 4L * 1024 * 1024;
     private static final int HASH_THREADS = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
 
     private final TrustPolicy policy;
@@ -118,11 +117,7 @@ public final class CsarVerifier {
             throw new NoSuchFileException(csar.toString(), null, "not a regular file");
         }
         ExecutorService pool = newPool();
-        ExecutorService readAhead = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "veripack-inflate");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService readAhead = PrefetchInputStream.newExecutor("veripack-inflate");
         Workers workers = new Workers(pool, readAhead);
         try {
             // the package digest is evidence for the report, not a check: it runs beside the artifact hashes
@@ -355,7 +350,7 @@ public final class CsarVerifier {
             speculative = new ArrayList<>();
             // fewer large artifacts than hashing threads: a core is spare, so STORED ones are read ahead too
             long large = expected.values().stream().filter(x -> x.entry().type() == ArtifactType.FILE
-                    && x.entry().zipEntry().getSize() >= READ_AHEAD_MIN_BYTES).count();
+                    && x.entry().zipEntry().getSize() >= PrefetchInputStream.MIN_SOURCE_BYTES).count();
             boolean storedReadAhead = large < HASH_THREADS;
             for (Expected x : expected.values()) {
                 speculative.add(workers.hash().submit(() -> hashOne(archive, x, null, workers.readAhead(), storedReadAhead)));
@@ -831,7 +826,7 @@ public final class CsarVerifier {
      */
     private static InputStream readAhead(InputStream in, ZipArchive.Entry e, ExecutorService readAhead, boolean storedReadAhead) {
         boolean deflated = e.zipEntry().getMethod() == ZipMethod.DEFLATED.getCode();
-        return (deflated || storedReadAhead) && e.zipEntry().getSize() >= READ_AHEAD_MIN_BYTES
+        return (deflated || storedReadAhead) && e.zipEntry().getSize() >= PrefetchInputStream.MIN_SOURCE_BYTES
                 ? new PrefetchInputStream(in, readAhead) : in;
     }
 

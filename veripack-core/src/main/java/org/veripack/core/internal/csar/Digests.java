@@ -3,15 +3,19 @@ package org.veripack.core.internal.csar;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.concurrent.ExecutorService;
 
 /** JDK {@link MessageDigest} helpers with large buffers (DESIGN.md "Performance shape"). */
 public final class Digests {
     /** Read buffer size for hashing, in bytes. */
     public static final int BUFFER_BYTES = 256 * 1024;
+    /** Inputs at least this long, in bytes, are read ahead on a second thread when a core is spare. */
+    public static final long READ_AHEAD_MIN_BYTES = PrefetchInputStream.MIN_SOURCE_BYTES;
 
     private Digests() { }
 
@@ -24,14 +28,39 @@ public final class Digests {
         }
     }
 
-    /** Hex SHA-256 of a file. */
+    /** Hex SHA-256 of a file, read on the calling thread. */
     public static String sha256Hex(Path file) throws IOException {
-        MessageDigest md = newDigest("SHA-256");
-        try (InputStream in = Files.newInputStream(file)) {
+        return fileHex(file, "SHA-256", false);
+    }
+
+    /**
+     * Hex digest of a file ({@link org.veripack.core.FileDigest#hex}).
+     *
+     * @throws IOException when the file cannot be read or the JDK lacks {@code jcaName}
+     */
+    public static String fileHex(Path file, String jcaName, boolean readAhead, LinkOption... options) throws IOException {
+        MessageDigest md;
+        try {
+            md = MessageDigest.getInstance(jcaName);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IOException("digest algorithm unavailable: " + jcaName, e);
+        }
+        ExecutorService reader = null;
+        InputStream in = Files.newInputStream(file, options);
+        try {
+            if (readAhead && Files.size(file) >= READ_AHEAD_MIN_BYTES) {
+                reader = PrefetchInputStream.newExecutor("veripack-read-ahead");
+                in = new PrefetchInputStream(in, reader);
+            }
             byte[] buf = new byte[BUFFER_BYTES];
             int n;
             while ((n = in.read(buf)) > 0) {
                 md.update(buf, 0, n);
+            }
+        } finally {
+            in.close();
+            if (reader != null) {
+                reader.shutdown();
             }
         }
         return HexFormat.of().formatHex(md.digest());

@@ -7,6 +7,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -25,6 +26,8 @@ final class PrefetchInputStream extends InputStream {
     /** Buffers per stream (read-ahead depth). */
     static final int BUFFERS = 4;
     private static final long POLL_MILLIS = 50;
+    /** Sources shorter than this many bytes are read directly: the hand-off between threads costs more. */
+    static final long MIN_SOURCE_BYTES = 4L * 1024 * 1024;
 
     private record Chunk(byte[] bytes, int length, IOException error) {
         static final Chunk END = new Chunk(null, -1, null);
@@ -38,6 +41,18 @@ final class PrefetchInputStream extends InputStream {
     private Chunk current;
     private int position;
     private boolean ended;
+
+    /**
+     * The producers' threads for one verification: daemon threads named {@code name}, created when a stream
+     * needs one and reused; the caller shuts it down (never with {@code shutdownNow}: see {@link #produce}).
+     */
+    static ExecutorService newExecutor(String name) {
+        return Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        });
+    }
 
     PrefetchInputStream(InputStream source, ExecutorService executor) {
         this.source = source;
