@@ -43,8 +43,8 @@ import org.veripack.core.sign.CsarSigner;
  *
  * <ul>
  *   <li>{@link #sha256Floor}: {@code MessageDigest} SHA-256 over the artifact bytes in 256 KiB chunks;</li>
- *   <li>{@link #verifyStored}: {@code verifyCsar} of a CSAR whose artifact is STORED (artifact hash and
- *       package digest run in parallel, plus the manifest's CMS check);</li>
+ *   <li>{@link #verifyStored}: {@code verifyCsar} of a CSAR whose artifact is STORED (the artifact hash,
+ *       its reads ahead on a second thread, plus the manifest's CMS check; no package digest);</li>
  *   <li>{@link #verifyDeflated}: the same with a DEFLATED artifact (inflate + hash);</li>
  *   <li>{@link #extractDeflated}: {@code verifyAndExtract} of the DEFLATED CSAR into files
  *       (inflate + hash + write, no fsync), the installer's single pass.</li>

@@ -1,7 +1,7 @@
 package org.veripack.core.internal.cms;
 
 import java.io.IOException;
-import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -112,7 +112,6 @@ import org.veripack.core.TrustPolicy;
  */
 public final class CmsSignatureVerifier {
     private static final String SIGNATURE = "signature";
-    private static final int BUFFER_BYTES = 1 << 18;
     private static final int MAX_PATH_DEPTH = 8;
     private static final int MAX_CHAIN_ATTEMPTS = 2000;
     private static final Set<String> PEM_TYPES = Set.of("CMS", "PKCS7", "PKCS #7 SIGNED DATA");
@@ -356,23 +355,25 @@ public final class CmsSignatureVerifier {
         if (mds.isEmpty() && also == null) {
             return out;
         }
-        boolean alsoSeparate = also != null && !mds.containsValue(also);
-        long count = 0;
-        try (InputStream in = content.open()) {
-            byte[] buf = new byte[BUFFER_BYTES];
-            int n;
-            while ((n = in.read(buf)) != -1) {
-                for (MessageDigest md : mds.values()) {
-                    md.update(buf, 0, n);
-                }
-                if (alsoSeparate) {
-                    also.update(buf, 0, n);
-                }
-                count += n;
-            }
+        List<MessageDigest> all = new ArrayList<>(mds.values());
+        if (also != null && !mds.containsValue(also)) {
+            all.add(also);
         }
+        contentBytes = content.writeTo(new OutputStream() {
+            @Override
+            public void write(int b) {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                for (MessageDigest md : all) {
+                    md.update(b, off, len);
+                }
+            }
+        });
         mds.forEach((name, md) -> out.put(name, md.digest()));
-        contentBytes = count;
+        boolean alsoSeparate = also != null && !mds.containsValue(also);
         if (also != null) {
             alsoDigestValue = alsoSeparate ? also.digest() : out.get(alsoDigest).clone();
         }

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
@@ -788,19 +789,10 @@ public final class CsarVerifier {
                 }
             } else {
                 try (InputStream in = readAhead(archive.open(e), e, readAhead, storedReadAhead);
-                     OutputStream out = sink != null ? sink.file(e.path(), x.mode(), e.zipEntry().getSize()) : null) {
-                    byte[] buf = new byte[Digests.BUFFER_BYTES];
-                    while (true) {
-                        int n = in.read(buf);
-                        if (n < 0) {
-                            break;
-                        }
-                        md.update(buf, 0, n);
-                        size += n;
-                        if (out != null) {
-                            out.write(buf, 0, n);
-                        }
-                    }
+                     OutputStream file = sink != null ? sink.file(e.path(), x.mode(), e.zipEntry().getSize()) : null) {
+                    // one pass: every block is hashed, then written to the sink (install)
+                    OutputStream hashed = file == null ? Digests.updating(md) : new DigestOutputStream(file, md);
+                    size = Digests.transfer(in, hashed);
                 }
             }
         } catch (ZipArchive.LimitExceededException ex) {

@@ -2,6 +2,7 @@ package org.veripack.core.internal.csar;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -65,9 +66,20 @@ public final class DetachedVerifier {
         CmsSignatureVerifier.DigestedResult d;
         ExecutorService readAhead = PrefetchInputStream.newExecutor("veripack-read-ahead");
         try {
-            SignedContent content = Files.size(file) >= PrefetchInputStream.MIN_SOURCE_BYTES
-                    ? () -> new PrefetchInputStream(Files.newInputStream(file), readAhead)
-                    : () -> Files.newInputStream(file);
+            SignedContent content = Files.size(file) < PrefetchInputStream.MIN_SOURCE_BYTES ? () -> Files.newInputStream(file)
+                    : new SignedContent() {
+                        @Override
+                        public InputStream open() throws IOException {
+                            return new PrefetchInputStream(Files.newInputStream(file), readAhead);
+                        }
+
+                        @Override
+                        public long writeTo(OutputStream out) throws IOException {
+                            try (InputStream in = open()) {
+                                return in.transferTo(out); // straight from the read-ahead buffers
+                            }
+                        }
+                    };
             d = CmsSignatureVerifier.verifyAndDigest(sig, content, List.of(), policy, at, revocation, "SHA-256");
         } finally {
             readAhead.shutdown();
@@ -83,14 +95,8 @@ public final class DetachedVerifier {
             size = d.contentBytes();
         } else { // the CMS was unusable before its content was read: hash the file for the report
             MessageDigest md = Digests.newDigest("SHA-256");
-            size = 0;
             try (InputStream in = Files.newInputStream(file)) {
-                byte[] buf = new byte[Digests.BUFFER_BYTES];
-                int n;
-                while ((n = in.read(buf)) > 0) {
-                    md.update(buf, 0, n);
-                    size += n;
-                }
+                size = Digests.transfer(in, Digests.updating(md));
             }
             digest = md.digest();
         }

@@ -3,6 +3,7 @@ package org.veripack.core.internal.csar;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
+import java.io.OutputStream;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
@@ -175,6 +176,24 @@ final class PrefetchInputStream extends InputStream {
         System.arraycopy(c.bytes(), position, b, off, n);
         position += n;
         return n;
+    }
+
+    /**
+     * Writes the rest of the stream to {@code out} straight from the read-ahead buffers, without copying
+     * them first; {@code out} must not keep the arrays (they are refilled after each call).
+     *
+     * @return the number of bytes written
+     */
+    @Override
+    public long transferTo(OutputStream out) throws IOException {
+        long count = 0;
+        for (Chunk c = chunk(); c != null; c = chunk()) {
+            int n = c.length() - position;
+            out.write(c.bytes(), position, n);
+            position = c.length();
+            count += n;
+        }
+        return count;
     }
 
     /** Stops the producer (after its current read), then closes the source. */

@@ -63,6 +63,42 @@ class PrefetchInputStreamTest {
     }
 
     @Test
+    void transferToAfterAPartialReadWritesTheRestInOrderFromItsOwnBuffers() throws IOException {
+        byte[] data = new byte[PrefetchInputStream.BUFFER_BYTES * 2 + 777];
+        new Random(9).nextBytes(data);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (InputStream in = new PrefetchInputStream(new ByteArrayInputStream(data), executor)) {
+            byte[] head = in.readNBytes(1001); // the rest starts inside the first buffer
+            out.write(head);
+            assertEquals(data.length - 1001, in.transferTo(out));
+            assertEquals(-1, in.read());
+        }
+        assertArrayEquals(data, out.toByteArray());
+    }
+
+    @Test
+    void transferToPassesTheSourceFailureOnAfterTheBytesBeforeIt() throws IOException {
+        IOException boom = new ZipArchive.LimitExceededException("total inflated size exceeds the limit");
+        InputStream failing = new InputStream() {
+            private int left = PrefetchInputStream.BUFFER_BYTES + 10;
+
+            @Override
+            public int read() throws IOException {
+                if (left-- > 0) {
+                    return 'b';
+                }
+                throw boom;
+            }
+        };
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (InputStream in = new PrefetchInputStream(failing, executor)) {
+            IOException thrown = assertThrows(IOException.class, () -> in.transferTo(out));
+            assertSame(boom, thrown);
+        }
+        assertEquals(PrefetchInputStream.BUFFER_BYTES + 10, out.size());
+    }
+
+    @Test
     void closeBeforeTheEndStopsTheProducerAndClosesTheSource() throws IOException {
         AtomicBoolean closed = new AtomicBoolean();
         InputStream endless = new InputStream() {
