@@ -42,6 +42,8 @@ import org.veripack.core.TrustPolicy;
 import org.veripack.core.VerificationReport;
 import org.veripack.core.internal.cms.CmsSignatureVerifier;
 import org.veripack.core.internal.cms.SignatureCheckResult;
+import org.veripack.core.internal.io.PrefetchInputStream;
+import org.veripack.core.internal.io.Streams;
 import org.veripack.core.internal.manifest.DigestAlgorithms;
 import org.veripack.core.internal.manifest.Manifest;
 import org.veripack.core.internal.manifest.ManifestParser;
@@ -791,8 +793,8 @@ public final class CsarVerifier {
                 try (InputStream in = readAhead(archive.open(e), e, readAhead, storedReadAhead);
                      OutputStream file = sink != null ? sink.file(e.path(), x.mode(), e.zipEntry().getSize()) : null) {
                     // one pass: every block is hashed, then written to the sink (install)
-                    OutputStream hashed = file == null ? Digests.updating(md) : new DigestOutputStream(file, md);
-                    size = Digests.transfer(in, hashed);
+                    OutputStream hashed = file == null ? Streams.updating(md) : new DigestOutputStream(file, md);
+                    size = Streams.transfer(in, hashed);
                 }
             }
         } catch (ZipArchive.LimitExceededException ex) {

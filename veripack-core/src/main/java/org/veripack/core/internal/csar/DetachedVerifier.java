@@ -2,7 +2,6 @@ package org.veripack.core.internal.csar;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -25,6 +24,8 @@ import org.veripack.core.VerificationReport;
 import org.veripack.core.internal.cms.CmsSignatureVerifier;
 import org.veripack.core.internal.cms.SignatureCheckResult;
 import org.veripack.core.internal.cms.SignedContent;
+import org.veripack.core.internal.io.PrefetchInputStream;
+import org.veripack.core.internal.io.Streams;
 
 /**
  * Any file with a detached CMS SignedData (DER or PEM), as {@code openssl cms -verify -binary -content FILE}
@@ -66,20 +67,9 @@ public final class DetachedVerifier {
         CmsSignatureVerifier.DigestedResult d;
         ExecutorService readAhead = PrefetchInputStream.newExecutor("veripack-read-ahead");
         try {
-            SignedContent content = Files.size(file) < PrefetchInputStream.MIN_SOURCE_BYTES ? () -> Files.newInputStream(file)
-                    : new SignedContent() {
-                        @Override
-                        public InputStream open() throws IOException {
-                            return new PrefetchInputStream(Files.newInputStream(file), readAhead);
-                        }
-
-                        @Override
-                        public long writeTo(OutputStream out) throws IOException {
-                            try (InputStream in = open()) {
-                                return in.transferTo(out); // straight from the read-ahead buffers
-                            }
-                        }
-                    };
+            SignedContent content = Files.size(file) >= PrefetchInputStream.MIN_SOURCE_BYTES
+                    ? () -> new PrefetchInputStream(Files.newInputStream(file), readAhead)
+                    : () -> Files.newInputStream(file);
             d = CmsSignatureVerifier.verifyAndDigest(sig, content, List.of(), policy, at, revocation, "SHA-256");
         } finally {
             readAhead.shutdown();
@@ -96,7 +86,7 @@ public final class DetachedVerifier {
         } else { // the CMS was unusable before its content was read: hash the file for the report
             MessageDigest md = Digests.newDigest("SHA-256");
             try (InputStream in = Files.newInputStream(file)) {
-                size = Digests.transfer(in, Digests.updating(md));
+                size = Streams.transfer(in, Streams.updating(md));
             }
             digest = md.digest();
         }

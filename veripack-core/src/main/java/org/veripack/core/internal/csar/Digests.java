@@ -2,7 +2,6 @@ package org.veripack.core.internal.csar;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -10,6 +9,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.concurrent.ExecutorService;
+import org.veripack.core.internal.io.PrefetchInputStream;
+import org.veripack.core.internal.io.Streams;
 
 /** JDK {@link MessageDigest} helpers with large buffers (DESIGN.md "Performance shape"). */
 public final class Digests {
@@ -53,7 +54,7 @@ public final class Digests {
                 reader = PrefetchInputStream.newExecutor("veripack-read-ahead");
                 in = new PrefetchInputStream(in, reader);
             }
-            transfer(in, updating(md));
+            Streams.transfer(in, Streams.updating(md));
         } finally {
             in.close();
             if (reader != null) {
@@ -61,41 +62,6 @@ public final class Digests {
             }
         }
         return HexFormat.of().formatHex(md.digest());
-    }
-
-    /**
-     * Copies the rest of {@code in} to {@code out}: a read-ahead stream hands over its own buffers, any other
-     * stream is read in {@link #BUFFER_BYTES} blocks.
-     *
-     * @return the number of bytes copied
-     */
-    public static long transfer(InputStream in, OutputStream out) throws IOException {
-        if (in instanceof PrefetchInputStream) {
-            return in.transferTo(out);
-        }
-        long count = 0;
-        byte[] buf = new byte[BUFFER_BYTES];
-        int n;
-        while ((n = in.read(buf)) != -1) {
-            out.write(buf, 0, n);
-            count += n;
-        }
-        return count;
-    }
-
-    /** An output stream that only updates {@code md} with what is written to it. */
-    public static OutputStream updating(MessageDigest md) {
-        return new OutputStream() {
-            @Override
-            public void write(int b) {
-                md.update((byte) b);
-            }
-
-            @Override
-            public void write(byte[] b, int off, int len) {
-                md.update(b, off, len);
-            }
-        };
     }
 
     /** Hex of bytes' digest. */

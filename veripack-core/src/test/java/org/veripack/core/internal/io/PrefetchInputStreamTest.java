@@ -1,4 +1,4 @@
-package org.veripack.core.internal.csar;
+package org.veripack.core.internal.io;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -16,6 +16,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.veripack.core.internal.csar.ZipArchive;
 
 class PrefetchInputStreamTest {
     private final ExecutorService executor = Executors.newCachedThreadPool();
@@ -23,6 +24,21 @@ class PrefetchInputStreamTest {
     @AfterEach
     void stop() {
         executor.shutdown();
+    }
+
+    /** A source that yields {@code bytes} bytes, then throws {@code failure} (as a corrupt zip entry does). */
+    private static InputStream failingAfter(int bytes, IOException failure) {
+        return new InputStream() {
+            private int left = bytes;
+
+            @Override
+            public int read() throws IOException {
+                if (left-- > 0) {
+                    return 'a';
+                }
+                throw failure;
+            }
+        };
     }
 
     @Test
@@ -44,18 +60,7 @@ class PrefetchInputStreamTest {
     @Test
     void sourceFailureReachesTheReaderAfterTheBytesBeforeIt() throws IOException {
         IOException boom = new ZipArchive.MalformedEntryException("entry: corrupt entry data");
-        InputStream failing = new InputStream() {
-            private int left = 1000;
-
-            @Override
-            public int read() throws IOException {
-                if (left-- > 0) {
-                    return 'a';
-                }
-                throw boom;
-            }
-        };
-        try (InputStream in = new PrefetchInputStream(failing, executor)) {
+        try (InputStream in = new PrefetchInputStream(failingAfter(1000, boom), executor)) {
             assertEquals(1000, in.readNBytes(1000).length);
             IOException thrown = assertThrows(IOException.class, in::read);
             assertSame(boom, thrown); // the finding code depends on the exception's type
@@ -79,19 +84,8 @@ class PrefetchInputStreamTest {
     @Test
     void transferToPassesTheSourceFailureOnAfterTheBytesBeforeIt() throws IOException {
         IOException boom = new ZipArchive.LimitExceededException("total inflated size exceeds the limit");
-        InputStream failing = new InputStream() {
-            private int left = PrefetchInputStream.BUFFER_BYTES + 10;
-
-            @Override
-            public int read() throws IOException {
-                if (left-- > 0) {
-                    return 'b';
-                }
-                throw boom;
-            }
-        };
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (InputStream in = new PrefetchInputStream(failing, executor)) {
+        try (InputStream in = new PrefetchInputStream(failingAfter(PrefetchInputStream.BUFFER_BYTES + 10, boom), executor)) {
             IOException thrown = assertThrows(IOException.class, () -> in.transferTo(out));
             assertSame(boom, thrown);
         }

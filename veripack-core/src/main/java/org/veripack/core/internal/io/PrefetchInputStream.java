@@ -1,4 +1,4 @@
-package org.veripack.core.internal.csar;
+package org.veripack.core.internal.io;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,14 +21,14 @@ import java.util.concurrent.TimeUnit;
  * <p>Memory: at most {@link #BUFFERS} buffers of {@link #BUFFER_BYTES} bytes per stream. Not thread-safe
  * for the reader side (one consumer).
  */
-final class PrefetchInputStream extends InputStream {
+public final class PrefetchInputStream extends InputStream {
     /** Size of one read-ahead buffer, in bytes. */
-    static final int BUFFER_BYTES = 1 << 20;
+    public static final int BUFFER_BYTES = 1 << 20;
     /** Buffers per stream (read-ahead depth). */
-    static final int BUFFERS = 4;
+    public static final int BUFFERS = 4;
     private static final long POLL_MILLIS = 50;
     /** Sources shorter than this many bytes are read directly: the hand-off between threads costs more. */
-    static final long MIN_SOURCE_BYTES = 4L * 1024 * 1024;
+    public static final long MIN_SOURCE_BYTES = 4L * 1024 * 1024;
 
     private record Chunk(byte[] bytes, int length, IOException error) {
         static final Chunk END = new Chunk(null, -1, null);
@@ -45,9 +45,10 @@ final class PrefetchInputStream extends InputStream {
 
     /**
      * The producers' threads for one verification: daemon threads named {@code name}, created when a stream
-     * needs one and reused; the caller shuts it down (never with {@code shutdownNow}: see {@link #produce}).
+     * needs one and reused; the caller shuts it down, never with {@code shutdownNow} (an interrupt during a
+     * {@code FileChannel} read would close the zip's shared channel).
      */
-    static ExecutorService newExecutor(String name) {
+    public static ExecutorService newExecutor(String name) {
         return Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, name);
             t.setDaemon(true);
@@ -55,7 +56,13 @@ final class PrefetchInputStream extends InputStream {
         });
     }
 
-    PrefetchInputStream(InputStream source, ExecutorService executor) {
+    /**
+     * Starts reading {@code source} ahead on a thread of {@code executor}.
+     *
+     * @param source   the stream to read; closed by {@link #close}
+     * @param executor from {@link #newExecutor}
+     */
+    public PrefetchInputStream(InputStream source, ExecutorService executor) {
         this.source = source;
         for (int i = 0; i < BUFFERS; i++) {
             empty.add(new byte[BUFFER_BYTES]);

@@ -1,0 +1,51 @@
+package org.veripack.core.internal.io;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.security.MessageDigest;
+
+/** Stream plumbing shared by the zip/CSAR and CMS code: the one copy loop, and a digest as a stream. */
+public final class Streams {
+    /** Size of the blocks {@link #transfer} reads from a stream that is not read ahead, in bytes. */
+    public static final int BUFFER_BYTES = 256 * 1024;
+
+    private Streams() { }
+
+    /**
+     * Copies the rest of {@code in} to {@code out}, in order: a {@link PrefetchInputStream} hands over its
+     * own buffers (no copy), any other stream is read in {@link #BUFFER_BYTES} blocks. {@code out} must not
+     * keep the arrays it is given.
+     *
+     * @return the number of bytes copied
+     * @throws IOException what reading {@code in} or writing {@code out} throws, after the bytes before it
+     */
+    public static long transfer(InputStream in, OutputStream out) throws IOException {
+        if (in instanceof PrefetchInputStream) {
+            return in.transferTo(out);
+        }
+        long count = 0;
+        byte[] buf = new byte[BUFFER_BYTES];
+        int n;
+        while ((n = in.read(buf)) != -1) {
+            out.write(buf, 0, n);
+            count += n;
+        }
+        return count;
+    }
+
+    /** An output stream that only updates {@code md} with what is written to it. */
+    public static OutputStream updating(MessageDigest md) {
+        return new OutputStream() {
+            @Override
+            public void write(int b) {
+                md.update((byte) b);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                md.update(b, off, len);
+            }
+        };
+    }
+}
