@@ -22,7 +22,8 @@ public interface ArtifactSink {
 
     /**
      * Opens the destination for a regular file. The verifier writes the content bytes, in order, as it
-     * hashes them, then closes the stream.
+     * hashes them, then closes the stream. The arrays given to {@code write} are the verifier's read
+     * buffers, refilled after each call returns: the stream must copy any bytes it keeps.
      *
      * @param path      safe relative path
      * @param mode      signed permission bits 0..0777 ({@link ArtifactRecord#mode()})
