@@ -119,6 +119,36 @@ class NodeCommandsTest {
         return out;
     }
 
+    /**
+     * Many large files on a many-core node: the slot check reads at most a few of them ahead (4 MiB of
+     * buffers each), so it runs in a small heap however many cores the JVM sees (issue 7 review finding:
+     * one read-ahead per file and core ran out of memory with 64 cores).
+     */
+    @Test
+    void verifyInstalledOfManyLargeFilesOnAManyCoreNodeFitsASmallHeap() throws Exception {
+        Files.createDirectories(tree.resolve("images"));
+        java.util.Random random = new java.util.Random(3);
+        byte[] part = new byte[(int) org.veripack.core.FileDigest.READ_AHEAD_MIN_BYTES];
+        for (int i = 0; i < 12; i++) {
+            random.nextBytes(part);
+            Files.write(tree.resolve("images/part" + i + ".bin"), part);
+        }
+        Path csar = dir.resolve("acme-mme-images.csar");
+        CsarSigner.builder(vendor).name("acme-mme").version("1.0").storeArtifacts(true).build().writeOption1(tree, csar);
+        Run installed = install(csar);
+        assertEquals(ExitCode.OK, installed.exit(), installed.err());
+        // 12 files read ahead at once would hold 48 MiB of buffers: more than this heap
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:ActiveProcessorCount=64", "-Xmx24m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "verify-installed", "--root", node.toString())
+                .redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS), "verify-installed timed out");
+        assertEquals(ExitCode.OK, p.exitValue(), out);
+        assertTrue(out.contains("matches its sealed record"), out);
+    }
+
     @Test
     void installRunUpgradeRollbackAndStatusEndToEnd() throws Exception {
         Run first = install(sign(vendor, "1.0"), "--json");

@@ -185,6 +185,20 @@ class CsarFormatsTest {
         assertTrue(bad.has(FindingCode.SIGNATURE_INVALID), bad::toString);
     }
 
+    /** A symbolic link given as the detached content is followed: the report names the target's bytes and mode. */
+    @Test
+    void detachedContentThroughASymlinkReportsTheTargetsMode() throws Exception {
+        Path file = Files.writeString(tmp.resolve("mme.tar"), "payload bytes\n".repeat(100));
+        Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r-----"));
+        Path sig = tmp.resolve("mme.tar.p7s");
+        CsarSigner.writeDetached(Fixtures.LEAF.identity(Fixtures.CA.certificate()), Fixtures.CLOCK, file, sig);
+        Path link = Files.createSymbolicLink(tmp.resolve("current.tar"), file.getFileName());
+        VerificationReport r = Fixtures.verifier().verifyDetached(link, sig);
+        assertEquals(Verdict.ACCEPTED, r.verdict(), r::toString);
+        assertEquals(0640, r.artifacts().get(0).mode());
+        assertEquals(Fixtures.verifier().verifyDetached(file, sig).packageSha256(), r.packageSha256());
+    }
+
     @Test
     void signerOutputIsDeterministicApartFromTheSignature() throws Exception {
         Path dir = Fixtures.packageDir(tmp);

@@ -35,6 +35,9 @@ import org.veripack.core.FindingCode;
  * Files are hashed in parallel (slots are read-only, order does not matter).
  */
 public final class SlotVerifier {
+    /** At most this many large files minus one are read ahead at once (memory: 4 MiB each). */
+    static final int MAX_READ_AHEAD_FILES = 4;
+
     private SlotVerifier() { }
 
     /** @return every mismatch between {@code slotDir} and {@code entries}; empty when the slot is intact */
@@ -76,10 +79,12 @@ public final class SlotVerifier {
                 findings.add(Finding.of(FindingCode.INSTALLATION_TAMPERED, path, "extra entry not in the sealed manifest"));
             }
         }
-        // fewer large files than cores: a core is spare, so each large file's reads overlap its hashing
+        // fewer large files than MAX_READ_AHEAD_FILES and than cores: a core is spare, so each large file's
+        // reads overlap its hashing. The bound keeps memory flat on many-core nodes (each read-ahead holds
+        // 4 MiB of buffers while the common pool hashes up to one file per core).
         long largeFiles = expected.values().stream()
                 .filter(e -> e.type() == ArtifactType.FILE && e.sizeBytes() >= FileDigest.READ_AHEAD_MIN_BYTES).count();
-        boolean readAhead = largeFiles < Runtime.getRuntime().availableProcessors();
+        boolean readAhead = largeFiles < Math.min(MAX_READ_AHEAD_FILES, Runtime.getRuntime().availableProcessors());
         Map<String, String> digestErrors = new ConcurrentHashMap<>();
         expected.values().parallelStream().forEach(e -> {
             Path p = seen.get(e.path());

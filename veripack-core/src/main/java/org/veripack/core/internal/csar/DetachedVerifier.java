@@ -3,7 +3,6 @@ package org.veripack.core.internal.csar;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
@@ -98,7 +97,8 @@ public final class DetachedVerifier {
 
     private static int mode(Path file) {
         try {
-            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file, LinkOption.NOFOLLOW_LINKS);
+            // the file whose bytes were verified: a symbolic link given as the content is followed for both
+            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
             int m = 0;
             for (PosixFilePermission p : perms) {
                 m |= 1 << (8 - p.ordinal());
