@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import org.veripack.core.internal.csar.Digests;
+import org.veripack.core.internal.io.PrefetchInputStream;
 
 /**
  * The digest of one file's bytes, read once through the JDK's {@link java.security.MessageDigest} in
@@ -15,7 +16,7 @@ public final class FileDigest {
      * Files at least this long, in bytes (4 MiB), are worth reading ahead on a second thread when a core is
      * spare; shorter ones are read directly.
      */
-    public static final long READ_AHEAD_MIN_BYTES = Digests.READ_AHEAD_MIN_BYTES;
+    public static final long READ_AHEAD_MIN_BYTES = PrefetchInputStream.MIN_SOURCE_BYTES;
 
     private FileDigest() { }
 

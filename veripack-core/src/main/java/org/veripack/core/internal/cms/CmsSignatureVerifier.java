@@ -1,7 +1,6 @@
 package org.veripack.core.internal.cms;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -69,6 +68,7 @@ import org.veripack.core.internal.revocation.RevocationChecker;
 import org.veripack.core.FindingCode;
 import org.veripack.core.SignerSummary;
 import org.veripack.core.TrustPolicy;
+import org.veripack.core.internal.io.Streams;
 
 /**
  * Checks a detached CMS SignedData (RFC 5652) over some content under a trust policy: structure,
@@ -355,25 +355,13 @@ public final class CmsSignatureVerifier {
         if (mds.isEmpty() && also == null) {
             return out;
         }
+        boolean alsoSeparate = also != null && !mds.containsValue(also);
         List<MessageDigest> all = new ArrayList<>(mds.values());
-        if (also != null && !mds.containsValue(also)) {
+        if (alsoSeparate) {
             all.add(also);
         }
-        contentBytes = content.writeTo(new OutputStream() {
-            @Override
-            public void write(int b) {
-                write(new byte[] {(byte) b}, 0, 1);
-            }
-
-            @Override
-            public void write(byte[] b, int off, int len) {
-                for (MessageDigest md : all) {
-                    md.update(b, off, len);
-                }
-            }
-        });
+        contentBytes = content.writeTo(Streams.updating(all.toArray(MessageDigest[]::new)));
         mds.forEach((name, md) -> out.put(name, md.digest()));
-        boolean alsoSeparate = also != null && !mds.containsValue(also);
         if (also != null) {
             alsoDigestValue = alsoSeparate ? also.digest() : out.get(alsoDigest).clone();
         }

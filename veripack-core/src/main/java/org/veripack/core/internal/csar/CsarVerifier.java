@@ -279,14 +279,7 @@ public final class CsarVerifier {
             return false;
         }
         try (InputStream in = outer.open(csar); OutputStream out = Files.newOutputStream(spool)) {
-            byte[] buf = new byte[Digests.BUFFER_BYTES];
-            while (true) {
-                int n = in.read(buf);
-                if (n < 0) {
-                    break;
-                }
-                out.write(buf, 0, n);
-            }
+            Streams.transfer(in, out);
             return true;
         } catch (ZipArchive.LimitExceededException e) {
             b.finding(Finding.of(FindingCode.LIMIT_EXCEEDED, csar.path(), e.getMessage()));

@@ -12,12 +12,8 @@ import java.util.concurrent.ExecutorService;
 import org.veripack.core.internal.io.PrefetchInputStream;
 import org.veripack.core.internal.io.Streams;
 
-/** JDK {@link MessageDigest} helpers with large buffers (DESIGN.md "Performance shape"). */
+/** JDK {@link MessageDigest} helpers; files are read through {@link Streams#transfer} (DESIGN.md "Performance shape"). */
 public final class Digests {
-    /** Read buffer size for hashing, in bytes. */
-    public static final int BUFFER_BYTES = 256 * 1024;
-    /** Inputs at least this long, in bytes, are read ahead on a second thread when a core is spare. */
-    public static final long READ_AHEAD_MIN_BYTES = PrefetchInputStream.MIN_SOURCE_BYTES;
 
     private Digests() { }
 
@@ -50,7 +46,7 @@ public final class Digests {
         ExecutorService reader = null;
         InputStream in = Files.newInputStream(file, options);
         try {
-            if (readAhead && Files.size(file) >= READ_AHEAD_MIN_BYTES) {
+            if (readAhead && Files.size(file) >= PrefetchInputStream.MIN_SOURCE_BYTES) {
                 reader = PrefetchInputStream.newExecutor("veripack-read-ahead");
                 in = new PrefetchInputStream(in, reader);
             }

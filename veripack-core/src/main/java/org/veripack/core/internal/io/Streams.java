@@ -34,17 +34,21 @@ public final class Streams {
         return count;
     }
 
-    /** An output stream that only updates {@code md} with what is written to it. */
-    public static OutputStream updating(MessageDigest md) {
+    /** An output stream that only updates each of {@code digests}, in order, with what is written to it. */
+    public static OutputStream updating(MessageDigest... digests) {
         return new OutputStream() {
             @Override
             public void write(int b) {
-                md.update((byte) b);
+                for (MessageDigest md : digests) {
+                    md.update((byte) b);
+                }
             }
 
             @Override
             public void write(byte[] b, int off, int len) {
-                md.update(b, off, len);
+                for (MessageDigest md : digests) {
+                    md.update(b, off, len);
+                }
             }
         };
     }
