@@ -212,7 +212,8 @@ class SignVerifyCommandTest {
 
     @Test
     void onapSampleVerifiesThroughAPolicyFile() throws Exception {
-        Path onap = Path.of(System.getProperty("veripack.shared", "../../shared")).resolve("interop/onap-sol004").toAbsolutePath();
+        // the samples kept in the core module's test resources (surefire runs with the module as working directory)
+        Path onap = Path.of("../veripack-core/src/test/resources/interop/onap-sol004").toAbsolutePath().normalize();
         Path policy = Files.writeString(dir.resolve("onap.yaml"), "trustAnchors: [" + onap.resolve("anchor-2020-09.pem")
                 + "]\nrequireCodeSigningEku: false\n");
         Run ok = run("verify", "--policy", policy.toString(), "--at", "2020-10-01T00:00:00Z", "--json",

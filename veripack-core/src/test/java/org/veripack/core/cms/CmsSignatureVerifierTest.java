@@ -68,6 +68,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.veripack.core.Finding;
 import org.veripack.core.FindingCode;
 import org.veripack.core.SignerSummary;
+import org.veripack.core.TestResources;
 import org.veripack.core.TrustPolicy;
 import org.veripack.core.internal.cms.BcProvider;
 import org.veripack.core.internal.cms.SignatureCheckResult;
@@ -612,7 +613,7 @@ class CmsSignatureVerifierTest {
     // ---- real third-party samples: ONAP SOL004 option 2 ----------------------------------------------
 
     static Path onap() {
-        return Path.of(System.getProperty("veripack.shared", "../shared"), "interop", "onap-sol004");
+        return TestResources.path("interop/onap-sol004");
     }
 
     private static byte[] zipEntry(Path zip, String suffix) throws Exception {

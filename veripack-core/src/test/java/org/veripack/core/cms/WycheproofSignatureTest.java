@@ -25,13 +25,14 @@ import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
 import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.veripack.core.TestResources;
 import org.veripack.core.internal.cms.AlgorithmRejectedException;
 import org.veripack.core.internal.cms.SignatureValueVerifier;
 import org.veripack.core.internal.cms.SignatureValueVerifier.SignatureAlgorithm;
 
 /**
- * Project Wycheproof signature vectors (shared/vectors/wycheproof, read in place via the
- * {@code veripack.shared} system property) run through {@link SignatureValueVerifier}, the class the
+ * Project Wycheproof signature vectors (test resources {@code vectors/wycheproof}, origin and licence in
+ * its README) run through {@link SignatureValueVerifier}, the class the
  * CMS verifier uses for every signature value. Every disagreement is collected with its tcId and
  * asserted once at the end (as Tink's EcdsaVerifyJceTest does).
  *
@@ -49,8 +50,7 @@ class WycheproofSignatureTest {
             "SHA-512", NISTObjectIdentifiers.id_sha512);
 
     static Path vectors() {
-        String shared = System.getProperty("veripack.shared", "../shared");
-        return Path.of(shared, "vectors", "wycheproof");
+        return TestResources.path("vectors/wycheproof");
     }
 
     @ParameterizedTest

@@ -17,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.veripack.core.FileDigest;
 import org.veripack.core.FindingCode;
 import org.veripack.core.PackageVerifier;
+import org.veripack.core.TestResources;
 import org.veripack.core.TrustPolicy;
 import org.veripack.core.TrustPolicyLoader;
 import org.veripack.core.Verdict;
@@ -28,8 +29,8 @@ import org.veripack.core.pki.TestPki;
 class InteropTest {
     @TempDir Path tmp;
 
-    private static Path shared() {
-        return Path.of(System.getProperty("veripack.shared", "../../shared"));
+    private static Path onapSamples() {
+        return TestResources.path("interop/onap-sol004");
     }
 
     @Test
@@ -117,14 +118,14 @@ class InteropTest {
         assertTrue(bad.has(FindingCode.SIGNATURE_INVALID), bad::toString);
     }
 
-    // --- ONAP samples (shared/interop/onap-sol004/README.md) ---
+    // --- ONAP samples (test resources interop/onap-sol004, README.md there) ---
 
     private VerificationReport onap(String file, String anchor, String at) throws Exception {
         TrustPolicy p = TrustPolicy.builder()
-                .trustAnchors(TrustPolicyLoader.readCertificates(null, "anchor", shared().resolve("interop/onap-sol004/" + anchor)))
+                .trustAnchors(TrustPolicyLoader.readCertificates(null, "anchor", onapSamples().resolve(anchor)))
                 .requireCodeSigningEku(false).build();
         Clock clock = at == null ? Clock.systemUTC() : Clock.fixed(Instant.parse(at), ZoneOffset.UTC);
-        return PackageVerifier.create(p, clock).verifyCsar(shared().resolve("interop/onap-sol004/" + file));
+        return PackageVerifier.create(p, clock).verifyCsar(onapSamples().resolve(file));
     }
 
     @Test
