@@ -2,8 +2,6 @@ package org.veripack.core.csar;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URISyntaxException;
-import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
 import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
+import org.veripack.core.TestResources;
 
 /**
  * OpenStack Tacker's sample VNF packages, vendored under {@code src/test/resources/interop/tacker} (see its
@@ -73,15 +72,7 @@ public final class TackerSamples {
 
     /** The vendored root ({@code interop/tacker} on the test class path). */
     public static Path root() {
-        URL url = TackerSamples.class.getResource("/interop/tacker");
-        if (url == null) {
-            throw new IllegalStateException("interop/tacker is not on the test class path");
-        }
-        try {
-            return Path.of(url.toURI());
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
+        return TestResources.path("interop/tacker");
     }
 
     /** Copies the sample's layers, in order, into a new directory {@code parent/<last name part>} and returns it. */
