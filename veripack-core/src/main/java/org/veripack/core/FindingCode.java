@@ -34,9 +34,16 @@ public enum FindingCode {
     ALGORITHM_REJECTED,
     /** A trusted signer signed a package it is not authorised for in the policy's {@code signers} map. */
     SIGNER_NOT_AUTHORIZED,
-    /** The package version is lower than the highest version ever activated on the node. */
+    /**
+     * The package version is lower than the highest version ever activated on the node, or is read from another
+     * manifest metadata key than that version (e.g. {@code vnf_software_version} after {@code vnf_package_version}:
+     * the two have no order); for the latter expected = the floor's key, actual = the package's key.
+     */
     VERSION_ROLLBACK,
-    /** The container or a structure in it cannot be parsed, is truncated or ambiguous. */
+    /**
+     * The container or a structure in it cannot be parsed, is truncated or ambiguous (e.g. a manifest whose
+     * metadata lacks the package name or version, repeats a key, or mixes the keys of VNF, PNF and NS packages).
+     */
     MALFORMED_PACKAGE,
     /** An archive entry is an absolute path, contains {@code ..}, is a device/FIFO, has setuid/setgid/sticky bits, or a link leaves the package. */
     UNSAFE_PATH,

@@ -11,7 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * state, audit evidence) and short text for humans (stderr, one line per finding with its code).
  *
  * <p>JSON shape: {@code {"verdict","format","verificationTime","packageSha256","package":{name,version,
- * provider,releaseTime},"signers":[{subject,issuer,serial,fingerprintSha256,certificationPath}],
+ * provider,releaseTime,versionKey},"signers":[{subject,issuer,serial,fingerprintSha256,certificationPath}],
  * "artifacts":[{path,type,mode,size,algorithm,digest,linkTarget}],"findings":[{code,subject,detail,
  * expected,actual}],"warnings":[]}}; mode is an octal string such as {@code "0755"}.
  */
@@ -36,6 +36,7 @@ public final class ReportFormat {
             p.put("version", id.version());
             p.put("provider", id.provider());
             p.put("releaseTime", id.releaseTime());
+            p.put("versionKey", id.versionKey());
         }, () -> root.putNull("package"));
         ArrayNode signers = root.putArray("signers");
         for (SignerSummary s : r.signers()) {

@@ -249,7 +249,8 @@ public final class Node {
             Failpoints.hit("rollback.verified");
             installer.activate(previous.get(), current.orElse(null));
             StateStore.Versions v = state.readVersions();
-            state.writeVersions(new StateStore.Versions(v.highestActivated(), previous.get(), current.orElse(null), v.product()));
+            state.writeVersions(new StateStore.Versions(v.highestActivated(), v.versionKeys(), previous.get(), current.orElse(null),
+                    v.product()));
             Failpoints.hit("rollback.versions-written");
             audit.append(Installer.event(AuditEvent.ROLLBACK, id, previous.get(), "ACCEPTED", List.of(),
                     "current -> " + previous.get() + current.map(c -> ", previous -> " + c).orElse("")));

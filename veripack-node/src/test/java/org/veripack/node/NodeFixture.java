@@ -86,6 +86,12 @@ final class NodeFixture {
     /** As {@link #stage(String, String, Map)}, signed by {@code signer} (issued by {@link #ROOT}). */
     StagedPackage stage(String name, String version, Map<String, Entry> entries, org.veripack.core.sign.SigningIdentity signer)
             throws IOException {
+        return stage(name, version, "vnf_package_version", entries, signer);
+    }
+
+    /** As {@link #stage(String, String, Map)}, the version written under the metadata key {@code versionKey}. */
+    StagedPackage stage(String name, String version, String versionKey, Map<String, Entry> entries,
+                        org.veripack.core.sign.SigningIdentity signer) throws IOException {
         Path tree = Files.createTempDirectory(root.toAbsolutePath().getParent(), "tree-");
         for (Map.Entry<String, Entry> e : entries.entrySet()) {
             Path p = tree.resolve(e.getKey());
@@ -99,7 +105,7 @@ final class NodeFixture {
             }
         }
         Path csar = tree.resolveSibling(tree.getFileName() + ".csar");
-        CsarSigner.builder(signer).name(name).version(version).clock(CLOCK).build().writeOption1(tree, csar);
+        CsarSigner.builder(signer).name(name).version(version).versionKey(versionKey).clock(CLOCK).build().writeOption1(tree, csar);
         return stage(csar);
     }
 

@@ -115,6 +115,64 @@ class NodeTest {
         assertEquals(Map.of("acme-mme", "2.0"), Node.openExisting(root, NodeFixture.CLOCK).status().highestActivated());
     }
 
+    /**
+     * A v4 package versioned by {@code vnf_software_version} cannot be ordered against a floor read from
+     * {@code vnf_package_version}: refused while anti-rollback is on; installed with it off, it starts a new
+     * floor under its own key, against which later versions of that key are compared.
+     */
+    @Test
+    void antiRollbackComparesOnlyVersionsReadFromTheSameMetadataKey() throws Exception {
+        Path root = dir.resolve("node");
+        NodeFixture fx = new NodeFixture(root);
+        InstallResult a = fx.install("acme-mme", "2.0", true);
+        InstallResult other = fx.installer.commit(fx.stage("acme-mme", "9.0", "vnf_software_version",
+                NodeFixture.program("9.0"), NodeFixture.LEAF.identity()), true, null);
+        assertEquals(InstallResult.Outcome.REJECTED, other.outcome());
+        Finding f = other.report().findings().stream().filter(x -> x.code() == FindingCode.VERSION_ROLLBACK).findFirst().orElseThrow();
+        assertEquals("vnf_package_version", f.expected());
+        assertEquals("vnf_software_version", f.actual());
+        assertEquals("slots/" + a.slot(), current(root));
+
+        InstallResult forced = fx.installer.commit(fx.stage("acme-mme", "5.0", "vnf_software_version",
+                NodeFixture.program("5.0"), NodeFixture.LEAF.identity()), false, null);
+        assertEquals(InstallResult.Outcome.ACTIVATED, forced.outcome());
+        assertEquals(Map.of("acme-mme", "5.0"), fx.state.readVersions().highestActivated());
+        assertEquals("vnf_software_version", fx.state.readVersions().floorKey("acme-mme").orElseThrow());
+        assertTrue(Node.openExisting(root, NodeFixture.CLOCK).verifyInstalled().intact());
+
+        InstallResult lower = fx.installer.commit(fx.stage("acme-mme", "4.9", "vnf_software_version",
+                NodeFixture.program("4.9"), NodeFixture.LEAF.identity()), true, null);
+        assertTrue(lower.report().has(FindingCode.VERSION_ROLLBACK), lower.report()::toString);
+        InstallResult higher = fx.installer.commit(fx.stage("acme-mme", "5.1", "vnf_software_version",
+                NodeFixture.program("5.1"), NodeFixture.LEAF.identity()), true, null);
+        assertEquals(InstallResult.Outcome.ACTIVATED, higher.outcome());
+
+        // the sealed key is bound to the signed manifest like the version itself
+        Path record = root.resolve("state/slots/" + higher.slot() + ".json");
+        Files.setPosixFilePermissions(record, PosixFilePermissions.fromString("rw-------"));
+        Files.writeString(record, Files.readString(record).replace("\"vnf_software_version\"", "\"vnf_package_version\""));
+        GuardDecision d = Node.openExisting(root, NodeFixture.CLOCK).guard("bin/prog");
+        assertEquals(GuardDecision.Refusal.TAMPERED, d.refusal());
+    }
+
+    /** A floor written before the key was kept came from vnf_package_version or pnfd_archive_version. */
+    @Test
+    void aFloorWithoutItsKeyIsOrderedOnlyAgainstTheKeysThatCouldHaveWrittenIt() throws Exception {
+        Path root = dir.resolve("node");
+        NodeFixture fx = new NodeFixture(root);
+        InstallResult a = fx.install("acme-mme", "2.0", true);
+        var v = fx.state.readVersions();
+        fx.state.writeVersions(new org.veripack.node.internal.StateStore.Versions(v.highestActivated(), Map.of(),
+                v.activeSlot(), v.previousSlot(), v.product()));
+        assertTrue(fx.install("acme-mme", "1.0", true).report().has(FindingCode.VERSION_ROLLBACK));
+        InstallResult v4 = fx.installer.commit(fx.stage("acme-mme", "3.0", "vnf_software_version",
+                NodeFixture.program("3.0"), NodeFixture.LEAF.identity()), true, null);
+        assertTrue(v4.report().has(FindingCode.VERSION_ROLLBACK), v4.report()::toString);
+        assertEquals(InstallResult.Outcome.ACTIVATED, fx.install("acme-mme", "2.1", true).outcome());
+        assertEquals("vnf_package_version", fx.state.readVersions().floorKey("acme-mme").orElseThrow());
+        assertEquals("slots/" + a.slot(), Files.readSymbolicLink(root.resolve("previous")).toString());
+    }
+
     @Test
     void invalidVersionOrNameIsMalformedPackage() throws Exception {
         NodeFixture fx = new NodeFixture(dir.resolve("node"));
@@ -335,7 +393,8 @@ class NodeTest {
         InstallResult b = fx.install("acme-mme", "2.0", true);
         // simulate: symlinks already switched to b, but versions.json still says a / 1.0
         var v = fx.state.readVersions();
-        fx.state.writeVersions(new org.veripack.node.internal.StateStore.Versions(Map.of("acme-mme", "1.0"), a.slot(), null, "acme-mme"));
+        fx.state.writeVersions(new org.veripack.node.internal.StateStore.Versions(Map.of("acme-mme", "1.0"),
+                Map.of("acme-mme", "vnf_package_version"), a.slot(), null, "acme-mme"));
         Node node = Node.openExisting(root, NodeFixture.CLOCK);
         assertEquals(Map.of("acme-mme", "2.0"), node.status().highestActivated());
         assertEquals(b.slot(), fx.state.readVersions().activeSlot());

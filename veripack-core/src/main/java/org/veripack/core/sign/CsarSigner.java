@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.stream.Stream;
 import java.util.zip.CRC32;
 import javax.naming.InvalidNameException;
@@ -45,7 +46,8 @@ import org.veripack.core.internal.manifest.VeripackMode;
  * {@code TOSCA-Metadata/TOSCA.meta} is generated when the directory has none (with
  * {@code ETSI-Entry-Manifest}); the manifest {@code <name>.mf} (or the name the directory's TOSCA.meta
  * gives) holds the {@code metadata:} block ({@code vnf_product_name}, {@code vnf_provider_id},
- * {@code vnf_package_version}, {@code vnf_release_date_time} when given) and one
+ * {@code vnf_package_version} or, when so built, {@code vnf_software_version}, {@code vnf_release_date_time}
+ * when given) and one
  * {@code Source}/{@code Algorithm}/{@code Hash} block per artifact, sorted by path, each with the Veripack
  * extension line {@code Veripack-Mode} that signs the artifact's type and permission bits ({@code 100644},
  * {@code 100755}, any {@code 100ppp}, or {@code 120000} for a symlink; see {@code VeripackMode}), followed by
@@ -71,6 +73,7 @@ public final class CsarSigner {
     private final SigningIdentity identity;
     private final String name;
     private final String version;
+    private final String versionKey;
     private final String provider;
     private final String releaseTime;
     private final String digestAlgorithm;
@@ -81,6 +84,7 @@ public final class CsarSigner {
         this.identity = b.identity;
         this.name = b.name;
         this.version = b.version;
+        this.versionKey = b.versionKey;
         this.provider = b.provider != null ? b.provider : defaultProvider(b.identity.certificate());
         this.releaseTime = b.releaseTime;
         this.digestAlgorithm = b.digestAlgorithm;
@@ -212,7 +216,7 @@ public final class CsarSigner {
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put("vnf_product_name", name);
         metadata.put("vnf_provider_id", provider);
-        metadata.put("vnf_package_version", version);
+        metadata.put(versionKey, version);
         if (releaseTime != null) {
             metadata.put("vnf_release_date_time", releaseTime);
         }
@@ -428,6 +432,7 @@ public final class CsarSigner {
         private final SigningIdentity identity;
         private String name;
         private String version;
+        private String versionKey = "vnf_package_version";
         private String provider;
         private String releaseTime;
         private String digestAlgorithm = "SHA-256";
@@ -444,8 +449,21 @@ public final class CsarSigner {
 
         /** {@code vnf_product_name}. */
         public Builder name(String v) { this.name = v; return this; }
-        /** {@code vnf_package_version}. */
+        /** The package version, written under {@link #versionKey(String)}. */
         public Builder version(String v) { this.version = v; return this; }
+        /**
+         * The metadata key the version is written under (SOL004 §4.3.2): {@code vnf_package_version} (default;
+         * v2.6.1 on) or {@code vnf_software_version} (v3/v4 packages that carry only the software version).
+         *
+         * @throws IllegalArgumentException for any other key
+         */
+        public Builder versionKey(String key) {
+            if (!Set.of("vnf_package_version", "vnf_software_version").contains(key)) {
+                throw new IllegalArgumentException("version key must be vnf_package_version or vnf_software_version: " + key);
+            }
+            this.versionKey = key;
+            return this;
+        }
         /** {@code vnf_provider_id}; default: the signer certificate's O (else CN). */
         public Builder provider(String v) { this.provider = v; return this; }
         /** {@code vnf_release_date_time} as written (ISO-8601); omitted when null. */

@@ -82,6 +82,66 @@ class InteropTest {
         assertTrue(Fixtures.verifier().verifyCsar(tmp.resolve("changed.csar")).has(FindingCode.DIGEST_MISMATCH));
     }
 
+    /**
+     * A CSAR as a third party writes it: {@code manifestHead} + one artifact block, signed by
+     * {@code openssl cms -sign -binary} (option 1), zipped by {@code zip}; TOSCA.meta names the manifest.
+     */
+    private Path opensslSignedCsar(String name, String manifestHead) throws Exception {
+        Path work = Files.createDirectories(tmp.resolve(name));
+        Files.createDirectories(work.resolve("Definitions"));
+        Files.createDirectories(work.resolve("TOSCA-Metadata"));
+        Files.writeString(work.resolve("Definitions/main.yaml"), "tosca_definitions_version: tosca_simple_yaml_1_3\n");
+        Files.writeString(work.resolve("TOSCA-Metadata/TOSCA.meta"), "TOSCA-Meta-File-Version: 1.0\nCSAR-Version: 1.1\n"
+                + "Created-By: a vendor\nEntry-Definitions: Definitions/main.yaml\nETSI-Entry-Manifest: main.mf\n");
+        String sha = org.veripack.core.internal.csar.Digests.sha256Hex(work.resolve("Definitions/main.yaml"));
+        Files.writeString(work.resolve("prefix.mf"), manifestHead + "Source: Definitions/main.yaml\nAlgorithm: SHA-256\nHash: " + sha + "\n");
+        TestPki.writeCertificatesPem(work.resolve("signer.pem"), Fixtures.LEAF.certificate());
+        TestPki.writeCertificatesPem(work.resolve("ca.pem"), Fixtures.CA.certificate());
+        TestPki.writePrivateKeyPem(work.resolve("signer.key"), Fixtures.LEAF.keyPair().getPrivate());
+        Openssl.ok(work, "cms", "-sign", "-binary", "-in", "prefix.mf", "-signer", "signer.pem", "-inkey", "signer.key",
+                "-certfile", "ca.pem", "-outform", "PEM", "-out", "sig.pem", "-md", "sha256");
+        Files.write(work.resolve("main.mf"), (Files.readString(work.resolve("prefix.mf")) + Files.readString(work.resolve("sig.pem")))
+                .getBytes(StandardCharsets.UTF_8));
+        run(work, "zip", "-q", "-X", "../" + name + ".csar", "main.mf", "TOSCA-Metadata/TOSCA.meta", "Definitions/main.yaml");
+        return tmp.resolve(name + ".csar");
+    }
+
+    /** SOL004 (v2.6.1 to v4.x) metadata as vendors write it, signed by openssl: ACCEPTED, right identity, no warning. */
+    @Test
+    void sol004MetadataOfEveryVersionAndKindSignedByOpensslIsAcceptedWithoutWarnings() throws Exception {
+        String v2 = "vnf_product_name: vMRF\nvnf_provider_id: Acme\nvnf_package_version: 1.0\n"
+                + "vnf_release_date_time: 2017-09-15T15:00:10+00:00\n";
+        record Case(String name, String head, String packageName, String version, String versionKey) { }
+        List<Case> cases = List.of(
+                new Case("v2-unindented", "metadata:\n" + v2 + "\n", "vMRF", "1.0", "vnf_package_version"),
+                new Case("v2-indented", "metadata:\n" + v2.replaceAll("(?m)^", "    ") + "\n", "vMRF", "1.0", "vnf_package_version"),
+                new Case("v4-vnf", "metadata:\nvnfd_id: 3b3c61e4-26b6-4686-80fc-e9ff83010c08\nvnf_provider_id: Acme\n"
+                        + "vnf_product_name: acme-mme\nvnf_release_date_time: 2024-03-01T10:00:00+00:00\nvnf_software_version: 5.2.1\n"
+                        + "vnfd_version: 1.3\ncompatible_specification_versions: 4.3.1\nvnfm_info: etsivnfm:v4.3.1\n\n",
+                        "acme-mme", "5.2.1", "vnf_software_version"),
+                new Case("pnf", "metadata:\npnfd_name: RadioNode\npnfd_provider: Acme\npnfd_archive_version: 2.0\n"
+                        + "pnfd_release_date_time: 2019-03-11T11:25:00+00:00\n\n", "RadioNode", "2.0", "pnfd_archive_version"));
+        List<String> mismatches = new ArrayList<>();
+        for (Case c : cases) {
+            VerificationReport r = Fixtures.verifier().verifyCsar(opensslSignedCsar(c.name(), c.head()));
+            var id = r.identity().orElse(null);
+            if (r.verdict() != Verdict.ACCEPTED || !r.warnings().isEmpty() || id == null || !id.name().equals(c.packageName())
+                    || !id.version().equals(c.version()) || !c.versionKey().equals(id.versionKey())) {
+                mismatches.add(c.name() + ": " + r + " warnings " + r.warnings());
+            }
+        }
+        assertTrue(mismatches.isEmpty(), () -> String.join("\n", mismatches));
+    }
+
+    /** The same openssl-signed manifest with VNF and PNF keys mixed: which identity applies is ambiguous. */
+    @Test
+    void opensslSignedManifestMixingVnfAndPnfKeysIsMalformed() throws Exception {
+        VerificationReport r = Fixtures.verifier().verifyCsar(opensslSignedCsar("mixed",
+                "metadata:\nvnf_product_name: a\nvnf_package_version: 1.0\npnfd_name: b\npnfd_archive_version: 9.0\n\n"));
+        assertEquals(Verdict.REJECTED, r.verdict());
+        assertTrue(r.has(FindingCode.MALFORMED_PACKAGE), r::toString);
+    }
+
     @Test
     void opensslDetachedSignaturesDerAndPemVerifyWithUs() throws Exception {
         Path file = Files.writeString(tmp.resolve("image.bin"), "image\n".repeat(100));

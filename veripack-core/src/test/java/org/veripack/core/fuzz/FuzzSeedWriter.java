@@ -23,6 +23,12 @@ import org.veripack.core.sign.CsarSigner;
  */
 @EnabledIfSystemProperty(named = "veripack.fuzz.seeds", matches = ".+")
 class FuzzSeedWriter {
+    /** SOL004 v4 metadata written unindented, as the specification's example does (§4.3.2). */
+    static final String UNINDENTED_V4 = "metadata:\nvnfd_id: 3b3c61e4\nvnf_provider_id: p\nvnf_product_name: a\n"
+            + "vnf_release_date_time: 2026-01-01T00:00:00+00:00\nvnf_software_version: 2.0\nvnfd_version: 1.0\n"
+            + "compatible_specification_versions: 4.3.1\nvnfm_info: etsivnfm:v4.3.1\n\n"
+            + "Source: Files/a\nAlgorithm: SHA-256\nHash: " + "ab".repeat(32) + "\n";
+
     @Test
     void writeSeeds() throws IOException {
         Path base = Path.of(System.getProperty("veripack.fuzz.seeds"), "org/veripack/core/fuzz/ParserFuzzTestInputs");
@@ -60,6 +66,7 @@ class FuzzSeedWriter {
                 + "  vnf_provider_id: p\n  vnf_release_date_time: 2026-01-01T00:00:00+00:00\n\n"
                 + "Source: Files/a\nAlgorithm: SHA-256\nHash: " + "ab".repeat(32) + "\nSignature: Files/a.p7s\nCertificate: Files/a.cert\n\n"
                 + "non_mano_artifact_sets:\n  x:\n    Source: Files/b\n").getBytes(StandardCharsets.UTF_8));
+        write(base.resolve("manifestParser/unindented-v4.mf"), UNINDENTED_V4.getBytes(StandardCharsets.UTF_8));
 
         byte[] cms = CmsSigner.builder(leaf.identity()).clock(clock).build()
                 .signDetached(new ByteArrayInputStream("the signed content\n".getBytes(StandardCharsets.US_ASCII)));

@@ -80,6 +80,7 @@ class ParserFuzzTest {
         Manifest m = ManifestParser.parse(input);
         assertNotNull(m.findings());
         assertNotNull(m.artifacts());
+        assertNotNull(m.identity()); // the metadata precedence runs on whatever the block holds
     }
 
     /** CMS SignedData parsing and verification over fixed content: findings, never an exception. */

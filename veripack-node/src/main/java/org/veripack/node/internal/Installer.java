@@ -143,7 +143,7 @@ public final class Installer {
         Failpoints.hit("install.slot-moved");
         String newPrevious = sameAsActive ? oldPrevious.orElse(null) : oldCurrent.orElse(null);
         activate(slot, newPrevious);
-        state.writeVersions(state.readVersions().activated(id.name(), id.version(), slot, newPrevious));
+        state.writeVersions(state.readVersions().activated(id, slot, newPrevious));
         Failpoints.hit("install.versions-written");
         if (sameAsActive) {
             audit.append(event(AuditEvent.INSTALL_REPAIR, id, slot, "ACCEPTED", activeFindings,
@@ -235,14 +235,49 @@ public final class Installer {
         return Optional.empty();
     }
 
+    /**
+     * Anti-rollback: the version must not be lower (Debian ordering) than the highest one activated, and
+     * must be read from the same metadata key as that one ({@link PackageIdentity#versionKey()}): a
+     * {@code vnf_software_version} and a {@code vnf_package_version} have no order between them, so a
+     * package whose version comes from another key is refused too ({@code docs/node.md}).
+     */
     private Optional<Finding> checkFloor(PackageIdentity id, boolean antiRollback) throws IOException {
-        Optional<String> floor = state.readVersions().highest(id.name());
-        if (antiRollback && floor.isPresent() && DebianVersion.isValid(floor.get())
-                && DebianVersion.compare(id.version(), floor.get()) < 0) {
+        if (!antiRollback) {
+            return Optional.empty();
+        }
+        StateStore.Versions v = state.readVersions();
+        Optional<String> floor = v.highest(id.name());
+        if (floor.isEmpty() || !DebianVersion.isValid(floor.get())) {
+            return Optional.empty();
+        }
+        String floorKey = v.floorKey(id.name()).orElse(null);
+        if (!sameVersionKey(floorKey, id.versionKey())) {
+            return Optional.of(Finding.mismatch(FindingCode.VERSION_ROLLBACK, "package",
+                    "version is read from another metadata key than the highest version activated on this node ("
+                            + floor.get() + "), so the two cannot be ordered",
+                    floorKey != null ? floorKey : String.join(" or ", LEGACY_VERSION_KEYS), id.versionKey()));
+        }
+        if (DebianVersion.compare(id.version(), floor.get()) < 0) {
             return Optional.of(Finding.mismatch(FindingCode.VERSION_ROLLBACK, "package",
                     "version is lower than the highest version ever activated on this node", floor.get(), id.version()));
         }
         return Optional.empty();
+    }
+
+    /** The only keys a version could come from before the key was recorded with the floor. */
+    private static final List<String> LEGACY_VERSION_KEYS = List.of("vnf_package_version", "pnfd_archive_version");
+
+    /**
+     * Whether a version read from {@code key} can be ordered against a floor read from {@code floorKey}; null
+     * means unknown: a floor or sealed record written before the key was kept, whose version came from
+     * {@code vnf_package_version} or {@code pnfd_archive_version} (the only version keys read then).
+     */
+    static boolean sameVersionKey(String floorKey, String key) {
+        if (floorKey == null || key == null) {
+            String known = floorKey != null ? floorKey : key;
+            return known == null || LEGACY_VERSION_KEYS.contains(known);
+        }
+        return floorKey.equals(key);
     }
 
     /** The tree in staging must hold exactly the verified artifacts (defence in depth against a verifier bug). */
@@ -440,7 +475,7 @@ public final class Installer {
             Optional<SealedRecord> r = state.readRecord(current.get());
             if (r.isPresent()) {
                 PackageIdentity id = r.get().identity();
-                state.writeVersions(v.activated(id.name(), id.version(), current.get(), previous.orElse(null)));
+                state.writeVersions(v.activated(id, current.get(), previous.orElse(null)));
                 notes.add("completed the activation of " + current.get());
             }
         }

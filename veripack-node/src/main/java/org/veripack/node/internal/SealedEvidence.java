@@ -97,7 +97,9 @@ public final class SealedEvidence {
                     "the sealed signature no longer verifies at " + r.verifiedAt() + " with the sealed trust anchors: " + codes));
         }
         PackageIdentity id = report.identity().orElse(null);
-        if (id == null || !id.name().equals(r.identity().name()) || !id.version().equals(r.identity().version())) {
+        String sealedKey = r.identity().versionKey(); // null in records written before the key was kept
+        if (id == null || !id.name().equals(r.identity().name()) || !id.version().equals(r.identity().version())
+                || (sealedKey != null && !sealedKey.equals(id.versionKey()))) {
             out.add(Finding.mismatch(FindingCode.INSTALLATION_TAMPERED, "package", "record identity differs from the signed identity",
                     id == null ? null : id.name() + " " + id.version(), r.identity().name() + " " + r.identity().version()));
         }

@@ -15,7 +15,8 @@ import org.veripack.core.PackageIdentity;
 
 /**
  * What the node sealed about one slot at install time ({@code NODE/state/slots/<slot>.json}, format 2):
- * the signed identity, the signer, the install time, the instant the package was verified at, the package
+ * the signed identity (with the metadata key its version came from; absent in records written before it
+ * was kept), the signer, the install time, the instant the package was verified at, the package
  * and manifest digests, every installed entry, the trust evidence ({@link SealedTrust}), whether a copy of
  * an option-2 package is sealed beside it ({@code <slot>.package}), and the verification report as rendered
  * by {@code ReportFormat}. The signed manifest itself is {@code <slot>.mf}.
@@ -48,6 +49,7 @@ public record SealedRecord(String slot, PackageIdentity identity, String signer,
         p.put("version", identity.version());
         p.put("provider", identity.provider());
         p.put("releaseTime", identity.releaseTime());
+        p.put("versionKey", identity.versionKey());
         o.put("signer", signer);
         o.put("installedAt", installedAt.toString());
         o.put("verifiedAt", verifiedAt.toString());
@@ -80,7 +82,7 @@ public record SealedRecord(String slot, PackageIdentity identity, String signer,
         }
         JsonNode p = o.path("package");
         PackageIdentity id = new PackageIdentity(text(p, "name", true), text(p, "version", true),
-                text(p, "provider", false), text(p, "releaseTime", false));
+                text(p, "provider", false), text(p, "releaseTime", false), text(p, "versionKey", false));
         List<InstalledEntry> entries = new ArrayList<>();
         for (JsonNode n : o.path("entries")) {
             try {

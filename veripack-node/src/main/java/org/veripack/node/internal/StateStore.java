@@ -12,7 +12,8 @@ import java.util.Optional;
 
 /**
  * Durable node state under {@code NODE/state/}, every file written by temp file + fsync + atomic rename.
- * {@code versions.json} (highest activated version per package, and the active/previous slot as last
+ * {@code versions.json} (highest activated version per package with the metadata key it was read from, and
+ * the active/previous slot as last
  * recorded) is written only under the installer lock; {@code last-verification.json} may be written by
  * any command (a lost update there only loses a status line, never the version floor).
  */
@@ -26,29 +27,50 @@ public final class StateStore {
 
     /**
      * @param highestActivated package name to the highest version ever activated (Debian ordering)
+     * @param versionKeys      package name to the metadata key that highest version was read from
+     *                         ({@link org.veripack.core.PackageIdentity#versionKey()}); a name without an entry
+     *                         has a floor written before the key was kept (see {@link #floorKey})
      * @param activeSlot       slot {@code current} pointed at after the last completed activation, or null
      * @param previousSlot     slot {@code previous} pointed at then, or null
      * @param product          the package name the first activation fixed for this node (one node, one product), or null
      */
-    public record Versions(Map<String, String> highestActivated, String activeSlot, String previousSlot, String product) {
+    public record Versions(Map<String, String> highestActivated, Map<String, String> versionKeys, String activeSlot,
+                           String previousSlot, String product) {
         public Versions {
             highestActivated = Map.copyOf(highestActivated);
+            versionKeys = Map.copyOf(versionKeys);
         }
 
-        public static final Versions EMPTY = new Versions(Map.of(), null, null, null);
+        public static final Versions EMPTY = new Versions(Map.of(), Map.of(), null, null, null);
 
         public Optional<String> highest(String name) {
             return Optional.ofNullable(highestActivated.get(name));
         }
 
-        /** This state after activating {@code slot} of {@code name} {@code version}: the floor only rises. */
-        public Versions activated(String name, String version, String slot, String previous) {
+        /** The metadata key the floor of {@code name} was read from, or empty when unknown (an older floor). */
+        public Optional<String> floorKey(String name) {
+            return Optional.ofNullable(versionKeys.get(name));
+        }
+
+        /**
+         * This state after activating {@code slot} of {@code id}: the floor only rises, among versions read from
+         * the same metadata key; a version from another key (installed with {@code antiRollback: false}) replaces
+         * the floor and its key, since versions of different keys have no order.
+         */
+        public Versions activated(org.veripack.core.PackageIdentity id, String slot, String previous) {
             Map<String, String> h = new LinkedHashMap<>(highestActivated);
-            String old = h.get(name);
-            if (old == null || !DebianVersion.isValid(old) || DebianVersion.compare(version, old) > 0) {
-                h.put(name, version);
+            Map<String, String> k = new LinkedHashMap<>(versionKeys);
+            String old = h.get(id.name());
+            boolean sameKey = Installer.sameVersionKey(k.get(id.name()), id.versionKey());
+            if (old == null || !DebianVersion.isValid(old) || !sameKey || DebianVersion.compare(id.version(), old) > 0) {
+                h.put(id.name(), id.version());
+                if (id.versionKey() != null) {
+                    k.put(id.name(), id.versionKey());
+                } else {
+                    k.remove(id.name());
+                }
             }
-            return new Versions(h, slot, previous, product != null ? product : name);
+            return new Versions(h, k, slot, previous, product != null ? product : id.name());
         }
     }
 
@@ -59,13 +81,17 @@ public final class StateStore {
         }
         Map<String, String> h = new LinkedHashMap<>();
         o.path("highestActivated").fields().forEachRemaining(e -> h.put(e.getKey(), e.getValue().asText()));
-        return new Versions(h, textOrNull(o, "activeSlot"), textOrNull(o, "previousSlot"), textOrNull(o, "product"));
+        Map<String, String> k = new LinkedHashMap<>();
+        o.path("versionKeys").fields().forEachRemaining(e -> k.put(e.getKey(), e.getValue().asText()));
+        return new Versions(h, k, textOrNull(o, "activeSlot"), textOrNull(o, "previousSlot"), textOrNull(o, "product"));
     }
 
     public void writeVersions(Versions v) throws IOException {
         ObjectNode o = MAPPER.createObjectNode();
         ObjectNode h = o.putObject("highestActivated");
         v.highestActivated().forEach(h::put);
+        ObjectNode k = o.putObject("versionKeys");
+        v.versionKeys().forEach(k::put);
         o.put("activeSlot", v.activeSlot());
         o.put("previousSlot", v.previousSlot());
         o.put("product", v.product());

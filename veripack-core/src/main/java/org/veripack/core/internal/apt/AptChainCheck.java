@@ -279,7 +279,7 @@ public final class AptChainCheck {
             return;
         }
         report.identity(new PackageIdentity(stanza.get("Package"), nonNull(stanza.get("Version")),
-                releaseFile.field("Origin"), releaseFile.field("Date")));
+                releaseFile.field("Origin"), releaseFile.field("Date"), "Version"));
         String filename = stanza.get("Filename") != null ? stanza.get("Filename") : localDebName;
         String sha = stanza.get("SHA256");
         if (sha == null) {

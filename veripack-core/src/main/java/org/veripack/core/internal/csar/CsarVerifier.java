@@ -371,7 +371,7 @@ public final class CsarVerifier {
             SignerAuthorization.check(policy, identity.get().name(), signerCerts).forEach(b::finding);
         } else {
             b.finding(Finding.of(FindingCode.MALFORMED_PACKAGE, manifestEntry.path(),
-                    "manifest metadata lacks the package name or version"));
+                    Manifest.NO_IDENTITY));
         }
 
         matchFindings.forEach(b::finding);

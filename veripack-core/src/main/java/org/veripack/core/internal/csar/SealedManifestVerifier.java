@@ -57,7 +57,7 @@ public final class SealedManifestVerifier {
             r.warnings().forEach(b::warning);
         }
         manifest.identity().ifPresentOrElse(b::identity, () -> b.finding(Finding.of(FindingCode.MALFORMED_PACKAGE, "manifest",
-                "manifest metadata lacks the package name or version")));
+                Manifest.NO_IDENTITY)));
         List<SignedManifest.Entry> entries = entries(manifest, policy, b);
         VerificationReport report = b.build();
         return new SignedManifest(report, report.accepted() ? entries : List.of());

@@ -1,8 +1,10 @@
 package org.veripack.core.internal.manifest;
 
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.veripack.core.Finding;
 import org.veripack.core.PackageIdentity;
 
@@ -16,7 +18,7 @@ import org.veripack.core.PackageIdentity;
  * @param cmsPem       the PEM CMS block from {@code -----BEGIN CMS-----} to {@code -----END CMS-----}
  *                     inclusive, or null when the manifest has none
  * @param findings     structural problems ({@code MALFORMED_PACKAGE}); empty when well formed
- * @param warnings     tolerated oddities (unknown top-level keys)
+ * @param warnings     tolerated oddities (unknown metadata and top-level keys)
  */
 public record Manifest(Map<String, String> metadata, List<Entry> artifacts, byte[] signedPrefix, byte[] cmsPem,
                        List<Finding> findings, List<String> warnings) {
@@ -44,24 +46,23 @@ public record Manifest(Map<String, String> metadata, List<Entry> artifacts, byte
         warnings = List.copyOf(warnings);
     }
 
+    /** Detail of the {@code MALFORMED_PACKAGE} finding for a manifest without {@link #identity()}. */
+    public static final String NO_IDENTITY = "manifest metadata lacks the package name or version (vnf_product_name with"
+            + " vnf_package_version or vnf_software_version, pnfd_name with pnfd_archive_version, or nsd_name with"
+            + " nsd_file_structure_version)";
+
     public boolean hasCms() { return cmsPem != null; }
 
     /**
-     * Name, version, provider and release time from the metadata block (VNF or PNF keys), or empty when
-     * the name or the version is missing.
+     * Name, version, provider and release time from the metadata block, by the precedence of
+     * {@link MetadataKeys.Kind} ({@code docs/signed-metadata.md}): the kind is the one whose keys the block
+     * uses (VNF, PNF or NS); {@link PackageIdentity#versionKey()} names the key the version came from.
+     * Empty when the name or the version is missing, or when the block mixes kinds (the parser reports that
+     * as {@code MALFORMED_PACKAGE}).
      */
     public Optional<PackageIdentity> identity() {
-        String name = first("vnf_product_name", "pnfd_name");
-        String version = first("vnf_package_version", "pnfd_archive_version");
-        if (name == null || name.isEmpty() || version == null || version.isEmpty()) {
-            return Optional.empty();
-        }
-        return Optional.of(new PackageIdentity(name, version, first("vnf_provider_id", "pnfd_provider"),
-                first("vnf_release_date_time", "pnfd_release_date_time")));
-    }
-
-    private String first(String vnfKey, String pnfKey) {
-        String v = metadata.get(vnfKey);
-        return v != null ? v : metadata.get(pnfKey);
+        Set<MetadataKeys.Kind> kinds = EnumSet.noneOf(MetadataKeys.Kind.class);
+        metadata.keySet().forEach(k -> MetadataKeys.kindOf(k).ifPresent(kinds::add));
+        return kinds.size() == 1 ? kinds.iterator().next().identity(metadata) : Optional.empty();
     }
 }

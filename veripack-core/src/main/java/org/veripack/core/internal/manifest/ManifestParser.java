@@ -10,24 +10,41 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
 import org.veripack.core.Finding;
 import org.veripack.core.FindingCode;
 
 /**
- * Parses an ETSI GS NFV-SOL 004 manifest (§5.3 manifest file, §5.4/§5.5 signature). Tolerant of what
- * real manifests contain (ONAP samples): {@code source:} as well as {@code Source:}, {@code Hash} before
- * {@code Algorithm}, tab or space indentation, CRLF line ends, {@code #} comments, named blocks such as
- * {@code non_mano_artifact_sets:} (their indented content is skipped). In an artifact block it reads, besides
- * {@code Source}/{@code Algorithm}/{@code Hash}/{@code Signature}/{@code Certificate}, the Veripack extension
- * {@code Veripack-Mode} ({@link VeripackMode}; any case, like the other keys). Strict where ambiguity could be
- * exploited, each a {@code MALFORMED_PACKAGE} finding on subject {@code manifest}:
+ * Parses an ETSI GS NFV-SOL 004 manifest (§4.3.2 manifest file, v2.6.1 to v4.x; the signature §5). The one
+ * parser for every reader: {@code CsarVerifier} (verify, install) and {@code SealedManifestVerifier} (the
+ * node's guard and verify-installed).
+ *
+ * <p>The {@code metadata:} block: a line {@code metadata:} followed by {@code name: value} lines, unindented
+ * (SOL004's own example) or indented (ONAP's samples). It ends at the first blank line (indented lines after
+ * it still belong to it, as in ONAP's layout), or at a {@code Source:}, {@code non_mano_artifact_sets:},
+ * artifact key or second {@code metadata:} line; the CMS block is never part of the parsed text. Keys are
+ * case-insensitive (kept lower case); the standard keys of VNF, PNF and NS packages are in
+ * {@link MetadataKeys}; any other metadata key is a warning, never a rejection.
+ *
+ * <p>Tolerant of what real manifests contain (ONAP samples): {@code source:} as well as {@code Source:},
+ * {@code Hash} before {@code Algorithm}, tab or space indentation, CRLF line ends, {@code #} comments, named
+ * blocks such as {@code non_mano_artifact_sets:} (their indented content is skipped), unknown top-level keys
+ * (a warning). In an artifact block it reads, besides {@code Source}/{@code Algorithm}/{@code Hash}/
+ * {@code Signature}/{@code Certificate}, the Veripack extension {@code Veripack-Mode} ({@link VeripackMode};
+ * any case, like the other keys). Strict where ambiguity could be exploited, each a {@code MALFORMED_PACKAGE}
+ * finding on subject {@code manifest}:
  * <ul>
  *   <li>a second {@code metadata:} block, a repeated metadata key, a repeated key in one artifact block;</li>
+ *   <li>a standard metadata key on an unindented line after the block's blank line (a reader that skips blank
+ *       lines, as ONAP SDC does, would take it as metadata);</li>
+ *   <li>metadata mixing the keys of two package kinds (VNF, PNF, NS): which identity applies is ambiguous;</li>
  *   <li>a digest key (or {@code Veripack-Mode}) outside an artifact block, a line that is neither a key nor
  *       a comment, a {@code Veripack-Mode} value that is not one {@link VeripackMode#parse} accepts;</li>
  *   <li>a CMS block without {@code -----END CMS-----}, a second CMS block, or anything but whitespace
  *       after the {@code -----END CMS-----} line (a signature must be the manifest's last element,
- *       SOL004 §5.4; content after it would be unsigned);</li>
+ *       SOL004 §5; content after it would be unsigned);</li>
  *   <li>bytes that are not UTF-8.</li>
  * </ul>
  * The option-1 signed content ({@link Manifest#signedPrefix()}) is every byte before the first byte of
@@ -91,17 +108,26 @@ public final class ManifestParser {
         return new Manifest(metadata, artifacts, prefix, cms, findings, warnings);
     }
 
+    /** Keys that end a {@code metadata:} block (indented or not) and are read as what they are. */
+    private static final Set<String> STRUCTURAL = Set.of("metadata", "source", "non_mano_artifact_sets",
+            "algorithm", "hash", "signature", "certificate", "veripack-mode");
+
     private static void parseBody(String text, Map<String, String> metadata, List<Manifest.Entry> artifacts,
                                   List<Finding> findings, List<String> warnings) {
         State state = State.NONE;
         boolean sawMetadata = false;
+        boolean metadataBlankLine = false;
         ArtifactBuilder current = null;
         String[] lines = text.split("\n", -1);
         for (int i = 0; i < lines.length; i++) {
             int lineNo = i + 1;
             String line = lines[i].endsWith("\r") ? lines[i].substring(0, lines[i].length() - 1) : lines[i];
             String trimmed = line.strip();
-            if (trimmed.isEmpty() || trimmed.startsWith("#")) {
+            if (trimmed.isEmpty()) {
+                metadataBlankLine |= state == State.METADATA;
+                continue;
+            }
+            if (trimmed.startsWith("#")) {
                 continue;
             }
             boolean indented = line.charAt(0) == ' ' || line.charAt(0) == '\t';
@@ -115,10 +141,10 @@ public final class ManifestParser {
             }
             String key = trimmed.substring(0, colon).strip().toLowerCase(Locale.ROOT);
             String value = trimmed.substring(colon + 1).strip();
-            if (indented && state == State.METADATA) {
-                if (metadata.putIfAbsent(key, value) != null) {
-                    findings.add(Finding.of(FindingCode.MALFORMED_PACKAGE, "manifest", "metadata key '" + key + "' repeated"));
-                }
+            // SOL004 §4.3.2: the metadata lines follow "metadata:" unindented (the spec's example) or indented
+            // (ONAP's); the first blank line ends the unindented form, indented lines always belong to the block
+            if (state == State.METADATA && !STRUCTURAL.contains(key) && (indented || !metadataBlankLine)) {
+                putMetadata(metadata, key, value, lineNo, findings, warnings);
                 continue;
             }
             if (indented && state == State.BLOCK) {
@@ -132,6 +158,7 @@ public final class ManifestParser {
                         findings.add(Finding.of(FindingCode.MALFORMED_PACKAGE, "manifest", "second metadata block, line " + lineNo));
                     }
                     sawMetadata = true;
+                    metadataBlankLine = false;
                     state = State.METADATA;
                     current = finish(current, artifacts);
                 }
@@ -159,7 +186,12 @@ public final class ManifestParser {
                         continue;
                     }
                     current = finish(current, artifacts);
-                    if (value.isEmpty()) {
+                    if (MetadataKeys.isStandard(key)) {
+                        // readers that skip blank lines (ONAP SDC) would take it as metadata: ambiguous
+                        findings.add(Finding.of(FindingCode.MALFORMED_PACKAGE, "manifest", "metadata key '" + key
+                                + "' outside the metadata block (after its blank line), line " + lineNo));
+                        state = State.NONE;
+                    } else if (value.isEmpty()) {
                         state = State.BLOCK;
                     } else {
                         warnings.add("manifest: unknown key '" + key + "' ignored (line " + lineNo + ")");
@@ -169,6 +201,22 @@ public final class ManifestParser {
             }
         }
         finish(current, artifacts);
+        Set<MetadataKeys.Kind> kinds = new TreeSet<>();
+        metadata.keySet().forEach(k -> MetadataKeys.kindOf(k).ifPresent(kinds::add));
+        if (kinds.size() > 1) {
+            findings.add(Finding.of(FindingCode.MALFORMED_PACKAGE, "manifest", "metadata mixes the keys of "
+                    + kinds.stream().map(Enum::name).collect(Collectors.joining(" and ")) + " packages: the package kind is ambiguous"));
+        }
+    }
+
+    /** One metadata line: a repeated key is {@code MALFORMED_PACKAGE}, a key no kind defines a warning. */
+    private static void putMetadata(Map<String, String> metadata, String key, String value, int lineNo, List<Finding> findings,
+                                    List<String> warnings) {
+        if (metadata.putIfAbsent(key, value) != null) {
+            findings.add(Finding.of(FindingCode.MALFORMED_PACKAGE, "manifest", "metadata key '" + key + "' repeated, line " + lineNo));
+        } else if (!MetadataKeys.isStandard(key)) {
+            warnings.add("manifest: unknown metadata key '" + key + "' ignored (line " + lineNo + ")");
+        }
     }
 
     private static ArtifactBuilder finish(ArtifactBuilder current, List<Manifest.Entry> artifacts) {
