@@ -7,10 +7,10 @@ import java.time.Duration;
 import org.veripack.core.internal.revocation.HttpRevocationSource;
 
 /**
- * Where revocation data comes from (DESIGN.md: "revocation data is injected, so tests are exact"). The
- * verifier asks it for raw bytes only; it parses and checks every answer itself (CRL signature and
- * freshness, OCSP response signature, nonce and freshness), so a source is trusted for nothing but
- * availability. Implementations must bound what they read.
+ * Where revocation data comes from (revocation data is injected, so tests are exact). The verifier asks
+ * it for raw bytes only and checks every answer itself (CRLs: RFC 5280 §6.3 by Bouncy Castle's PKIX CRL
+ * checker, signature, scope and freshness; OCSP: response signature, responder, nonce and freshness), so
+ * a source is trusted for nothing but availability. Implementations must bound what they read.
  *
  * <p>{@link #http(Duration, long, Path)} is the network source used by the CLI and the node;
  * {@link #offline()} answers nothing (every fetch fails), which makes {@code revocation: require}

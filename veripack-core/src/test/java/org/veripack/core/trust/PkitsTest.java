@@ -71,33 +71,7 @@ class PkitsTest {
      * Tests that do not give PKITS's verdict yet, with the reason. The run fails when one of them starts to
      * agree (remove it here) or another one disagrees.
      */
-    static final Map<String, String> KNOWN_MISMATCHES = Map.ofEntries(
-            Map.entry("4.4.10", "CRL with an unknown critical extension used: wrongful ACCEPT"),
-            Map.entry("4.4.19", "CRL signed by another key of the CA (separate CRL key or self-issued rollover): REVOCATION_UNKNOWN"),
-            Map.entry("4.5.1", "CRL signed by another key of the CA (separate CRL key or self-issued rollover): REVOCATION_UNKNOWN"),
-            Map.entry("4.5.5", "CRL signed by the self-issued old/new key accepted for the wrong certificate: wrongful ACCEPT"),
-            Map.entry("4.5.7", "CRL signed by the self-issued CRL signing key accepted for the wrong certificate: wrongful ACCEPT"),
-            Map.entry("4.6.15", "CRL signed by another key of the CA (separate CRL key or self-issued rollover): REVOCATION_UNKNOWN"),
-            Map.entry("4.6.17", "CRL signed by another key of the CA (separate CRL key or self-issued rollover): REVOCATION_UNKNOWN"),
-            Map.entry("4.9.6", "CRL signed by another key of the CA (separate CRL key or self-issued rollover): REVOCATION_UNKNOWN"),
-            Map.entry("4.11.7", "CRL signed by another key of the CA (separate CRL key or self-issued rollover): REVOCATION_UNKNOWN"),
-            Map.entry("4.12.7", "CRL signed by another key of the CA (separate CRL key or self-issued rollover): REVOCATION_UNKNOWN"),
-            Map.entry("4.12.9", "CRL signed by another key of the CA (separate CRL key or self-issued rollover): REVOCATION_UNKNOWN"),
-            Map.entry("4.13.19", "CRL signed by another key of the CA (separate CRL key or self-issued rollover): REVOCATION_UNKNOWN"),
-            Map.entry("4.14.3", "CRL scope (distribution point, onlyContains*, onlySomeReasons, cRLIssuer) not applied: wrongful ACCEPT"),
-            Map.entry("4.14.8", "CRL scope (distribution point, onlyContains*, onlySomeReasons, cRLIssuer) not applied: wrongful ACCEPT"),
-            Map.entry("4.14.9", "CRL scope (distribution point, onlyContains*, onlySomeReasons, cRLIssuer) not applied: wrongful ACCEPT"),
-            Map.entry("4.14.11", "CRL scope (distribution point, onlyContains*, onlySomeReasons, cRLIssuer) not applied: wrongful ACCEPT"),
-            Map.entry("4.14.12", "CRL scope (distribution point, onlyContains*, onlySomeReasons, cRLIssuer) not applied: wrongful ACCEPT"),
-            Map.entry("4.14.14", "CRL scope (distribution point, onlyContains*, onlySomeReasons, cRLIssuer) not applied: wrongful ACCEPT"),
-            Map.entry("4.14.17", "CRL scope (distribution point, onlyContains*, onlySomeReasons, cRLIssuer) not applied: wrongful ACCEPT"),
-            Map.entry("4.14.24", "indirect CRL (cRLIssuer) not supported: REVOCATION_UNKNOWN"),
-            Map.entry("4.14.25", "indirect CRL (cRLIssuer) not supported: REVOCATION_UNKNOWN"),
-            Map.entry("4.14.30", "indirect CRL (cRLIssuer) not supported: REVOCATION_UNKNOWN"),
-            Map.entry("4.14.33", "indirect CRL (cRLIssuer) not supported: REVOCATION_UNKNOWN"),
-            Map.entry("4.14.35", "CRL scope (distribution point, onlyContains*, onlySomeReasons, cRLIssuer) not applied: wrongful ACCEPT"),
-            Map.entry("4.15.4", "delta CRL ignored: wrongful ACCEPT"),
-            Map.entry("4.15.5", "delta CRL ignored (it removes the entry from hold): CERT_REVOKED"));
+    static final Map<String, String> KNOWN_MISMATCHES = Map.of();
 
     @TempDir Path tmp;
 

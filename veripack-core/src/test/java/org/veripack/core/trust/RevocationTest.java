@@ -228,6 +228,18 @@ class RevocationTest {
     }
 
     @Test
+    void revocationAsOfAnInstantAfterTheMachineClockIsUnknown() throws Exception {
+        // a CRL current then would answer, but nobody knows today what will be revoked by tomorrow
+        X509CRL caCrl = TestPki.crl(CA, NOW.minus(Duration.ofHours(1)), NOW.plus(Duration.ofDays(7)));
+        TrustPolicy p = policy(RevocationMode.REQUIRE).crls(List.of(caCrl)).build();
+        Path csar = TrustFixtures.csar(tmp, leaf(GOOD, null, null).identity(CA.certificate()), CLOCK);
+        Clock tomorrow = Clock.fixed(Instant.now().plus(Duration.ofDays(1)), ZoneOffset.UTC);
+        VerificationReport r = PackageVerifier.create(p, tomorrow, RevocationSource.offline()).verifyCsar(csar);
+        assertTrue(r.has(FindingCode.REVOCATION_UNKNOWN), r.toString());
+        assertTrue(PackageVerifier.create(p, CLOCK, RevocationSource.offline()).verifyCsar(csar).accepted());
+    }
+
+    @Test
     void crlSignedByAnotherKeyIsIgnored() throws Exception {
         Issued impostor = TestPki.cert(CA.subject()).ca(true).issuedBy(ROOT).build(); // same name, other key
         X509CRL forged = TestPki.crl(impostor, NOW.minus(Duration.ofHours(1)), NOW.plus(Duration.ofDays(1)));

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.security.cert.X509CRL;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -160,9 +161,24 @@ class TimestampTest {
                 .has(FindingCode.CERT_REVOKED));
     }
 
-    /** A policy with revocation required and a fresh root CRL revoking the signer at {@code when}. */
+    @Test
+    void crlIssuedAfterTheSignerExpiredIsNoEvidence() throws Exception {
+        // RFC 5280 §3.3: a CA may drop a certificate from the CRLs it issues after the certificate expired, so
+        // such a CRL neither clears nor convicts it; the expired signer needs older evidence (or OCSP)
+        X509CRL afterExpiry = TestPki.crl(ROOT, VERIFIED.minusSeconds(3600), VERIFIED.plusSeconds(86400),
+                new TestPki.Revoked(LEAF.certificate().getSerialNumber(), Instant.parse("2025-03-01T00:00:00Z"),
+                        CRLReason.superseded));
+        VerificationReport r = verify(stamped, policy().revocation(RevocationMode.REQUIRE).crls(List.of(afterExpiry)).build());
+        assertFalse(r.accepted());
+        assertTrue(r.has(FindingCode.REVOCATION_UNKNOWN), r.toString());
+    }
+
+    /**
+     * A policy with revocation required and a root CRL revoking the signer at {@code when}: issued before the
+     * signer certificate expired and still current at the verification time.
+     */
     static TrustPolicy revokedPolicy(Instant when, int reason) {
-        return policy().revocation(RevocationMode.REQUIRE).crls(List.of(TestPki.crl(ROOT, VERIFIED.minusSeconds(3600),
-                VERIFIED.plusSeconds(86400), new TestPki.Revoked(LEAF.certificate().getSerialNumber(), when, reason)))).build();
+        return policy().revocation(RevocationMode.REQUIRE).crls(List.of(TestPki.crl(ROOT, Instant.parse("2025-05-01T00:00:00Z"),
+                Instant.parse("2026-02-01T00:00:00Z"), new TestPki.Revoked(LEAF.certificate().getSerialNumber(), when, reason)))).build();
     }
 }

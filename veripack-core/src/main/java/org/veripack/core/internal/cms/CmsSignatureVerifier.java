@@ -394,7 +394,7 @@ public final class CmsSignatureVerifier {
         pathTime = checkTimestamp(si);
         List<X509Certificate> path = checkCertificationPath(signerCert, pool);
         if (path.size() > 1) {
-            checkRevocation(path);
+            checkRevocation(path, pool);
         }
         pathTime = at;
         signers.add(summary(signerCert, path));
@@ -418,30 +418,32 @@ public final class CmsSignatureVerifier {
 
     /**
      * Step 9 (RFC 5280 §6.3, RFC 6960; {@link RevocationChecker}), when the policy's revocation mode is not
-     * OFF: every certificate of the path but the trust anchor. REVOKED → {@code CERT_REVOKED} when the
-     * revocation date is not after the validation instant (the time-stamp's genTime, else the
-     * verification time) or the reason gives no such assurance (none, unspecified, keyCompromise,
-     * cACompromise, aACompromise, certificateHold: the key may have been misused earlier); revocations
-     * after a trusted time-stamp for superseded, cessationOfOperation, affiliationChanged or
-     * privilegeWithdrawn do not reject. No answer → {@code REVOCATION_UNKNOWN} under {@code require}, a
-     * report warning under {@code prefer}.
+     * OFF: every certificate of the path but the trust anchor, with current revocation data as of the
+     * verification time. REVOKED → {@code CERT_REVOKED} when the revocation date is not after the validation
+     * instant (the time-stamp's genTime, else the verification time), is unknown, or the reason gives no
+     * such assurance (none, unspecified, keyCompromise, cACompromise, aACompromise, certificateHold: the key
+     * may have been misused earlier); revocations after a trusted time-stamp for superseded,
+     * cessationOfOperation, affiliationChanged or privilegeWithdrawn do not reject. No answer →
+     * {@code REVOCATION_UNKNOWN} under {@code require}, a report warning under {@code prefer}.
      */
-    private void checkRevocation(List<X509Certificate> path) {
+    private void checkRevocation(List<X509Certificate> path, List<X509Certificate> pool) {
         if (policy.revocation() == RevocationMode.OFF) {
             return;
         }
-        RevocationChecker checker = new RevocationChecker(policy, revocationSource, at);
+        RevocationChecker checker = new RevocationChecker(policy, revocationSource, at, pool);
         for (int i = 0; i < path.size() - 1; i++) {
             X509Certificate c = path.get(i);
-            RevocationChecker.Outcome o = checker.check(c, path.get(i + 1));
+            RevocationChecker.Outcome o = checker.check(path, i);
             switch (o.status()) {
                 case REVOKED:
-                    if (!o.revocationTime().isAfter(pathTime) || o.reason() == null || !BENIGN_REASONS.contains(o.reason())) {
+                    boolean afterSigning = o.revocationTime() != null && o.revocationTime().isAfter(pathTime);
+                    String when = o.revocationTime() == null ? "at an unstated date" : o.revocationTime().toString();
+                    if (!afterSigning || o.reason() == null || !BENIGN_REASONS.contains(o.reason())) {
                         findings.putIfAbsent(key(FindingCode.CERT_REVOKED, name(c)), Finding.mismatch(FindingCode.CERT_REVOKED,
                                 name(c), "certificate revoked (" + o.detail() + ")", "not revoked at " + pathTime,
-                                "revoked " + o.revocationTime() + (o.reason() == null ? "" : " reason " + o.reason())));
+                                "revoked " + when + (o.reason() == null ? "" : " reason " + o.reason())));
                     } else {
-                        warnings.add(name(c) + ": revoked " + o.revocationTime() + " (" + o.reason()
+                        warnings.add(name(c) + ": revoked " + when + " (" + o.reason()
                                 + ") after the time-stamped signing time " + pathTime);
                     }
                     break;

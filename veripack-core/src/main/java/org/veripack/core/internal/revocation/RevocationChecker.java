@@ -7,16 +7,29 @@ import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.security.cert.CRL;
 import java.security.cert.CRLReason;
+import java.security.cert.CertPath;
+import java.security.cert.CertPathValidatorException;
+import java.security.cert.CertStore;
 import java.security.cert.CertificateFactory;
+import java.security.cert.CollectionCertStoreParameters;
+import java.security.cert.PKIXParameters;
+import java.security.cert.PKIXRevocationChecker;
+import java.security.cert.TrustAnchor;
 import java.security.cert.X509CRL;
-import java.security.cert.X509CRLEntry;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Date;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.bouncycastle.asn1.ASN1OctetString;
 import org.bouncycastle.asn1.ASN1Primitive;
 import org.bouncycastle.asn1.DEROctetString;
@@ -43,6 +56,10 @@ import org.bouncycastle.cert.ocsp.OCSPReqBuilder;
 import org.bouncycastle.cert.ocsp.OCSPResp;
 import org.bouncycastle.cert.ocsp.RevokedStatus;
 import org.bouncycastle.cert.ocsp.SingleResp;
+import org.bouncycastle.jcajce.PKIXCertRevocationChecker;
+import org.bouncycastle.jcajce.PKIXCertRevocationCheckerParameters;
+import org.bouncycastle.jcajce.PKIXExtendedParameters;
+import org.bouncycastle.jce.provider.PKIXCertPathValidatorSpi_8;
 import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
 import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
 import org.veripack.core.RevocationSource;
@@ -50,7 +67,7 @@ import org.veripack.core.TrustPolicy;
 import org.veripack.core.internal.cms.BcProvider;
 
 /**
- * Revocation status of one certificate on an already built certification path (RFC 5280 §6.3, RFC 6960),
+ * Revocation status of one certificate of an already built certification path (RFC 5280 §6.3, RFC 6960),
  * decided from, in this order, until one gives a definitive answer:
  * <ol>
  *   <li>the policy's {@code crls:} files;</li>
@@ -62,12 +79,28 @@ import org.veripack.core.internal.cms.BcProvider;
  *       and {@code nextUpdate ≥ at − skew} (without nextUpdate: {@code thisUpdate ≥ at − }{@link #MAX_AGE_WITHOUT_NEXT_UPDATE});</li>
  *   <li>CRLs fetched from the certificate's {@code http} CRL distribution points.</li>
  * </ol>
- * A CRL counts when it is issued by the certificate's issuer (same name, signature verified with the
- * issuer's key, issuer keyUsage with cRLSign when keyUsage is present) and is not a delta CRL. A CRL that
- * lists the certificate proves revocation even when stale (revocation is final); "not listed" counts
- * only when the CRL is fresh ({@code thisUpdate ≤ at + skew ≤ nextUpdate + 2·skew}). Evidence that does
- * not verify is ignored and named in {@link Outcome#detail()}: it can make the status UNKNOWN, never GOOD.
- * All times are compared with the verification instant {@code at}, never the wall clock.
+ *
+ * <p>CRLs are processed by Bouncy Castle's PKIX CRL checker (bcprov {@code ProvRevocationChecker}, CRLs only,
+ * no network access of its own), which implements RFC 5280 §6.3 in full: the CRL's scope (distribution
+ * point and issuing distribution point names, {@code onlySomeReasons}, {@code onlyContainsUserCerts/CACerts/
+ * AttributeCerts}, until every reason is covered), indirect CRLs ({@code cRLIssuer}, {@code indirectCRL},
+ * the entries' {@code certificateIssuer}), delta CRLs, the choice and path validation of the CRL signer's
+ * key (a separate CRL-signing key, a key rolled over by a self-issued certificate), {@code cRLSign}, and
+ * unknown critical CRL and entry extensions. The JDK's PKIX revocation checker is not used because it has
+ * no delta CRLs (PKITS 4.15). Veripack hands it the CRLs, the instant and the certificates, and reads its
+ * answer:
+ * <ul>
+ *   <li>a CRL whose {@code nextUpdate} is after {@code at} is current and answers "good" or "revoked" as
+ *       of {@code at};</li>
+ *   <li>a stale CRL (or one without {@code nextUpdate}) only proves a revocation (revocation is final): the
+ *       library is asked as of that CRL's own {@code thisUpdate};</li>
+ *   <li>as in RFC 5280 §3.3, a CRL issued after the certificate expired is not evidence for it (the CA may
+ *       have dropped the entry), so an expired certificate (time-stamped signatures) needs a CRL issued
+ *       before its expiry, or OCSP;</li>
+ *   <li>the library refuses to decide revocation as of an instant later than the machine's clock.</li>
+ * </ul>
+ * Evidence that does not verify is ignored and named in {@link Outcome#detail()}: it can make the status
+ * UNKNOWN, never GOOD. All other times are compared with the verification instant {@code at}.
  */
 public final class RevocationChecker {
     /** Tolerated clock difference between Veripack and CRL issuers/OCSP responders. */
@@ -76,13 +109,21 @@ public final class RevocationChecker {
     public static final Duration MAX_AGE_WITHOUT_NEXT_UPDATE = Duration.ofHours(1);
     private static final int NONCE_BYTES = 16;
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** How Bouncy Castle's CRL checker words a revocation (RFC3280CertPathUtilities.checkCRLs). */
+    private static final Pattern LIBRARY_REVOKED = Pattern.compile(
+            "Certificate revocation after (\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2} [+-]\\d{4}), reason: (\\w+)");
+    private static final DateTimeFormatter LIBRARY_DATE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss Z");
+    /** RFC 5280 §5.3.1 CRLReason names, by code (the order of {@link CRLReason}). */
+    private static final List<String> REASON_NAMES = List.of("unspecified", "keyCompromise", "cACompromise",
+            "affiliationChanged", "superseded", "cessationOfOperation", "certificateHold", "unknown", "removeFromCRL",
+            "privilegeWithdrawn", "aACompromise");
 
     /** Revocation status. */
     public enum Status { GOOD, REVOKED, UNKNOWN }
 
     /**
      * @param status         the answer
-     * @param revocationTime when REVOKED: the revocation date; else null
+     * @param revocationTime when REVOKED: the revocation date, or null when the source did not say; else null
      * @param reason         when REVOKED and a reason was given: the CRLReason; else null
      * @param detail         human-readable source of the answer, or why there was none
      */
@@ -91,17 +132,31 @@ public final class RevocationChecker {
     private final TrustPolicy policy;
     private final RevocationSource source;
     private final Instant at;
+    private final List<X509Certificate> certificates;
 
-    public RevocationChecker(TrustPolicy policy, RevocationSource source, Instant at) {
+    /**
+     * @param certificates every certificate known to the verification (the CMS's, the package's, the
+     *                     policy's intermediates): where the CRL checker looks for CRL signers
+     */
+    public RevocationChecker(TrustPolicy policy, RevocationSource source, Instant at, List<X509Certificate> certificates) {
         this.policy = Objects.requireNonNull(policy, "policy");
         this.source = Objects.requireNonNull(source, "source");
         this.at = Objects.requireNonNull(at, "at");
+        this.certificates = List.copyOf(certificates);
     }
 
-    /** The status of {@code cert}, issued by {@code issuer}. Never throws for bad revocation data. */
-    public Outcome check(X509Certificate cert, X509Certificate issuer) {
+    /**
+     * The status of {@code path.get(index)}, issued by {@code path.get(index + 1)}. Never throws for bad
+     * revocation data.
+     *
+     * @param path  a validated certification path, the signer first and the trust anchor last
+     * @param index the certificate to check, {@code 0 ≤ index < path.size() - 1}
+     */
+    public Outcome check(List<X509Certificate> path, int index) {
+        X509Certificate cert = path.get(index);
+        X509Certificate issuer = path.get(index + 1);
         List<String> notes = new ArrayList<>();
-        Outcome o = fromCrls(cert, issuer, policy.crls(), "policy CRL", notes);
+        Outcome o = fromCrls(path, index, policy.crls(), "policy CRL", notes);
         if (o != null) {
             return o;
         }
@@ -111,15 +166,20 @@ public final class RevocationChecker {
                 return o;
             }
         }
+        List<X509CRL> fetched = new ArrayList<>();
+        List<String> from = new ArrayList<>();
         for (URI dp : distributionPoints(cert)) {
-            List<X509CRL> crls;
             try {
-                crls = parseCrls(source.fetchCrl(dp));
+                fetched.addAll(parseCrls(source.fetchCrl(dp)));
+                from.add(dp.toString());
             } catch (IOException | GeneralSecurityException | RuntimeException e) {
                 notes.add("CRL " + dp + ": " + e.getMessage());
-                continue;
             }
-            o = fromCrls(cert, issuer, crls, "CRL " + dp, notes);
+        }
+        if (!fetched.isEmpty()) {
+            List<X509CRL> all = new ArrayList<>(policy.crls());
+            all.addAll(fetched);
+            o = fromCrls(path, index, all, "CRL " + String.join(", ", from), notes);
             if (o != null) {
                 return o;
             }
@@ -130,52 +190,86 @@ public final class RevocationChecker {
         return new Outcome(Status.UNKNOWN, null, null, String.join("; ", notes));
     }
 
-    // --- CRL (RFC 5280 §5, §6.3) ---
+    // --- CRL (RFC 5280 §5, §6.3), decided by Bouncy Castle's PKIX CRL checker ---
 
-    private Outcome fromCrls(X509Certificate cert, X509Certificate issuer, List<X509CRL> crls, String what, List<String> notes) {
-        boolean fresh = false;
+    /** The current CRLs' answer, else a revocation a stale CRL proves, else null (with the reason in notes). */
+    private Outcome fromCrls(List<X509Certificate> path, int index, List<X509CRL> crls, String what, List<String> notes) {
+        if (crls.isEmpty()) {
+            return null;
+        }
+        List<X509CRL> current = new ArrayList<>();
+        List<X509CRL> stale = new ArrayList<>();
         for (X509CRL crl : crls) {
-            if (!crl.getIssuerX500Principal().equals(issuer.getSubjectX500Principal())) {
-                continue;
+            (crl.getNextUpdate() != null && crl.getNextUpdate().toInstant().isAfter(at) ? current : stale).add(crl);
+        }
+        if (!current.isEmpty()) {
+            Outcome o = libraryCheck(path, index, current, at, what);
+            if (o.status() != Status.UNKNOWN) {
+                return o;
             }
-            if (crl.getExtensionValue(Extension.deltaCRLIndicator.getId()) != null) {
-                notes.add(what + ": delta CRLs are not used");
-                continue;
-            }
-            try {
-                crl.verify(issuer.getPublicKey());
-            } catch (GeneralSecurityException | RuntimeException e) {
-                notes.add(what + ": CRL signature does not verify with the issuer's key");
-                continue;
-            }
-            boolean[] ku = issuer.getKeyUsage();
-            if (ku != null && (ku.length < 7 || !ku[6])) {
-                notes.add(what + ": CRL issuer lacks keyUsage cRLSign");
-                continue;
-            }
-            X509CRLEntry entry = crl.getRevokedCertificate(cert);
-            if (entry != null) {
-                return new Outcome(Status.REVOKED, entry.getRevocationDate().toInstant(), entry.getRevocationReason(),
-                        what + " lists serial " + cert.getSerialNumber().toString(16));
-            }
-            if (isFresh(crl.getThisUpdate(), crl.getNextUpdate())) {
-                fresh = true;
-            } else {
-                notes.add(what + ": CRL is not current at " + at + " (thisUpdate " + crl.getThisUpdate().toInstant()
-                        + ", nextUpdate " + (crl.getNextUpdate() == null ? "none" : crl.getNextUpdate().toInstant()) + ")");
+            notes.add(o.detail());
+        }
+        for (X509CRL crl : stale) {
+            Outcome o = libraryCheck(path, index, List.of(crl), crl.getThisUpdate().toInstant(), what);
+            if (o.status() == Status.REVOKED) {
+                return o;
             }
         }
-        return fresh ? new Outcome(Status.GOOD, null, null, what) : null;
+        if (current.isEmpty()) {
+            notes.add(what + ": no CRL is current at " + at + " (nextUpdate after it)");
+        }
+        return null;
     }
 
-    private boolean isFresh(Date thisUpdate, Date nextUpdate) {
-        if (thisUpdate == null || thisUpdate.toInstant().isAfter(at.plus(CLOCK_SKEW))) {
-            return false;
+    /**
+     * One run of Bouncy Castle's CRL checker (RFC 5280 §6.3) for {@code path.get(index)} as of {@code when},
+     * with {@code crls} and {@link #certificates} as its only data. Revocation of the CRL signer's own path
+     * (when it is not the certificate's issuer) is checked with the same CRLs.
+     */
+    private Outcome libraryCheck(List<X509Certificate> path, int index, List<X509CRL> crls, Instant when, String what) {
+        X509Certificate cert = path.get(index);
+        X509Certificate issuer = path.get(index + 1);
+        try {
+            List<Object> store = new ArrayList<>(certificates);
+            store.addAll(path);
+            store.addAll(crls);
+            X509Certificate anchor = path.get(path.size() - 1);
+            PKIXParameters base = new PKIXParameters(Set.of(new TrustAnchor(anchor, null)));
+            base.setDate(Date.from(when));
+            base.setRevocationEnabled(true);
+            base.addCertStore(CertStore.getInstance("Collection", new CollectionCertStoreParameters(store)));
+            PKIXExtendedParameters params = new PKIXExtendedParameters.Builder(base).setUseDeltasEnabled(true)
+                    .setTrustAnchor(new TrustAnchor(anchor, null)).build();
+            CertPath certPath = CertificateFactory.getInstance("X.509").generateCertPath(path.subList(0, path.size() - 1));
+            PKIXRevocationChecker checker = (PKIXRevocationChecker) new PKIXCertPathValidatorSpi_8().engineGetRevocationChecker();
+            checker.setOptions(EnumSet.of(PKIXRevocationChecker.Option.PREFER_CRLS, PKIXRevocationChecker.Option.NO_FALLBACK));
+            checker.init(false);
+            ((PKIXCertRevocationChecker) checker).initialize(new PKIXCertRevocationCheckerParameters(params, Date.from(when),
+                    certPath, index, issuer, issuer.getPublicKey()));
+            checker.check(cert, Set.of());
+            return new Outcome(Status.GOOD, null, null, what);
+        } catch (CertPathValidatorException e) {
+            String message = String.valueOf(e.getMessage());
+            Matcher m = LIBRARY_REVOKED.matcher(message);
+            if (m.find()) {
+                return revoked(m, what + " lists serial " + cert.getSerialNumber().toString(16));
+            }
+            return new Outcome(Status.UNKNOWN, null, null, what + ": " + message);
+        } catch (GeneralSecurityException | RuntimeException e) {
+            return new Outcome(Status.UNKNOWN, null, null, what + ": CRL check failed: " + e);
         }
-        if (nextUpdate == null) {
-            return !thisUpdate.toInstant().isBefore(at.minus(MAX_AGE_WITHOUT_NEXT_UPDATE));
+    }
+
+    /** A revocation as the library reports it; an unreadable date or reason stays null (treated as the worst case). */
+    private static Outcome revoked(Matcher m, String detail) {
+        Instant date = null;
+        try {
+            date = OffsetDateTime.parse(m.group(1), LIBRARY_DATE).toInstant();
+        } catch (DateTimeParseException e) {
+            // null: the caller cannot place the revocation after a time-stamp
         }
-        return !nextUpdate.toInstant().isBefore(at.minus(CLOCK_SKEW));
+        int code = REASON_NAMES.indexOf(m.group(2));
+        return new Outcome(Status.REVOKED, date, code < 0 ? null : CRLReason.values()[code], detail);
     }
 
     private static List<X509CRL> parseCrls(byte[] bytes) throws GeneralSecurityException {
@@ -189,6 +283,7 @@ public final class RevocationChecker {
         return out;
     }
 
+    /** The {@code http(s)} full names of the certificate's CRL distribution points: where to fetch CRLs from. */
     private static List<URI> distributionPoints(X509Certificate cert) {
         List<URI> out = new ArrayList<>();
         try {
@@ -318,6 +413,16 @@ public final class RevocationChecker {
             notes.add(what + ": unusable response: " + e.getMessage());
             return null;
         }
+    }
+
+    private boolean isFresh(Date thisUpdate, Date nextUpdate) {
+        if (thisUpdate == null || thisUpdate.toInstant().isAfter(at.plus(CLOCK_SKEW))) {
+            return false;
+        }
+        if (nextUpdate == null) {
+            return !thisUpdate.toInstant().isBefore(at.minus(MAX_AGE_WITHOUT_NEXT_UPDATE));
+        }
+        return !nextUpdate.toInstant().isBefore(at.minus(CLOCK_SKEW));
     }
 
     private static boolean nonceMatches(Extension n, byte[] nonce) {
