@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
 /**
  * {@code veripack scas --package GENUINE.csar (--trust CA.pem...|--policy P) --target (node:NODE|cmd) --out DIR}:
  * runs TC_SW_PKG_INTEGRITY_1 (TS 33.117 §4.2.3.3.5) and the tamper matrix against a product and writes
- * {@code report.html}, {@code junit.xml} and {@code report.json} (issue 6). Exit 0 when no case FAILed,
+ * {@code report.html}, {@code junit.xml} and {@code report.json}. Exit 0 when no case FAILed,
  * 1 when some did, 2 usage error, 3 I/O error.
  */
 @Command(name = "scas", mixinStandardHelpOptions = true, description = "Run the SCAS software-package-integrity test case and tamper matrix against an installer; write HTML/JUnit/JSON evidence.")
@@ -63,8 +63,11 @@ final class ScasCommand implements Callable<Integer> {
     @Option(names = "--veripack", paramLabel = "CMD", description = "node target: command starting the veripack CLI (default: this JVM's java and class path)")
     String veripack;
 
-    @Option(names = "--probe", paramLabel = "EXE", description = "node target: executable in the slot run through 'veripack run' to show the active version runs")
+    @Option(names = "--probe", paramLabel = "'EXE [ARGS]'", description = "node target: executable in the slot (and its arguments, split on blanks) run through 'veripack run' to show the active version runs")
     String probe;
+
+    @Option(names = "--probe-env", paramLabel = "K=V", description = "node target: environment variable for --probe (veripack run --env; repeatable)")
+    List<String> probeEnv = new ArrayList<>();
 
     @Option(names = "--timeout", paramLabel = "SECONDS", defaultValue = "300", description = "timeout of every command (default 300)")
     long timeoutSeconds;
@@ -122,13 +125,22 @@ final class ScasCommand implements Callable<Integer> {
             if (root.isBlank()) {
                 throw new IllegalArgumentException("--target node:PATH needs a path");
             }
-            t = new Target.Node(Path.of(root).toAbsolutePath(), veripackCommand(), probe);
+            List<String> probeArgv = probe == null || probe.isBlank() ? List.of() : List.of(probe.trim().split("\\s+"));
+            if (probeArgv.isEmpty() && !probeEnv.isEmpty()) {
+                throw new IllegalArgumentException("--probe-env needs --probe");
+            }
+            for (String kv : probeEnv) {
+                if (kv.indexOf('=') <= 0) {
+                    throw new IllegalArgumentException("--probe-env needs K=V: " + kv);
+                }
+            }
+            t = new Target.Node(Path.of(root).toAbsolutePath(), veripackCommand(), probeArgv, probeEnv);
         } else if (target.equals("cmd")) {
             if (installCmd == null) {
                 throw new IllegalArgumentException("--target cmd needs --install-cmd");
             }
-            if (veripack != null || probe != null) {
-                throw new IllegalArgumentException("--veripack/--probe are for --target node:PATH");
+            if (veripack != null || probe != null || !probeEnv.isEmpty()) {
+                throw new IllegalArgumentException("--veripack/--probe/--probe-env are for --target node:PATH");
             }
             Pattern regex;
             try {

@@ -10,7 +10,7 @@ import org.veripack.scas.internal.HarnessRun;
  *
  * <pre>{@code
  * ScasReport r = ScasHarness.run(ScasConfig.builder().genuinePackage(csar).trustAnchors(List.of(ca))
- *         .target(new Target.Node(root, List.of("./veripack"), null)).outDir(out).build());
+ *         .target(new Target.Node(root, List.of("./veripack"), List.of("bin/probe", "--version"), List.of())).outDir(out).build());
  * ScasReports.writeAll(r, out);
  * }</pre>
  */

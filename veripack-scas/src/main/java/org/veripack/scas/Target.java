@@ -20,15 +20,22 @@ public sealed interface Target permits Target.Node, Target.Command {
      *
      * @param root     the node root directory
      * @param veripack the command that starts the CLI ({@code [./veripack]} or {@code [java, -cp, CP, org.veripack.cli.Main]})
-     * @param probe    optional executable, relative to the active slot, run through {@code veripack run} to show
-     *                 the active version is runnable; null to rely on {@code status} only
+     * @param probe    the run check: an executable relative to the active slot and its arguments, run through
+     *                 {@code veripack run} to show the active version is runnable (exit 0); empty to rely on
+     *                 {@code status} only
+     * @param probeEnv {@code K=V} environment variables for the run check ({@code veripack run --env})
      */
-    record Node(Path root, List<String> veripack, String probe) implements Target {
+    record Node(Path root, List<String> veripack, List<String> probe, List<String> probeEnv) implements Target {
         public Node {
             Objects.requireNonNull(root, "root");
             veripack = List.copyOf(veripack);
             if (veripack.isEmpty()) {
                 throw new IllegalArgumentException("the veripack command is empty");
+            }
+            probe = List.copyOf(probe);
+            probeEnv = List.copyOf(probeEnv);
+            if (probe.isEmpty() && !probeEnv.isEmpty()) {
+                throw new IllegalArgumentException("a probe environment needs a probe");
             }
         }
 

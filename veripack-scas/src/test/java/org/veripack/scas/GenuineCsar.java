@@ -18,6 +18,7 @@ import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
 import org.veripack.core.pki.TestPki;
 import org.veripack.core.pki.TestPki.Issued;
 import org.veripack.core.sign.CmsSigner;
+import org.veripack.core.sign.TimestampAuthority;
 
 /**
  * Test fixture: a vendor PKI and genuinely signed SOL004 option-1 CSARs built by code (TOSCA.meta,
@@ -43,6 +44,11 @@ final class GenuineCsar {
 
     /** A signed CSAR of package {@code acme-mme} at {@code version}, whose probe prints {@code version}. */
     Path write(Path file, String version) throws IOException {
+        return write(file, version, null);
+    }
+
+    /** As {@link #write(Path, String)}, the SignerInfo carrying a time-stamp token of {@code tsa} (null: none). */
+    Path write(Path file, String version, TimestampAuthority tsa) throws IOException {
         Map<String, byte[]> artifacts = new LinkedHashMap<>();
         artifacts.put("Files/mmed.bin", ("MME daemon " + version + " " + "x".repeat(200)).getBytes(StandardCharsets.UTF_8));
         artifacts.put("bin/probe.sh", ("#!/bin/sh\necho acme-mme " + version + "\n").getBytes(StandardCharsets.UTF_8));
@@ -58,8 +64,11 @@ final class GenuineCsar {
                     .append(sha256(a.getValue())).append('\n');
         }
         byte[] body = mf.toString().getBytes(StandardCharsets.UTF_8);
-        byte[] cms = CmsSigner.builder(vendorSigner.identity(vendorRoot.certificate()))
-                .clock(Clock.systemUTC()).build().signDetached(new ByteArrayInputStream(body));
+        CmsSigner.Builder signer = CmsSigner.builder(vendorSigner.identity(vendorRoot.certificate())).clock(Clock.systemUTC());
+        if (tsa != null) {
+            signer.timestampAuthority(tsa);
+        }
+        byte[] cms = signer.build().signDetached(new ByteArrayInputStream(body));
         byte[] manifest = (mf + CmsSigner.toPem(cms)).getBytes(StandardCharsets.UTF_8);
         String meta = "TOSCA-Meta-File-Version: 1.0\nCSAR-Version: 1.1\nCreated-By: Acme\n"
                 + "Entry-Definitions: Definitions/mme.yaml\nETSI-Entry-Manifest: acme-mme.mf\n";

@@ -4,16 +4,21 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.veripack.core.pki.TestPki;
 import org.veripack.scas.internal.AccessControlCheck;
 import org.veripack.scas.internal.HtmlReport;
 import org.veripack.scas.internal.JunitReport;
@@ -66,6 +71,42 @@ class HarnessPartsTest {
         List<AccessControlCheck.Observation> p = AccessControlCheck.problems(AccessControlCheck.inspect(List.of(ok, bad)));
         assertEquals(1, p.size());
         assertEquals(bad, p.get(0).path());
+    }
+
+    /**
+     * A node policy that turns a check off makes the case testing it meaningless: a correct node accepts it by
+     * configuration, so it is NOT_RUN with the reason, never a FAIL. The policy derived for the test-CA cases
+     * authorises the harness's test signers where the operator's {@code signers:} map lists the package.
+     * (The node is driven by {@code /bin/false}: only the harness's own decisions are looked at here.)
+     */
+    @Test
+    void nodePolicyThatDisablesACheckMakesItsCaseNotRunAndTestSignersAreAuthorised() throws IOException {
+        GenuineCsar vendor = new GenuineCsar(Instant.now());
+        Path genuine = vendor.write(dir.resolve("acme-mme-2.0.csar"), "2.0");
+        Path old = vendor.write(dir.resolve("acme-mme-1.0.csar"), "1.0");
+        vendor.writeAnchor(dir.resolve("acme-root.pem"));
+        Path policy = Files.writeString(dir.resolve("policy.yaml"), "trustAnchors: [acme-root.pem]\n"
+                + "requireCodeSigningEku: false\nantiRollback: false\n"
+                + "signers:\n  acme-mme: [\"CN=Acme Code Signing,O=Acme\"]\n");
+        Path out = dir.resolve("out");
+        ScasReport r = ScasHarness.run(ScasConfig.builder().genuinePackage(genuine).downgradePackage(old)
+                .policyFile(policy).target(new Target.Node(dir.resolve("node"), List.of("/bin/false"), List.of(), List.of()))
+                .outDir(out).commandTimeout(Duration.ofSeconds(30)).build(), TestPki.KeyType.EC_P256);
+        Map<String, CaseResult> byId = new java.util.HashMap<>();
+        r.cases().forEach(c -> byId.put(c.id(), c));
+        assertEquals(CaseVerdict.NOT_RUN, byId.get("TAMPER.resigned-non-code-signing-cert").verdict());
+        assertTrue(byId.get("TAMPER.resigned-non-code-signing-cert").notRunReason().contains("requireCodeSigningEku"));
+        assertEquals(CaseVerdict.NOT_RUN, byId.get("TAMPER.downgrade").verdict());
+        assertTrue(byId.get("TAMPER.downgrade").notRunReason().contains("antiRollback"));
+        assertTrue(byId.get("TAMPER.downgrade").preconditions().get(0).startsWith("precondition: "));
+        JsonNode derived = new ObjectMapper(new YAMLFactory())
+                .readTree(out.resolve("harness/policy-with-harness-test-ca.yaml").toFile());
+        List<String> signers = new ArrayList<>();
+        derived.at("/signers/acme-mme").forEach(n -> signers.add(n.asText()));
+        assertEquals("CN=Acme Code Signing,O=Acme", signers.get(0));
+        assertTrue(signers.contains("CN=Veripack SCAS Valid Test Signer,O=Veripack SCAS harness"), signers.toString());
+        assertTrue(signers.contains("CN=Veripack SCAS Expired Signer,O=Veripack SCAS harness"), signers.toString());
+        assertEquals(2, derived.get("trustAnchors").size());
     }
 
     @Test

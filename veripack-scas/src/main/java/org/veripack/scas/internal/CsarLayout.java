@@ -21,7 +21,9 @@ import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
 public final class CsarLayout {
     /** Limit on the manifest and TOSCA.meta sizes the harness reads. */
     static final int MAX_TEXT_BYTES = 16 * 1024 * 1024;
-    static final String TOSCA_META = "TOSCA-Metadata/TOSCA.meta";
+    static final String TOSCA_METADATA_DIR = "TOSCA-Metadata/";
+    static final String TOSCA_META = TOSCA_METADATA_DIR + "TOSCA.meta";
+    static final String VERIPACK_MODE = "Veripack-Mode:";
     static final String BEGIN_CMS = "-----BEGIN CMS-----";
 
     /** One manifest entry ({@code Source}/{@code Algorithm}/{@code Hash}). */
@@ -159,9 +161,18 @@ public final class CsarLayout {
         return Optional.ofNullable(metadata.getOrDefault("vnf_product_name", metadata.get("pnfd_name")));
     }
 
-    /** Package version from the manifest metadata, or empty. */
+    /**
+     * Package version from the manifest metadata ({@code vnf_package_version}, else the SOL004 v4
+     * {@code vnf_software_version}, else {@code pnfd_archive_version}), or empty. Shown in the report and
+     * compared for the downgrade case's precondition only; the product decides what a version means.
+     */
     public Optional<String> packageVersion() {
-        return Optional.ofNullable(metadata.getOrDefault("vnf_package_version", metadata.get("pnfd_archive_version")));
+        for (String key : List.of("vnf_package_version", "vnf_software_version", "pnfd_archive_version")) {
+            if (metadata.containsKey(key)) {
+                return Optional.of(metadata.get(key));
+            }
+        }
+        return Optional.empty();
     }
 
     /** The zip entry {@code name}, or empty. */
@@ -169,13 +180,27 @@ public final class CsarLayout {
         return entries.stream().filter(e -> e.getName().equals(name)).findFirst();
     }
 
-    /** Listed artifacts present as regular, non-empty files, in manifest order (the ones a byte flip can hit). */
-    public List<ManifestEntry> regularArtifacts() {
+    /**
+     * The payload artifacts: listed, present as regular non-empty files, and none of the package's own
+     * metadata (nothing under {@code TOSCA-Metadata/}, not the manifest, not a certificate entry), in
+     * manifest order. These are the files a tamper case may change, remove or substitute: changing
+     * TOSCA.meta or the manifest entry would test the package structure, not the artifact's integrity.
+     */
+    public List<ManifestEntry> payloadArtifacts() {
         List<ManifestEntry> out = new ArrayList<>();
         for (ManifestEntry m : listed) {
-            entry(m.source()).filter(e -> !e.isDirectory() && !e.isUnixSymlink() && e.getSize() > 0)
+            String s = m.source();
+            if (s.startsWith(TOSCA_METADATA_DIR) || s.equals(manifestName) || certificateEntries.contains(s)) {
+                continue;
+            }
+            entry(s).filter(e -> !e.isDirectory() && !e.isUnixSymlink() && e.getSize() > 0)
                     .ifPresent(e -> out.add(m));
         }
         return out;
+    }
+
+    /** Whether the manifest carries {@code Veripack-Mode} lines (signed entry types and modes, docs/signed-metadata.md). */
+    public boolean usesVeripackMode() {
+        return manifestBody.lines().anyMatch(l -> l.strip().startsWith(VERIPACK_MODE));
     }
 }

@@ -42,6 +42,8 @@ public final class HarnessRun {
     /** Harness version written into every report. */
     public static final String HARNESS_VERSION = "veripack-scas 0.1.0";
     static final String TC = "TC_SW_PKG_INTEGRITY_1";
+    /** Prefix of the precondition line every tamper case states, run or not. */
+    static final String PRECONDITION = "precondition: ";
 
     private final ScasConfig config;
     private final TestPki.KeyType keyType;
@@ -80,7 +82,7 @@ public final class HarnessRun {
         List<TamperCase> matrix = TamperMatrix.derive(genuine, old, pki, config.clock(), out.resolve("variants"));
 
         ProcessRunner runner = new ProcessRunner(config.commandTimeout(), null);
-        driver = driver(runner, testCaPem, harnessDir);
+        driver = driver(runner, testCaPem, harnessDir, pki);
 
         List<CaseResult> results = new ArrayList<>();
         results.add(unauthorisedUser());
@@ -112,14 +114,16 @@ public final class HarnessRun {
         }
     }
 
-    private TargetDriver driver(ProcessRunner runner, Path testCaPem, Path harnessDir) throws IOException {
+    private TargetDriver driver(ProcessRunner runner, Path testCaPem, Path harnessDir, HarnessPki pki) throws IOException {
         Target t = config.target();
         if (t instanceof Target.Node node) {
             List<String> trust = new ArrayList<>();
             List<String> trustWithCa = new ArrayList<>();
             if (config.policyFile() != null) {
                 Path derived = harnessDir.resolve("policy-with-harness-test-ca.yaml");
-                PolicyFiles.withExtraAnchor(config.policyFile(), testCaPem, derived);
+                PolicyFiles.withExtraAnchor(config.policyFile(), testCaPem, genuine.packageName().orElse(null),
+                        List.of(pki.expiredLeaf().subject(), pki.nonCodeSigning().subject(), pki.validLeaf().subject()),
+                        derived);
                 trust.addAll(List.of("--policy", config.policyFile().toAbsolutePath().toString()));
                 trustWithCa.addAll(List.of("--policy", derived.toString()));
             } else {
@@ -197,9 +201,11 @@ public final class HarnessRun {
         boolean accepted = driver.installSucceeded(r);
         boolean runnable = runnable(after, run);
         boolean activeOk = true;
-        if (driver instanceof NodeDriver && genuine.packageName().isPresent() && genuine.packageVersion().isPresent()) {
-            String prefix = genuine.packageName().get() + "-" + genuine.packageVersion().get() + "-";
-            activeOk = after.active() != null && Path.of(after.active()).getFileName().toString().startsWith(prefix);
+        if (driver instanceof NodeDriver) {
+            // the node's own record of what it activated, not the harness's reading of the manifest's version
+            Optional<String> activeSha = NodeDriver.activePackageSha256(after.record());
+            activeOk = activeSha.filter(genuineSha256::equalsIgnoreCase).isPresent();
+            ev.put("active package SHA-256 (status --json)", activeSha.orElse("(none)"));
         }
         ev.put("package SHA-256", genuineSha256);
         ev.put("install exit code", String.valueOf(r.exitCode()));
@@ -241,12 +247,16 @@ public final class HarnessRun {
                 ? " with exit code " + driver.rejectionExitCode() : "")
                 + (tc.expectedCodes().isEmpty() ? "" : " (finding " + String.join(" or ", tc.expectedCodes()) + ")")
                 + "; the previous version stays active and runnable";
-        if (tc.variant() == null) {
-            return notRun(tc.id(), tc.title(), tc.purpose(), expected, tc.notRunReason());
+        Optional<String> excluded = tc.variant() == null ? Optional.of(tc.notRunReason()) : policyExcludes(tc);
+        if (excluded.isPresent()) {
+            return notRun(tc.id(), tc.title(), tc.purpose(), List.of(PRECONDITION + tc.precondition()), expected,
+                    excluded.get());
         }
         Evidence ev = new Evidence();
-        List<String> pre = new ArrayList<>(tc.notes());
-        pre.add(0, "genuine version installed by " + TC + ".step2.valid-package");
+        List<String> pre = new ArrayList<>();
+        pre.add(PRECONDITION + tc.precondition());
+        pre.add("genuine version installed by " + TC + ".step2.valid-package");
+        pre.addAll(tc.notes());
         if (tc.signedByTestCa()) {
             pre.add(driver instanceof NodeDriver
                     ? "the install trusts the harness test CA " + pki.testCa().subject()
@@ -299,6 +309,26 @@ public final class HarnessRun {
                         + "still active" + (run.isPresent() ? " and runnable" : "")
                 : String.join("; ", problems);
         return result(tc.id(), tc.title(), tc.purpose(), pre, steps, expected, actual, ev, problems.isEmpty());
+    }
+
+    /**
+     * Why the node's own trust policy lets a correct node accept {@code tc} (so a FAIL would be false), or
+     * empty. Only a node target run with {@code --policy} is known to the harness; the defaults refuse both.
+     */
+    private Optional<String> policyExcludes(TamperCase tc) throws IOException {
+        if (!(driver instanceof NodeDriver) || config.policyFile() == null) {
+            return Optional.empty();
+        }
+        if (tc.id().equals(TamperMatrix.NON_CODE_SIGNING_ID)
+                && PolicyFiles.setsFalse(config.policyFile(), "requireCodeSigningEku")) {
+            return Optional.of("the trust policy sets requireCodeSigningEku: false: the node accepts a signer "
+                    + "certificate without id-kp-codeSigning by configuration");
+        }
+        if (tc.id().equals(TamperMatrix.DOWNGRADE_ID) && PolicyFiles.setsFalse(config.policyFile(), "antiRollback")) {
+            return Optional.of("the trust policy sets antiRollback: false: the node accepts a lower version by "
+                    + "configuration");
+        }
+        return Optional.empty();
     }
 
     private CaseResult invalidPackagesSummary(List<CaseResult> tampered) {
@@ -409,7 +439,12 @@ public final class HarnessRun {
     }
 
     private static CaseResult notRun(String id, String title, String purpose, String expected, String reason) {
-        return new CaseResult(id, title, purpose, List.of(), List.of(), expected, "not run", Map.of(),
+        return notRun(id, title, purpose, List.of(), expected, reason);
+    }
+
+    private static CaseResult notRun(String id, String title, String purpose, List<String> pre, String expected,
+                                     String reason) {
+        return new CaseResult(id, title, purpose, pre, List.of(), expected, "not run", Map.of(),
                 CaseVerdict.NOT_RUN, reason);
     }
 

@@ -1,5 +1,7 @@
 package org.veripack.scas.internal;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.Channels;
@@ -20,6 +22,7 @@ import org.veripack.scas.Target;
  */
 final class NodeDriver implements TargetDriver {
     private static final int MAX_AUDIT_BYTES = 64 * 1024;
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Target.Node node;
     private final ProcessRunner runner;
@@ -82,12 +85,33 @@ final class NodeDriver implements TargetDriver {
 
     @Override
     public Optional<CommandRecord> runCheck(String purpose) {
-        if (node.probe() == null) {
+        if (node.probe().isEmpty()) {
             return Optional.empty();
         }
         List<String> argv = new ArrayList<>(node.veripack());
-        argv.addAll(List.of("run", "--root", node.root().toString(), "--", node.probe()));
+        argv.addAll(List.of("run", "--root", node.root().toString()));
+        for (String kv : node.probeEnv()) {
+            argv.addAll(List.of("--env", kv));
+        }
+        argv.add("--");
+        argv.addAll(node.probe());
         return Optional.of(runner.run(purpose, argv));
+    }
+
+    /**
+     * The {@code active.packageSha256} that {@code status --json} printed, or empty
+     * when the status failed, printed no JSON or shows no active slot.
+     */
+    static Optional<String> activePackageSha256(CommandRecord status) {
+        if (status == null || status.exitCode() != 0) {
+            return Optional.empty();
+        }
+        try {
+            JsonNode sha = JSON.readTree(status.stdoutExcerpt()).path("active").path("packageSha256");
+            return sha.isTextual() ? Optional.of(sha.asText()) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
     }
 
     private Path auditLog() {

@@ -35,8 +35,20 @@ final class PolicyFiles {
         return out;
     }
 
-    /** Writes {@code out}: {@code policy} with absolute file paths and {@code extraAnchor} appended to the anchors. */
-    static void withExtraAnchor(Path policy, Path extraAnchor, Path out) throws IOException {
+    /** Whether {@code policy} sets the boolean {@code key} to {@code false} explicitly (README "Trust policy file"). */
+    static boolean setsFalse(Path policy, String key) throws IOException {
+        return Boolean.FALSE.equals(read(policy).get(key));
+    }
+
+    /**
+     * Writes {@code out}: {@code policy} with absolute file paths, {@code extraAnchor} appended to the
+     * anchors and, when the policy has a {@code signers:} map, {@code extraSigners} (subject DNs) appended
+     * to {@code packageName}'s entry, so the harness's test signers are trusted and authorised like the
+     * vendor's.
+     */
+    @SuppressWarnings("unchecked")
+    static void withExtraAnchor(Path policy, Path extraAnchor, String packageName, List<String> extraSigners, Path out)
+            throws IOException {
         Map<String, Object> tree = read(policy);
         Path base = policy.toAbsolutePath().getParent();
         for (String key : FILE_KEYS) {
@@ -54,6 +66,16 @@ final class PolicyFiles {
         }
         anchors.add(extraAnchor.toAbsolutePath().toString());
         tree.put("trustAnchors", anchors);
+        if (packageName != null && tree.get("signers") instanceof Map<?, ?> signers) {
+            Map<String, Object> copy = new LinkedHashMap<>((Map<String, Object>) signers);
+            List<Object> allowed = new ArrayList<>();
+            if (copy.get(packageName) instanceof List<?> l) {
+                allowed.addAll(l);
+            }
+            allowed.addAll(extraSigners);
+            copy.put(packageName, allowed);
+            tree.put("signers", copy);
+        }
         YAML.writeValue(out.toFile(), tree);
     }
 

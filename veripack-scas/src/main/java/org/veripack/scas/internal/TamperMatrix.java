@@ -15,6 +15,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.Function;
 import org.veripack.core.pki.TestPki;
 import org.veripack.core.pki.TestPki.Issued;
 import org.veripack.core.sign.CmsSigner;
@@ -22,18 +23,37 @@ import org.veripack.scas.internal.CsarLayout.ManifestEntry;
 
 /**
  * Derives the tamper matrix from the genuine package itself: every variant is the genuine CSAR with one
- * defect, built with Commons Compress (unchanged entries copied raw). Variants that change signed content
+ * defect, built with Commons Compress (unchanged entries copied raw). Each case states its precondition;
+ * when the package cannot express it the case carries the reason instead of a file (NOT_RUN), never a
+ * variant that is genuine after all or whose defect a correct product may legitimately accept: artifact
+ * cases touch only payload artifacts ({@link CsarLayout#payloadArtifacts()}), byte flips land only in
+ * bytes the signature covers (the manifest's signed prefix, the CMS signature value or signed attributes
+ * located by {@link CmsLayout}), the older-artifact case only substitutes content whose digest differs. Variants that change signed content
  * and re-sign it use the harness's own signers ({@link HarnessPki}), never the vendor key; the two that
  * need a genuine older signature (downgrade, older artifact) use {@code OLD.csar} when given and are
  * otherwise returned with a reason instead of a file.
  */
 public final class TamperMatrix {
-    /** Content replacing the first artifact in the re-signing variants. */
+    /** Content replacing the first payload artifact in the re-signing variants. */
     static final byte[] TROJAN = "#!/bin/sh\necho 'SCAS trojan: tampered code executed'\n".getBytes(StandardCharsets.US_ASCII);
     static final String ADDED_NAME = "scas-unlisted.sh";
+    /** Id of the case a policy with {@code requireCodeSigningEku: false} legitimately accepts. */
+    static final String NON_CODE_SIGNING_ID = "TAMPER.resigned-non-code-signing-cert";
+    /** Id of the case a policy with {@code antiRollback: false} legitimately accepts. */
+    static final String DOWNGRADE_ID = "TAMPER.downgrade";
     static final String ZIP_SLIP_NAME = "../../scas-zip-slip.txt";
     static final String SYMLINK_NAME = "scas-escape";
-    static final String SYMLINK_TARGET = "../../../../../../../../etc/passwd";
+    static final String SYMLINK_TARGET = "../../../../../../../../../../tmp";
+    static final String SYMLINK_WRITTEN_NAME = "scas-written-through-symlink.txt";
+    static final String PAYLOAD_PRECONDITION = "the manifest lists a payload artifact present as a non-empty regular "
+            + "file (not under TOSCA-Metadata/, not the manifest or a certificate entry) with a SHA-2 or SHA-3 digest";
+    static final String NO_PAYLOAD = "the package lists no payload artifact present as a non-empty regular file "
+            + "with a SHA-2 or SHA-3 digest";
+    /** Hexadecimal digits whose lowest-bit flip is another hexadecimal digit of the same case. */
+    private static final String HEX_FLIPPABLE = "0123456789bcdeBCDE";
+    static final String TEST_CA_PRECONDITION = "the target trusts the harness test CA (node target: added to the trust "
+            + "for this case; command target: --test-ca-cert/--test-ca-key of a CA the product trusts), so only this "
+            + "case's defect can cause a refusal";
 
     private final CsarLayout genuine;
     private final CsarLayout old;
@@ -66,6 +86,7 @@ public final class TamperMatrix {
         cases.add(artifactByteFlip());
         cases.add(manifestByteFlip());
         cases.add(signatureByteFlip());
+        cases.add(signedAttributeByteFlip());
         cases.add(artifactAdded());
         cases.add(artifactRemoved());
         cases.add(artifactRenamed());
@@ -78,7 +99,7 @@ public final class TamperMatrix {
                 "As above, but signed with a code-signing certificate of the test CA that expired before the "
                         + "installation time (RFC 5280 §6.1.3 validity).",
                 pki.expiredLeaf(), pki.testCa(), List.of("CERT_EXPIRED"), true));
-        cases.add(resigned("TAMPER.resigned-non-code-signing-cert", "Re-signed by a non-code-signing certificate",
+        cases.add(resigned(NON_CODE_SIGNING_ID, "Re-signed by a non-code-signing certificate",
                 "As above, but signed with a currently valid certificate of the test CA whose extended key usage "
                         + "is serverAuth only (no id-kp-codeSigning, RFC 5280 §4.2.1.12).",
                 pki.nonCodeSigning(), pki.testCa(), List.of("KEY_USAGE_INVALID"), true));
@@ -93,128 +114,195 @@ public final class TamperMatrix {
 
     private TamperCase artifactByteFlip() throws IOException {
         String id = "TAMPER.artifact-byte-flip";
-        Optional<ManifestEntry> a = firstRegularArtifact();
+        String title = "Byte flip in an artifact";
+        Optional<ManifestEntry> a = firstPayloadArtifact();
         if (a.isEmpty()) {
-            return notRun(id, "Byte flip in an artifact", "the package lists no non-empty regular artifact");
+            return notRun(id, title, PAYLOAD_PRECONDITION, NO_PAYLOAD);
         }
+        long size = genuine.entry(a.get().source()).orElseThrow().getSize();
         Path out = variant(id);
         new ZipRewriter().transform(a.get().source(), ZipRewriter.flipMiddleByte()).write(genuine.csar(), out);
-        return new TamperCase(id, "Byte flip in an artifact",
-                "Corruption or tampering of one payload file after signing (R1, test a).", out, null,
+        return new TamperCase(id, title,
+                "Corruption or tampering of one payload file after signing (R1, test a): the manifest digest covers "
+                        + "every byte of the artifact's content.", PAYLOAD_PRECONDITION, out, null,
                 List.of("DIGEST_MISMATCH"), false,
-                List.of("flipped the lowest bit of the middle byte of " + a.get().source()));
+                List.of("flipped the lowest bit of content byte " + size / 2 + " of " + size + " of payload artifact "
+                        + a.get().source() + " (manifest and signature unchanged)"));
     }
 
     private TamperCase manifestByteFlip() throws IOException {
         String id = "TAMPER.manifest-byte-flip";
+        String title = "Byte flip in the manifest";
+        String pre = "the manifest carries a CMS signature block and lists at least one digest; the flipped byte is a "
+                + "hexadecimal digit of a Hash value inside the signed prefix, turned into another hexadecimal digit "
+                + "(never a line break or other whitespace a reader may normalise, never a case change)";
         String body = genuine.manifestBody();
-        int h = body.indexOf("Hash:");
-        if (h < 0 || genuine.signatureBlock().isEmpty()) {
-            return notRun(id, "Byte flip in the manifest", "the manifest lists no digest or carries no signature");
-        }
-        int pos = h + "Hash:".length();
-        while (pos < body.length() && body.charAt(pos) == ' ') {
-            pos++;
+        int pos = genuine.signatureBlock().isEmpty() ? -1 : hexDigitToFlip(body);
+        if (pos < 0) {
+            return notRun(id, title, pre, genuine.signatureBlock().isEmpty()
+                    ? "the manifest carries no CMS signature block" : "the manifest lists no hexadecimal digest");
         }
         char c = body.charAt(pos);
         char flipped = (char) (c ^ 0x01);
         String mf = body.substring(0, pos) + flipped + body.substring(pos + 1) + genuine.signatureBlock().get();
         Path out = variant(id);
         new ZipRewriter().replace(genuine.manifestName(), utf8(mf)).write(genuine.csar(), out);
-        return new TamperCase(id, "Byte flip in the manifest",
-                "The signed manifest is altered after signing: its signature must no longer verify (R2).", out, null,
+        int offset = utf8(body.substring(0, pos)).length;
+        return new TamperCase(id, title,
+                "The signed manifest is altered after signing (a digest edited to match other content): its "
+                        + "signature must no longer verify (R2).", pre, out, null,
                 List.of("SIGNATURE_INVALID"), false,
-                List.of("changed character '" + c + "' to '" + flipped + "' at offset " + pos + " of "
-                        + genuine.manifestName() + " (first Hash value)"));
+                List.of("changed '" + c + "' to '" + flipped + "' (one bit) at byte " + offset + " of the "
+                        + utf8(body).length + "-byte signed prefix of " + genuine.manifestName()
+                        + " (a Hash value); the CMS block is unchanged"));
     }
 
     private TamperCase signatureByteFlip() throws IOException {
         String id = "TAMPER.signature-byte-flip";
+        String title = "Byte flip in the signature value";
+        String pre = "the manifest carries a CMS SignedData block; in every SignerInfo the signature value is located "
+                + "by parsing the CMS structure (Bouncy Castle) and found exactly once in the encoding; one bit of "
+                + "each SignerInfo's signature value is flipped, never a certificate or an unsigned attribute "
+                + "(e.g. an RFC 3161 time-stamp token), which a verifier may legitimately ignore";
+        return cmsFlip(id, title, pre,
+                "The CMS signature value is corrupted: the signature must not verify. Every SignerInfo is hit, so "
+                        + "no valid signature remains that a product accepting any one signer could rely on.",
+                CmsLayout.Signer::signatureValue, "signature value");
+    }
+
+    private TamperCase signedAttributeByteFlip() throws IOException {
+        String id = "TAMPER.signed-attribute-byte-flip";
+        String title = "Byte flip in a signed attribute (message digest)";
+        String pre = "every SignerInfo of the manifest's CMS block has signed attributes with a message-digest "
+                + "attribute (RFC 5652 §5.3, §11.2), located by parsing the CMS structure (Bouncy Castle) and found "
+                + "exactly once inside the signed attributes' encoding; one bit of each message-digest value is flipped";
+        return cmsFlip(id, title, pre,
+                "A signed attribute is altered: the message digest no longer matches the manifest and the signature "
+                        + "over the signed attributes no longer verifies (RFC 5652 §5.4, §5.6).",
+                CmsLayout.Signer::messageDigest, "message-digest attribute value");
+    }
+
+    /** One bit of {@code part} of every SignerInfo flipped; NOT_RUN when a SignerInfo lacks it or it cannot be located. */
+    private TamperCase cmsFlip(String id, String title, String pre, String purpose,
+                               Function<CmsLayout.Signer, CmsLayout.Range> part, String partName) throws IOException {
         Optional<String> block = genuine.signatureBlock();
         if (block.isEmpty()) {
-            return notRun(id, "Byte flip in the signature", "the manifest carries no CMS signature block");
+            return notRun(id, title, pre, "the manifest carries no CMS signature block");
         }
         byte[] der = pemBody(block.get());
-        int pos = der.length - 8;
-        der[pos] ^= 0x01;
+        CmsLayout cms;
+        try {
+            cms = CmsLayout.parse(der);
+        } catch (IllegalArgumentException e) {
+            return notRun(id, title, pre, "the CMS block cannot be located for a flip: " + e.getMessage());
+        }
+        List<String> notes = new ArrayList<>();
+        for (int i = 0; i < cms.signers().size(); i++) {
+            CmsLayout.Range r = part.apply(cms.signers().get(i));
+            if (r == null) {
+                return notRun(id, title, pre, "SignerInfo " + (i + 1) + " of " + cms.signers().size()
+                        + " has no " + partName + " (a flip elsewhere would not reach every signature)");
+            }
+            der[r.last()] ^= 0x01;
+            notes.add("flipped the lowest bit of DER byte " + r.last() + " of " + der.length + ": the last byte of "
+                    + "SignerInfo " + (i + 1) + "'s " + partName + " (bytes " + r.offset() + "-" + r.last() + ")");
+        }
         String mf = genuine.manifestBody() + CmsSigner.toPem(der);
         Path out = variant(id);
         new ZipRewriter().replace(genuine.manifestName(), utf8(mf)).write(genuine.csar(), out);
-        return new TamperCase(id, "Byte flip in the signature",
-                "The CMS SignedData is corrupted (one bit in its signature value): the signature must not verify.",
-                out, null, List.of("SIGNATURE_INVALID"), false,
-                List.of("flipped the lowest bit of DER byte " + pos + " of " + der.length + " (signature value)"));
+        notes.add("the signed manifest prefix is unchanged");
+        return new TamperCase(id, title, purpose, pre, out, null, List.of("SIGNATURE_INVALID"), false, notes);
     }
 
     private TamperCase artifactAdded() throws IOException {
         String id = "TAMPER.artifact-added";
+        String name = freshName(ADDED_NAME);
         Path out = variant(id);
-        new ZipRewriter().addFile(ADDED_NAME, TROJAN, 0755).write(genuine.csar(), out);
+        new ZipRewriter().addFile(name, TROJAN, 0755).write(genuine.csar(), out);
         return new TamperCase(id, "Artifact added",
-                "An executable the manifest does not list is slipped into the package (SOL004: every file must be listed).",
-                out, null, List.of("ARTIFACT_UNLISTED"), false, List.of("added executable entry " + ADDED_NAME));
+                "An executable the manifest does not list is slipped into the package (SOL004: the manifest lists "
+                        + "every file of the package).",
+                "none: an entry name the package does not use is always available", out, null,
+                List.of("ARTIFACT_UNLISTED"), false, List.of("added executable entry " + name));
     }
 
     private TamperCase artifactRemoved() throws IOException {
         String id = "TAMPER.artifact-removed";
-        Optional<ManifestEntry> a = firstRegularArtifact();
+        String title = "Artifact removed";
+        Optional<ManifestEntry> a = firstPayloadArtifact();
         if (a.isEmpty()) {
-            return notRun(id, "Artifact removed", "the package lists no non-empty regular artifact");
+            return notRun(id, title, PAYLOAD_PRECONDITION, NO_PAYLOAD);
         }
         Path out = variant(id);
         new ZipRewriter().remove(a.get().source()).write(genuine.csar(), out);
-        return new TamperCase(id, "Artifact removed",
+        return new TamperCase(id, title,
                 "A listed artifact is deleted (a partial or truncated delivery must not be installed).",
-                out, null, List.of("ARTIFACT_MISSING"), false, List.of("removed entry " + a.get().source()));
+                PAYLOAD_PRECONDITION, out, null, List.of("ARTIFACT_MISSING"), false,
+                List.of("removed entry " + a.get().source()));
     }
 
     private TamperCase artifactRenamed() throws IOException {
         String id = "TAMPER.artifact-renamed";
-        Optional<ManifestEntry> a = firstRegularArtifact();
+        String title = "Artifact renamed";
+        Optional<ManifestEntry> a = firstPayloadArtifact();
         if (a.isEmpty()) {
-            return notRun(id, "Artifact renamed", "the package lists no non-empty regular artifact");
+            return notRun(id, title, PAYLOAD_PRECONDITION, NO_PAYLOAD);
         }
-        String to = a.get().source() + ".renamed";
+        String to = freshName(a.get().source() + ".renamed");
         Path out = variant(id);
         new ZipRewriter().rename(a.get().source(), to).write(genuine.csar(), out);
-        return new TamperCase(id, "Artifact renamed",
+        return new TamperCase(id, title,
                 "A listed artifact is moved to another name (same bytes, different path).",
-                out, null, List.of("ARTIFACT_MISSING", "ARTIFACT_UNLISTED"), false,
+                PAYLOAD_PRECONDITION, out, null, List.of("ARTIFACT_MISSING", "ARTIFACT_UNLISTED"), false,
                 List.of("renamed " + a.get().source() + " to " + to));
     }
 
     private TamperCase artifactFromOlderVersion() throws IOException {
         String id = "TAMPER.artifact-older-version";
         String title = "Artifact replaced by an older version's";
+        String pre = "--downgrade-package OLD.csar is given, and a payload artifact (not TOSCA-Metadata/, the manifest "
+                + "or a certificate) that both manifests list at the same path has, in OLD, content whose digest "
+                + "(computed with the genuine manifest's algorithm) differs from the genuine manifest's digest";
         if (old == null) {
-            return notRun(id, title, "no --downgrade-package OLD.csar given: an older genuine artifact is needed");
+            return notRun(id, title, pre, "no --downgrade-package OLD.csar given: an older genuine artifact is needed");
         }
-        for (ManifestEntry a : genuine.regularArtifacts()) {
-            for (ManifestEntry o : old.regularArtifacts()) {
-                if (o.source().equals(a.source()) && !o.hash().equalsIgnoreCase(a.hash())) {
-                    byte[] bytes = ZipRewriter.read(old.csar(), o.source(), Integer.MAX_VALUE - 16);
-                    Path out = variant(id);
-                    new ZipRewriter().replace(a.source(), bytes).write(genuine.csar(), out);
-                    return new TamperCase(id, title,
-                            "A genuinely signed but older (possibly vulnerable) artifact is substituted into the new "
-                                    + "package: its bytes are authentic, but not the ones this manifest signs.",
-                            out, null, List.of("DIGEST_MISMATCH"), false,
-                            List.of("replaced " + a.source() + " by the bytes of the same artifact from "
-                                    + old.csar().getFileName()));
-                }
+        List<String> oldPaths = old.payloadArtifacts().stream().map(ManifestEntry::source).toList();
+        int compared = 0;
+        for (ManifestEntry a : genuine.payloadArtifacts()) {
+            Optional<MessageDigest> md = messageDigest(a.algorithm());
+            if (!oldPaths.contains(a.source()) || md.isEmpty()) {
+                continue;
             }
+            compared++;
+            String oldHex = ZipRewriter.digestHex(old.csar(), a.source(), md.get());
+            if (oldHex.equalsIgnoreCase(a.hash())) {
+                continue;
+            }
+            Path out = variant(id);
+            new ZipRewriter().replaceFrom(a.source(), old.csar(), a.source()).write(genuine.csar(), out);
+            return new TamperCase(id, title,
+                    "A genuinely signed but older (possibly vulnerable) artifact is substituted into the new "
+                            + "package: its bytes are authentic, but not the ones this manifest signs.",
+                    pre, out, null, List.of("DIGEST_MISMATCH"), false,
+                    List.of("replaced " + a.source() + " by the bytes of the same artifact from "
+                            + old.csar().getFileName() + " (" + a.algorithm() + " " + oldHex + " instead of the signed "
+                            + a.hash() + ")"));
         }
-        return notRun(id, title, "no artifact of " + old.csar().getFileName()
-                + " has the same path and different bytes than in the genuine package");
+        return notRun(id, title, pre, compared == 0
+                ? "the two versions list no payload artifact at the same path (with a known digest algorithm)"
+                : "all " + compared + " payload artifacts that both versions list have the same content in "
+                        + old.csar().getFileName() + " as the genuine manifest signs: substituting one would "
+                        + "give back the genuine package");
     }
 
     // ---- re-signed modifications
 
     private TamperCase resigned(String id, String title, String purpose, Issued signer, Issued issuer,
                                 List<String> codes, boolean testCa) throws IOException {
-        Optional<ManifestEntry> a = firstRegularArtifact();
+        String pre = PAYLOAD_PRECONDITION + (testCa ? "; " + TEST_CA_PRECONDITION : "");
+        Optional<ManifestEntry> a = firstPayloadArtifact();
         if (a.isEmpty()) {
-            return notRun(id, title, "the package lists no non-empty regular artifact");
+            return notRun(id, title, pre, NO_PAYLOAD);
         }
         String body = replaceHash(genuine.manifestBody(), a.get(), digestHex(a.get().algorithm(), TROJAN));
         Path out = variant(id);
@@ -222,41 +310,56 @@ public final class TamperMatrix {
                 .replace(genuine.manifestName(), signedManifest(body, signer, issuer));
         replaceCertificates(z, signer, issuer);
         z.write(genuine.csar(), out);
-        return new TamperCase(id, title, purpose, out, null, codes, testCa,
+        return new TamperCase(id, title, purpose, pre, out, null, codes, testCa,
                 List.of("replaced " + a.get().source() + " by a " + TROJAN.length + "-byte script and its manifest digest",
                         "re-signed the manifest with " + signer.subject() + " issued by " + issuer.subject()));
     }
 
     private TamperCase signatureStripped() throws IOException {
         String id = "TAMPER.signature-stripped";
-        Optional<ManifestEntry> a = firstRegularArtifact();
-        if (a.isEmpty()) {
-            return notRun(id, "Signature stripped", "the package lists no non-empty regular artifact");
+        String title = "Signature stripped";
+        String pre = PAYLOAD_PRECONDITION + ", and the manifest carries a CMS signature block to strip";
+        Optional<ManifestEntry> a = firstPayloadArtifact();
+        if (a.isEmpty() || genuine.signatureBlock().isEmpty()) {
+            return notRun(id, title, pre, a.isEmpty() ? NO_PAYLOAD : "the manifest carries no CMS signature block");
         }
         String body = replaceHash(genuine.manifestBody(), a.get(), digestHex(a.get().algorithm(), TROJAN));
-        ZipRewriter z = new ZipRewriter().replace(a.get().source(), TROJAN).replace(genuine.manifestName(), utf8(body));
-        genuine.certificateEntries().forEach(z::remove);
         Path out = variant(id);
-        z.write(genuine.csar(), out);
-        return new TamperCase(id, "Signature stripped",
-                "An artifact is replaced and the manifest's digests made consistent, then the signature and "
-                        + "certificate are removed: an unsigned package must not be installed (R2).",
+        new ZipRewriter().replace(a.get().source(), TROJAN).replace(genuine.manifestName(), utf8(body))
+                .write(genuine.csar(), out);
+        return new TamperCase(id, title,
+                "An artifact is replaced and the manifest's digests made consistent, then the signature is "
+                        + "removed: an unsigned package must not be installed (R2).", pre,
                 out, null, List.of("SIGNATURE_MISSING"), false,
                 List.of("replaced " + a.get().source() + " and its manifest digest",
                         "removed the CMS block from " + genuine.manifestName()
-                                + (genuine.certificateEntries().isEmpty() ? "" : " and entries " + genuine.certificateEntries())));
+                                + (genuine.certificateEntries().isEmpty() ? ""
+                                : "; kept " + genuine.certificateEntries() + " (TOSCA.meta may name them: removing them "
+                                        + "would add a structural defect)")));
     }
 
     private TamperCase downgrade() {
-        String id = "TAMPER.downgrade";
+        String id = DOWNGRADE_ID;
+        String title = "Downgrade to an older signed version";
+        String pre = "--downgrade-package OLD.csar is given: a genuinely signed package of the same product with a "
+                + "lower version (the product's version order decides; the harness checks the name is the same and "
+                + "the version differs)";
         if (old == null) {
-            return notRun(id, "Downgrade to an older signed version",
-                    "no --downgrade-package OLD.csar given: a downgrade needs a lower version signed by the vendor key, "
-                            + "which the harness does not have");
+            return notRun(id, title, pre, "no --downgrade-package OLD.csar given: a downgrade needs a lower version "
+                    + "signed by the vendor key, which the harness does not have");
         }
-        return new TamperCase(id, "Downgrade to an older signed version",
+        if (genuine.packageName().isPresent() && old.packageName().isPresent()
+                && !genuine.packageName().equals(old.packageName())) {
+            return notRun(id, title, pre, old.csar().getFileName() + " is package " + old.packageName().get()
+                    + ", not " + genuine.packageName().get() + ": offering it tests the product check, not anti-rollback");
+        }
+        if (genuine.packageVersion().isPresent() && genuine.packageVersion().equals(old.packageVersion())) {
+            return notRun(id, title, pre, old.csar().getFileName() + " has the genuine package's version "
+                    + genuine.packageVersion().get() + ": a re-install of the same version is no downgrade");
+        }
+        return new TamperCase(id, title,
                 "A genuinely signed lower version is offered after the genuine version was activated: anti-rollback "
-                        + "must refuse it (a validly signed but vulnerable old release is an attack too).",
+                        + "must refuse it (a validly signed but vulnerable old release is an attack too).", pre,
                 old.csar(), null, List.of("VERSION_ROLLBACK"), false,
                 List.of("package " + old.csar().getFileName() + " version "
                         + old.packageVersion().orElse("?") + " offered after version "
@@ -266,7 +369,8 @@ public final class TamperMatrix {
     private TamperCase zipSlip() throws IOException {
         String id = "TAMPER.zip-slip-entry";
         byte[] content = "written outside the install directory by the SCAS harness\n".getBytes(StandardCharsets.US_ASCII);
-        String body = appendEntry(genuine.manifestBody(), ZIP_SLIP_NAME, digestHex("SHA-256", content));
+        String body = appendEntry(genuine.manifestBody(), ZIP_SLIP_NAME, digestHex("SHA-256", content),
+                genuine.usesVeripackMode() ? "100644" : null);
         ZipRewriter z = new ZipRewriter().addFile(ZIP_SLIP_NAME, content, 0644)
                 .replace(genuine.manifestName(), signedManifest(body, pki.validLeaf(), pki.testCa()));
         replaceCertificates(z, pki.validLeaf(), pki.testCa());
@@ -275,40 +379,77 @@ public final class TamperMatrix {
         return new TamperCase(id, "Zip-slip entry",
                 "An entry whose name climbs out of the install directory (" + ZIP_SLIP_NAME + "), listed in the "
                         + "manifest and signed by a valid test signer, so only the path check can refuse it.",
-                out, null, List.of("UNSAFE_PATH"), true,
-                List.of("added entry " + ZIP_SLIP_NAME + " and its manifest line",
+                TEST_CA_PRECONDITION, out, null, List.of("UNSAFE_PATH"), true,
+                List.of("added entry " + ZIP_SLIP_NAME + " and its manifest entry"
+                                + (genuine.usesVeripackMode() ? " (with Veripack-Mode 100644, as the genuine manifest signs modes)" : ""),
                         "re-signed with " + pki.validLeaf().subject()));
     }
 
     private TamperCase symlinkEscape() throws IOException {
         String id = "TAMPER.symlink-escape";
-        String body = appendEntry(genuine.manifestBody(), SYMLINK_NAME,
-                digestHex("SHA-256", SYMLINK_TARGET.getBytes(StandardCharsets.UTF_8)));
-        ZipRewriter z = new ZipRewriter().addSymlink(SYMLINK_NAME, SYMLINK_TARGET)
+        byte[] content = "written through a symbolic link by the SCAS harness\n".getBytes(StandardCharsets.US_ASCII);
+        String link = freshName(SYMLINK_NAME);
+        String through = link + "/" + SYMLINK_WRITTEN_NAME;
+        boolean modes = genuine.usesVeripackMode();
+        String body = appendEntry(genuine.manifestBody(), link,
+                digestHex("SHA-256", SYMLINK_TARGET.getBytes(StandardCharsets.UTF_8)), modes ? "120000" : null);
+        body = appendEntry(body, through, digestHex("SHA-256", content), modes ? "100644" : null);
+        ZipRewriter z = new ZipRewriter().addSymlink(link, SYMLINK_TARGET).addFile(through, content, 0644)
                 .replace(genuine.manifestName(), signedManifest(body, pki.validLeaf(), pki.testCa()));
         replaceCertificates(z, pki.validLeaf(), pki.testCa());
         Path out = variant(id);
         z.write(genuine.csar(), out);
-        return new TamperCase(id, "Symlink escape",
-                "A symbolic link whose target leaves the install directory (" + SYMLINK_TARGET + "), listed and "
-                        + "signed by a valid test signer, so only the path check can refuse it.",
-                out, null, List.of("UNSAFE_PATH"), true,
-                List.of("added symlink " + SYMLINK_NAME + " -> " + SYMLINK_TARGET + " and its manifest line",
+        return new TamperCase(id, "Write through a symlink leaving the install directory",
+                "A symbolic link to a directory outside the install directory (" + SYMLINK_TARGET + ") and a file "
+                        + "entry under that link: extracting the file would write outside the install directory. Both "
+                        + "are listed and signed by a valid test signer, so only the path checks can refuse it. (A "
+                        + "link alone is not the defect: a product may legitimately install links to system files.)",
+                TEST_CA_PRECONDITION, out, null, List.of("UNSAFE_PATH"), true,
+                List.of("added symlink " + link + " -> " + SYMLINK_TARGET + " and file " + through + ", both in the "
+                                + "manifest" + (modes ? " (with Veripack-Mode 120000 and 100644, as the genuine "
+                                + "manifest signs entry types)" : ""),
                         "re-signed with " + pki.validLeaf().subject()));
     }
 
     // ---- helpers
 
-    private Optional<ManifestEntry> firstRegularArtifact() {
-        return genuine.regularArtifacts().stream().findFirst();
+    /** The first payload artifact whose digest algorithm the harness computes (re-signing variants recompute it). */
+    private Optional<ManifestEntry> firstPayloadArtifact() {
+        return genuine.payloadArtifacts().stream().filter(a -> messageDigest(a.algorithm()).isPresent()).findFirst();
+    }
+
+    /** {@code name}, or {@code name} with a counter before its extension, so that the package has no such entry. */
+    private String freshName(String name) {
+        String candidate = name;
+        for (int i = 1; genuine.entry(candidate).isPresent() || genuine.entry(candidate + "/").isPresent(); i++) {
+            int dot = name.lastIndexOf('.');
+            candidate = dot > name.lastIndexOf('/') ? name.substring(0, dot) + "-" + i + name.substring(dot) : name + "-" + i;
+        }
+        return candidate;
+    }
+
+    /**
+     * Index in {@code body} of the first hexadecimal digit of a {@code Hash:} value whose lowest-bit flip is
+     * another hexadecimal digit of the same case (0-9, b-e, B-E), or -1.
+     */
+    static int hexDigitToFlip(String body) {
+        for (int h = body.indexOf("Hash:"); h >= 0; h = body.indexOf("Hash:", h + 1)) {
+            for (int i = h + "Hash:".length(); i < body.length() && body.charAt(i) != '\n' && body.charAt(i) != '\r'; i++) {
+                char c = body.charAt(i);
+                if (HEX_FLIPPABLE.indexOf(c) >= 0) {
+                    return i;
+                }
+            }
+        }
+        return -1;
     }
 
     private Path variant(String id) {
         return dir.resolve(id.replace("TAMPER.", "") + ".csar");
     }
 
-    private static TamperCase notRun(String id, String title, String reason) {
-        return new TamperCase(id, title, title + ".", null, reason, List.of(), false, List.of());
+    private static TamperCase notRun(String id, String title, String precondition, String reason) {
+        return new TamperCase(id, title, title + ".", precondition, null, reason, List.of(), false, List.of());
     }
 
     private byte[] signedManifest(String body, Issued signer, Issued issuer) throws IOException {
@@ -359,8 +500,11 @@ public final class TamperMatrix {
         }
     }
 
-    /** {@code body} with one more {@code Source/Algorithm/Hash} block at its end, keeping its final blank line. */
-    static String appendEntry(String body, String source, String sha256Hex) {
+    /**
+     * {@code body} with one more {@code Source/Algorithm/Hash} block (and {@code Veripack-Mode} when
+     * {@code veripackMode} is not null) at its end, keeping its final blank line.
+     */
+    static String appendEntry(String body, String source, String sha256Hex, String veripackMode) {
         String nl = body.contains("\r\n") ? "\r\n" : "\n";
         boolean blankEnd = body.endsWith(nl + nl);
         StringBuilder sb = new StringBuilder(body);
@@ -373,25 +517,45 @@ public final class TamperMatrix {
         sb.append("Source: ").append(source).append(nl)
                 .append("Algorithm: SHA-256").append(nl)
                 .append("Hash: ").append(sha256Hex).append(nl);
+        if (veripackMode != null) {
+            sb.append(CsarLayout.VERIPACK_MODE).append(' ').append(veripackMode).append(nl);
+        }
         if (blankEnd) {
             sb.append(nl);
         }
         return sb.toString();
     }
 
-    /** Hex digest with the manifest's algorithm name ({@code SHA-256}, {@code SHA256}, {@code sha-512}...). */
-    static String digestHex(String manifestAlgorithm, byte[] content) {
-        String alg = manifestAlgorithm == null ? "SHA-256" : manifestAlgorithm.toUpperCase(Locale.ROOT).replace("-", "");
+    /**
+     * A digest for a manifest {@code Algorithm} name ({@code SHA-256}, {@code SHA256}, {@code sha-512},
+     * {@code SHA3-256}...), or empty when the harness does not know it.
+     */
+    static Optional<MessageDigest> messageDigest(String manifestAlgorithm) {
+        if (manifestAlgorithm == null) {
+            return Optional.empty();
+        }
+        String alg = manifestAlgorithm.toUpperCase(Locale.ROOT).replace("-", "");
         String jca = switch (alg) {
+            case "SHA256" -> "SHA-256";
             case "SHA384" -> "SHA-384";
             case "SHA512" -> "SHA-512";
-            default -> "SHA-256";
+            case "SHA3256" -> "SHA3-256";
+            case "SHA3384" -> "SHA3-384";
+            case "SHA3512" -> "SHA3-512";
+            default -> null;
         };
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance(jca).digest(content));
+            return jca == null ? Optional.empty() : Optional.of(MessageDigest.getInstance(jca));
         } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("JDK without " + jca, e);
+            return Optional.empty();
         }
+    }
+
+    /** Hex digest of {@code content} with the manifest's algorithm name (one {@link #messageDigest} knows). */
+    static String digestHex(String manifestAlgorithm, byte[] content) {
+        MessageDigest md = messageDigest(manifestAlgorithm)
+                .orElseThrow(() -> new IllegalStateException("no digest for " + manifestAlgorithm));
+        return HexFormat.of().formatHex(md.digest(content));
     }
 
     private static byte[] pemBody(String block) throws IOException {

@@ -6,9 +6,12 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +43,25 @@ public final class ZipRewriter {
     /** Replaces the content of {@code name} by {@code content} (mode kept). */
     public ZipRewriter replace(String name, byte[] content) {
         transforms.put(name, (in, size, out) -> out.write(content));
+        return this;
+    }
+
+    /**
+     * Replaces the content of {@code name} by the content of entry {@code sourceName} of the zip
+     * {@code sourceZip}, streamed when the variant is written (mode of {@code name} kept).
+     */
+    public ZipRewriter replaceFrom(String name, Path sourceZip, String sourceName) {
+        transforms.put(name, (in, size, out) -> {
+            try (ZipFile zf = ZipFile.builder().setPath(sourceZip).get()) {
+                ZipArchiveEntry e = zf.getEntry(sourceName);
+                if (e == null) {
+                    throw new IOException("no entry " + sourceName + " in " + sourceZip.getFileName());
+                }
+                try (InputStream src = zf.getInputStream(e)) {
+                    src.transferTo(out);
+                }
+            }
+        });
         return this;
     }
 
@@ -92,6 +114,26 @@ public final class ZipRewriter {
     public static List<ZipArchiveEntry> entries(Path zip) throws IOException {
         try (ZipFile zf = ZipFile.builder().setPath(zip).get()) {
             return Collections.list(zf.getEntries());
+        }
+    }
+
+    /**
+     * Digest of entry {@code name}'s content, streamed.
+     *
+     * @param digest a fresh {@link MessageDigest} (its algorithm is the one used)
+     * @return the digest value in lower-case hex
+     * @throws IOException when the zip cannot be read or has no entry {@code name}
+     */
+    public static String digestHex(Path zip, String name, MessageDigest digest) throws IOException {
+        try (ZipFile zf = ZipFile.builder().setPath(zip).get()) {
+            ZipArchiveEntry e = zf.getEntry(name);
+            if (e == null) {
+                throw new IOException("no entry " + name + " in " + zip.getFileName());
+            }
+            try (InputStream in = new DigestInputStream(zf.getInputStream(e), digest)) {
+                in.transferTo(OutputStream.nullOutputStream());
+            }
+            return HexFormat.of().formatHex(digest.digest());
         }
     }
 
