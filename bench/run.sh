@@ -174,12 +174,13 @@ if want install || want guard; then
   usage="$("$vp" install --help 2>&1 || true)"
   if [[ "$usage" == *--root* ]]; then
     want install && pair "install 1 GiB / unzip -q" "<= 1.30" \
-      "chmod -R u+w $out/node 2>/dev/null || true; rm -rf $out/node $out/unzipped; mkdir -p $out/unzipped; sync" \
-      "$vp install --root $out/node $trust $out/stored-1g.csar" \
+      "chmod -R u+w $out/node 2>/dev/null || true; rm -rf $out/node $out/unzipped; mkdir -p $out/unzipped; $vp trust set --root $out/node $trust >/dev/null 2>&1; sync" \
+      "$vp install --root $out/node $out/stored-1g.csar" \
       "unzip -q -o $out/stored-1g.csar -d $out/unzipped"
     chmod -R u+w "$out/node" 2>/dev/null || true; rm -rf "$out/node" "$out/unzipped"
     if want guard; then
-      "$vp" install --root "$out/node" $trust "$out/stored-1g.csar" >/dev/null 2>&1
+      "$vp" trust set --root "$out/node" $trust >/dev/null 2>&1
+      "$vp" install --root "$out/node" "$out/stored-1g.csar" >/dev/null 2>&1
       pair "guard re-verify 1 GiB / dgst" "<= 1.10" ":" \
         "$vp verify-installed --root $out/node" "openssl dgst -sha256 $out/node/current/Artifacts/image.bin"
       chmod -R u+w "$out/node" 2>/dev/null || true; rm -rf "$out/node"

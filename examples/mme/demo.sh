@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Veripack MME demo (issue 3 item 6): the real Debian MME package nextepc-mme + nextepc-core is signed by
-# a demo vendor PKI (root -> intermediate -> code-signing leaf) as CSAR nextepc-mme 0.3.10, installed on
-# a fresh node root and run through the guard; then tampered, untrusted, downgraded and modified-on-disk
-# variants are tried. Every outcome is checked; a summary table is printed. Exit 0 only if all happened,
+# a demo vendor PKI (root -> intermediate -> code-signing leaf) as CSAR nextepc-mme 0.3.10; the node's
+# trust administrator sets the node's trust store once (the vendor root), then packages are installed
+# without choosing any trust and run through the guard; then tampered, untrusted (also with the
+# installer's own --trust, which the node refuses), downgraded and modified-on-disk variants are tried.
+# Every outcome is checked; a summary table is printed. Exit 0 only if all happened,
 # 75 when the Debian packages cannot be fetched here (CI treats 75 as "skipped"), 1 otherwise.
 # Work files: examples/mme/out/ (gitignored). No network beyond Debian's package archive via apt.
 set -uo pipefail
@@ -91,7 +93,6 @@ printf "$(printf '\\%03o' $(( orig ^ 0x01 )))" | dd of="flip/$lib" bs=1 seek=$of
 ls -l pkg >&2
 
 node="$out/node"
-trust=(--trust pki/vendor/root.pem)
 env=(--env LD_LIBRARY_PATH=usr/lib/nextepc)
 results=()
 pass=0; fail=0
@@ -111,32 +112,44 @@ mme_runs() { # the guard starts the MME and it prints its version
 }
 
 # --- 5. the scenario -------------------------------------------------------------------------------
-say "install nextepc-mme 0.3.10 on a fresh node root"
-run_cli install --root "$node" "${trust[@]}" pkg/nextepc-mme-0.3.10.csar
+say "trust administrator: set the node's trust store to the vendor root (creates the node root)"
+run_cli trust set --root "$node" --trust pki/vendor/root.pem
+ok=1; [ $rc -eq 0 ] && "$vp" trust show --root "$node" 2>/dev/null | grep -q "Demo Vendor Root CA" && ok=0
+check "trust set (vendor root)" "exit 0, store lists the vendor root" "exit $rc" $ok
+"$vp" trust show --root "$node" >&2
+
+say "install nextepc-mme 0.3.10 on the node (trust comes from the node, not from the command line)"
+run_cli install --root "$node" pkg/nextepc-mme-0.3.10.csar
 obs="exit $rc"; ok=1; [ $rc -eq 0 ] && active_is 0.3.10 && ok=0 && obs="$obs, active 0.3.10"
 check "install 0.3.10 (vendor-signed)" "exit 0, active 0.3.10" "$obs" $ok
 say "run usr/bin/nextepc-mmed -v through the guard"
 mme_runs; ok=$?; check "guard runs nextepc-mmed -v" "NextEPC daemon v0.3.10" "exit $rc: $(grep -o 'NextEPC daemon v[0-9.]*' <<<"$log" | head -1)" $ok
 
 say "test a): upgrade whose $lib has one byte flipped after signing"
-run_cli install --root "$node" "${trust[@]}" pkg/nextepc-mme-0.3.10-1-tampered.csar
+run_cli install --root "$node" pkg/nextepc-mme-0.3.10-1-tampered.csar
 obs="exit $rc$(grep -q DIGEST_MISMATCH <<<"$log" && echo ' DIGEST_MISMATCH')"
 ok=1; [ $rc -eq 1 ] && grep -q DIGEST_MISMATCH <<<"$log" && active_is 0.3.10 && mme_runs && ok=0 && obs="$obs, still runs 0.3.10"
 check "test a) tampered upgrade" "exit 1 DIGEST_MISMATCH, still 0.3.10" "$obs" $ok
 
 say "test b): genuine upgrade 0.3.10-1"
-run_cli install --root "$node" "${trust[@]}" pkg/nextepc-mme-0.3.10-1.csar
+run_cli install --root "$node" pkg/nextepc-mme-0.3.10-1.csar
 obs="exit $rc"
 ok=1; [ $rc -eq 0 ] && active_is 0.3.10-1 && mme_runs && ok=0 && obs="$obs, active 0.3.10-1, runs"
 check "test b) genuine upgrade 0.3.10-1" "exit 0, active 0.3.10-1, runs" "$obs" $ok
 
-say "package signed by a key outside the trust anchors"
-run_cli install --root "$node" "${trust[@]}" pkg/nextepc-mme-0.3.10-2-rogue.csar
-ok=1; [ $rc -eq 1 ] && grep -q SIGNER_UNTRUSTED <<<"$log" && active_is 0.3.10-1 && ok=0
+say "package signed by a key outside the node's trust anchors"
+run_cli install --root "$node" pkg/nextepc-mme-0.3.10-2-rogue.csar
+ok=1; [ $rc -eq 1 ] && grep -q SIGNER_UNTRUSTED <<<"$log" && active_is 0.3.10-1 && floor_is 0.3.10-1 && ok=0
 check "untrusted signer" "exit 1 SIGNER_UNTRUSTED" "exit $rc$(grep -q SIGNER_UNTRUSTED <<<"$log" && echo ' SIGNER_UNTRUSTED')" $ok
 
+say "the installer brings the rogue vendor's root itself: install --trust is refused by the node"
+run_cli install --root "$node" --trust pki/rogue/root.pem pkg/nextepc-mme-0.3.10-2-rogue.csar
+ok=1; [ $rc -eq 2 ] && grep -q "config/policy.yaml" <<<"$log" && active_is 0.3.10-1 && floor_is 0.3.10-1 \
+  && grep -q '"trust.option-refused"' "$node/audit/events.jsonl" && ok=0
+check "install --trust rogue root" "exit 2, names the node's policy, audited" "exit $rc" $ok
+
 say "downgrade to 0.3.10"
-run_cli install --root "$node" "${trust[@]}" pkg/nextepc-mme-0.3.10.csar
+run_cli install --root "$node" pkg/nextepc-mme-0.3.10.csar
 ok=1; [ $rc -eq 1 ] && grep -q VERSION_ROLLBACK <<<"$log" && active_is 0.3.10-1 && ok=0
 check "downgrade to 0.3.10" "exit 1 VERSION_ROLLBACK" "exit $rc$(grep -q VERSION_ROLLBACK <<<"$log" && echo ' VERSION_ROLLBACK')" $ok
 
@@ -172,4 +185,4 @@ printf '%-6s | %-36s | %-44s | %s\n' "result" "step" "expected" "observed"
 printf '%s\n' "-------+--------------------------------------+----------------------------------------------+-----------------"
 for r in "${results[@]}"; do IFS='|' read -r res step exp obs <<<"$r"; printf '%-6s | %-36s | %-44s | %s\n' "$res" "$step" "$exp" "$obs"; done
 printf '%d passed, %d failed\n' "$pass" "$fail"
-[ "$fail" -eq 0 ] && [ "$pass" -eq 10 ]
+[ "$fail" -eq 0 ] && [ "$pass" -eq 12 ]

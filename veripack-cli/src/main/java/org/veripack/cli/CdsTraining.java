@@ -51,7 +51,8 @@ public final class CdsTraining {
             failures += expect(0, "verify", "--trust", ca.toString(), file.toString(), "--signature", dir.resolve("app.p7s").toString());
             // node commands (guard start-up): best effort, an unauthorised user gets exit 4 here
             String node = dir.resolve("node").toString();
-            Main.execute("install", "--root", node, "--trust", ca.toString(), csar.toString());
+            Main.execute("trust", "set", "--root", node, "--trust", ca.toString());
+            Main.execute("install", "--root", node, csar.toString());
             Main.execute("verify-installed", "--root", node);
             Main.execute("status", "--root", node, "--json");
         } finally {

@@ -2,59 +2,43 @@ package org.veripack.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.time.Clock;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
-import org.veripack.core.PackageVerifier;
-import org.veripack.core.PolicyException;
 import org.veripack.core.ReportFormat;
 import org.veripack.core.RevocationSource;
-import org.veripack.core.TrustPolicy;
-import org.veripack.core.TrustPolicyLoader;
 import org.veripack.node.InstallResult;
 import org.veripack.node.Node;
+import org.veripack.node.NodeTrust;
+import org.veripack.node.NodeTrustException;
 import org.veripack.node.UnsafeNodeRootException;
 import org.veripack.node.NodeBusyException;
-import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code veripack install --root NODE (--trust CA.pem ...|--policy POLICY.yaml) [--json] PACKAGE}: install
- * or upgrade from a SOL004 CSAR (issue 3 item 1). Exit 0 activated (or already active with its slot intact, or
- * repaired), 1 REJECTED (nothing installed, {@code current} untouched; e.g. {@code VERSION_ROLLBACK},
- * {@code PACKAGE_MISMATCH}), 2 usage/policy/missing package, an unprotected trust or node-config file
- * ({@link NodeGate}), or a node root that is not a directory, cannot be created, or is foreign-owned or
- * group/world-writable, 3 I/O or node busy, 4 caller not in {@code authorizedInstallers}.
+ * {@code veripack install --root NODE [--json] PACKAGE}: install or upgrade from a SOL004 CSAR under the node's
+ * own trust store ({@code NODE/config/policy.yaml}, set by a trust administrator with {@code veripack trust set};
+ * {@link NodeTrustOptions}: {@code --trust/--policy} are refused). Exit 0 activated (or already active with its
+ * slot intact, or repaired), 1 REJECTED (nothing installed, {@code current} untouched; e.g.
+ * {@code SIGNER_UNTRUSTED}, {@code VERSION_ROLLBACK}, {@code PACKAGE_MISMATCH}), 2 usage, {@code --trust/--policy}
+ * given, missing package, no trust store (the message says how to set one), an invalid or unprotected trust store
+ * or node config ({@link NodeGate}), or a node root that is not a directory, cannot be created, or is
+ * foreign-owned or group/world-writable, 3 I/O or node busy, 4 caller not in {@code authorizedInstallers}.
  * Revocation data (policy {@code revocation: prefer|require}) is fetched with CRLs cached in
  * {@code NODE/cache/revocation}.
  */
-@Command(name = "install", mixinStandardHelpOptions = true, description = "Verify a CSAR while extracting it into staging, seal it and activate it atomically.")
+@Command(name = "install", mixinStandardHelpOptions = true, description = "Verify a CSAR under the node's trust store while extracting it into staging, seal it and activate it atomically.")
 final class InstallCommand implements Callable<Integer> {
     @Mixin
     NodeRootOption root;
 
-    @ArgGroup(exclusive = true, multiplicity = "1")
-    Trust trust;
-
-    static final class Trust {
-        @Option(names = "--trust", paramLabel = "CA.pem", description = "trust anchor certificate(s), PEM or DER (repeatable)")
-        List<Path> anchors;
-
-        @Option(names = "--policy", paramLabel = "POLICY.yaml", description = "trust policy file")
-        Path policy;
-    }
+    @Mixin
+    NodeTrustOptions trustOptions;
 
     @Option(names = "--json", description = "print the outcome and report as one JSON document on stdout")
     boolean json;
@@ -64,24 +48,16 @@ final class InstallCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Integer refused = NodeGate.authorize("install", root.root, System.err);
+        Integer refused = trustOptions.refuse("install", root.root, System.err);
         if (refused == null) {
-            refused = NodeGate.requireProtected("install", root.root,
-                    trust.policy != null ? List.of(trust.policy) : trust.anchors, System.err);
+            refused = NodeGate.authorize("install", root.root, System.err);
         }
         if (refused != null) {
             return refused;
         }
-        TrustPolicy policy;
-        try {
-            policy = trust.policy != null ? TrustPolicyLoader.load(trust.policy) : TrustPolicy.withAnchors(readAnchors(trust.anchors));
-        } catch (PolicyException | IllegalArgumentException e) {
-            System.err.println("veripack install: " + e.getMessage());
+        if (!NodeTrust.of(root.root).exists()) {
+            System.err.println("veripack install: " + NodeTrust.of(root.root).missingMessage());
             return ExitCode.USAGE;
-        }
-        refused = NodeGate.requireProtected("install", root.root, policy.sourceFiles(), System.err);
-        if (refused != null) {
-            return refused;
         }
         if (!Files.isRegularFile(pkg) || !Files.isReadable(pkg)) {
             System.err.println("veripack install: package not found or unreadable: " + pkg);
@@ -92,7 +68,10 @@ final class InstallCommand implements Callable<Integer> {
             Node node = Node.open(root.root, Clock.systemUTC());
             RevocationSource revocation = RevocationSource.http(java.time.Duration.ofSeconds(10), 10L << 20,
                     root.root.resolve("cache").resolve("revocation"));
-            r = node.install(pkg, PackageVerifier.create(policy, Clock.systemUTC(), revocation));
+            r = node.install(pkg, revocation);
+        } catch (NodeTrustException e) {
+            System.err.println("veripack install: " + e.getMessage());
+            return ExitCode.USAGE;
         } catch (NodeBusyException e) {
             System.err.println("veripack install: node busy: " + e.getMessage());
             return ExitCode.IO;
@@ -126,23 +105,5 @@ final class InstallCommand implements Callable<Integer> {
             default -> throw new IllegalStateException("unknown outcome " + r.outcome());
         }
         return r.outcome() == InstallResult.Outcome.REJECTED ? ExitCode.REJECTED : ExitCode.OK;
-    }
-
-    static List<X509Certificate> readAnchors(List<Path> files) throws PolicyException {
-        List<X509Certificate> out = new ArrayList<>();
-        for (Path f : files) {
-            try (InputStream in = Files.newInputStream(f)) {
-                int before = out.size();
-                for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-                    out.add((X509Certificate) c);
-                }
-                if (out.size() == before) {
-                    throw new PolicyException(f + ": no certificate in file");
-                }
-            } catch (IOException | CertificateException e) {
-                throw new PolicyException(f + ": cannot read trust anchor: " + e.getMessage(), e);
-            }
-        }
-        return out;
     }
 }

@@ -31,6 +31,7 @@ public final class Main implements Runnable {
         m.put("run", RunCommand.class);
         m.put("verify-installed", VerifyInstalledCommand.class);
         m.put("audit", AuditCommand.class);
+        m.put("trust", TrustCommand.class);
         m.put("scas", ScasCommand.class);
         return m;
     }

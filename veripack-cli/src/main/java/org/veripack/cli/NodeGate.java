@@ -14,12 +14,12 @@ import org.veripack.node.NodeAccess;
 import org.veripack.node.UnsafeNodeRootException;
 
 /**
- * The checks {@code install} and {@code rollback} run before touching the node (TS 33.117, issue 4 item 6):
- * {@code NODE/config.yaml} protected (StrictModes) and readable, the caller an authorised installer (else
- * an audit event {@code install.unauthorized}/{@code rollback.unauthorized} and exit 4), then, for an
- * authorised caller, an existing node root passes the node-root guard ({@link Node#checkRoot}: a directory
- * owned by root or the caller, not group/world-writable, with safe {@code state/}, {@code slots/},
- * {@code audit/}; else exit 2), and every trust file protected (exit 2 naming the file).
+ * The checks node commands run before touching the node (TS 33.117 §4.2.3.3.5): {@code NODE/config.yaml}
+ * protected (StrictModes) and readable; for {@code install} and {@code rollback} the caller an authorised
+ * installer (else an audit event {@code install.unauthorized}/{@code rollback.unauthorized} and exit 4), then an
+ * existing node root passes the node-root guard ({@link Node#checkRoot}: a directory owned by root or the caller,
+ * not group/world-writable, with safe {@code state/}, {@code slots/}, {@code audit/} and trust store; else exit
+ * 2); for the {@code trust} commands the caller a trust administrator (else {@code trust.unauthorized}, exit 4).
  */
 final class NodeGate {
     private NodeGate() { }
@@ -30,9 +30,27 @@ final class NodeGate {
     }
 
     /**
+     * An installer's gate ({@code install}, {@code rollback}): {@code authorizedInstallers}, then the node-root guard.
+     *
      * @return null to go on, else the exit code (a message is on {@code err})
      */
     static Integer authorize(String command, Path root, PrintStream err) {
+        Integer refused = authorize(command, root, false, err);
+        return refused != null ? refused : checkRoot(command, root, err);
+    }
+
+    /**
+     * A trust administrator's gate ({@code trust set|add-anchor|remove-anchor}): {@code trustAdministrators} in
+     * {@code NODE/config.yaml} (root always; default nobody else), else exit 4 and a {@code trust.unauthorized}
+     * audit event. The trust commands check the node root themselves ({@code NodeTrust}).
+     *
+     * @return null to go on, else the exit code (a message is on {@code err})
+     */
+    static Integer authorizeTrust(String command, Path root, PrintStream err) {
+        return authorize(command, root, true, err);
+    }
+
+    private static Integer authorize(String command, Path root, boolean trust, PrintStream err) {
         try {
             long owner = nodeOwner(root);
             Path config = root.resolve(NodeAccess.CONFIG_FILE);
@@ -41,25 +59,15 @@ final class NodeGate {
             }
             NodeAccess.NodeConfig cfg = NodeAccess.loadConfig(config);
             NodeAccess.Caller caller = NodeAccess.Caller.current();
-            if (NodeAccess.isAuthorizedInstaller(cfg, caller)) {
-                return checkRoot(command, root, err);
+            if (trust ? NodeAccess.isTrustAdministrator(cfg, caller) : NodeAccess.isAuthorizedInstaller(cfg, caller)) {
+                return null;
             }
-            err.println("veripack " + command + ": user " + caller.user() + " (uid " + caller.uid()
-                    + ") is not an authorised installer of " + root + " (authorizedInstallers in " + config + ")");
-            Path log = root.resolve("audit").resolve("events.jsonl");
-            if (Files.isDirectory(root)) {
-                try {
-                    if (!Files.isDirectory(log.getParent())) {
-                        Files.createDirectories(log.getParent(), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-                                java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-x---")));
-                    }
-                    AuditLog.forNode(root, Clock.systemUTC()).append(new AuditEvent(command.equals("install")
-                            ? AuditEvent.INSTALL_UNAUTHORIZED : AuditEvent.ROLLBACK_UNAUTHORIZED, null, null, null,
-                            "REFUSED", List.of(), "caller " + caller.user() + " uid " + caller.uid() + " groups " + caller.groups()));
-                } catch (IOException e) {
-                    err.println("veripack " + command + ": the refusal could not be written to the audit log: " + e.getMessage());
-                }
-            }
+            String role = trust ? "trustAdministrators" : "authorizedInstallers";
+            err.println("veripack " + command + ": user " + caller.user() + " (uid " + caller.uid() + ") is not "
+                    + (trust ? "a trust administrator" : "an authorised installer") + " of " + root + " (" + role + " in " + config + ")");
+            audit(command, root, trust ? AuditEvent.TRUST_UNAUTHORIZED
+                    : command.equals("install") ? AuditEvent.INSTALL_UNAUTHORIZED : AuditEvent.ROLLBACK_UNAUTHORIZED,
+                    (trust ? command + ": " : "") + "caller " + caller.user() + " uid " + caller.uid() + " groups " + caller.groups(), err);
             return ExitCode.NOT_AUTHORISED;
         } catch (NodeAccess.UnsafeFileException e) {
             err.println("veripack " + command + ": refusing an unprotected file: " + e.getMessage());
@@ -70,6 +78,26 @@ final class NodeGate {
         } catch (IOException e) {
             err.println("veripack " + command + ": cannot check the node configuration: " + e);
             return ExitCode.IO;
+        }
+    }
+
+    /**
+     * Appends a refusal to the node's audit log (verdict {@code REFUSED}) when the node root exists, creating
+     * {@code audit/} if needed; a caller who cannot write it gets the failure on {@code err} (the refusal stands).
+     */
+    static void audit(String command, Path root, String event, String detail, PrintStream err) {
+        if (!Files.isDirectory(root)) {
+            return;
+        }
+        Path log = root.resolve("audit").resolve("events.jsonl");
+        try {
+            if (!Files.isDirectory(log.getParent())) {
+                Files.createDirectories(log.getParent(), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-x---")));
+            }
+            AuditLog.forNode(root, Clock.systemUTC()).append(new AuditEvent(event, null, null, null, "REFUSED", List.of(), detail));
+        } catch (IOException e) {
+            err.println("veripack " + command + ": the refusal could not be written to the audit log: " + e.getMessage());
         }
     }
 
@@ -86,25 +114,6 @@ final class NodeGate {
             return ExitCode.USAGE;
         } catch (IOException e) {
             err.println("veripack " + command + ": cannot check the node root: " + e);
-            return ExitCode.IO;
-        }
-    }
-
-    /** StrictModes check of trust files; null to go on, else exit 2 with the file named. */
-    static Integer requireProtected(String command, Path root, List<Path> files, PrintStream err) {
-        try {
-            long owner = nodeOwner(root);
-            for (Path f : files) {
-                if (Files.exists(f)) {
-                    NodeAccess.requireProtected(f, owner);
-                }
-            }
-            return null;
-        } catch (NodeAccess.UnsafeFileException e) {
-            err.println("veripack " + command + ": refusing an unprotected trust file: " + e.getMessage());
-            return ExitCode.USAGE;
-        } catch (IOException e) {
-            err.println("veripack " + command + ": cannot check trust files: " + e);
             return ExitCode.IO;
         }
     }

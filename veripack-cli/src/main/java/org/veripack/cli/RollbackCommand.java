@@ -23,9 +23,15 @@ final class RollbackCommand implements Callable<Integer> {
     @Mixin
     NodeRootOption root;
 
+    @Mixin
+    NodeTrustOptions trustOptions;
+
     @Override
     public Integer call() {
-        Integer refused = NodeGate.authorize("rollback", root.root, System.err);
+        Integer refused = trustOptions.refuse("rollback", root.root, System.err);
+        if (refused == null) {
+            refused = NodeGate.authorize("rollback", root.root, System.err);
+        }
         if (refused != null) {
             return refused;
         }

@@ -31,6 +31,9 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     NodeRootOption root;
 
+    @Mixin
+    NodeTrustOptions trustOptions;
+
     @Option(names = "--env", paramLabel = "K=V", description = "environment variable for the program (repeatable)")
     List<String> env = List.of();
 
@@ -39,6 +42,10 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Integer refused = trustOptions.refuse("run", root.root, System.err);
+        if (refused != null) {
+            return refused;
+        }
         Map<String, String> extra = new LinkedHashMap<>();
         for (String kv : env) {
             int eq = kv.indexOf('=');

@@ -21,11 +21,18 @@ final class VerifyInstalledCommand implements Callable<Integer> {
     @Mixin
     NodeRootOption root;
 
+    @Mixin
+    NodeTrustOptions trustOptions;
+
     @Option(names = "--json", description = "one JSON document on stdout")
     boolean json;
 
     @Override
     public Integer call() {
+        Integer refused = trustOptions.refuse("verify-installed", root.root, System.err);
+        if (refused != null) {
+            return refused;
+        }
         ScanResult r;
         try {
             r = Node.openExisting(root.root, Clock.systemUTC()).verifyInstalled();

@@ -24,11 +24,15 @@ import org.veripack.core.pki.TestPki.Issued;
 import org.veripack.core.sign.CsarSigner;
 
 /**
- * Only authorised installers install or roll back (TS 33.117 §4.2.3.3.5): real unprivileged users created
- * with {@code useradd} run the CLI through {@code runuser -u USER -- java -cp ... org.veripack.cli.Main}.
- * The node root belongs to {@code vp-installer}; {@code NODE/config.yaml} (root-owned, 0644) authorises the
- * group {@code vp-installers}. Needs root, {@code useradd} and {@code runuser}; skipped with the reason
- * otherwise. The users and group are removed afterwards.
+ * Only authorised installers install or roll back, and only trust administrators change the node's trust
+ * (TS 33.117 §4.2.3.3.5): real unprivileged users created with {@code useradd} run the CLI through
+ * {@code runuser -u USER -- java -cp ... org.veripack.cli.Main}. root (this test) is the trust administrator and
+ * sets each node's trust store first; {@code NODE/config.yaml} (root-owned, 0644) authorises the group
+ * {@code vp-installers}. Two layouts: the node root and its work directories belong to {@code vp-installer}
+ * ({@link #node}), or the node root belongs to root with mode 1770 and group {@code vp-installers} so that the
+ * installer owns only its work directories and cannot move root's {@code config/} ({@link #separatedNode}).
+ * Needs root, {@code useradd} and {@code runuser}; skipped with the reason otherwise. The users and group are
+ * removed afterwards.
  */
 class AuthorizedInstallersTest {
     static final String INSTALLER = "vp-installer";
@@ -40,6 +44,8 @@ class AuthorizedInstallersTest {
     static Path anchor;
     static Path v1;
     static Path v2;
+    static Path rogueAnchor;
+    static Path rogue99;
 
     @BeforeAll
     static void users() throws Exception {
@@ -66,6 +72,14 @@ class AuthorizedInstallersTest {
         }
         v1 = base.resolve("acme-1.0.csar");
         v2 = base.resolve("acme-2.0.csar");
+        // another vendor's PKI, same product name: what an installer choosing the trust could install
+        Issued rogueRoot = TestPki.cert("CN=Rogue Root").ca(true).build();
+        rogueAnchor = base.resolve("rogue-root.pem");
+        TestPki.writeCertificatesPem(rogueAnchor, rogueRoot.certificate());
+        Files.writeString(pkg.resolve("VERSION"), "9.9");
+        rogue99 = base.resolve("rogue-9.9.csar");
+        CsarSigner.builder(TestPki.cert("CN=Rogue Signing").issuedBy(rogueRoot).build().identity()).name("acme-mme").version("9.9")
+                .build().writeOption1(base.resolve("pkg"), rogue99);
         try (Stream<Path> s = Files.walk(base)) {
             for (Path p : (Iterable<Path>) s::iterator) {
                 Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(Files.isDirectory(p) ? "rwxr-xr-x" : "rw-r--r--"));
@@ -83,20 +97,59 @@ class AuthorizedInstallersTest {
         }
     }
 
-    /** A node root owned by the installer account, with a root-owned config authorising {@code authorized}. */
+    /**
+     * A node root whose trust store root (the trust administrator) set to the vendor anchor, with a root-owned
+     * {@code config.yaml}, then handed to the installer account: the root directory and its work directories.
+     */
     static Path node(String name, String config) throws Exception {
-        Path node = Files.createDirectories(base.resolve(name));
-        Files.writeString(node.resolve("config.yaml"), config);
-        Files.setPosixFilePermissions(node.resolve("config.yaml"), PosixFilePermissions.fromString("rw-r--r--"));
+        Path node = trustedNode(name, config);
         assertEquals(0, sh("chown", INSTALLER + ":" + INSTALLER, node.toString()));
         return node;
+    }
+
+    /**
+     * The layout that separates the roles: the node root stays root's, mode 1770 with group {@code vp-installers}
+     * (its members create {@code current}, {@code previous} and {@code lock}; the sticky bit keeps them from
+     * renaming or deleting root's {@code config/} and {@code config.yaml}); only the work directories are the
+     * installer's.
+     */
+    static Path separatedNode(String name, String config) throws Exception {
+        Path node = trustedNode(name, config);
+        assertEquals(0, sh("chgrp", GROUP, node.toString()));
+        assertEquals(0, sh("chmod", "1770", node.toString()));
+        return node;
+    }
+
+    private static Path trustedNode(String name, String config) throws Exception {
+        Path node = base.resolve(name);
+        SignVerifyCommandTest.Run set = SignVerifyCommandTest.run("trust", "set", "--root", node.toString(), "--trust", anchor.toString());
+        assertEquals(ExitCode.OK, set.exit(), set.err());
+        Files.writeString(node.resolve("config.yaml"), config);
+        Files.setPosixFilePermissions(node.resolve("config.yaml"), PosixFilePermissions.fromString("rw-r--r--"));
+        for (String d : List.of("state", "slots", "staging", "audit")) {
+            assertEquals(0, sh("chown", "-R", INSTALLER + ":" + INSTALLER, node.resolve(d).toString()));
+        }
+        return node;
+    }
+
+    /** The trust store's bytes: policy.yaml and every file under config/trust/, by name. */
+    static java.util.Map<String, String> store(Path node) throws IOException {
+        java.util.Map<String, String> m = new java.util.TreeMap<>();
+        try (Stream<Path> s = Files.walk(node.resolve("config"))) {
+            for (Path p : (Iterable<Path>) s::iterator) {
+                if (Files.isRegularFile(p)) {
+                    m.put(node.relativize(p).toString(), java.util.HexFormat.of().formatHex(Files.readAllBytes(p)));
+                }
+            }
+        }
+        return m;
     }
 
     @Test
     void memberOfAnAuthorisedGroupInstallsAndRollsBack() throws Exception {
         Path node = node("node-ok", "authorizedInstallers:\n  groups: [" + GROUP + "]\n");
-        assertEquals(ExitCode.OK, cli(INSTALLER, "install", "--root", node.toString(), "--trust", anchor.toString(), v1.toString()));
-        assertEquals(ExitCode.OK, cli(INSTALLER, "install", "--root", node.toString(), "--trust", anchor.toString(), v2.toString()));
+        assertEquals(ExitCode.OK, cli(INSTALLER, "install", "--root", node.toString(), v1.toString()));
+        assertEquals(ExitCode.OK, cli(INSTALLER, "install", "--root", node.toString(), v2.toString()));
         assertEquals(ExitCode.OK, cli(INSTALLER, "rollback", "--root", node.toString()));
         assertEquals(INSTALLER, Files.getOwner(node.resolve("audit/events.jsonl")).getName());
     }
@@ -105,7 +158,7 @@ class AuthorizedInstallersTest {
     void userNotListedIsRefusedWithExit4AndAnAuditEvent() throws Exception {
         Path node = node("node-refused", "authorizedInstallers:\n  users: [someone-else]\n");
         assertEquals(ExitCode.NOT_AUTHORISED,
-                cli(INSTALLER, "install", "--root", node.toString(), "--trust", anchor.toString(), v1.toString()));
+                cli(INSTALLER, "install", "--root", node.toString(), v1.toString()));
         assertFalse(Files.exists(node.resolve("current")));
         String audit = Files.readString(node.resolve("audit/events.jsonl"), StandardCharsets.UTF_8);
         assertTrue(audit.contains("\"install.unauthorized\""), audit);
@@ -117,7 +170,7 @@ class AuthorizedInstallersTest {
     void outsiderWithoutAnyRightsIsRefusedWithExit4() throws Exception {
         Path node = node("node-outsider", "authorizedInstallers:\n  groups: [" + GROUP + "]\n");
         assertEquals(ExitCode.NOT_AUTHORISED,
-                cli(OUTSIDER, "install", "--root", node.toString(), "--trust", anchor.toString(), v1.toString()));
+                cli(OUTSIDER, "install", "--root", node.toString(), v1.toString()));
         assertFalse(Files.exists(node.resolve("current")));
     }
 
@@ -126,7 +179,78 @@ class AuthorizedInstallersTest {
         Path node = node("node-badconfig", "authorizedInstallers:\n  groups: [" + GROUP + "]\n");
         assertEquals(0, sh("chown", OUTSIDER, node.resolve("config.yaml").toString()));
         assertEquals(ExitCode.USAGE,
-                cli(INSTALLER, "install", "--root", node.toString(), "--trust", anchor.toString(), v1.toString()));
+                cli(INSTALLER, "install", "--root", node.toString(), v1.toString()));
+    }
+
+    /**
+     * The issue's attack: an installer who is not a trust administrator tries to trust another vendor's PKI by
+     * command. {@code trust set}, {@code add-anchor} and {@code remove-anchor} are refused with exit 4, each
+     * audited {@code trust.unauthorized}, the store is byte-for-byte unchanged and the rogue 9.9 is still refused.
+     */
+    @Test
+    void installerWhoIsNotATrustAdministratorCannotChangeTheTrustByCommand() throws Exception {
+        Path node = separatedNode("node-trust-cmd", "authorizedInstallers:\n  groups: [" + GROUP + "]\n");
+        assertEquals(ExitCode.OK, cli(INSTALLER, "install", "--root", node.toString(), v1.toString()));
+        var before = store(node);
+        String fp = NodeTrustStoreTest.fingerprint(anchor);
+        assertEquals(ExitCode.NOT_AUTHORISED, cli(INSTALLER, "trust", "set", "--root", node.toString(), "--trust", rogueAnchor.toString()));
+        assertEquals(ExitCode.NOT_AUTHORISED, cli(INSTALLER, "trust", "add-anchor", "--root", node.toString(), rogueAnchor.toString()));
+        assertEquals(ExitCode.NOT_AUTHORISED, cli(INSTALLER, "trust", "remove-anchor", "--root", node.toString(), fp));
+        assertEquals(before, store(node));
+        String audit = Files.readString(node.resolve("audit/events.jsonl"), StandardCharsets.UTF_8);
+        assertEquals(3, audit.lines().filter(l -> l.contains("\"trust.unauthorized\"") && l.contains(INSTALLER)).count(), audit);
+        assertEquals(ExitCode.REJECTED, cli(INSTALLER, "install", "--root", node.toString(), rogue99.toString()));
+        assertTrue(Files.readSymbolicLink(node.resolve("current")).toString().contains("acme-mme-1.0-"));
+    }
+
+    /** {@code install --trust rogue.pem} by the installer: exit 2 naming the node's policy file, nothing changed, audited. */
+    @Test
+    void installWithItsOwnTrustAnchorIsRefusedAndAudited() throws Exception {
+        Path node = separatedNode("node-trust-option", "authorizedInstallers:\n  groups: [" + GROUP + "]\n");
+        assertEquals(ExitCode.OK, cli(INSTALLER, "install", "--root", node.toString(), v1.toString()));
+        var before = store(node);
+        String current = Files.readSymbolicLink(node.resolve("current")).toString();
+        assertEquals(ExitCode.USAGE, cli(INSTALLER, "install", "--root", node.toString(), "--trust", rogueAnchor.toString(), rogue99.toString()));
+        assertEquals(current, Files.readSymbolicLink(node.resolve("current")).toString());
+        assertEquals(before, store(node));
+        assertTrue(Files.readString(node.resolve("state/versions.json")).contains("\"1.0\""), "floor unchanged");
+        assertTrue(Files.readString(node.resolve("audit/events.jsonl")).contains("\"trust.option-refused\""));
+    }
+
+    /**
+     * "By any path": in the separated layout the installer cannot write the trust store's files or move root's
+     * {@code config/} or {@code config.yaml} aside (the sticky node root), so the next install still uses root's trust.
+     */
+    @Test
+    void installerCannotReplaceTheTrustStoreByWritingFiles() throws Exception {
+        Path node = separatedNode("node-trust-files", "authorizedInstallers:\n  groups: [" + GROUP + "]\n");
+        assertEquals(ExitCode.OK, cli(INSTALLER, "install", "--root", node.toString(), v1.toString()));
+        var before = store(node);
+        String n = node.toString();
+        for (String attack : List.of(
+                "cp " + rogueAnchor + " " + n + "/config/trust/anchor-rogue.der",
+                "echo 'trustAnchors: [" + rogueAnchor + "]' > " + n + "/config/policy.yaml",
+                "mv " + n + "/config " + n + "/config.old",
+                "mv " + n + "/config.yaml " + n + "/config.yaml.old",
+                "rm -rf " + n + "/config",
+                "chmod 0777 " + n + "/config")) {
+            assertTrue(sh("runuser", "-u", INSTALLER, "--", "/bin/sh", "-c", attack) != 0, "the installer could: " + attack);
+        }
+        assertEquals(before, store(node));
+        assertEquals(ExitCode.REJECTED, cli(INSTALLER, "install", "--root", n, rogue99.toString()));
+    }
+
+    /** A user named in {@code trustAdministrators} (owning {@code config/}) may change the trust; the change is audited. */
+    @Test
+    void listedTrustAdministratorChangesTheTrustAndIsAudited() throws Exception {
+        Path node = node("node-trust-admin", "trustAdministrators:\n  users: [" + INSTALLER + "]\n"
+                + "authorizedInstallers:\n  users: [" + INSTALLER + "]\n");
+        assertEquals(0, sh("chown", "-R", INSTALLER + ":" + INSTALLER, node.resolve("config").toString()));
+        assertEquals(ExitCode.OK, cli(INSTALLER, "trust", "add-anchor", "--root", node.toString(), rogueAnchor.toString()));
+        String audit = Files.readString(node.resolve("audit/events.jsonl"));
+        String rogueFp = NodeTrustStoreTest.fingerprint(rogueAnchor);
+        assertTrue(audit.lines().anyMatch(l -> l.contains("\"trust.changed\"") && l.contains(INSTALLER) && l.contains(rogueFp)), audit);
+        assertEquals(ExitCode.OK, cli(INSTALLER, "install", "--root", node.toString(), rogue99.toString()));
     }
 
     static int cli(String user, String... args) throws Exception {

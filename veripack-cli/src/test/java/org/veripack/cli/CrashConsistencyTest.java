@@ -63,8 +63,8 @@ class CrashConsistencyTest {
             packages.add(csar);
         }
         long t0 = System.nanoTime();
-        assertEquals(ExitCode.OK, SignVerifyCommandTest.run("install", "--root", node.toString(), "--trust", anchor.toString(),
-                packages.get(0).toString()).exit());
+        assertEquals(ExitCode.OK, SignVerifyCommandTest.run("trust", "set", "--root", node.toString(), "--trust", anchor.toString()).exit());
+        assertEquals(ExitCode.OK, SignVerifyCommandTest.run("install", "--root", node.toString(), packages.get(0).toString()).exit());
         System.out.println("first install ms " + (System.nanoTime() - t0) / 1_000_000);
 
         List<String> highestSeen = new ArrayList<>(List.of("1.1"));
@@ -85,7 +85,7 @@ class CrashConsistencyTest {
             };
             long delayMillis = 150L * (i + 1);
             Process p = new ProcessBuilder(javaBin(), "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), "org.veripack.cli.Main",
-                    "install", "--root", node.toString(), "--trust", anchor.toString(), csar.toString())
+                    "install", "--root", node.toString(), csar.toString())
                     .redirectErrorStream(true).redirectOutput(dir.resolve("installer-" + i + ".log").toFile()).start();
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(i % 7 == 6 ? delayMillis : 20_000);
             while (p.isAlive() && System.nanoTime() < deadline && !when.getAsBoolean()) {

@@ -80,6 +80,7 @@ class FaultMatrixTest {
     /** A node with v1 active (and, for rollback points, v2 active over v1). */
     private Path prepareNode(String name) {
         Path node = dir.resolve("node-" + name.replace('.', '_') + "-" + System.nanoTime());
+        assertEquals(ExitCode.OK, trust(node).exit());
         assertEquals(ExitCode.OK, install(node, v1).exit());
         if (isRollbackPoint(name)) {
             assertEquals(ExitCode.OK, install(node, v2).exit());
@@ -87,13 +88,18 @@ class FaultMatrixTest {
         return node;
     }
 
+    /** The trust administrator sets the node's trust store (creating the node root). */
+    private Run trust(Path node) {
+        return SignVerifyCommandTest.run("trust", "set", "--root", node.toString(), "--trust", anchor.toString());
+    }
+
     private Run install(Path node, Path csar) {
-        return SignVerifyCommandTest.run("install", "--root", node.toString(), "--trust", anchor.toString(), csar.toString());
+        return SignVerifyCommandTest.run("install", "--root", node.toString(), csar.toString());
     }
 
     private List<String> operation(Path node, String name) {
         return isRollbackPoint(name) ? List.of("rollback", "--root", node.toString())
-                : List.of("install", "--root", node.toString(), "--trust", anchor.toString(), v2.toString());
+                : List.of("install", "--root", node.toString(), v2.toString());
     }
 
     @Test
@@ -161,7 +167,7 @@ class FaultMatrixTest {
             Path pause = Files.createDirectories(dir.resolve("pause-" + inPlace));
             Process p = new ProcessBuilder(javaBin(), "-XX:TieredStopAtLevel=1",
                     "-D" + Failpoints.PROPERTY + "=install.extract-file:pause:" + pause, "-cp", System.getProperty("java.class.path"),
-                    "org.veripack.cli.Main", "install", "--root", node.toString(), "--trust", anchor.toString(), pkg.toString())
+                    "org.veripack.cli.Main", "install", "--root", node.toString(), pkg.toString())
                     .redirectErrorStream(true).redirectOutput(dir.resolve("race-" + inPlace + ".log").toFile()).start();
             long deadline = System.nanoTime() + 60_000_000_000L;
             while (!Files.exists(pause.resolve("paused")) && p.isAlive() && System.nanoTime() < deadline) {
@@ -208,6 +214,7 @@ class FaultMatrixTest {
                         + "); FaultMatrixTest#everyFilesystemStepFailingLeavesAConsistentNode covers the I/O failure by failpoint");
         try {
             Path node = mnt.resolve("node");
+            assertEquals(ExitCode.OK, trust(node).exit());
             assertEquals(ExitCode.OK, install(node, v1).exit());
             byte[] noise = new byte[1024 * 1024];
             new java.util.Random(7).nextBytes(noise);

@@ -72,8 +72,13 @@ class NodeCommandsTest {
         return SignVerifyCommandTest.run(args);
     }
 
+    /** Installs into {@link #node}, after setting its trust store to {@link #anchor} when it has none yet. */
     private Run install(Path csar, String... extra) {
-        List<String> a = new ArrayList<>(List.of("install", "--root", node.toString(), "--trust", anchor.toString()));
+        if (!Files.exists(node.resolve("config/policy.yaml"))) {
+            Run t = cli("trust", "set", "--root", node.toString(), "--trust", anchor.toString());
+            assertEquals(ExitCode.OK, t.exit(), t.err());
+        }
+        List<String> a = new ArrayList<>(List.of("install", "--root", node.toString()));
         a.addAll(List.of(extra));
         a.add(csar.toString());
         return cli(a.toArray(String[]::new));
@@ -213,7 +218,8 @@ class NodeCommandsTest {
         assertEquals("1:0.9", activeVersion());
         Path policy = dir.resolve("policy.yaml");
         Files.writeString(policy, "trustAnchors: [root.pem]\nantiRollback: false\n");
-        Run allowed = cli("install", "--root", node.toString(), "--policy", policy.toString(), v1.toString());
+        assertEquals(ExitCode.OK, cli("trust", "set", "--root", node.toString(), "--policy", policy.toString()).exit());
+        Run allowed = cli("install", "--root", node.toString(), v1.toString());
         assertEquals(ExitCode.OK, allowed.exit(), allowed.err());
         assertEquals("1.0", activeVersion());
         assertEquals("1:0.9", status().path("highestActivated").path("acme-mme").asText());

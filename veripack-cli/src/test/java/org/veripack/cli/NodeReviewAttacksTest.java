@@ -72,8 +72,12 @@ class NodeReviewAttacksTest {
         return SignVerifyCommandTest.run(args);
     }
 
+    /** Installs into {@link #node}, after setting its trust store to {@link #anchor} when it has none yet. */
     private Run install(Path csar) {
-        return cli("install", "--root", node.toString(), "--trust", anchor.toString(), "--json", csar.toString());
+        if (!Files.exists(node.resolve("config/policy.yaml"))) {
+            cli("trust", "set", "--root", node.toString(), "--trust", anchor.toString()); // a refusal shows in the install
+        }
+        return cli("install", "--root", node.toString(), "--json", csar.toString());
     }
 
     private Run run(String... envAndProgram) {
@@ -156,6 +160,8 @@ class NodeReviewAttacksTest {
         assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(node.resolve("slots"))));
         assertEquals("rwxr-x---", PosixFilePermissions.toString(Files.getPosixFilePermissions(node.resolve("audit"))));
         assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(node.resolve("staging"))));
+        assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(node.resolve("config"))));
+        assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(node.resolve("config/policy.yaml"))));
     }
 
     /**
@@ -219,7 +225,8 @@ class NodeReviewAttacksTest {
         Files.writeString(tree.resolve("mme.conf"), "plmn=99999\n");
         Path other = sign("acme-mme", "1.0-evil");
         Path otherNode = dir.resolve("other-node");
-        assertEquals(ExitCode.OK, cli("install", "--root", otherNode.toString(), "--trust", anchor.toString(), other.toString()).exit());
+        assertEquals(ExitCode.OK, cli("trust", "set", "--root", otherNode.toString(), "--trust", anchor.toString()).exit());
+        assertEquals(ExitCode.OK, cli("install", "--root", otherNode.toString(), other.toString()).exit());
         Path otherSlot = otherNode.resolve("current").toRealPath();
         Files.copy(otherNode.resolve("state/slots/" + otherSlot.getFileName() + ".mf"), node.resolve("state/slots/" + slotName + ".mf"),
                 java.nio.file.StandardCopyOption.REPLACE_EXISTING);
@@ -475,7 +482,10 @@ class NodeReviewAttacksTest {
         Path ww = Files.createDirectories(dir.resolve("ww"));
         Files.setPosixFilePermissions(ww, PosixFilePermissions.fromString("rwxrwxrwx"));
         for (Path root : List.of(ww.resolve("node"), ww.resolve("a/b/node"))) {
-            Run r = cli("install", "--root", root.toString(), "--trust", anchor.toString(), sign("acme-mme", "1.0").toString());
+            Run t = cli("trust", "set", "--root", root.toString(), "--trust", anchor.toString());
+            assertEquals(ExitCode.USAGE, t.exit(), t.err());
+            assertTrue(t.err().contains(ww.toString()), t.err());
+            Run r = cli("install", "--root", root.toString(), sign("acme-mme", "1.0").toString());
             assertEquals(ExitCode.USAGE, r.exit(), r.err());
             assertTrue(r.err().contains(ww.toString()), r.err());
         }
@@ -509,13 +519,17 @@ class NodeReviewAttacksTest {
     @Test
     void installWithARootThatIsAFileIsAUsageError() throws Exception {
         Path file = Files.writeString(dir.resolve("passwd"), "root:x:0:0::/root:/bin/sh\n");
-        Run r = cli("install", "--root", file.toString(), "--trust", anchor.toString(), sign("acme-mme", "1.0").toString());
-        assertEquals(ExitCode.USAGE, r.exit(), r.err());
-        assertTrue(r.err().contains(file.toString()), r.err());
+        for (String[] args : List.of(new String[] {"trust", "set", "--root", file.toString(), "--trust", anchor.toString()},
+                new String[] {"install", "--root", file.toString(), sign("acme-mme", "1.0").toString()})) {
+            Run r = cli(args);
+            assertEquals(ExitCode.USAGE, r.exit(), r.err());
+            assertTrue(r.err().contains(file.toString()), r.err());
+        }
         assertEquals("root:x:0:0::/root:/bin/sh\n", Files.readString(file));
-        Run under = cli("install", "--root", file.resolve("sub").toString(), "--trust", anchor.toString(),
-                sign("acme-mme", "1.0").toString());
+        Run under = cli("trust", "set", "--root", file.resolve("sub").toString(), "--trust", anchor.toString());
         assertEquals(ExitCode.USAGE, under.exit(), under.err());
+        Run underInstall = cli("install", "--root", file.resolve("sub").toString(), sign("acme-mme", "1.0").toString());
+        assertEquals(ExitCode.USAGE, underInstall.exit(), underInstall.err());
     }
 
     @Test

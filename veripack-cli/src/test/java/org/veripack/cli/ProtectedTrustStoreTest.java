@@ -10,23 +10,29 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.veripack.cli.SignVerifyCommandTest.Run;
 import org.veripack.core.pki.TestPki;
 import org.veripack.core.pki.TestPki.Issued;
 import org.veripack.core.sign.CsarSigner;
 
 /**
- * StrictModes for the node's trust store (TS 33.117): {@code install} refuses a policy, anchor, CRL or
- * {@code NODE/config.yaml} that group/others could write or that another user owns — exit 2 naming the
- * file, nothing installed. Runs in-process; changing a file's owner needs root (skipped otherwise).
+ * StrictModes for the node's trust store (TS 33.117 §4.2.3.3.5: the list of trusted keys is access-controlled):
+ * {@code NODE/config/policy.yaml}, the files it names (copied under {@code NODE/config/trust/}), the
+ * {@code config/} directory and {@code NODE/config.yaml} must be owned by root or the node root's owner and not be
+ * writable by group or others. Someone who writes one of them without being its owner (or makes it writable to
+ * others) gets every following node command refused with exit 2 naming the file, and nothing installed or run.
+ * Runs in-process; changing a file's owner needs root (skipped otherwise).
  */
 class ProtectedTrustStoreTest {
     @TempDir Path dir;
     Path node;
     Path anchor;
     Path csar;
+    Path marker;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -34,101 +40,134 @@ class ProtectedTrustStoreTest {
         Issued leaf = TestPki.cert("CN=Acme Code Signing,O=Acme").issuedBy(root).build();
         anchor = dir.resolve("root.pem");
         TestPki.writeCertificatesPem(anchor, root.certificate());
-        Path pkg = Files.createDirectories(dir.resolve("pkg/Files"));
-        Files.writeString(pkg.resolve("mmed"), "mme\n");
+        Path pkg = Files.createDirectories(dir.resolve("pkg/bin"));
+        marker = dir.resolve("marker");
+        Files.writeString(pkg.resolve("mmed"), "#!/bin/sh\ntouch \"$MARKER\"\n");
+        Files.setPosixFilePermissions(pkg.resolve("mmed"), PosixFilePermissions.fromString("rwxr-xr-x"));
         csar = dir.resolve("acme.csar");
         CsarSigner.builder(leaf.identity()).name("acme-mme").version("1.0").build().writeOption1(dir.resolve("pkg"), csar);
         node = dir.resolve("node");
-        chmod(anchor, "rw-r--r--");
+        Issued other = TestPki.cert("CN=CRL Issuer").ca(true).build();
+        Files.write(dir.resolve("ca.crl"), TestPki.crl(other, TestPki.DEFAULT_NOW, TestPki.DEFAULT_NOT_AFTER).getEncoded());
+        Path policy = dir.resolve("policy.yaml");
+        Files.writeString(policy, "trustAnchors: [root.pem]\ncrls: [ca.crl]\n");
+        Run set = SignVerifyCommandTest.run("trust", "set", "--root", node.toString(), "--policy", policy.toString());
+        assertEquals(ExitCode.OK, set.exit(), set.err());
     }
 
     static void chmod(Path p, String perms) throws IOException {
         Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(perms));
     }
 
-    SignVerifyCommandTest.Run install(String... trust) {
-        String[] args = new String[trust.length + 4];
-        args[0] = "install";
-        args[1] = "--root";
-        args[2] = node.toString();
-        System.arraycopy(trust, 0, args, 3, trust.length);
-        args[args.length - 1] = csar.toString();
-        return SignVerifyCommandTest.run(args);
+    Run install() {
+        return SignVerifyCommandTest.run("install", "--root", node.toString(), csar.toString());
     }
 
-    Path policy(String extra) throws IOException {
-        Path p = dir.resolve("policy.yaml");
-        Files.writeString(p, "trustAnchors: [root.pem]\n" + extra);
-        chmod(p, "rw-r--r--");
-        return p;
+    /** The one file of {@code config/trust/} whose name starts with {@code prefix}. */
+    Path storeFile(String prefix) throws IOException {
+        try (Stream<Path> s = Files.list(node.resolve("config/trust"))) {
+            List<Path> l = s.filter(p -> p.getFileName().toString().startsWith(prefix)).toList();
+            assertEquals(1, l.size(), l.toString());
+            return l.get(0);
+        }
+    }
+
+    /** Every node command refuses with exit 2 naming {@code unsafe}; nothing was installed and nothing ran. */
+    void everyNodeCommandRefuses(Path unsafe) {
+        List<Run> runs = List.of(install(),
+                SignVerifyCommandTest.run("status", "--root", node.toString()),
+                SignVerifyCommandTest.run("verify-installed", "--root", node.toString()),
+                SignVerifyCommandTest.run("run", "--root", node.toString(), "--env", "MARKER=" + marker, "--", "bin/mmed"),
+                SignVerifyCommandTest.run("trust", "show", "--root", node.toString()));
+        for (Run r : runs) {
+            assertEquals(ExitCode.USAGE, r.exit(), r.err());
+            assertTrue(r.err().contains(unsafe.toString()), "names " + unsafe + ": " + r.err());
+        }
+        assertFalse(Files.exists(marker), "nothing ran");
     }
 
     @Test
-    void protectedFilesInstall() throws Exception {
-        assertEquals(ExitCode.OK, install("--policy", policy("").toString()).exit());
+    void protectedStoreInstallsAndRuns() throws Exception {
+        assertEquals(ExitCode.OK, install().exit());
+        assertEquals(0, SignVerifyCommandTest.run("run", "--root", node.toString(), "--env", "MARKER=" + marker, "--", "bin/mmed").exit());
+        assertTrue(Files.exists(marker));
+        assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(node.resolve("config/policy.yaml"))));
+        assertEquals("rwxr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(node.resolve("config/trust"))));
     }
 
     @Test
-    void groupWritablePolicyIsRefused() throws Exception {
-        Path p = policy("");
-        chmod(p, "rw-rw-r--");
-        SignVerifyCommandTest.Run r = install("--policy", p.toString());
-        assertEquals(ExitCode.USAGE, r.exit());
-        assertTrue(r.err().contains(p.toString()), r.err());
+    void groupWritablePolicyFileIsRefusedByEveryNodeCommand() throws Exception {
+        Path policy = node.resolve("config/policy.yaml");
+        chmod(policy, "rw-rw-r--");
+        everyNodeCommandRefuses(policy);
         assertFalse(Files.exists(node.resolve("current")));
+        chmod(policy, "rw-r--r--");
+        assertEquals(ExitCode.OK, install().exit());
     }
 
     @Test
-    void worldWritableAnchorIsRefused() throws Exception {
-        chmod(anchor, "rw-r--rw-");
-        SignVerifyCommandTest.Run r = install("--trust", anchor.toString());
-        assertEquals(ExitCode.USAGE, r.exit());
-        assertTrue(r.err().contains(anchor.toString()), r.err());
+    void worldWritableAnchorInTheStoreIsRefused() throws Exception {
+        assertEquals(ExitCode.OK, install().exit());
+        Path a = storeFile("anchor-");
+        chmod(a, "rw-r--rw-");
+        everyNodeCommandRefuses(a);
     }
 
     @Test
-    void anchorNamedByThePolicyAndWritableByOthersIsRefused() throws Exception {
-        Path p = policy("");
-        chmod(anchor, "rw-rw-rw-");
-        SignVerifyCommandTest.Run r = install("--policy", p.toString());
-        assertEquals(ExitCode.USAGE, r.exit());
-        assertTrue(r.err().contains(anchor.toString()), r.err());
-    }
-
-    @Test
-    void groupWritableCrlIsRefused() throws Exception {
-        Issued other = TestPki.cert("CN=CRL Issuer").ca(true).build();
-        Path crl = dir.resolve("ca.crl");
-        Files.write(crl, TestPki.crl(other, TestPki.DEFAULT_NOW, TestPki.DEFAULT_NOT_AFTER).getEncoded());
+    void groupWritableCrlCopiedIntoTheStoreIsRefused() throws Exception {
+        Path crl = storeFile("crls-");
         chmod(crl, "rw-rw----");
-        SignVerifyCommandTest.Run r = install("--policy", policy("crls: [ca.crl]\n").toString());
+        Run r = install();
         assertEquals(ExitCode.USAGE, r.exit());
         assertTrue(r.err().contains(crl.toString()), r.err());
     }
 
     @Test
-    void groupWritableNodeConfigIsRefused() throws Exception {
-        Files.createDirectories(node);
-        Path config = Files.writeString(node.resolve("config.yaml"), "authorizedInstallers: {users: [root]}\n");
-        chmod(config, "rw-rw-r--");
-        SignVerifyCommandTest.Run r = install("--trust", anchor.toString());
-        assertEquals(ExitCode.USAGE, r.exit());
-        assertTrue(r.err().contains(config.toString()), r.err());
-        chmod(config, "rw-r--r--");
-        assertEquals(ExitCode.OK, install("--trust", anchor.toString()).exit());
+    void groupWritableConfigDirectoryIsRefused() throws Exception {
+        Path config = node.resolve("config");
+        chmod(config, "rwxrwxr-x");
+        everyNodeCommandRefuses(config);
     }
 
     @Test
-    void anchorOwnedByAnotherUserIsRefused() throws Exception {
-        assumeTrue(isRoot(), "changing a file's owner needs root; this run is not root");
-        Files.setAttribute(anchor, "unix:uid", 65534);
-        SignVerifyCommandTest.Run r = install("--trust", anchor.toString());
+    void fileNamedOutsideTheStoreAndWritableByOthersIsRefused() throws Exception {
+        // a policy edited by hand to name a file outside NODE/config: that file is checked too
+        Path outside = Files.createDirectories(dir.resolve("elsewhere")).resolve("extra.pem");
+        Files.copy(anchor, outside);
+        chmod(outside, "rw-rw-rw-");
+        Path policy = node.resolve("config/policy.yaml");
+        Files.writeString(policy, Files.readString(policy).replace("trustAnchors:", "intermediates: [\"" + outside + "\"]\ntrustAnchors:"));
+        Run r = install();
+        assertEquals(ExitCode.USAGE, r.exit(), r.err());
+        assertTrue(r.err().contains(outside.toString()), r.err());
+    }
+
+    @Test
+    void groupWritableNodeConfigIsRefused() throws Exception {
+        Path config = Files.writeString(node.resolve("config.yaml"), "authorizedInstallers: {users: [root]}\n");
+        chmod(config, "rw-rw-r--");
+        Run r = install();
         assertEquals(ExitCode.USAGE, r.exit());
-        assertTrue(r.err().contains(anchor.toString()), r.err());
+        assertTrue(r.err().contains(config.toString()), r.err());
+        chmod(config, "rw-r--r--");
+        assertEquals(ExitCode.OK, install().exit());
+    }
+
+    /** "Writing the file as a non-owner": a policy now owned by another user is refused, so is an anchor. */
+    @Test
+    void trustFilesOwnedByAnotherUserAreRefused() throws Exception {
+        assumeTrue(isRoot(), "changing a file's owner needs root; this run is not root");
+        assertEquals(ExitCode.OK, install().exit());
+        Path policy = node.resolve("config/policy.yaml");
+        Files.setAttribute(policy, "unix:uid", 65534);
+        everyNodeCommandRefuses(policy);
+        Files.setAttribute(policy, "unix:uid", 0);
+        Path a = storeFile("anchor-");
+        Files.setAttribute(a, "unix:uid", 65534);
+        everyNodeCommandRefuses(a);
     }
 
     static boolean isRoot() {
         return "root".equals(System.getProperty("user.name"));
     }
-
 }

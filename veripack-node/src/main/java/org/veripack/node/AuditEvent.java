@@ -32,6 +32,15 @@ public record AuditEvent(String event, String packageName, String version, Strin
     public static final String INSTALL_UNAUTHORIZED = "install.unauthorized";
     /** rollback attempted by a caller not in {@code authorizedInstallers}. */
     public static final String ROLLBACK_UNAUTHORIZED = "rollback.unauthorized";
+    /**
+     * The node's trust store changed ({@code trust set}, {@code add-anchor}, {@code remove-anchor}); the detail
+     * names the command, the old and new policy digests and the trust anchors' SHA-256 fingerprints.
+     */
+    public static final String TRUST_CHANGED = "trust.changed";
+    /** A trust store change attempted by a caller not in {@code trustAdministrators} (TS 33.117). */
+    public static final String TRUST_UNAUTHORIZED = "trust.unauthorized";
+    /** {@code --trust}/{@code --policy} given to a node command: refused, the node's trust comes from its trust store. */
+    public static final String TRUST_OPTION_REFUSED = "trust.option-refused";
 
     public AuditEvent {
         Objects.requireNonNull(event, "event");

@@ -15,6 +15,7 @@ import org.veripack.core.FindingCode;
 import org.veripack.core.PackageFormat;
 import org.veripack.core.PackageRejectedException;
 import org.veripack.core.PackageVerifier;
+import org.veripack.core.RevocationSource;
 import org.veripack.core.VerifiedPackage;
 import org.veripack.node.internal.Failpoints;
 import org.veripack.node.internal.Installer;
@@ -46,9 +47,11 @@ public final class Node {
     private final StateStore state;
     private final AuditLog audit;
     private final Installer installer;
+    private final NodeTrust trust;
 
     private Node(Path root, Clock clock) {
         this.layout = new NodeLayout(root);
+        this.trust = NodeTrust.of(root);
         this.clock = Objects.requireNonNull(clock, "clock");
         this.state = new StateStore(layout);
         this.audit = new AuditLog(layout.auditLog(), layout.auditHeadFile(), clock);
@@ -58,7 +61,8 @@ public final class Node {
     /**
      * Opens (and for a new root, creates) the node root with its directories, then runs recovery if no
      * installer is active. Before anything is read or written the root passes the node-root guard
-     * ({@link #checkRoot}); missing directories are created with safe modes.
+     * ({@link #checkRoot}, which includes the trust store's {@code config/}); missing directories are created
+     * with safe modes.
      *
      * @param root  node root directory
      * @param clock time source for audit events, install times and state (inject {@code Clock.fixed} in tests)
@@ -68,6 +72,7 @@ public final class Node {
     public static Node open(Path root, Clock clock) throws IOException {
         Node n = new Node(root, clock);
         n.layout.prepare(true, true, NodeAccess.Caller.current().uid());
+        n.trust.requireProtected();
         n.recoverIfIdle();
         return n;
     }
@@ -85,6 +90,7 @@ public final class Node {
             throw new NoSuchFileException(root.toString(), null, "not a node root (no slots/ and state/)");
         }
         n.layout.prepare(false, true, NodeAccess.Caller.current().uid());
+        n.trust.requireProtected();
         n.recoverIfIdle();
         return n;
     }
@@ -94,7 +100,9 @@ public final class Node {
      * {@code root} and every directory above it, and its {@code state/}, {@code slots/}, {@code audit/},
      * {@code staging/} directories, must be owned by root or the invoking user and not writable by group or
      * others (sshd StrictModes, {@link NodeAccess#requireProtected}). An attacker who could write any of them
-     * could swap slots and sealed records together, so every node command refuses such a root.
+     * could swap slots and sealed records together, so every node command refuses such a root. The trust store's
+     * {@code config/} directory and its files must be owned by root or the node root's owner and not be writable by
+     * group or others ({@link NodeTrust#requireProtected()}).
      *
      * @throws UnsafeNodeRootException naming the first unsafe path (CLI exit 2)
      * @throws NoSuchFileException     when {@code root} does not exist
@@ -105,6 +113,7 @@ public final class Node {
             throw new NoSuchFileException(root.toString(), null, "not a node root (does not exist)");
         }
         layout.prepare(false, false, NodeAccess.Caller.current().uid());
+        NodeTrust.of(root).requireProtected();
     }
 
     public Path root() { return layout.root(); }
@@ -131,7 +140,9 @@ public final class Node {
     }
 
     /**
-     * Installs or upgrades from a CSAR (SOL004 option 1 or 2): one pass verifies and streams every artifact
+     * Installs or upgrades from a CSAR (SOL004 option 1 or 2) under the node's own trust policy
+     * ({@link NodeTrust#load()}: {@code NODE/config/policy.yaml}; the caller never chooses the trust, TS 33.117
+     * §4.2.3.3.5), verified at this node's clock: one pass verifies and streams every artifact
      * into {@code NODE/staging} only; on ACCEPTED the node checks identity syntax, one product per node
      * ({@link FindingCode#PACKAGE_MISMATCH} against {@code product:} in {@code config.yaml} or the first
      * activation) and anti-rollback ({@link FindingCode#VERSION_ROLLBACK} unless the policy's
@@ -142,14 +153,17 @@ public final class Node {
      * re-installed: its slot is re-verified and, when tampered, replaced by the freshly verified bytes in a new
      * slot directory (REPAIRED, audited {@code install.repair}).
      *
-     * @param csar     the package (its file is copied into {@code NODE/state} for option 2)
-     * @param verifier the one verifier with the operator's trust policy and clock
+     * @param csar       the package (its file is copied into {@code NODE/state} for option 2)
+     * @param revocation where revocation data comes from when the node's policy asks for it
      * @return ACTIVATED, ALREADY_ACTIVE, REPAIRED or REJECTED (staging removed, {@code current} untouched)
-     * @throws UnsafeNodeRootException when {@code config.yaml} is unprotected or invalid (CLI exit 2)
+     * @throws NodeTrustException      when the node has no trust store or its policy is invalid (CLI exit 2)
+     * @throws UnsafeNodeRootException when {@code config.yaml} or a trust file is unprotected, or config.yaml is
+     *                                 invalid (CLI exit 2)
      * @throws NodeBusyException when another installer holds the lock
      * @throws IOException       on I/O failure (staging removed, {@code current} untouched)
      */
-    public InstallResult install(Path csar, PackageVerifier verifier) throws IOException {
+    public InstallResult install(Path csar, RevocationSource revocation) throws IOException {
+        PackageVerifier verifier = PackageVerifier.create(trust.load(), clock, revocation);
         try (NodeLock l = lockOrBusy()) {
             installer.recover();
             Path work = installer.newWorkDir();

@@ -18,7 +18,8 @@ import java.util.Set;
 import org.veripack.core.PolicyException;
 
 /**
- * TS 33.117 §4.2.3.3.5 on the node: the trust store is access-controlled and only authorised users install.
+ * TS 33.117 §4.2.3.3.5 on the node: the trust store is access-controlled, only authorised users install and
+ * only trust administrators change the trust ({@link NodeTrust}).
  *
  * <ul>
  *   <li>{@link #requireProtected(Path, long)} — like sshd's StrictModes: a policy, trust anchor, CRL,
@@ -31,14 +32,19 @@ import org.veripack.core.PolicyException;
  * authorizedInstallers:
  *   users: [release-bot]            # user names
  *   groups: [veripack-installers]   # group names (primary or supplementary membership)
- * }</pre> Missing file or key: nobody is listed. {@link #isAuthorizedInstaller} allows root (uid 0) and
- *       the listed users and group members — the node root's owner is not implicitly allowed.</li>
+ * trustAdministrators:              # who may change the node's trust store (veripack trust ...)
+ *   users: [pki-admin]
+ *   groups: [veripack-trust]
+ * }</pre> Missing file or key: nobody is listed. {@link #isAuthorizedInstaller} and {@link #isTrustAdministrator}
+ *       allow root (uid 0) and the listed users and group members — the node root's owner is not implicitly
+ *       allowed.</li>
  * </ul>
  */
 public final class NodeAccess {
     /** Name of the node configuration file under the node root. */
     public static final String CONFIG_FILE = "config.yaml";
     private static final long MAX_CONFIG_BYTES = 64 * 1024;
+    private static final List<String> CONFIG_KEYS = List.of("authorizedInstallers", "product", "trustAdministrators");
 
     private NodeAccess() { }
 
@@ -57,20 +63,36 @@ public final class NodeAccess {
     }
 
     /**
-     * {@code NODE/config.yaml}.
+     * Users and groups named by one role of {@code NODE/config.yaml}; root (uid 0) always belongs to every role.
      *
-     * @param users   user names allowed to install/rollback
-     * @param groups  group names whose members may install/rollback
-     * @param product the package name this node runs ({@code product:}), or null: then the first activation fixes it
+     * @param users  user names
+     * @param groups group names (primary or supplementary membership)
      */
-    public record NodeConfig(Set<String> users, Set<String> groups, String product) {
-        public NodeConfig {
+    public record Principals(Set<String> users, Set<String> groups) {
+        public Principals {
             users = Set.copyOf(users);
             groups = Set.copyOf(groups);
         }
 
-        /** No authorised installers besides root, no configured product. */
-        public static final NodeConfig EMPTY = new NodeConfig(Set.of(), Set.of(), null);
+        /** Nobody besides root. */
+        public static final Principals ROOT_ONLY = new Principals(Set.of(), Set.of());
+
+        /** Root, a listed user, or a member of a listed group. */
+        public boolean includes(Caller caller) {
+            return caller.uid() == 0 || users.contains(caller.user()) || caller.groups().stream().anyMatch(groups::contains);
+        }
+    }
+
+    /**
+     * {@code NODE/config.yaml}.
+     *
+     * @param installers          {@code authorizedInstallers}: who may install and roll back
+     * @param trustAdministrators {@code trustAdministrators}: who may change the node's trust store
+     * @param product             the package name this node runs ({@code product:}), or null: then the first activation fixes it
+     */
+    public record NodeConfig(Principals installers, Principals trustAdministrators, String product) {
+        /** No authorised installers or trust administrators besides root, no configured product. */
+        public static final NodeConfig EMPTY = new NodeConfig(Principals.ROOT_ONLY, Principals.ROOT_ONLY, null);
     }
 
     /** The calling process's identity (real uid, user name, group names from the OS). */
@@ -206,8 +228,8 @@ public final class NodeAccess {
         }
         for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
             String k = it.next();
-            if (!k.equals("authorizedInstallers") && !k.equals("product")) {
-                throw new PolicyException(file + ": unknown key '" + k + "' (allowed: [authorizedInstallers, product])");
+            if (!CONFIG_KEYS.contains(k)) {
+                throw new PolicyException(file + ": unknown key '" + k + "' (allowed: " + CONFIG_KEYS + ")");
             }
         }
         String product = null;
@@ -218,45 +240,51 @@ public final class NodeAccess {
             }
             product = pn.asText();
         }
-        JsonNode ai = root.get("authorizedInstallers");
+        return new NodeConfig(principals(file, root, "authorizedInstallers"), principals(file, root, "trustAdministrators"), product);
+    }
+
+    private static Principals principals(Path file, JsonNode root, String role) throws PolicyException {
+        JsonNode ai = root.get(role);
         if (ai == null || ai.isNull()) {
-            return new NodeConfig(Set.of(), Set.of(), product);
+            return Principals.ROOT_ONLY;
         }
         if (!ai.isObject()) {
-            throw new PolicyException(file + ": authorizedInstallers must be {users: [...], groups: [...]}");
+            throw new PolicyException(file + ": " + role + " must be {users: [...], groups: [...]}");
         }
         for (Iterator<String> it = ai.fieldNames(); it.hasNext(); ) {
             String k = it.next();
             if (!k.equals("users") && !k.equals("groups")) {
-                throw new PolicyException(file + ": unknown key 'authorizedInstallers." + k + "' (allowed: [users, groups])");
+                throw new PolicyException(file + ": unknown key '" + role + "." + k + "' (allowed: [users, groups])");
             }
         }
-        return new NodeConfig(names(file, ai, "users"), names(file, ai, "groups"), product);
+        return new Principals(names(file, ai, role, "users"), names(file, ai, role, "groups"));
     }
 
-    private static Set<String> names(Path file, JsonNode parent, String key) throws PolicyException {
+    private static Set<String> names(Path file, JsonNode parent, String role, String key) throws PolicyException {
         JsonNode n = parent.get(key);
         Set<String> out = new LinkedHashSet<>();
         if (n == null || n.isNull()) {
             return out;
         }
         if (!n.isArray()) {
-            throw new PolicyException(file + ": authorizedInstallers." + key + " must be a list of names");
+            throw new PolicyException(file + ": " + role + "." + key + " must be a list of names");
         }
         for (JsonNode e : n) {
             if (!e.isTextual() || e.asText().isBlank()) {
-                throw new PolicyException(file + ": authorizedInstallers." + key + " must be a list of non-empty names");
+                throw new PolicyException(file + ": " + role + "." + key + " must be a list of non-empty names");
             }
             out.add(e.asText());
         }
         return out;
     }
 
-    /** Root, or a user named in {@code config.users()}, or a member of a group in {@code config.groups()}. */
+    /** Root, or a user or group member named in {@code authorizedInstallers}. */
     public static boolean isAuthorizedInstaller(NodeConfig config, Caller caller) {
-        if (caller.uid() == 0 || config.users().contains(caller.user())) {
-            return true;
-        }
-        return caller.groups().stream().anyMatch(config.groups()::contains);
+        return config.installers().includes(caller);
+    }
+
+    /** Root, or a user or group member named in {@code trustAdministrators} (TS 33.117: who may change the key list). */
+    public static boolean isTrustAdministrator(NodeConfig config, Caller caller) {
+        return config.trustAdministrators().includes(caller);
     }
 }

@@ -15,7 +15,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.veripack.core.PackageVerifier;
+import java.security.cert.X509Certificate;
+import org.veripack.core.Limits;
+import org.veripack.core.RevocationSource;
+import org.veripack.core.pki.TestPki;
 import org.veripack.core.csar.ArchiveAttackCorpus;
 
 /**
@@ -36,9 +39,9 @@ class ArchiveAttackInstallTest {
     void genuineUpgradeOverTheSameNodeIsActivated() throws Exception {
         Path node = dir.resolve("node");
         Node n = Node.open(node, ArchiveAttackCorpus.clock());
-        PackageVerifier v = PackageVerifier.create(ArchiveAttackCorpus.policy(Optional.empty()), ArchiveAttackCorpus.clock());
-        assertEquals(InstallResult.Outcome.ACTIVATED, n.install(ArchiveAttackCorpus.genuineCsar(dir, "2.0"), v).outcome());
-        assertEquals(InstallResult.Outcome.ACTIVATED, n.install(ArchiveAttackCorpus.genuineCsar(dir), v).outcome(),
+        trust(node, Optional.empty());
+        assertEquals(InstallResult.Outcome.ACTIVATED, n.install(ArchiveAttackCorpus.genuineCsar(dir, "2.0"), OFFLINE).outcome());
+        assertEquals(InstallResult.Outcome.ACTIVATED, n.install(ArchiveAttackCorpus.genuineCsar(dir), OFFLINE).outcome(),
                 "the corpus base (2.1) upgrades a 2.0 node");
     }
 
@@ -47,14 +50,15 @@ class ArchiveAttackInstallTest {
     void attackIsRejectedByInstallAndCurrentIsUnchanged(ArchiveAttackCorpus.Case c) throws Exception {
         Path node = dir.resolve("node");
         Node n = Node.open(node, ArchiveAttackCorpus.clock());
-        PackageVerifier genuine = PackageVerifier.create(ArchiveAttackCorpus.policy(Optional.empty()), ArchiveAttackCorpus.clock());
+        trust(node, Optional.empty());
         Path work = Files.createDirectories(dir.resolve("work"));
-        assertEquals(InstallResult.Outcome.ACTIVATED, n.install(ArchiveAttackCorpus.genuineCsar(work, "2.0"), genuine).outcome());
+        assertEquals(InstallResult.Outcome.ACTIVATED, n.install(ArchiveAttackCorpus.genuineCsar(work, "2.0"), OFFLINE).outcome());
         Path attack = c.build(work);
         String currentBefore = Files.readSymbolicLink(node.resolve("current")).toString();
         TreeMap<String, Long> before = snapshot(dir);
 
-        InstallResult r = n.install(attack, PackageVerifier.create(ArchiveAttackCorpus.policy(c.limits()), ArchiveAttackCorpus.clock()));
+        trust(node, c.limits());
+        InstallResult r = n.install(attack, OFFLINE);
 
         assertEquals(InstallResult.Outcome.REJECTED, r.outcome(), () -> c.name() + " (" + c.reproduces() + "): " + r.report());
         assertTrue(r.report().has(c.expected()), () -> c.name() + ": expected " + c.expected() + " in " + r.report());
@@ -64,9 +68,24 @@ class ArchiveAttackInstallTest {
             assertEquals(0, s.count(), "staging emptied");
         }
         TreeMap<String, Long> after = snapshot(dir);
-        after.keySet().removeIf(p -> p.startsWith("node/audit/") || p.startsWith("node/state/"));
-        before.keySet().removeIf(p -> p.startsWith("node/audit/") || p.startsWith("node/state/"));
+        after.keySet().removeIf(p -> p.startsWith("node/audit/") || p.startsWith("node/state/") || p.startsWith("node/config/")
+                || p.startsWith("trust/"));
+        before.keySet().removeIf(p -> p.startsWith("node/audit/") || p.startsWith("node/state/") || p.startsWith("node/config/")
+                || p.startsWith("trust/"));
         assertEquals(before, after, () -> c.name() + ": something was written outside staging");
+    }
+
+    private static final RevocationSource OFFLINE = RevocationSource.offline();
+
+    /** The node's trust store: the corpus's trust anchors, with the case's limits (written under {@code dir/trust/}). */
+    private void trust(Path node, Optional<Limits> limits) throws IOException {
+        Path d = Files.createDirectories(dir.resolve("trust"));
+        TestPki.writeCertificatesPem(d.resolve("anchors.pem"),
+                ArchiveAttackCorpus.policy(limits).trustAnchors().toArray(X509Certificate[]::new));
+        Path policy = d.resolve("policy.yaml");
+        Files.writeString(policy, "trustAnchors: [anchors.pem]\n" + limits.map(l -> "limits: {maxArtifacts: " + l.maxArtifacts()
+                + ", maxTotalBytes: " + l.maxTotalBytes() + ", maxExpansionRatio: " + l.maxExpansionRatio() + "}\n").orElse(""));
+        NodeTrust.of(node).set(policy);
     }
 
     /** Every path under {@code root} (symlinks not followed) with its size, excluding the lock file's content. */

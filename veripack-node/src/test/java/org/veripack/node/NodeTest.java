@@ -19,8 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.veripack.core.Finding;
 import org.veripack.core.FindingCode;
-import org.veripack.core.PackageVerifier;
-import org.veripack.core.TrustPolicy;
+import org.veripack.core.RevocationSource;
 import org.veripack.core.pki.TestPki;
 import org.veripack.node.internal.NodeLock;
 
@@ -349,9 +348,11 @@ class NodeTest {
         fx.install("acme-mme", "1.1", true);
         Node node = Node.openExisting(root, NodeFixture.CLOCK);
         TestPki.Issued ca = TestPki.cert("CN=Test Root").ca(true).build();
-        PackageVerifier verifier = PackageVerifier.create(TrustPolicy.withAnchors(List.of(ca.certificate())), NodeFixture.CLOCK);
+        Path pem = dir.resolve("ca.pem");
+        TestPki.writeCertificatesPem(pem, ca.certificate());
+        NodeTrust.of(root).setAnchors(List.of(pem));
         try (NodeLock held = NodeLock.tryAcquire(fx.layout).orElseThrow()) {
-            assertThrows(NodeBusyException.class, () -> node.install(dir.resolve("any.csar"), verifier));
+            assertThrows(NodeBusyException.class, () -> node.install(dir.resolve("any.csar"), RevocationSource.offline()));
             assertThrows(NodeBusyException.class, node::rollback);
             assertTrue(NodeLock.tryAcquire(fx.layout).isEmpty());
             // read-only commands still work (and skip recovery)

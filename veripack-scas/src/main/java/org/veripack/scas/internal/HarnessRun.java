@@ -114,26 +114,19 @@ public final class HarnessRun {
         }
     }
 
-    private TargetDriver driver(ProcessRunner runner, Path testCaPem, Path harnessDir, HarnessPki pki) throws IOException {
+    private TargetDriver driver(ProcessRunner runner, Path testCaPem, Path harnessDir, HarnessPki pki) {
         Target t = config.target();
         if (t instanceof Target.Node node) {
             List<String> trust = new ArrayList<>();
-            List<String> trustWithCa = new ArrayList<>();
             if (config.policyFile() != null) {
-                Path derived = harnessDir.resolve("policy-with-harness-test-ca.yaml");
-                PolicyFiles.withExtraAnchor(config.policyFile(), testCaPem, genuine.packageName().orElse(null),
-                        List.of(pki.expiredLeaf().subject(), pki.nonCodeSigning().subject(), pki.validLeaf().subject()),
-                        derived);
                 trust.addAll(List.of("--policy", config.policyFile().toAbsolutePath().toString()));
-                trustWithCa.addAll(List.of("--policy", derived.toString()));
             } else {
                 for (Path a : config.trustAnchors()) {
                     trust.addAll(List.of("--trust", a.toAbsolutePath().toString()));
                 }
-                trustWithCa.addAll(trust);
-                trustWithCa.addAll(List.of("--trust", testCaPem.toString()));
             }
-            return new NodeDriver(node, runner, trust, trustWithCa);
+            return new NodeDriver(node, runner, trust, testCaPem, genuine.packageName().orElse(null),
+                    List.of(pki.expiredLeaf().subject(), pki.nonCodeSigning().subject(), pki.validLeaf().subject()), harnessDir);
         }
         return new CommandDriver((Target.Command) t, runner, config.protectedPaths());
     }
@@ -259,8 +252,10 @@ public final class HarnessRun {
         pre.addAll(tc.notes());
         if (tc.signedByTestCa()) {
             pre.add(driver instanceof NodeDriver
-                    ? "the install trusts the harness test CA " + pki.testCa().subject()
-                            + " in addition to the operator's anchors, so only this case's defect can cause a refusal"
+                    ? "for this install the harness sets the node's trust store to its own policy plus the harness test CA "
+                            + pki.testCa().subject() + " (and, when the policy has a signers: map, the harness's test signers for the"
+                            + " package) with veripack trust set as trust administrator, and restores the node's policy afterwards,"
+                            + " so only this case's defect can cause a refusal"
                     : pki.testCaProvided() ? "the target trusts the lab test CA " + pki.testCa().subject()
                     : "the harness test CA is generated for this run and not trusted by the target: a refusal may "
                             + "be for the untrusted signer (pass --test-ca-cert/--test-ca-key of a CA the target trusts)");
@@ -313,19 +308,23 @@ public final class HarnessRun {
 
     /**
      * Why the node's own trust policy lets a correct node accept {@code tc} (so a FAIL would be false), or
-     * empty. Only a node target run with {@code --policy} is known to the harness; the defaults refuse both.
+     * empty. For a node target that policy is the node's trust store ({@code NODE/config/policy.yaml}); the
+     * defaults refuse both.
      */
     private Optional<String> policyExcludes(TamperCase tc) throws IOException {
-        if (!(driver instanceof NodeDriver) || config.policyFile() == null) {
+        if (!(driver instanceof NodeDriver nd)) {
             return Optional.empty();
         }
-        if (tc.id().equals(TamperMatrix.NON_CODE_SIGNING_ID)
-                && PolicyFiles.setsFalse(config.policyFile(), "requireCodeSigningEku")) {
-            return Optional.of("the trust policy sets requireCodeSigningEku: false: the node accepts a signer "
+        Optional<Path> policy = nd.trustPolicy();
+        if (policy.isEmpty()) {
+            return Optional.empty();
+        }
+        if (tc.id().equals(TamperMatrix.NON_CODE_SIGNING_ID) && PolicyFiles.setsFalse(policy.get(), "requireCodeSigningEku")) {
+            return Optional.of("the node's trust policy sets requireCodeSigningEku: false: the node accepts a signer "
                     + "certificate without id-kp-codeSigning by configuration");
         }
-        if (tc.id().equals(TamperMatrix.DOWNGRADE_ID) && PolicyFiles.setsFalse(config.policyFile(), "antiRollback")) {
-            return Optional.of("the trust policy sets antiRollback: false: the node accepts a lower version by "
+        if (tc.id().equals(TamperMatrix.DOWNGRADE_ID) && PolicyFiles.setsFalse(policy.get(), "antiRollback")) {
+            return Optional.of("the node's trust policy sets antiRollback: false: the node accepts a lower version by "
                     + "configuration");
         }
         return Optional.empty();
@@ -446,6 +445,18 @@ public final class HarnessRun {
                                      String reason) {
         return new CaseResult(id, title, purpose, pre, List.of(), expected, "not run", Map.of(),
                 CaseVerdict.NOT_RUN, reason);
+    }
+
+    /** SHA-256 (hex) of the DER encoding of the first certificate in a PEM/DER file: its fingerprint. */
+    static String sha256Der(Path certificateFile) throws IOException {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(SigningIdentities.readCertificates(certificateFile).get(0).getEncoded()));
+        } catch (PolicyException | java.security.cert.CertificateEncodingException e) {
+            throw new IOException("cannot read " + certificateFile + ": " + e.getMessage(), e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("JDK without SHA-256", e);
+        }
     }
 
     static String sha256(Path file) throws IOException {

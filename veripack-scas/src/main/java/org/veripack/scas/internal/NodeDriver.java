@@ -16,9 +16,13 @@ import org.veripack.scas.CommandRecord;
 import org.veripack.scas.Target;
 
 /**
- * Drives a Veripack node root through the {@code veripack} CLI contract (DESIGN.md): {@code install}
- * (exit 1 = REJECTED), {@code status --json}, {@code run}, the {@code current} symlink and
- * {@code audit/events.jsonl}.
+ * Drives a Veripack node root through the {@code veripack} CLI contract (README "Usage"): {@code install}
+ * (exit 1 = REJECTED) under the node's own trust store, {@code status --json}, {@code run}, {@code trust set},
+ * the {@code current} symlink and {@code audit/events.jsonl}. The node's trust is its configuration: the harness
+ * sets it (from the lab's {@code --trust}/{@code --policy}) only when the node has none, and for a case signed
+ * under the harness test CA sets the node's own policy plus that CA (and the harness's test signers when the
+ * policy has a {@code signers:} map) for the one install, then restores the node's policy ({@code trust set},
+ * as the trust administrator the harness runs as).
  */
 final class NodeDriver implements TargetDriver {
     private static final int MAX_AUDIT_BYTES = 64 * 1024;
@@ -26,14 +30,55 @@ final class NodeDriver implements TargetDriver {
 
     private final Target.Node node;
     private final ProcessRunner runner;
-    private final List<String> trustArgs;
-    private final List<String> trustArgsWithTestCa;
+    private final List<String> trustSetArgs;
+    private final Path testCaPem;
+    private final String packageName;
+    private final List<String> testSigners;
+    private final Path harnessDir;
+    private boolean trustEnsured;
 
-    NodeDriver(Target.Node node, ProcessRunner runner, List<String> trustArgs, List<String> trustArgsWithTestCa) {
+    /**
+     * @param trustSetArgs {@code --trust A ...} or {@code --policy P}: the node's trust when it has none yet
+     * @param testCaPem    the harness test CA, trusted for the installs of cases signed under it
+     * @param packageName  the genuine package's name (its {@code signers:} entry gets {@code testSigners}), or null
+     * @param testSigners  subject DNs of the harness's test signers
+     * @param harnessDir   where the derived and saved policies are written
+     */
+    NodeDriver(Target.Node node, ProcessRunner runner, List<String> trustSetArgs, Path testCaPem, String packageName,
+               List<String> testSigners, Path harnessDir) {
         this.node = node;
         this.runner = runner;
-        this.trustArgs = List.copyOf(trustArgs);
-        this.trustArgsWithTestCa = List.copyOf(trustArgsWithTestCa);
+        this.trustSetArgs = List.copyOf(trustSetArgs);
+        this.testCaPem = testCaPem;
+        this.packageName = packageName;
+        this.testSigners = List.copyOf(testSigners);
+        this.harnessDir = harnessDir;
+    }
+
+    private List<String> veripack(String... args) {
+        List<String> argv = new ArrayList<>(node.veripack());
+        argv.addAll(List.of(args));
+        return argv;
+    }
+
+    /** The node's trust policy file ({@code NODE/config/policy.yaml}), when the node has a trust store. */
+    Optional<Path> trustPolicy() {
+        ensureTrust();
+        Path p = node.root().resolve("config").resolve("policy.yaml");
+        return Files.isRegularFile(p) ? Optional.of(p) : Optional.empty();
+    }
+
+    /** Once: a node without a trust store gets the lab's trust ({@code trust set}). */
+    private void ensureTrust() {
+        if (trustEnsured) {
+            return;
+        }
+        trustEnsured = true;
+        if (!Files.exists(node.root().resolve("config").resolve("policy.yaml"))) {
+            List<String> argv = veripack("trust", "set", "--root", node.root().toString());
+            argv.addAll(trustSetArgs);
+            runner.run("set the node's trust store (it had none) from the lab's trust", argv);
+        }
     }
 
     @Override
@@ -44,18 +89,32 @@ final class NodeDriver implements TargetDriver {
 
     @Override
     public CommandRecord install(String purpose, Path pkg, boolean trustTestCa, String asUserTemplate) {
-        List<String> argv = new ArrayList<>(node.veripack());
-        argv.add("install");
-        argv.add("--root");
-        argv.add(node.root().toString());
-        // PACKAGE before the trust options: a multi-value --trust would otherwise take it as another anchor
-        argv.add(pkg.toAbsolutePath().toString());
-        argv.addAll(trustTestCa ? trustArgsWithTestCa : trustArgs);
+        ensureTrust();
+        List<String> argv = veripack("install", "--root", node.root().toString(), pkg.toAbsolutePath().toString());
         if (asUserTemplate != null) {
             String line = new CommandRecord(purpose, argv, 0, false, "", "", 0, 0).commandLine();
             return runner.run(purpose, TargetDriver.wrapAsUser(asUserTemplate, line));
         }
-        return runner.run(purpose, argv);
+        Optional<Path> policy = trustPolicy();
+        if (!trustTestCa || policy.isEmpty()) {
+            return runner.run(purpose, argv);
+        }
+        Path saved = harnessDir.resolve("node-policy-saved.yaml");
+        Path derived = harnessDir.resolve("node-policy-with-harness-test-ca.yaml");
+        try {
+            PolicyFiles.copy(policy.get(), null, null, List.of(), saved);
+            PolicyFiles.copy(policy.get(), testCaPem, packageName, testSigners, derived);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        runner.run("trust the harness test CA for this install", veripack("trust", "set", "--root", node.root().toString(),
+                "--policy", derived.toString()));
+        try {
+            return runner.run(purpose, argv);
+        } finally {
+            runner.run("restore the node's trust store", veripack("trust", "set", "--root", node.root().toString(),
+                    "--policy", saved.toString()));
+        }
     }
 
     @Override
@@ -70,9 +129,8 @@ final class NodeDriver implements TargetDriver {
 
     @Override
     public ActiveState active(String purpose) {
-        List<String> argv = new ArrayList<>(node.veripack());
-        argv.addAll(List.of("status", "--root", node.root().toString(), "--json"));
-        CommandRecord r = runner.run(purpose, argv);
+        ensureTrust();
+        CommandRecord r = runner.run(purpose, veripack("status", "--root", node.root().toString(), "--json"));
         Path current = node.root().resolve("current");
         String active;
         try {
@@ -88,8 +146,7 @@ final class NodeDriver implements TargetDriver {
         if (node.probe().isEmpty()) {
             return Optional.empty();
         }
-        List<String> argv = new ArrayList<>(node.veripack());
-        argv.addAll(List.of("run", "--root", node.root().toString()));
+        List<String> argv = veripack("run", "--root", node.root().toString());
         for (String kv : node.probeEnv()) {
             argv.addAll(List.of("--env", kv));
         }
@@ -150,6 +207,8 @@ final class NodeDriver implements TargetDriver {
         files.add(root.resolve("slots"));
         files.add(root.resolve("audit"));
         files.add(root.resolve("staging"));
+        files.add(root.resolve("config")); // the node's trust store
+        files.add(root.resolve("config.yaml"));
         List<String> cmd = node.veripack();
         int cp = cmd.indexOf("-cp") >= 0 ? cmd.indexOf("-cp") : cmd.indexOf("-classpath");
         if (cp >= 0 && cp + 1 < cmd.size()) {

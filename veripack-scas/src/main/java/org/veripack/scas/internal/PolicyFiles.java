@@ -11,17 +11,19 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Reads the file references of a trust policy YAML (DESIGN.md "Trust policy file": paths relative to
- * the file) and writes a copy that also trusts the harness test CA, for the node target's cases whose
- * only defect must be isolated from "untrusted signer". Not a policy validator: the product loads it.
+ * Reads the file references of a trust policy YAML (README "Trust policy file": paths relative to the
+ * file) and writes copies of it with absolute paths, one of them also trusting the harness test CA, for the
+ * node target's cases whose only defect must be isolated from "untrusted signer" (set into the node's trust
+ * store for one install, then the plain copy restores it). Not a policy validator: the product loads it.
  */
 final class PolicyFiles {
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-    private static final List<String> FILE_KEYS = List.of("trustAnchors", "intermediates", "crls");
+    private static final List<String> FILE_KEYS = List.of("trustAnchors", "intermediates", "timestampAnchors", "crls",
+            "openpgpKeyrings");
 
     private PolicyFiles() { }
 
-    /** Absolute paths of the files {@code policy} names (anchors, intermediates, CRLs). */
+    /** Absolute paths of the files {@code policy} names (anchors, intermediates, time-stamp anchors, CRLs, keyrings). */
     static List<Path> referencedFiles(Path policy) throws IOException {
         Map<String, Object> tree = read(policy);
         List<Path> out = new ArrayList<>();
@@ -41,24 +43,31 @@ final class PolicyFiles {
     }
 
     /**
-     * Writes {@code out}: {@code policy} with absolute file paths, {@code extraAnchor} appended to the
-     * anchors and, when the policy has a {@code signers:} map, {@code extraSigners} (subject DNs) appended
-     * to {@code packageName}'s entry, so the harness's test signers are trusted and authorised like the
-     * vendor's.
+     * Writes {@code out}: {@code policy} with absolute file paths (a single file name becomes a list) and, when
+     * {@code extraAnchor} is not null, {@code extraAnchor} appended to the anchors and, when the policy has a
+     * {@code signers:} map, {@code extraSigners} (subject DNs) appended to {@code packageName}'s entry, so the
+     * harness's test signers are trusted and authorised like the vendor's.
      */
     @SuppressWarnings("unchecked")
-    static void withExtraAnchor(Path policy, Path extraAnchor, String packageName, List<String> extraSigners, Path out)
-            throws IOException {
+    static void copy(Path policy, Path extraAnchor, String packageName, List<String> extraSigners, Path out) throws IOException {
         Map<String, Object> tree = read(policy);
         Path base = policy.toAbsolutePath().getParent();
         for (String key : FILE_KEYS) {
-            if (tree.get(key) instanceof List<?> list) {
+            Object v = tree.get(key);
+            if (v instanceof String one) {
+                v = List.of(one);
+            }
+            if (v instanceof List<?> list) {
                 List<String> abs = new ArrayList<>();
                 for (Object o : list) {
                     abs.add(base.resolve(String.valueOf(o)).normalize().toString());
                 }
                 tree.put(key, abs);
             }
+        }
+        if (extraAnchor == null) {
+            YAML.writeValue(out.toFile(), tree);
+            return;
         }
         List<String> anchors = new ArrayList<>();
         if (tree.get("trustAnchors") instanceof List<?> l) {

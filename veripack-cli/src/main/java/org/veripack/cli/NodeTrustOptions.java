@@ -1,0 +1,39 @@
+package org.veripack.cli;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.veripack.node.AuditEvent;
+import org.veripack.node.NodeTrust;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code --trust}/{@code --policy} on a node command ({@code install}, {@code rollback}, {@code run},
+ * {@code verify-installed}): the node's trust comes only from its trust store ({@link NodeTrust}, TS 33.117
+ * §4.2.3.3.5 "public keys or certificates configured in the network product"), never from whoever runs the
+ * command. The options stay parsed (hidden from {@code --help}) so that the refusal names the node's policy
+ * file instead of picocli's "unknown option": exit 2, audited {@code trust.option-refused}, nothing else done.
+ */
+final class NodeTrustOptions {
+    @Option(names = "--trust", hidden = true, paramLabel = "CA.pem", description = "refused: node commands use the node's trust store")
+    List<Path> trust = new ArrayList<>();
+
+    @Option(names = "--policy", hidden = true, paramLabel = "POLICY.yaml", description = "refused: node commands use the node's trust store")
+    Path policy;
+
+    /** Null when neither option was given; else the refusal's exit code (2), with the message on {@code err}. */
+    Integer refuse(String command, Path root, PrintStream err) {
+        if (trust.isEmpty() && policy == null) {
+            return null;
+        }
+        String given = (trust.isEmpty() ? "--policy " + policy : "--trust " + trust.stream().map(Path::toString)
+                .reduce((a, b) -> a + " --trust " + b).orElse("")) + (policy != null && !trust.isEmpty() ? " --policy " + policy : "");
+        Path file = NodeTrust.of(root).policyFile();
+        err.println("veripack " + command + ": " + (trust.isEmpty() ? "--policy" : "--trust") + " is refused on a node command: "
+                + "the node's trust comes only from its trust store " + file + " ('veripack trust show --root " + root
+                + "'; a trust administrator changes it with 'veripack trust set|add-anchor|remove-anchor --root " + root + "')");
+        NodeGate.audit(command, root, AuditEvent.TRUST_OPTION_REFUSED, command + " " + given + ": refused, the node's trust is " + file, err);
+        return ExitCode.USAGE;
+    }
+}
