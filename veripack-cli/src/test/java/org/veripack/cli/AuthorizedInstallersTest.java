@@ -27,17 +27,19 @@ import org.veripack.core.sign.CsarSigner;
  * Only authorised installers install or roll back, and only trust administrators change the node's trust
  * (TS 33.117 §4.2.3.3.5): real unprivileged users created with {@code useradd} run the CLI through
  * {@code runuser -u USER -- java -cp ... org.veripack.cli.Main}. root (this test) is the trust administrator and
- * sets each node's trust store first; {@code NODE/config.yaml} (root-owned, 0644) authorises the group
- * {@code vp-installers}. Two layouts: the node root and its work directories belong to {@code vp-installer}
- * ({@link #node}), or the node root belongs to root with mode 1770 and group {@code vp-installers} so that the
+ * sets each node's trust store first; {@code NODE/config.yaml} (root-owned, 0644) authorises the
+ * installers' group. Two layouts: the node root and its work directories belong to the installer account
+ * ({@link #node}), or the node root belongs to root with mode 1770 and the installers' group so that the
  * installer owns only its work directories and cannot move root's {@code config/} ({@link #separatedNode}).
  * Needs root, {@code useradd} and {@code runuser}; skipped with the reason otherwise. The users and group are
  * removed afterwards.
  */
 class AuthorizedInstallersTest {
-    static final String INSTALLER = "vp-installer";
-    static final String OUTSIDER = "vp-outsider";
-    static final String GROUP = "vp-installers";
+    /** Unique per test JVM: builds of other checkouts on the same machine create and delete their own users. */
+    static final String SUFFIX = Long.toString(ProcessHandle.current().pid(), 36);
+    static final String INSTALLER = "vp-inst-" + SUFFIX;
+    static final String OUTSIDER = "vp-out-" + SUFFIX;
+    static final String GROUP = "vp-insts-" + SUFFIX;
 
     static Path base;
     static String classpath;
@@ -108,7 +110,7 @@ class AuthorizedInstallersTest {
     }
 
     /**
-     * The layout that separates the roles: the node root stays root's, mode 1770 with group {@code vp-installers}
+     * The layout that separates the roles: the node root stays root's, mode 1770 with the installers' group
      * (its members create {@code current}, {@code previous} and {@code lock}; the sticky bit keeps them from
      * renaming or deleting root's {@code config/} and {@code config.yaml}); only the work directories are the
      * installer's.
