@@ -75,9 +75,10 @@ class HarnessPartsTest {
 
     /**
      * A node policy that turns a check off makes the case testing it meaningless: a correct node accepts it by
-     * configuration, so it is NOT_RUN with the reason, never a FAIL. The policy derived for the test-CA cases
-     * authorises the harness's test signers where the operator's {@code signers:} map lists the package.
-     * (The node is driven by {@code /bin/false}: only the harness's own decisions are looked at here.)
+     * configuration, so it is NOT_RUN with the reason, never a FAIL. The node's policy is its trust store
+     * ({@code NODE/config/policy.yaml}); the policy derived from it for the test-CA cases authorises the
+     * harness's test signers where the node's {@code signers:} map lists the package. (The node is driven by
+     * {@code /bin/false}: only the harness's own decisions are looked at here.)
      */
     @Test
     void nodePolicyThatDisablesACheckMakesItsCaseNotRunAndTestSignersAreAuthorised() throws IOException {
@@ -85,7 +86,10 @@ class HarnessPartsTest {
         Path genuine = vendor.write(dir.resolve("acme-mme-2.0.csar"), "2.0");
         Path old = vendor.write(dir.resolve("acme-mme-1.0.csar"), "1.0");
         vendor.writeAnchor(dir.resolve("acme-root.pem"));
-        Path policy = Files.writeString(dir.resolve("policy.yaml"), "trustAnchors: [acme-root.pem]\n"
+        Path policy = Files.writeString(dir.resolve("policy.yaml"), "trustAnchors: [acme-root.pem]\n");
+        Path store = Files.createDirectories(dir.resolve("node/config"));
+        vendor.writeAnchor(store.resolve("acme-root.pem"));
+        Files.writeString(store.resolve("policy.yaml"), "trustAnchors: [acme-root.pem]\n"
                 + "requireCodeSigningEku: false\nantiRollback: false\n"
                 + "signers:\n  acme-mme: [\"CN=Acme Code Signing,O=Acme\"]\n");
         Path out = dir.resolve("out");
@@ -100,13 +104,16 @@ class HarnessPartsTest {
         assertTrue(byId.get("TAMPER.downgrade").notRunReason().contains("antiRollback"));
         assertTrue(byId.get("TAMPER.downgrade").preconditions().get(0).startsWith("precondition: "));
         JsonNode derived = new ObjectMapper(new YAMLFactory())
-                .readTree(out.resolve("harness/policy-with-harness-test-ca.yaml").toFile());
+                .readTree(out.resolve("harness/node-policy-with-harness-test-ca.yaml").toFile());
         List<String> signers = new ArrayList<>();
         derived.at("/signers/acme-mme").forEach(n -> signers.add(n.asText()));
         assertEquals("CN=Acme Code Signing,O=Acme", signers.get(0));
         assertTrue(signers.contains("CN=Veripack SCAS Valid Test Signer,O=Veripack SCAS harness"), signers.toString());
         assertTrue(signers.contains("CN=Veripack SCAS Expired Signer,O=Veripack SCAS harness"), signers.toString());
-        assertEquals(2, derived.get("trustAnchors").size());
+        assertEquals(List.of(store.resolve("acme-root.pem").toString(), out.resolve("harness/harness-test-ca.pem").toString()),
+                List.of(derived.get("trustAnchors").get(0).asText(), derived.get("trustAnchors").get(1).asText()));
+        JsonNode saved = new ObjectMapper(new YAMLFactory()).readTree(out.resolve("harness/node-policy-saved.yaml").toFile());
+        assertEquals(1, saved.get("trustAnchors").size(), "the saved copy restores the node's own anchors");
     }
 
     @Test
