@@ -11,7 +11,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * state, audit evidence) and short text for humans (stderr, one line per finding with its code).
  *
  * <p>JSON shape: {@code {"verdict","format","verificationTime","packageSha256","package":{name,version,
- * provider,releaseTime,versionKey},"signers":[{subject,issuer,serial,fingerprintSha256,certificationPath}],
+ * provider,releaseTime,versionKey},"signers":[{subject,issuer,serial,fingerprintSha256,certificationPath,
+ * certificatePolicies}],
  * "artifacts":[{path,type,mode,size,algorithm,digest,linkTarget}],"findings":[{code,subject,detail,
  * expected,actual}],"warnings":[]}}; mode is an octal string such as {@code "0755"}.
  */
@@ -47,6 +48,8 @@ public final class ReportFormat {
             o.put("fingerprintSha256", s.fingerprintSha256());
             ArrayNode path = o.putArray("certificationPath");
             s.certificationPath().forEach(path::add);
+            ArrayNode policies = o.putArray("certificatePolicies");
+            s.certificatePolicies().forEach(policies::add);
         }
         ArrayNode artifacts = root.putArray("artifacts");
         for (ArtifactRecord a : r.artifacts()) {

@@ -5,12 +5,16 @@ import java.nio.file.Path;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * The operator's trust decisions (DESIGN.md "Trust policy file"): trust anchors, extra intermediates,
@@ -26,6 +30,8 @@ import java.util.Set;
  * only X.509 anchors cannot verify an apt chain. {@code --keyring KEYRING} is {@link #withKeyrings(List)}.
  */
 public final class TrustPolicy {
+    /** The anyPolicy OID (RFC 5280 §4.2.1.4). */
+    public static final String ANY_POLICY = "2.5.29.32.0";
     /** Digest algorithms allowed by default (JCA names). */
     public static final Set<String> DEFAULT_DIGESTS = Set.of("SHA-256", "SHA-384", "SHA-512");
 
@@ -45,6 +51,10 @@ public final class TrustPolicy {
     private final Map<String, List<String>> signerGroups;
     private final SignerRequirement requireSigners;
     private final List<Path> sourceFiles;
+    private final Set<String> initialPolicies;
+    private final boolean requireExplicitPolicy;
+    private final boolean inhibitPolicyMapping;
+    private final boolean inhibitAnyPolicy;
 
     private TrustPolicy(Builder b) {
         this.trustAnchors = List.copyOf(b.trustAnchors);
@@ -67,6 +77,10 @@ public final class TrustPolicy {
         this.signerGroups = java.util.Collections.unmodifiableMap(g);
         this.requireSigners = b.requireSigners;
         this.sourceFiles = List.copyOf(b.sourceFiles);
+        this.initialPolicies = Collections.unmodifiableSet(new LinkedHashSet<>(b.initialPolicies));
+        this.requireExplicitPolicy = b.requireExplicitPolicy;
+        this.inhibitPolicyMapping = b.inhibitPolicyMapping;
+        this.inhibitAnyPolicy = b.inhibitAnyPolicy;
     }
 
     /** The policy {@code --trust CA.pem ...} means: these anchors and every default. */
@@ -103,6 +117,10 @@ public final class TrustPolicy {
         b.signerGroups.putAll(signerGroups);
         b.requireSigners = requireSigners;
         b.sourceFiles.addAll(sourceFiles);
+        b.initialPolicies.addAll(initialPolicies);
+        b.requireExplicitPolicy = requireExplicitPolicy;
+        b.inhibitPolicyMapping = inhibitPolicyMapping;
+        b.inhibitAnyPolicy = inhibitAnyPolicy;
         return b;
     }
 
@@ -155,6 +173,27 @@ public final class TrustPolicy {
     public List<Path> sourceFiles() { return sourceFiles; }
 
     /**
+     * RFC 5280 §6.1.1 (c) user-initial-policy-set (YAML {@code initialPolicies: [OID, ...]}): the certificate
+     * policies, as dotted OIDs, that the signer's certification path must be valid for (after policy
+     * mapping, in the trust anchor's terms). Empty, the default, means any-policy. A path valid for none of
+     * them is rejected only when explicit policy is required, by {@link #requireExplicitPolicy()} or by a
+     * policyConstraints extension on the path (RFC 5280 §6.1.5 (g)).
+     */
+    public Set<String> initialPolicies() { return initialPolicies; }
+
+    /**
+     * RFC 5280 §6.1.1 (f) initial-explicit-policy (YAML {@code requireExplicitPolicy}, default false): the
+     * path must be valid for at least one policy of {@link #initialPolicies()} (else {@code SIGNER_UNTRUSTED}).
+     */
+    public boolean requireExplicitPolicy() { return requireExplicitPolicy; }
+
+    /** RFC 5280 §6.1.1 (e) initial-policy-mapping-inhibit (YAML {@code inhibitPolicyMapping}, default false). */
+    public boolean inhibitPolicyMapping() { return inhibitPolicyMapping; }
+
+    /** RFC 5280 §6.1.1 (g) initial-any-policy-inhibit (YAML {@code inhibitAnyPolicy}, default false). */
+    public boolean inhibitAnyPolicy() { return inhibitAnyPolicy; }
+
+    /**
      * A multi-signer rule: at least {@code threshold} of the named {@code groups} must each be matched by
      * a distinct valid signer (a signer — one certificate key — counts once, however many SignerInfos it
      * adds and however many groups it matches). {@code all: [a, b]} is threshold = number of groups.
@@ -181,6 +220,8 @@ public final class TrustPolicy {
 
     /** Validating builder. */
     public static final class Builder {
+        /** X.680 object identifier in dotted form: first arc 0-2, no leading zeros. */
+        private static final Pattern OID = Pattern.compile("[0-2](\\.(0|[1-9][0-9]*))+");
         private final List<X509Certificate> trustAnchors = new ArrayList<>();
         private final List<X509Certificate> intermediates = new ArrayList<>();
         private boolean requireCodeSigningEku = true;
@@ -197,6 +238,10 @@ public final class TrustPolicy {
         private SignerRequirement requireSigners;
         private final List<Path> sourceFiles = new ArrayList<>();
         private final List<Path> openpgpKeyrings = new ArrayList<>();
+        private final Set<String> initialPolicies = new LinkedHashSet<>();
+        private boolean requireExplicitPolicy;
+        private boolean inhibitPolicyMapping;
+        private boolean inhibitAnyPolicy;
 
         private Builder() { }
 
@@ -216,6 +261,14 @@ public final class TrustPolicy {
         public Builder signerGroup(String name, List<String> members) { signerGroups.put(name, List.copyOf(members)); return this; }
         public Builder requireSigners(SignerRequirement v) { requireSigners = v; return this; }
         public Builder sourceFiles(List<Path> v) { sourceFiles.addAll(v); return this; }
+        /** Adds certificate policy OIDs to the user-initial-policy-set ({@link TrustPolicy#initialPolicies()}). */
+        public Builder initialPolicies(Collection<String> oids) {
+            oids.forEach(o -> initialPolicies.add(Objects.requireNonNull(o, "policy OID")));
+            return this;
+        }
+        public Builder requireExplicitPolicy(boolean v) { requireExplicitPolicy = v; return this; }
+        public Builder inhibitPolicyMapping(boolean v) { inhibitPolicyMapping = v; return this; }
+        public Builder inhibitAnyPolicy(boolean v) { inhibitAnyPolicy = v; return this; }
         /** Adds OpenPGP keyring files (binary or armored) trusted for repository signatures. */
         public Builder openpgpKeyrings(List<Path> keyrings) {
             keyrings.forEach(k -> openpgpKeyrings.add(Objects.requireNonNull(k, "keyring")));
@@ -225,8 +278,9 @@ public final class TrustPolicy {
         /**
          * @throws IllegalArgumentException when there is neither an X.509 trust anchor nor an OpenPGP
          *         keyring, a digest is not one of SHA-256/384/512, {@code minRsaKeyBits < 2048}, the OCSP
-         *         responder is not an {@code http}/{@code https} URL, or {@code requireSigners} names a
-         *         group that {@code signerGroups} does not define (or a group is empty)
+         *         responder is not an {@code http}/{@code https} URL, {@code requireSigners} names a
+         *         group that {@code signerGroups} does not define (or a group is empty), or an initial policy
+         *         is not a dotted OID
          */
         public TrustPolicy build() {
             if (trustAnchors.isEmpty() && openpgpKeyrings.isEmpty()) {
@@ -242,6 +296,11 @@ public final class TrustPolicy {
             if (ocspResponder != null && !("http".equalsIgnoreCase(ocspResponder.getScheme())
                     || "https".equalsIgnoreCase(ocspResponder.getScheme()))) {
                 throw new IllegalArgumentException("ocspResponder must be an http(s) URL: " + ocspResponder);
+            }
+            for (String oid : initialPolicies) {
+                if (!OID.matcher(oid).matches()) {
+                    throw new IllegalArgumentException("initialPolicies: not a dotted object identifier: " + oid);
+                }
             }
             signerGroups.forEach((name, members) -> {
                 if (members.isEmpty()) {

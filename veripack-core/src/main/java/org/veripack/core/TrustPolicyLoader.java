@@ -40,6 +40,10 @@ import java.util.Set;
  * antiRollback: true
  * signers: {acme-mme: ["CN=Acme Code Signing,O=Acme"]}
  * limits: {maxArtifacts: 100000, maxTotalBytes: 68719476736, maxExpansionRatio: 200}
+ * initialPolicies: []                  # RFC 5280 §6.1.1 inputs: certificate policy OIDs (empty: any-policy),
+ * requireExplicitPolicy: false         #   initial-explicit-policy,
+ * inhibitPolicyMapping: false          #   initial-policy-mapping-inhibit,
+ * inhibitAnyPolicy: false              #   initial-any-policy-inhibit
  * }</pre>
  * Strict: an unknown key, a value of the wrong type, a missing or unreadable certificate/CRL file, no
  * trust anchor and no OpenPGP keyring, a missing keyring file, or an unsafe setting (RSA below 2048 bits, a digest outside SHA-256/384/512) is a
@@ -49,7 +53,8 @@ import java.util.Set;
 public final class TrustPolicyLoader {
     private static final Set<String> KEYS = Set.of("trustAnchors", "intermediates", "requireCodeSigningEku",
             "allowedDigestAlgorithms", "minRsaKeyBits", "revocation", "crls", "antiRollback", "signers", "limits",
-            "openpgpKeyrings", "ocspResponder", "timestampAnchors", "signerGroups", "requireSigners");
+            "openpgpKeyrings", "ocspResponder", "timestampAnchors", "signerGroups", "requireSigners",
+            "initialPolicies", "requireExplicitPolicy", "inhibitPolicyMapping", "inhibitAnyPolicy");
     private static final Set<String> LIMIT_KEYS = Set.of("maxArtifacts", "maxTotalBytes", "maxExpansionRatio");
     private static final long MAX_POLICY_BYTES = 1024 * 1024;
 
@@ -159,6 +164,16 @@ public final class TrustPolicyLoader {
         }
         if (root.has("limits")) {
             b.limits(limits(file, root.get("limits")));
+        }
+        b.initialPolicies(strings(file, root, "initialPolicies"));
+        if (root.has("requireExplicitPolicy")) {
+            b.requireExplicitPolicy(bool(file, root, "requireExplicitPolicy"));
+        }
+        if (root.has("inhibitPolicyMapping")) {
+            b.inhibitPolicyMapping(bool(file, root, "inhibitPolicyMapping"));
+        }
+        if (root.has("inhibitAnyPolicy")) {
+            b.inhibitAnyPolicy(bool(file, root, "inhibitAnyPolicy"));
         }
         try {
             return b.build();

@@ -3,6 +3,7 @@ package org.veripack.core;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,6 +58,23 @@ class TrustPolicyLoaderTest {
     }
 
     @Test
+    void certificatePolicyInputsLoadAndDefaultToTheRfcDefaults() throws Exception {
+        TrustPolicy defaults = TrustPolicyLoader.load(policy("trustAnchors: [certs/root.pem]\n"));
+        assertEquals(Set.of(), defaults.initialPolicies());
+        assertFalse(defaults.requireExplicitPolicy() || defaults.inhibitPolicyMapping() || defaults.inhibitAnyPolicy());
+        TrustPolicy p = TrustPolicyLoader.load(policy("""
+                trustAnchors: [certs/root.pem]
+                initialPolicies: [1.3.6.1.4.1.99999.1.2, 2.5.29.32.0]
+                requireExplicitPolicy: true
+                inhibitPolicyMapping: true
+                inhibitAnyPolicy: true
+                """));
+        assertEquals(List.of("1.3.6.1.4.1.99999.1.2", "2.5.29.32.0"), List.copyOf(p.initialPolicies()));
+        assertTrue(p.requireExplicitPolicy() && p.inhibitPolicyMapping() && p.inhibitAnyPolicy());
+        assertEquals(p.initialPolicies(), p.toBuilder().build().initialPolicies());
+    }
+
+    @Test
     void openpgpKeyringsAloneMakeAValidPolicy() throws Exception {
         Files.createDirectories(dir.resolve("keys"));
         Files.write(dir.resolve("keys/archive.gpg"), new byte[] {1});
@@ -80,6 +98,12 @@ class TrustPolicyLoaderTest {
                 "trustAnchors: [certs/root.pem]\nrequireCodeSigningEku: maybe\n",
                 "trustAnchors: [certs/root.pem]\nlimits: {maxFiles: 3}\n",
                 "trustAnchors: [certs/root.pem]\nlimits: {maxArtifacts: 0}\n",
+                "trustAnchors: [certs/root.pem]\ninitialPolicies: [code-signing]\n",
+                "trustAnchors: [certs/root.pem]\ninitialPolicies: [1.3.06.1]\n",
+                "trustAnchors: [certs/root.pem]\ninitialPolicies: [5.1]\n",
+                "trustAnchors: [certs/root.pem]\ninitialPolicies: {oid: 1.2.3}\n",
+                "trustAnchors: [certs/root.pem]\nrequireExplicitPolicy: yes please\n",
+                "trustAnchors: [certs/root.pem]\ninhibitAnyPolicy: 1\n",
                 "- just a list\n",
                 "trustAnchors: [certs/root.pem\n")) {
             Path p = policy(yaml);

@@ -22,6 +22,7 @@ import java.security.cert.PKIXBuilderParameters;
 import java.security.cert.PKIXCertPathBuilderResult;
 import java.security.cert.PKIXParameters;
 import java.security.cert.PKIXReason;
+import java.security.cert.PolicyNode;
 import java.security.cert.TrustAnchor;
 import java.security.cert.X509CertSelector;
 import java.security.cert.X509Certificate;
@@ -97,9 +98,11 @@ import org.veripack.core.internal.io.Streams;
  *       present, with digitalSignature (RFC 5280 §4.2.1.3, §4.2.1.12) → else {@code KEY_USAGE_INVALID}.</li>
  *   <li>{@link #checkCertificationPath}: direct trust when the signer certificate is itself a trust
  *       anchor; otherwise JDK PKIX {@code CertPathBuilder} at {@code at} (JDK revocation checking off; step 9 checks revocation)
- *       over the CMS certificates, {@code packageCerts} and {@code policy.intermediates()}. When no path
+ *       over the CMS certificates, {@code packageCerts} and {@code policy.intermediates()}, with the policy's
+ *       certificate-policy inputs (RFC 5280 §6.1.1 (c), (e)-(g)). When no path
  *       is built, a diagnosis (see {@link #diagnose}) names the reason. Mapping: no path, name chaining
- *       without key chaining, unknown critical extension, other PKIX failures → {@code SIGNER_UNTRUSTED};
+ *       without key chaining, unknown critical extension, no valid certificate policy where one is
+ *       required, other PKIX failures → {@code SIGNER_UNTRUSTED};
  *       validity of any path certificate (the anchor included) → {@code CERT_EXPIRED} /
  *       {@code CERT_NOT_YET_VALID} naming it; issuer not a CA (basicConstraints CA:FALSE or absent), path
  *       length exceeded, issuer without keyCertSign → {@code KEY_USAGE_INVALID}; weak signature or key
@@ -124,6 +127,8 @@ public final class CmsSignatureVerifier {
     private final RevocationSource revocationSource;
     /** The instant the current signer's path is validated at: its trusted time-stamp, else {@link #at}. */
     private Instant pathTime;
+    /** The certificate policies the current signer's path is valid for, as the PKIX builder found them. */
+    private List<String> pathPolicies = List.of();
     private final Map<String, Finding> findings = new LinkedHashMap<>();
     private final List<SignerSummary> signers = new ArrayList<>();
     private final List<X509Certificate> signerCertificates = new ArrayList<>();
@@ -397,7 +402,8 @@ public final class CmsSignatureVerifier {
             checkRevocation(path, pool);
         }
         pathTime = at;
-        signers.add(summary(signerCert, path));
+        signers.add(summary(signerCert, path, pathPolicies));
+        pathPolicies = List.of();
     }
 
     /**
@@ -711,7 +717,10 @@ public final class CmsSignatureVerifier {
         return policy.trustAnchors().contains(cert);
     }
 
-    /** JDK PKIX CertPathBuilder (RFC 5280 §6) at {@code at}, revocation disabled. */
+    /**
+     * JDK PKIX CertPathBuilder (RFC 5280 §6) at {@code at}, revocation disabled, with the policy's
+     * certificate-policy inputs; sets {@link #pathPolicies}.
+     */
     private List<X509Certificate> buildPath(X509Certificate signer, List<X509Certificate> pool) throws CertPathBuilderException {
         try {
             X509CertSelector target = new X509CertSelector();
@@ -720,6 +729,7 @@ public final class CmsSignatureVerifier {
             params.setRevocationEnabled(false);
             params.setDate(Date.from(pathTime));
             params.setMaxPathLength(MAX_PATH_DEPTH);
+            applyPolicyInputs(params);
             List<X509Certificate> store = new ArrayList<>(pool);
             addAllNew(store, List.of(signer));
             params.addCertStore(CertStore.getInstance("Collection", new CollectionCertStoreParameters(store)));
@@ -727,6 +737,7 @@ public final class CmsSignatureVerifier {
             List<X509Certificate> path = new ArrayList<>();
             r.getCertPath().getCertificates().forEach(c -> path.add((X509Certificate) c));
             path.add(r.getTrustAnchor().getTrustedCert());
+            pathPolicies = validPolicies(r.getPolicyTree(), path.size() - 1, policy.initialPolicies());
             return path;
         } catch (GeneralSecurityException e) {
             if (e instanceof CertPathBuilderException) {
@@ -734,6 +745,53 @@ public final class CmsSignatureVerifier {
             }
             throw new CertPathBuilderException("PKIX builder unavailable: " + e.getMessage(), e);
         }
+    }
+
+    /** RFC 5280 §6.1.1 (c), (e), (f), (g): the trust policy's certificate-policy inputs. */
+    private void applyPolicyInputs(PKIXParameters params) {
+        params.setInitialPolicies(policy.initialPolicies());
+        params.setExplicitPolicyRequired(policy.requireExplicitPolicy());
+        params.setPolicyMappingInhibited(policy.inhibitPolicyMapping());
+        params.setAnyPolicyInhibited(policy.inhibitAnyPolicy());
+    }
+
+    /**
+     * RFC 5280 §6.1.5 (g) and §6.1.6, read from the valid_policy_tree the validator returned: the
+     * user-constrained-policy-set, i.e. the valid_policy of every node whose parent is anyPolicy and that has
+     * a descendant at depth {@code n} (the policies in the trust anchor's terms, before any mapping), limited
+     * to {@code initial} unless it is any-policy; an anyPolicy node at depth {@code n} stands for
+     * {@code initial} (anyPolicy when that is any-policy). Sorted; empty for a null tree.
+     *
+     * @param n the number of certificates on the path below the trust anchor
+     */
+    static List<String> validPolicies(PolicyNode root, int n, Set<String> initial) {
+        Set<String> out = new java.util.TreeSet<>();
+        if (root != null) {
+            boolean anyInitial = initial.isEmpty() || initial.contains(TrustPolicy.ANY_POLICY);
+            collectPolicies(root, n, anyInitial, initial, out);
+        }
+        return List.copyOf(out);
+    }
+
+    /** Adds the user-constrained policies under {@code node}; returns whether it has a node at depth n. */
+    private static boolean collectPolicies(PolicyNode node, int n, boolean anyInitial, Set<String> initial, Set<String> out) {
+        boolean reaches = node.getDepth() == n;
+        for (var it = node.getChildren(); it.hasNext(); ) {
+            reaches |= collectPolicies(it.next(), n, anyInitial, initial, out);
+        }
+        PolicyNode parent = node.getParent();
+        if (!reaches || parent == null || !TrustPolicy.ANY_POLICY.equals(parent.getValidPolicy())) {
+            return reaches;
+        }
+        String p = node.getValidPolicy();
+        if (!TrustPolicy.ANY_POLICY.equals(p)) {
+            if (anyInitial || initial.contains(p)) {
+                out.add(p);
+            }
+        } else if (node.getDepth() == n) {
+            out.addAll(anyInitial ? Set.of(TrustPolicy.ANY_POLICY) : initial);
+        }
+        return true;
     }
 
     private Set<TrustAnchor> anchors() {
@@ -830,6 +888,7 @@ public final class CmsSignatureVerifier {
             PKIXParameters params = new PKIXParameters(Set.of(new TrustAnchor(candidate.get(candidate.size() - 1), null)));
             params.setRevocationEnabled(false);
             params.setDate(Date.from(when));
+            applyPolicyInputs(params);
             CertPathValidator.getInstance("PKIX").validate(cp, params);
             return null;
         } catch (CertPathValidatorException e) {
@@ -911,7 +970,7 @@ public final class CmsSignatureVerifier {
         }
     }
 
-    private static SignerSummary summary(X509Certificate cert, List<X509Certificate> path) {
+    private static SignerSummary summary(X509Certificate cert, List<X509Certificate> path, List<String> policies) {
         String fingerprint;
         try {
             fingerprint = HEX.formatHex(MessageDigest.getInstance("SHA-256").digest(cert.getEncoded()));
@@ -923,7 +982,7 @@ public final class CmsSignatureVerifier {
             subjects.add(name(c));
         }
         return new SignerSummary(name(cert), cert.getIssuerX500Principal().getName(X500Principal.RFC2253),
-                cert.getSerialNumber().toString(16), fingerprint, subjects);
+                cert.getSerialNumber().toString(16), fingerprint, subjects, policies);
     }
 
     /** Certificate subject DN (RFC 2253/4514 string) as used in findings. */
