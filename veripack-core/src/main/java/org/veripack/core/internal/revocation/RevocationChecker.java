@@ -254,7 +254,10 @@ public final class RevocationChecker {
             if (m.find()) {
                 return revoked(m, what + " lists serial " + cert.getSerialNumber().toString(16));
             }
-            return new Outcome(Status.UNKNOWN, null, null, what + ": " + message);
+            // the library's advice after this (a system property that lets it fetch CRLs itself, unbounded)
+            // does not apply: Veripack fetches distribution points through its RevocationSource
+            int advice = message.indexOf(" Searched ");
+            return new Outcome(Status.UNKNOWN, null, null, what + ": " + (advice < 0 ? message : message.substring(0, advice)));
         } catch (GeneralSecurityException | RuntimeException e) {
             return new Outcome(Status.UNKNOWN, null, null, what + ": CRL check failed: " + e);
         }
