@@ -161,7 +161,8 @@ final class TrustCommand implements Callable<Integer> {
      * "policyDigest", "trustAnchors": [{subject, issuer, sha256, notBefore, notAfter}], "intermediates": [...],
      * "timestampAnchors": [...], "crls": count, "openpgpKeyrings": [paths], "revocation", "ocspResponder",
      * "antiRollback", "requireCodeSigningEku", "minRsaKeyBits", "allowedDigestAlgorithms", "signers", "signerGroups",
-     * "requireSigners", "limits", "files": [paths], "trustAdministrators": {users, groups}}}.
+     * "requireSigners", "limits", "initialPolicies", "requireExplicitPolicy", "inhibitPolicyMapping", "inhibitAnyPolicy",
+     * "files": [paths], "trustAdministrators": {users, groups}}}.
      */
     @Command(name = "show", mixinStandardHelpOptions = true, description = "Show the node's trust store: anchors with fingerprints, rules, policy digest, trust administrators.")
     static final class Show implements Callable<Integer> {
@@ -222,6 +223,10 @@ final class TrustCommand implements Callable<Integer> {
             o.set("requireSigners", p.requireSigners().map(x -> (com.fasterxml.jackson.databind.JsonNode) NodeOutput.JSON.createObjectNode()
                     .put("threshold", x.threshold()).set("of", NodeOutput.JSON.valueToTree(x.groups()))).orElse(null));
             o.set("limits", NodeOutput.JSON.valueToTree(p.limits()));
+            o.set("initialPolicies", NodeOutput.JSON.valueToTree(p.initialPolicies()));
+            o.put("requireExplicitPolicy", p.requireExplicitPolicy());
+            o.put("inhibitPolicyMapping", p.inhibitPolicyMapping());
+            o.put("inhibitAnyPolicy", p.inhibitAnyPolicy());
             ArrayNode files = o.putArray("files");
             p.sourceFiles().forEach(f -> files.add(f.toString()));
             ObjectNode admins = o.putObject("trustAdministrators");
@@ -239,6 +244,11 @@ final class TrustCommand implements Callable<Integer> {
             System.out.println("rules:         revocation " + p.revocation() + ", antiRollback " + p.antiRollback()
                     + ", requireCodeSigningEku " + p.requireCodeSigningEku() + ", minRsaKeyBits " + p.minRsaKeyBits()
                     + ", digests " + p.allowedDigestAlgorithms().stream().sorted().toList() + ", CRLs " + p.crls().size());
+            if (!p.initialPolicies().isEmpty() || p.requireExplicitPolicy() || p.inhibitPolicyMapping() || p.inhibitAnyPolicy()) {
+                System.out.println("policies:      initialPolicies " + p.initialPolicies() + ", requireExplicitPolicy "
+                        + p.requireExplicitPolicy() + ", inhibitPolicyMapping " + p.inhibitPolicyMapping() + ", inhibitAnyPolicy "
+                        + p.inhibitAnyPolicy());
+            }
             if (!p.signers().isEmpty()) {
                 System.out.println("signers:       " + p.signers());
             }

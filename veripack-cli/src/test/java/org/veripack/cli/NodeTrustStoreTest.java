@@ -252,7 +252,8 @@ class NodeTrustStoreTest {
         Files.write(src.resolve("issuer.crl"), TestPki.crl(crlIssuer, TestPki.DEFAULT_NOW, TestPki.DEFAULT_NOT_AFTER).getEncoded());
         Path policy = dir.resolve("src/policy.yaml");
         Files.writeString(policy, "trustAnchors: [certs/vendor-root.pem]\ncrls: certs/issuer.crl\nantiRollback: false\n"
-                + "signers:\n  acme-mme: [\"CN=Acme Code Signing,O=Acme\"]\n");
+                + "signers:\n  acme-mme: [\"CN=Acme Code Signing,O=Acme\"]\ninitialPolicies: [1.3.6.1.4.1.99999.1.2]\n"
+                + "inhibitAnyPolicy: true\n");
         Run set = trust("set", "--policy", policy.toString());
         assertEquals(ExitCode.OK, set.exit(), set.err());
         String stored = Files.readString(node.resolve("config/policy.yaml"));
@@ -263,6 +264,8 @@ class NodeTrustStoreTest {
         assertFalse(shown.path("antiRollback").asBoolean(true));
         assertEquals(1, shown.path("crls").asInt());
         assertEquals("CN=Acme Code Signing,O=Acme", shown.path("signers").path("acme-mme").get(0).asText());
+        assertEquals("[\"1.3.6.1.4.1.99999.1.2\"]", shown.path("initialPolicies").toString());
+        assertTrue(shown.path("inhibitAnyPolicy").asBoolean() && !shown.path("requireExplicitPolicy").asBoolean(true));
 
         // the node keeps its copies: the source files can go
         try (Stream<Path> s = Files.walk(dir.resolve("src"))) {
