@@ -1,6 +1,8 @@
 package org.veripack.core;
 
 import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * Name, version and provider of a package as covered by its signature. For a CSAR they come from the
@@ -21,8 +23,40 @@ import java.util.Objects;
  *                    the same key.
  */
 public record PackageIdentity(String name, String version, String provider, String releaseTime, String versionKey) {
+    /** A name a node can use as its product and in slot names: {@code [A-Za-z0-9][A-Za-z0-9._+-]*}, at most 128 characters. */
+    private static final Pattern INSTALLABLE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+-]{0,127}");
+
     public PackageIdentity {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(version, "version");
+    }
+
+    /**
+     * Why a node would refuse to install a package with this name and version, or empty when it would not:
+     * the name must match {@code [A-Za-z0-9][A-Za-z0-9._+-]*} (at most 128 characters), and the version must be
+     * a Debian version ({@link DebianVersion}: {@code [epoch:]upstream[-revision]}, upstream starting with a
+     * digit), because anti-rollback orders versions as {@code dpkg} does. The one rule for both sides: the
+     * node reports it as {@code MALFORMED_PACKAGE}, {@code veripack sign} refuses to sign such a package.
+     */
+    public static Optional<String> installProblem(String name, String version) {
+        return nameProblem(name).or(() -> versionProblem(version));
+    }
+
+    /** The name half of {@link #installProblem(String, String)}. */
+    public static Optional<String> nameProblem(String name) {
+        return name != null && INSTALLABLE_NAME.matcher(name).matches() ? Optional.empty()
+                : Optional.of("package name is not usable on a node ([A-Za-z0-9][A-Za-z0-9._+-]*, at most 128)");
+    }
+
+    /** The version half of {@link #installProblem(String, String)}. */
+    public static Optional<String> versionProblem(String version) {
+        return version != null && DebianVersion.isValid(version) ? Optional.empty()
+                : Optional.of("package version is not a Debian version ([epoch:]upstream[-revision], upstream starting with a digit,"
+                        + " only letters, digits and . + ~ - :), so it cannot be ordered");
+    }
+
+    /** {@link #installProblem(String, String)} of this identity. */
+    public Optional<String> installProblem() {
+        return installProblem(name, version);
     }
 }

@@ -21,9 +21,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
 import org.veripack.core.ArtifactRecord;
 import org.veripack.core.ArtifactType;
+import org.veripack.core.DebianVersion;
 import org.veripack.core.Finding;
 import org.veripack.core.FindingCode;
 import org.veripack.core.PackageFormat;
@@ -46,7 +46,6 @@ import org.veripack.node.InstallResult;
  * below is either idempotent or undone by {@link #recover()}.
  */
 public final class Installer {
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+-]{0,127}");
 
     private final NodeLayout layout;
     private final StateStore state;
@@ -190,15 +189,7 @@ public final class Installer {
     }
 
     private static Optional<Finding> checkSyntax(PackageIdentity id) {
-        if (!NAME.matcher(id.name()).matches()) {
-            return Optional.of(Finding.of(FindingCode.MALFORMED_PACKAGE, "package",
-                    "package name is not usable on a node ([A-Za-z0-9][A-Za-z0-9._+-]*, at most 128)"));
-        }
-        if (!DebianVersion.isValid(id.version())) {
-            return Optional.of(Finding.of(FindingCode.MALFORMED_PACKAGE, "package",
-                    "package version is not a Debian version ([epoch:]upstream[-revision]), so it cannot be ordered"));
-        }
-        return Optional.empty();
+        return id.installProblem().map(problem -> Finding.of(FindingCode.MALFORMED_PACKAGE, "package", problem));
     }
 
     /**

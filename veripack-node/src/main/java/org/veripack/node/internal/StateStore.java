@@ -9,6 +9,7 @@ import java.nio.file.NoSuchFileException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import org.veripack.core.DebianVersion;
 
 /**
  * Durable node state under {@code NODE/state/}, every file written by temp file + fsync + atomic rename.

@@ -1,4 +1,4 @@
-package org.veripack.node.internal;
+package org.veripack.core;
 
 import java.util.Objects;
 import java.util.regex.Pattern;
@@ -7,7 +7,8 @@ import java.util.regex.Pattern;
  * A Debian package version {@code [epoch:]upstream_version[-debian_revision]} ordered exactly like
  * {@code dpkg --compare-versions} (Debian Policy §5.6.12 "Version"; dpkg {@code lib/dpkg/version.c}
  * {@code verrevcmp}). Used for anti-rollback: the node refuses a version lower than the highest one
- * ever activated.
+ * ever activated; so a version that does not parse is one a node cannot install, which
+ * {@link PackageIdentity#installProblem} states for the node and the signer alike.
  *
  * <p>Implemented here rather than taken from a library: {@code io.github.nscuro:versatile-core}
  * (which has a {@code DebianVersion}) is compiled for Java 21 and brings three unrelated version

@@ -1,4 +1,4 @@
-package org.veripack.node.internal;
+package org.veripack.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
