@@ -21,13 +21,32 @@ import picocli.CommandLine.Spec;
 /**
  * {@code veripack sign (--key KEY --cert CERT | --pkcs12 P12 [--key-pass PASS]
  * | --pkcs11 CONFIG --key-label L [--key-pass PIN] [--cert CERT]) [--chain PEM] [--tsa URL]
- * (--csar DIR --name N --version V [--digest ALG] [--store] [--option2] | --detached FILE) --out OUT} (DESIGN.md
- * "CLI contract"). {@code --tsa} adds an RFC 3161 time-stamp token to the SignerInfo. Writes an SOL004 option-1 CSAR (or option 2 with {@code --option2}) or a detached CMS
- * SignedData ({@code FILE.p7s}, DER). Exit 0 written, 2 usage/configuration error (missing or
- * unreadable key/certificate/input, bad option, unpackable directory), 3 I/O error.
+ * (--csar DIR [--name N] [--version V] [--provider P] [--release-date-time T] [--digest ALG] [--store] [--option2]
+ * | --detached FILE) --out OUT} (README "What sign --csar fills in, and what it refuses"). {@code --tsa} adds an RFC 3161 time-stamp token to the
+ * SignerInfo. Writes an SOL004 option-1 CSAR (or option 2 with {@code --option2}) that {@code CsarSigner} makes
+ * conformant, printing on stderr one line per metadata key with its source and one per file added or replaced,
+ * or a detached CMS SignedData ({@code FILE.p7s}, DER). Exit 0 written, 2 usage/configuration error (missing or
+ * unreadable key/certificate/input, bad option, unpackable directory, missing metadata, and everything a verifier
+ * or node would refuse: signer certificate, uninstallable name or version) with nothing written, 3 I/O error.
  */
 @Command(name = "sign",
-        description = "Sign a package directory as an ETSI SOL004 CSAR, or any file with a detached CMS signature.")
+        description = {"Sign a package directory as an ETSI SOL004 VNF package (CSAR), or any file with a detached CMS signature.",
+                "",
+                "--csar makes the directory conformant without changing it: every file is listed in the manifest; TOSCA.meta is"
+                        + " kept (the SOL004 entries it lacks added) or created; a change log (Files/ChangeLog.txt) and the signer"
+                        + " certificate (ETSI-Entry-Certificate) are added; a manifest already in the directory is regenerated under"
+                        + " its name. Metadata: vnf_product_name, vnf_provider_id, vnf_package_version, vnf_release_date_time,"
+                        + " plus vnfd_id and vnf_software_version, from the options, else from the main VNFD's VNF node"
+                        + " (product_name, provider, software_version, descriptor_id); provider last from the certificate,"
+                        + " release time from the clock. One line on stderr says where each value came from.",
+                "",
+                "Refused (exit 2, nothing written), as verify or install would refuse it: a signer certificate a verifier"
+                        + " with the default policy rejects (no digitalSignature or no codeSigning EKU, e.g. a CA certificate;"
+                        + " expired or not yet valid; weak key or signature algorithm); a name a node cannot use"
+                        + " ([A-Za-z0-9][A-Za-z0-9._+-]*, at most 128); a version the node cannot order: it must be a Debian"
+                        + " version [epoch:]upstream[-revision], upstream starting with a digit, letters, digits and . + ~ - only"
+                        + " (2.1, 1:2.1-3, 2.1~rc1; not v2.1 or \"2.1 beta\"); a TOSCA.meta block whose Hash does not match its file.",
+                ""})
 final class SignCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
@@ -70,16 +89,17 @@ final class SignCommand implements Callable<Integer> {
         Path detachedFile;
     }
 
-    @Option(names = "--name", description = "Package name (vnf_product_name); required with --csar.")
+    @Option(names = "--name", description = "Package name (vnf_product_name); default: the VNFD's product_name.")
     String name;
 
-    @Option(names = "--version", description = "Package version (vnf_package_version); required with --csar.")
+    @Option(names = "--version", description = "Package version (vnf_package_version), a Debian version; default: the VNFD's software_version.")
     String version;
 
-    @Option(names = "--provider", description = "Provider (vnf_provider_id); default: the signer certificate's O or CN.")
+    @Option(names = "--provider", description = "Provider (vnf_provider_id); default: the VNFD's provider, else the signer certificate's O or CN.")
     String provider;
 
-    @Option(names = "--release-time", paramLabel = "ISO", description = "vnf_release_date_time; omitted when not given.")
+    @Option(names = {"--release-date-time", "--release-time"}, paramLabel = "RFC3339",
+            description = "vnf_release_date_time, e.g. 2026-01-31T12:00:00Z; default: now.")
     String releaseTime;
 
     @Option(names = "--digest", paramLabel = "ALG", defaultValue = "SHA-256", description = "Artifact digest: SHA-256 (default), SHA-384, SHA-512.")
@@ -111,17 +131,17 @@ final class SignCommand implements Callable<Integer> {
                 if (!Files.isDirectory(input.csarDir)) {
                     throw new VerifyCommand.UsageError("--csar: no directory " + input.csarDir);
                 }
-                if (name == null || version == null || out == null) {
-                    throw new VerifyCommand.UsageError("--csar needs --name, --version and --out");
+                if (out == null) {
+                    throw new VerifyCommand.UsageError("--csar needs --out");
                 }
                 VerifyCommand.requireWritableTarget(out, "--out");
                 CsarSigner signer = CsarSigner.builder(identity).name(name).version(version).provider(provider)
                         .releaseTime(releaseTime).digestAlgorithm(digest).storeArtifacts(store).clock(clock).timestampAuthority(authority).build();
-                if (option2) {
-                    signer.writeOption2(input.csarDir, out);
-                } else {
-                    signer.writeOption1(input.csarDir, out);
+                CsarSigner.Result result = option2 ? signer.writeOption2(input.csarDir, out) : signer.writeOption1(input.csarDir, out);
+                for (CsarSigner.MetadataValue m : result.metadata()) {
+                    err.println("veripack sign: " + m.key() + ": " + m.value() + " (from " + source(m) + ")");
                 }
+                result.notes().forEach(n -> err.println("veripack sign: " + n));
                 err.println("veripack sign: wrote SOL004 CSAR option " + (option2 ? 2 : 1) + " " + out);
             }
             err.flush();
@@ -135,6 +155,19 @@ final class SignCommand implements Callable<Integer> {
             err.flush();
             return ExitCode.IO;
         }
+    }
+
+    /** Where a metadata value came from, in the terms of this command's options. */
+    private static String source(CsarSigner.MetadataValue m) {
+        if (m.source() != CsarSigner.Source.GIVEN) {
+            return m.describeSource();
+        }
+        return switch (m.key()) {
+            case "vnf_product_name" -> "--name";
+            case "vnf_package_version", "vnf_software_version" -> "--version";
+            case "vnf_provider_id" -> "--provider";
+            default -> "--release-date-time";
+        };
     }
 
     /** The TSA of {@code --tsa}, or null. */

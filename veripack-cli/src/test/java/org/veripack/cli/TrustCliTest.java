@@ -51,8 +51,9 @@ class TrustCliTest {
     @Test
     void signWithTsaStaysAcceptedAfterTheCertificateExpired() throws Exception {
         Issued root = TestPki.cert("CN=Vendor Root").ca(true).build();
+        // valid when signing (sign refuses an expired signer), expired at the verification instant below
         Issued leaf = TestPki.cert("CN=Acme Code Signing,O=Acme").issuedBy(root)
-                .validity(TestPki.DEFAULT_NOT_BEFORE, Instant.parse("2025-06-01T00:00:00Z")).build();
+                .validity(TestPki.DEFAULT_NOT_BEFORE, Instant.parse("2040-01-01T00:00:00Z")).build();
         Issued tsaRoot = TestPki.cert("CN=TSA Root").ca(true).build();
         Issued tsaCert = TestPki.cert("CN=TSA").issuedBy(tsaRoot).extendedKeyUsage(KeyPurposeId.id_kp_timeStamping)
                 .criticalExtendedKeyUsage(true).build();
@@ -70,7 +71,7 @@ class TrustCliTest {
         assertEquals(ExitCode.OK, SignVerifyCommandTest.run("sign", "--key", dir.resolve("leaf.key").toString(),
                 "--cert", dir.resolve("leaf.pem").toString(), "--csar", pkgDir().toString(),
                 "--name", "acme-mme", "--version", "1.0", "--out", plain.toString()).exit());
-        String at = "2026-01-01T00:00:00Z";
+        String at = "2041-01-01T00:00:00Z";
         assertEquals(ExitCode.OK, SignVerifyCommandTest.run("verify", "--policy", policy.toString(), "--at", at, stamped.toString()).exit());
         SignVerifyCommandTest.Run r = SignVerifyCommandTest.run("verify", "--policy", policy.toString(), "--at", at, "--json", plain.toString());
         assertEquals(ExitCode.REJECTED, r.exit());

@@ -7,34 +7,34 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
+import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.stream.Stream;
 import java.util.zip.CRC32;
 import javax.naming.InvalidNameException;
 import javax.naming.ldap.LdapName;
 import javax.naming.ldap.Rdn;
 import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
 import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
-import org.veripack.core.ArtifactType;
-import org.veripack.core.internal.csar.PathRules;
-import org.veripack.core.internal.csar.ToscaMeta;
+import org.veripack.core.Finding;
+import org.veripack.core.RevocationSource;
+import org.veripack.core.TrustPolicy;
+import org.veripack.core.internal.cms.CmsSignatureVerifier;
+import org.veripack.core.internal.cms.SignatureCheckResult;
+import org.veripack.core.internal.csar.Digests;
 import org.veripack.core.internal.manifest.DigestAlgorithms;
 import org.veripack.core.internal.manifest.ManifestWriter;
 import org.veripack.core.internal.manifest.VeripackMode;
@@ -42,29 +42,41 @@ import org.veripack.core.internal.manifest.VeripackMode;
 /**
  * Vendor side: writes ETSI GS NFV-SOL 004 CSARs and detached signatures.
  *
- * <p>{@link #writeOption1(Path, Path)}: every file of a directory becomes an artifact; a
- * {@code TOSCA-Metadata/TOSCA.meta} is generated when the directory has none (with
- * {@code ETSI-Entry-Manifest}); the manifest {@code <name>.mf} (or the name the directory's TOSCA.meta
- * gives) holds the {@code metadata:} block ({@code vnf_product_name}, {@code vnf_provider_id},
- * {@code vnf_package_version} or, when so built, {@code vnf_software_version}, {@code vnf_release_date_time}
- * when given) and one
- * {@code Source}/{@code Algorithm}/{@code Hash} block per artifact, sorted by path, each with the Veripack
- * extension line {@code Veripack-Mode} that signs the artifact's type and permission bits ({@code 100644},
- * {@code 100755}, any {@code 100ppp}, or {@code 120000} for a symlink; see {@code VeripackMode}), followed by
- * the PEM CMS block (SOL004 §5.4): a detached CMS SignedData over every manifest byte before the
- * {@code -----BEGIN CMS-----} line. The zip entries carry the same modes; a verifier installs the signed
- * ones. Relative symlinks are kept when they resolve, against the directory's own link graph
- * ({@code PathRules.resolveLink}), to a file or directory inside it. Output is deterministic apart from the signature bytes
- * (sorted entries, fixed timestamps, fixed compression). The file is written to a temp file beside
- * {@code out} and renamed into place.
+ * <p>{@link #writeOption1(Path, Path)}: makes any VNF package directory a conformant signed package
+ * without changing the directory ({@code PackageLayout} has the rules): every file becomes an artifact;
+ * {@code TOSCA-Metadata/TOSCA.meta} is kept (the SOL004 §4.2 block-0 entries it lacks appended) or generated;
+ * a change log and a certificate file (signer certificate and chain, {@code ETSI-Entry-Certificate}) are
+ * added; the manifest (the name TOSCA.meta gives, else the directory's root {@code .mf}, else derived)
+ * holds the {@code metadata:} block and one {@code Source}/{@code Algorithm}/{@code Hash} block per file,
+ * sorted by path, each with the Veripack extension line {@code Veripack-Mode} that signs the artifact's type
+ * and permission bits ({@code 100644}, {@code 100755}, any {@code 100ppp}, or {@code 120000} for a symlink;
+ * see {@code VeripackMode}), followed by the PEM CMS block (SOL004 §5.4): a detached CMS SignedData over
+ * every manifest byte before the {@code -----BEGIN CMS-----} line. The zip entries carry the same modes; a
+ * verifier installs the signed ones. Relative symlinks are kept when they resolve, against the directory's
+ * own link graph ({@code PathRules.resolveLink}), to a file or directory inside it. Output is deterministic
+ * apart from the signature bytes and the default release time (sorted entries, fixed timestamps, fixed
+ * compression). The file is written to a temp file beside {@code out} and renamed into place.
+ *
+ * <p>Metadata (SOL004 §4.3.2, VNF keys): {@code vnf_product_name}, {@code vnf_provider_id},
+ * {@code vnf_package_version} (or, with {@link Builder#versionKey}, {@code vnf_software_version} alone),
+ * {@code vnf_release_date_time}, plus {@code vnfd_id} and {@code vnf_software_version} when the VNFD gives them. Each comes from the builder when set, else from
+ * the main VNFD's VNF node ({@code product_name}, {@code provider}, {@code software_version},
+ * {@code descriptor_id}; {@code VnfDescriptor}); the provider last from the signer certificate's O (else CN),
+ * the release time from the clock. {@link Result#metadata()} says which source each value came from.
+ *
+ * <p>Before anything is written (unless {@link Builder#conformanceChecks(boolean)} is off), the signer
+ * refuses what a verifier with the default policy or a node would refuse ({@link #checkSigner}), a name or
+ * version a node cannot install ({@link org.veripack.core.PackageIdentity#installProblem}), and a TOSCA.meta
+ * block whose stated hash does not match its file.
  *
  * <p>{@link #writeOption2(Path, Path)}: an outer zip holding {@code <name>.csar} (the option-1 CSAR),
  * {@code <name>.cms} (PEM, detached over the inner CSAR's bytes) and {@code <name>.cert} (PEM signer
  * certificate and chain), SOL004 §5.5.
  *
- * <p>Errors: {@link IllegalArgumentException} for a directory Veripack refuses to package (a symlink
- * that is absolute, leaves it, loops or dangles, a device/FIFO, setuid/setgid/sticky bits, a file named
- * like the manifest); {@link IOException} for I/O failures.
+ * <p>Errors: {@link IllegalArgumentException} (one line) for a directory Veripack refuses to package (a
+ * symlink that is absolute, leaves it, loops or dangles, a device/FIFO, setuid/setgid/sticky bits, a role
+ * file path that is a directory or link, an ambiguous main definitions file or manifest), missing or
+ * uninstallable metadata, and a refused signer; {@link IOException} for I/O failures.
  */
 public final class CsarSigner {
     private static final long FIXED_TIME = LocalDateTime.of(2000, 1, 1, 0, 0).atZone(ZoneId.systemDefault())
@@ -79,41 +91,87 @@ public final class CsarSigner {
     private final String digestAlgorithm;
     private final CmsSigner cmsSigner;
     private final boolean storeArtifacts;
+    private final boolean conformanceChecks;
+    private final Clock clock;
 
     private CsarSigner(Builder b) {
         this.identity = b.identity;
         this.name = b.name;
         this.version = b.version;
         this.versionKey = b.versionKey;
-        this.provider = b.provider != null ? b.provider : defaultProvider(b.identity.certificate());
+        this.provider = b.provider;
         this.releaseTime = b.releaseTime;
         this.digestAlgorithm = b.digestAlgorithm;
         this.cmsSigner = CmsSigner.builder(b.identity).clock(b.clock).timestampAuthority(b.tsa).build();
         this.storeArtifacts = b.storeArtifacts;
+        this.conformanceChecks = b.conformanceChecks;
+        this.clock = b.clock;
     }
+
+    /** Where a metadata value came from. */
+    public enum Source {
+        /** set on the builder (the CLI's {@code --name}, {@code --version}, {@code --provider}, {@code --release-date-time}) */
+        GIVEN,
+        /** the main VNFD's VNF node (its property, or its type's default) */
+        VNFD,
+        /** the signer certificate's subject O, else CN (provider only) */
+        SIGNER_CERTIFICATE,
+        /** the signing clock (release date-time only) */
+        SIGNING_TIME
+    }
+
+    /**
+     * One line of the manifest's {@code metadata:} block and where its value came from.
+     *
+     * @param detail for {@link Source#VNFD}: file, node and property; for {@link Source#SIGNER_CERTIFICATE}:
+     *               which field; else empty
+     */
+    public record MetadataValue(String key, String value, Source source, String detail) {
+        /** "given", "VNFD Definitions/x.yaml, node VNF, property provider", "the signing time", ... */
+        public String describeSource() {
+            return switch (source) {
+                case GIVEN -> "given";
+                case VNFD -> "VNFD " + detail;
+                case SIGNER_CERTIFICATE -> detail;
+                case SIGNING_TIME -> "the signing time";
+            };
+        }
+    }
+
+    /**
+     * What {@link #writeOption1} or {@link #writeOption2} wrote.
+     *
+     * @param manifestPath package path of the manifest
+     * @param metadata     the manifest's metadata lines with their sources, in the order written
+     * @param notes        one line per file the package adds to the directory's, keeps with additions, or replaces
+     */
+    public record Result(String manifestPath, List<MetadataValue> metadata, List<String> notes) { }
 
     /** Starts a signer for {@code identity}. */
     public static Builder builder(SigningIdentity identity) {
         return new Builder(identity);
     }
 
-    /** Writes an option-1 CSAR of {@code dir} to {@code out}. */
-    public void writeOption1(Path dir, Path out) throws IOException {
-        writeAtomically(out, o -> writeOption1To(dir, o));
+    /** Writes an option-1 CSAR of {@code dir} to {@code out}; when it throws before writing, no file is created. */
+    public Result writeOption1(Path dir, Path out) throws IOException {
+        PackageLayout layout = prepare(dir);
+        writeAtomically(out, o -> writeOption1To(layout, o));
+        return result(layout);
     }
 
     /** Writes an option-2 package (outer zip with the CSAR, its {@code .cms} and {@code .cert}) to {@code out}. */
-    public void writeOption2(Path dir, Path out) throws IOException {
+    public Result writeOption2(Path dir, Path out) throws IOException {
+        PackageLayout layout = prepare(dir);
         Path inner = Files.createTempFile(out.toAbsolutePath().getParent(), ".veripack-inner-", ".csar");
         try {
             try (OutputStream o = Files.newOutputStream(inner)) {
-                writeOption1To(dir, o);
+                writeOption1To(layout, o);
             }
             byte[] cms = CmsSigner.toPemBytes(cmsSigner.signDetached(inner));
             byte[] cert = certificatesPem();
             writeAtomically(out, o -> {
                 try (ZipArchiveOutputStream zip = new ZipArchiveOutputStream(o)) {
-                    String base = fileStem();
+                    String base = (layout.name + "-" + layout.version).replaceAll("[^A-Za-z0-9._-]", "_");
                     try (InputStream in = Files.newInputStream(inner)) {
                         ZipArchiveEntry e = fileEntry(base + ".csar", 0644);
                         zip.putArchiveEntry(e);
@@ -127,11 +185,12 @@ public final class CsarSigner {
         } finally {
             Files.deleteIfExists(inner);
         }
+        return result(layout);
     }
 
     /**
      * Writes a detached CMS SignedData (DER) over {@code file} to {@code out}, as
-     * {@code openssl cms -verify -binary -inform DER -content FILE} accepts it.
+     * {@code openssl cms -verify -binary -inform DER -content FILE} accepts it, after {@link #checkSigner}.
      */
     public static void writeDetached(SigningIdentity identity, Clock clock, Path file, Path out) throws IOException {
         writeDetached(identity, clock, null, file, out);
@@ -140,12 +199,57 @@ public final class CsarSigner {
     /** As {@link #writeDetached(SigningIdentity, Clock, Path, Path)}, time-stamped by {@code tsa} when not null. */
     public static void writeDetached(SigningIdentity identity, Clock clock, TimestampAuthority tsa, Path file, Path out)
             throws IOException {
+        checkSigner(identity, clock.instant());
         byte[] der = CmsSigner.builder(identity).clock(clock).timestampAuthority(tsa).build().signDetached(file);
         writeAtomically(out, o -> o.write(der));
     }
 
-    private String fileStem() {
-        return (name + "-" + version).replaceAll("[^A-Za-z0-9._-]", "_");
+    /**
+     * Refuses a signer whose signatures verifiers with the default policy would reject: signs a probe with
+     * {@code identity} and checks it with the verifier's own CMS checks ({@code CmsSignatureVerifier}) under
+     * {@link TrustPolicy#withAnchors} of the top of the identity's chain (the signer certificate itself when
+     * it has none), at {@code at}. Caught this way: a certificate without digitalSignature or without EKU
+     * codeSigning (a CA certificate, a TLS certificate) → {@code KEY_USAGE_INVALID}; expired or not yet valid
+     * at {@code at}, chain included → {@code CERT_EXPIRED}/{@code CERT_NOT_YET_VALID}; a weak key or
+     * certificate signature (SHA-1, an unnamed curve) → {@code ALGORITHM_REJECTED}; a key that does not match
+     * the certificate → {@code SIGNATURE_INVALID}; a chain that does not issue the signer →
+     * {@code SIGNER_UNTRUSTED}. (An RSA key below 2048 bits is refused earlier, by {@link CmsSigner}.)
+     *
+     * @throws IllegalArgumentException naming every finding, on one line
+     * @throws IOException when signing the probe fails
+     */
+    public static void checkSigner(SigningIdentity identity, Instant at) throws IOException {
+        byte[] probe = "veripack signer check".getBytes(StandardCharsets.US_ASCII);
+        byte[] cms = CmsSigner.builder(identity).clock(Clock.fixed(at, ZoneOffset.UTC)).build()
+                .signDetached(new ByteArrayInputStream(probe));
+        X509Certificate anchor = identity.chain().isEmpty() ? identity.certificate()
+                : identity.chain().get(identity.chain().size() - 1);
+        SignatureCheckResult r = CmsSignatureVerifier.verify(cms, () -> new ByteArrayInputStream(probe), List.of(),
+                TrustPolicy.withAnchors(List.of(anchor)), at, RevocationSource.http());
+        if (!r.findings().isEmpty()) {
+            StringBuilder sb = new StringBuilder("verifiers would refuse this signer (default policy, at "
+                + at.truncatedTo(java.time.temporal.ChronoUnit.SECONDS) + "):");
+            for (Finding f : r.findings()) {
+                sb.append(' ').append(f.code()).append(' ').append(f.subject()).append(": ").append(f.detail());
+                if (f.expected() != null) {
+                    sb.append(" (expected ").append(f.expected()).append(", found ").append(f.actual()).append(')');
+                }
+                sb.append(';');
+            }
+            throw new IllegalArgumentException(sb.substring(0, sb.length() - 1).replaceAll("[\\r\\n]+", " "));
+        }
+    }
+
+    private PackageLayout prepare(Path dir) throws IOException {
+        if (conformanceChecks) {
+            checkSigner(identity, clock.instant());
+        }
+        return PackageLayout.of(dir, new PackageLayout.Given(name, version, versionKey, provider, releaseTime,
+                defaultProvider(identity.certificate()), clock.instant(), certificatesPem(), conformanceChecks));
+    }
+
+    private static Result result(PackageLayout layout) {
+        return new Result(layout.manifestPath, layout.metadata, List.copyOf(layout.notes));
     }
 
     private byte[] certificatesPem() {
@@ -167,59 +271,23 @@ public final class CsarSigner {
 
     // --- option 1 ---
 
-    private record Item(String path, Path file, int mode, boolean directory, String linkTarget) { }
-
-    private void writeOption1To(Path dir, OutputStream out) throws IOException {
-        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-            throw new IllegalArgumentException(dir + " is not a directory");
-        }
-        List<Item> items = scan(dir);
-        Map<String, Item> byPath = new LinkedHashMap<>();
-        items.forEach(i -> byPath.put(i.path(), i));
-        byte[] toscaMeta = null;
-        String manifestName = fileStem() + ".mf";
-        Item existingMeta = byPath.get(ToscaMeta.PATH);
-        if (existingMeta != null) {
-            ToscaMeta meta = ToscaMeta.parse(Files.readAllBytes(existingMeta.file()));
-            manifestName = meta.entryManifest().map(PathRules::normalise).orElse(manifestName);
-        } else {
-            String definitions = items.stream().map(Item::path)
-                    .filter(p -> p.startsWith("Definitions/") && (p.endsWith(".yaml") || p.endsWith(".yml")))
-                    .findFirst().orElse(null);
-            toscaMeta = ToscaMeta.generate(manifestName, definitions);
-        }
-        if (byPath.containsKey(manifestName)) {
-            throw new IllegalArgumentException(dir + " already contains the manifest path " + manifestName);
-        }
-
+    private void writeOption1To(PackageLayout layout, OutputStream out) throws IOException {
         List<ManifestWriter.Artifact> listed = new ArrayList<>();
-        if (toscaMeta != null) {
-            listed.add(new ManifestWriter.Artifact(ToscaMeta.PATH, digestAlgorithm, hex(new ByteArrayInputStream(toscaMeta)),
-                    VeripackMode.regular(0644)));
-        }
-        for (Item i : items) {
-            if (i.directory()) {
+        for (PackageLayout.Entry e : layout.entries) {
+            if (e.kind() == PackageLayout.Kind.DIRECTORY) {
                 continue;
             }
-            String digest;
-            if (i.linkTarget() != null) {
-                digest = hex(new ByteArrayInputStream(i.linkTarget().getBytes(StandardCharsets.UTF_8)));
-            } else {
-                try (InputStream in = Files.newInputStream(i.file())) {
-                    digest = hex(in);
-                }
-            }
-            int mode = i.linkTarget() != null ? VeripackMode.SYMLINK : VeripackMode.regular(i.mode());
-            listed.add(new ManifestWriter.Artifact(i.path(), digestAlgorithm, digest, mode));
+            String digest = switch (e.kind()) {
+                case SYMLINK -> Digests.hex(digestAlgorithm, e.linkTarget().getBytes(StandardCharsets.UTF_8));
+                case BYTES -> Digests.hex(digestAlgorithm, e.bytes());
+                default -> Digests.fileHex(e.file(), digestAlgorithm, true);
+            };
+            int mode = e.kind() == PackageLayout.Kind.SYMLINK ? VeripackMode.SYMLINK : VeripackMode.regular(e.mode());
+            listed.add(new ManifestWriter.Artifact(e.path(), digestAlgorithm, digest, mode));
         }
         listed.sort((a, b) -> a.source().compareTo(b.source()));
         Map<String, String> metadata = new LinkedHashMap<>();
-        metadata.put("vnf_product_name", name);
-        metadata.put("vnf_provider_id", provider);
-        metadata.put(versionKey, version);
-        if (releaseTime != null) {
-            metadata.put("vnf_release_date_time", releaseTime);
-        }
+        layout.metadata.forEach(m -> metadata.put(m.key(), m.value()));
         byte[] signedPart = ManifestWriter.write(metadata, listed);
         byte[] cms = CmsSigner.toPemBytes(cmsSigner.signDetached(new ByteArrayInputStream(signedPart)));
         byte[] manifest = new byte[signedPart.length + cms.length];
@@ -227,125 +295,31 @@ public final class CsarSigner {
         System.arraycopy(cms, 0, manifest, signedPart.length, cms.length);
 
         try (ZipArchiveOutputStream zip = new ZipArchiveOutputStream(out)) {
-            putBytes(zip, fileEntry(manifestName, 0644), manifest);
-            if (toscaMeta != null) {
-                putDirectory(zip, "TOSCA-Metadata", 0755);
-                putBytes(zip, fileEntry(ToscaMeta.PATH, 0644), toscaMeta);
-            }
-            for (Item i : items) {
-                if (i.directory()) {
-                    putDirectory(zip, i.path(), i.mode());
-                } else if (i.linkTarget() != null) {
-                    ZipArchiveEntry e = new ZipArchiveEntry(i.path());
-                    e.setUnixMode(0120777);
-                    e.setTime(FIXED_TIME);
-                    putBytes(zip, e, i.linkTarget().getBytes(StandardCharsets.UTF_8));
-                } else {
-                    ZipArchiveEntry e = fileEntry(i.path(), i.mode());
-                    if (storeArtifacts) {
-                        storedSizeAndCrc(e, i.file());
+            putBytes(zip, fileEntry(layout.manifestPath, 0644), manifest);
+            for (PackageLayout.Entry e : layout.entries) {
+                switch (e.kind()) {
+                    case DIRECTORY -> putDirectory(zip, e.path(), e.mode());
+                    case SYMLINK -> {
+                        ZipArchiveEntry z = new ZipArchiveEntry(e.path());
+                        z.setUnixMode(0120777);
+                        z.setTime(FIXED_TIME);
+                        putBytes(zip, z, e.linkTarget().getBytes(StandardCharsets.UTF_8));
                     }
-                    zip.putArchiveEntry(e);
-                    try (InputStream in = Files.newInputStream(i.file())) {
-                        in.transferTo(zip);
+                    case BYTES -> putBytes(zip, fileEntry(e.path(), e.mode()), e.bytes());
+                    default -> {
+                        ZipArchiveEntry z = fileEntry(e.path(), e.mode());
+                        if (storeArtifacts) {
+                            storedSizeAndCrc(z, e.file());
+                        }
+                        zip.putArchiveEntry(z);
+                        try (InputStream in = Files.newInputStream(e.file())) {
+                            in.transferTo(zip);
+                        }
+                        zip.closeArchiveEntry();
                     }
-                    zip.closeArchiveEntry();
                 }
             }
         }
-    }
-
-    private static List<Item> scan(Path dir) throws IOException {
-        List<Item> items = new ArrayList<>();
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : (Iterable<Path>) walk.sorted()::iterator) {
-                if (p.equals(dir)) {
-                    continue;
-                }
-                String rel = dir.relativize(p).toString().replace(p.getFileSystem().getSeparator(), "/");
-                if (PathRules.unsafeReason(rel).isPresent()) {
-                    throw new IllegalArgumentException("unsafe file name in package directory: " + rel);
-                }
-                int unixMode = unixMode(p);
-                if ((unixMode & 07000) != 0) {
-                    throw new IllegalArgumentException(rel + " has setuid/setgid/sticky bits; Veripack refuses to package it");
-                }
-                if (Files.isSymbolicLink(p)) {
-                    String target = Files.readSymbolicLink(p).toString();
-                    items.add(new Item(rel, p, 0777, false, target));
-                } else if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-                    items.add(new Item(rel, p, unixMode & 0777, true, null));
-                } else if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
-                    items.add(new Item(rel, p, unixMode & 0777, false, null));
-                } else {
-                    throw new IllegalArgumentException(rel + " is not a regular file, directory or symlink");
-                }
-            }
-        }
-        items.sort((a, b) -> a.path().compareTo(b.path()));
-        java.util.Set<String> ancestors = new java.util.HashSet<>();
-        for (Item i : items) {
-            for (int s = i.path().indexOf('/'); s >= 0 && !i.directory(); s = i.path().indexOf('/', s + 1)) {
-                ancestors.add(i.path().substring(0, s));
-            }
-        }
-        // a directory with no artifact below it would be installed as nothing: verifiers derive directories
-        // from artifact paths and refuse other directory entries (ARTIFACT_UNLISTED)
-        items.removeIf(i -> i.directory() && !ancestors.contains(i.path()));
-        checkLinks(items);
-        return items;
-    }
-
-    /** Every symlink must resolve inside the directory against its own link graph, as the verifier checks it. */
-    private static void checkLinks(List<Item> items) {
-        Map<String, Item> byPath = new LinkedHashMap<>();
-        items.forEach(i -> byPath.put(i.path(), i));
-        PathRules.Tree tree = new PathRules.Tree() {
-            @Override public ArtifactType typeOf(String path) {
-                if (path.isEmpty()) {
-                    return ArtifactType.DIRECTORY;
-                }
-                Item i = byPath.get(path);
-                return i == null ? null : i.directory() ? ArtifactType.DIRECTORY
-                        : i.linkTarget() != null ? ArtifactType.SYMLINK : ArtifactType.FILE;
-            }
-
-            @Override public String linkTarget(String path) {
-                return byPath.get(path).linkTarget();
-            }
-        };
-        for (Item i : items) {
-            if (i.linkTarget() != null) {
-                PathRules.LinkResolution r = PathRules.resolveLink(i.path(), i.linkTarget(), tree);
-                if (!r.resolved()) {
-                    throw new IllegalArgumentException(i.path() + " is a symlink that does not resolve inside the package directory ("
-                            + r.problem() + "): " + i.linkTarget());
-                }
-            }
-        }
-    }
-
-    private static int unixMode(Path p) throws IOException {
-        try {
-            return (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS);
-        } catch (UnsupportedOperationException | IllegalArgumentException e) {
-            return Files.isDirectory(p) ? 0755 : 0644;
-        }
-    }
-
-    private String hex(InputStream in) throws IOException {
-        MessageDigest md;
-        try {
-            md = MessageDigest.getInstance(digestAlgorithm);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        byte[] buf = new byte[256 * 1024];
-        int n;
-        while ((n = in.read(buf)) > 0) {
-            md.update(buf, 0, n);
-        }
-        return HexFormat.of().formatHex(md.digest());
     }
 
     /** A STORED entry on a plain output stream needs its size and CRC-32 before the data (APPNOTE §4.4.4). */
@@ -427,7 +401,7 @@ public final class CsarSigner {
         }
     }
 
-    /** Builder of {@link CsarSigner}; name and version are required. */
+    /** Builder of {@link CsarSigner}. */
     public static final class Builder {
         private final SigningIdentity identity;
         private String name;
@@ -439,6 +413,7 @@ public final class CsarSigner {
         private Clock clock = Clock.systemUTC();
         private TimestampAuthority tsa;
         private boolean storeArtifacts;
+        private boolean conformanceChecks = true;
 
         private Builder(SigningIdentity identity) {
             this.identity = Objects.requireNonNull(identity, "identity");
@@ -447,9 +422,9 @@ public final class CsarSigner {
         /** RFC 3161 time-stamp on the CMS SignerInfo from {@code authority}; none when null (default). */
         public Builder timestampAuthority(TimestampAuthority authority) { this.tsa = authority; return this; }
 
-        /** {@code vnf_product_name}. */
+        /** {@code vnf_product_name}; default (null): the VNFD's {@code product_name}. */
         public Builder name(String v) { this.name = v; return this; }
-        /** The package version, written under {@link #versionKey(String)}. */
+        /** The package version, written under {@link #versionKey(String)}; default (null): the VNFD's {@code software_version}. */
         public Builder version(String v) { this.version = v; return this; }
         /**
          * The metadata key the version is written under (SOL004 §4.3.2): {@code vnf_package_version} (default;
@@ -464,9 +439,9 @@ public final class CsarSigner {
             this.versionKey = key;
             return this;
         }
-        /** {@code vnf_provider_id}; default: the signer certificate's O (else CN). */
+        /** {@code vnf_provider_id}; default (null): the VNFD's {@code provider}, else the signer certificate's O (else CN). */
         public Builder provider(String v) { this.provider = v; return this; }
-        /** {@code vnf_release_date_time} as written (ISO-8601); omitted when null. */
+        /** {@code vnf_release_date_time}, an RFC 3339 date-time, written as given; default (null): the clock's instant (UTC, seconds). */
         public Builder releaseTime(String v) { this.releaseTime = v; return this; }
         /** Artifact digest: {@code SHA-256} (default), {@code SHA-384} or {@code SHA-512} (also {@code SHA384} spellings). */
         public Builder digestAlgorithm(String v) {
@@ -480,17 +455,24 @@ public final class CsarSigner {
          * speed of the hash. The manifest and TOSCA.meta stay DEFLATED. Default false.
          */
         public Builder storeArtifacts(boolean v) { this.storeArtifacts = v; return this; }
-        /** Source of the CMS signingTime. */
+        /** Source of the CMS signingTime, of the instant the signer is checked at and of the default release time. */
         public Builder clock(Clock c) { this.clock = Objects.requireNonNull(c); return this; }
+        /**
+         * Default true: refuse, before writing anything, what verifiers or nodes would refuse ({@link #checkSigner},
+         * a name or version a node cannot install, a TOSCA.meta block hash that does not match its file). False
+         * only to build deliberately non-conforming packages (tests of the verifier and the node).
+         */
+        public Builder conformanceChecks(boolean v) { this.conformanceChecks = v; return this; }
 
-        /** @throws IllegalArgumentException when name or version is missing, blank or multi-line */
+        /** @throws IllegalArgumentException when a given value is blank or multi-line, or the name contains ':' */
         public CsarSigner build() {
-            for (String[] kv : new String[][] {{"name", name}, {"version", version}}) {
-                if (kv[1] == null || kv[1].isBlank() || kv[1].indexOf('\n') >= 0 || kv[1].indexOf('\r') >= 0) {
-                    throw new IllegalArgumentException("CSAR " + kv[0] + " is required and must be one line");
+            for (String[] kv : new String[][] {{"name", name}, {"version", version}, {"provider", provider},
+                    {"release time", releaseTime}}) {
+                if (kv[1] != null && (kv[1].isBlank() || kv[1].indexOf('\n') >= 0 || kv[1].indexOf('\r') >= 0)) {
+                    throw new IllegalArgumentException("CSAR " + kv[0] + " must be one non-empty line");
                 }
             }
-            if (name.toLowerCase(Locale.ROOT).contains(":")) {
+            if (name != null && name.contains(":")) {
                 throw new IllegalArgumentException("CSAR name must not contain ':'");
             }
             return new CsarSigner(this);

@@ -317,7 +317,7 @@ class CsarAttackTest {
         Issued old = TestPki.cert("CN=Old Code Signing,O=Acme").issuedBy(Fixtures.CA)
                 .validity(TestPki.DEFAULT_NOW.minusSeconds(86400 * 400), TestPki.DEFAULT_NOW.minusSeconds(86400 * 30)).build();
         Path out = tmp.resolve("old.csar");
-        Fixtures.signer(old).build().writeOption1(Fixtures.packageDir(tmp), out);
+        Fixtures.signer(old).conformanceChecks(false).build().writeOption1(Fixtures.packageDir(tmp), out);
         assertRejectedWith(verify(out), FindingCode.CERT_EXPIRED);
     }
 
@@ -325,7 +325,7 @@ class CsarAttackTest {
     void signerWithoutCodeSigningEkuIsKeyUsageInvalid() throws Exception {
         Issued tls = TestPki.cert("CN=Not Code Signing,O=Acme").issuedBy(Fixtures.CA).codeSigningEku(false).build();
         Path out = tmp.resolve("eku.csar");
-        Fixtures.signer(tls).build().writeOption1(Fixtures.packageDir(tmp), out);
+        Fixtures.signer(tls).conformanceChecks(false).build().writeOption1(Fixtures.packageDir(tmp), out);
         assertRejectedWith(verify(out), FindingCode.KEY_USAGE_INVALID);
     }
 
