@@ -54,7 +54,7 @@ class SignConformanceTest {
             Path out = tmp.resolve(s.name().replace('/', '_') + ".csar");
             signer().name("sample-vnf").build().writeOption1(TackerSamples.assemble(s, Files.createTempDirectory(tmp, "src")), out);
             VerificationReport r = Fixtures.verifier().verifyCsar(out);
-            if (r.verdict() != Verdict.ACCEPTED || !r.identity().orElseThrow().version().equals("1.0")) {
+            if (r.verdict() != Verdict.ACCEPTED || !r.identity().orElseThrow().version().equals("1.0") || !r.warnings().isEmpty()) {
                 failures.add(s + ": " + r);
             }
         }
