@@ -220,8 +220,8 @@ class TamperMatrixTest {
 
     /**
      * Two versions signed by {@code veripack sign} from the same tree, as the MME demo builds them: the
-     * generated TOSCA.meta (a listed artifact) differs only in the manifest name, every payload artifact is
-     * identical. No case may touch TOSCA.meta, and the older-artifact case has nothing to substitute.
+     * generated TOSCA.meta and change log (listed artifacts) differ, every payload artifact is identical. No
+     * case may touch TOSCA.meta or the change log, and the older-artifact case has nothing to substitute.
      */
     @Test
     void versionsSharingEveryArtifactGiveNoOlderArtifactCaseAndNeverTouchToscaMeta() throws IOException {
@@ -237,18 +237,25 @@ class TamperMatrixTest {
                     .version(version).build().writeOption1(tree.getParent(), out);
         }
         CsarLayout g = CsarLayout.read(v2);
-        assertEquals("TOSCA-Metadata/TOSCA.meta", g.listed().get(0).source(), "the fixture lists TOSCA.meta first");
-        assertNotEquals(g.listed().get(0).hash(), CsarLayout.read(v1).listed().get(0).hash(), "and it differs");
+        assertNotEquals(listedHash(g, "TOSCA-Metadata/TOSCA.meta"), listedHash(CsarLayout.read(v1), "TOSCA-Metadata/TOSCA.meta"),
+                "the fixture lists TOSCA.meta, and it differs");
+        assertNotEquals(listedHash(g, "Files/ChangeLog.txt"), listedHash(CsarLayout.read(v1), "Files/ChangeLog.txt"),
+                "so does the generated change log, package metadata as well");
         Map<String, TamperCase> m = derive(v2, v1, "shared");
         TamperCase older = m.get("TAMPER.artifact-older-version");
         assertNull(older.variant());
         assertTrue(older.notRunReason().contains("same content"), older.notRunReason());
         for (TamperCase c : m.values()) {
             assertFalse(String.join(" ", c.notes()).contains("TOSCA-Metadata"), c.id() + " touches TOSCA.meta: " + c.notes());
+            assertFalse(String.join(" ", c.notes()).contains("ChangeLog"), c.id() + " touches the change log: " + c.notes());
         }
         assertArrayEquals(ZipRewriter.read(v2, "TOSCA-Metadata/TOSCA.meta", 4096),
                 ZipRewriter.read(m.get("TAMPER.artifact-byte-flip").variant(), "TOSCA-Metadata/TOSCA.meta", 4096));
         assertEquals("bin/mmed", g.payloadArtifacts().get(0).source());
+    }
+
+    private static String listedHash(CsarLayout layout, String source) {
+        return layout.listed().stream().filter(e -> e.source().equals(source)).findFirst().orElseThrow().hash();
     }
 
     @Test

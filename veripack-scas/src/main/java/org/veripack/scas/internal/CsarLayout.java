@@ -35,17 +35,20 @@ public final class CsarLayout {
     private final String manifestBody;
     private final String signatureBlock;
     private final List<String> certificateEntries;
+    /** The change log TOSCA.meta names ({@code ETSI-Entry-Change-Log}), or null. */
+    private final String changeLog;
     private final List<ManifestEntry> listed;
     private final Map<String, String> metadata;
 
     private CsarLayout(Path csar, List<ZipArchiveEntry> entries, String manifestName, String body, String block,
-                       List<String> certificateEntries, List<ManifestEntry> listed, Map<String, String> metadata) {
+                       List<String> certificateEntries, String changeLog, List<ManifestEntry> listed, Map<String, String> metadata) {
         this.csar = csar;
         this.entries = entries;
         this.manifestName = manifestName;
         this.manifestBody = body;
         this.signatureBlock = block;
         this.certificateEntries = certificateEntries;
+        this.changeLog = changeLog;
         this.listed = listed;
         this.metadata = metadata;
     }
@@ -86,7 +89,7 @@ public final class CsarLayout {
             }
         }
         return new CsarLayout(csar, entries, manifestName, body, block, List.copyOf(certs),
-                listedArtifacts(body), metadataBlock(body));
+                meta.getOrDefault("ETSI-Entry-Change-Log", meta.get("Entry-Change-Log")), listedArtifacts(body), metadataBlock(body));
     }
 
     private static Map<String, String> keyValues(String text) {
@@ -182,15 +185,16 @@ public final class CsarLayout {
 
     /**
      * The payload artifacts: listed, present as regular non-empty files, and none of the package's own
-     * metadata (nothing under {@code TOSCA-Metadata/}, not the manifest, not a certificate entry), in
-     * manifest order. These are the files a tamper case may change, remove or substitute: changing
-     * TOSCA.meta or the manifest entry would test the package structure, not the artifact's integrity.
+     * metadata (nothing under {@code TOSCA-Metadata/}, not the manifest, not a certificate entry, not the
+     * change log TOSCA.meta names), in manifest order. These are the files a tamper case may change, remove or
+     * substitute: changing TOSCA.meta or the manifest entry would test the package structure, not the
+     * artifact's integrity, and a change log differs between versions without being software.
      */
     public List<ManifestEntry> payloadArtifacts() {
         List<ManifestEntry> out = new ArrayList<>();
         for (ManifestEntry m : listed) {
             String s = m.source();
-            if (s.startsWith(TOSCA_METADATA_DIR) || s.equals(manifestName) || certificateEntries.contains(s)) {
+            if (s.startsWith(TOSCA_METADATA_DIR) || s.equals(manifestName) || certificateEntries.contains(s) || s.equals(changeLog)) {
                 continue;
             }
             entry(s).filter(e -> !e.isDirectory() && !e.isUnixSymlink() && e.getSize() > 0)

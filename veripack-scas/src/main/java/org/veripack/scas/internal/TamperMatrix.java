@@ -46,7 +46,7 @@ public final class TamperMatrix {
     static final String SYMLINK_TARGET = "../../../../../../../../../../tmp";
     static final String SYMLINK_WRITTEN_NAME = "scas-written-through-symlink.txt";
     static final String PAYLOAD_PRECONDITION = "the manifest lists a payload artifact present as a non-empty regular "
-            + "file (not under TOSCA-Metadata/, not the manifest or a certificate entry) with a SHA-2 or SHA-3 digest";
+            + "file (not under TOSCA-Metadata/, not the manifest, a certificate entry or the change log) with a SHA-2 or SHA-3 digest";
     static final String NO_PAYLOAD = "the package lists no payload artifact present as a non-empty regular file "
             + "with a SHA-2 or SHA-3 digest";
     /** Hexadecimal digits whose lowest-bit flip is another hexadecimal digit of the same case. */
@@ -260,8 +260,8 @@ public final class TamperMatrix {
     private TamperCase artifactFromOlderVersion() throws IOException {
         String id = "TAMPER.artifact-older-version";
         String title = "Artifact replaced by an older version's";
-        String pre = "--downgrade-package OLD.csar is given, and a payload artifact (not TOSCA-Metadata/, the manifest "
-                + "or a certificate) that both manifests list at the same path has, in OLD, content whose digest "
+        String pre = "--downgrade-package OLD.csar is given, and a payload artifact (not TOSCA-Metadata/, the manifest, "
+                + "a certificate or the change log) that both manifests list at the same path has, in OLD, content whose digest "
                 + "(computed with the genuine manifest's algorithm) differs from the genuine manifest's digest";
         if (old == null) {
             return notRun(id, title, pre, "no --downgrade-package OLD.csar given: an older genuine artifact is needed");
