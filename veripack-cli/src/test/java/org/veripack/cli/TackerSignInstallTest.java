@@ -75,7 +75,9 @@ class TackerSignInstallTest {
             assertEquals("ACCEPTED", verified.json().get("verdict").asText());
 
             Path node = dir.resolve("node-" + n++);
-            Run installed = SignVerifyCommandTest.run("install", "--root", node.toString(), "--trust", root.toString(), csar.toString());
+            Run trusted = SignVerifyCommandTest.run("trust", "set", "--root", node.toString(), "--trust", root.toString());
+            assertEquals(ExitCode.OK, trusted.exit(), trusted.err());
+            Run installed = SignVerifyCommandTest.run("install", "--root", node.toString(), csar.toString());
             assertEquals(ExitCode.OK, installed.exit(), s + ": " + installed.err());
             Run status = SignVerifyCommandTest.run("status", "--root", node.toString(), "--json");
             assertEquals("sample-vnf", status.json().path("active").path("name").asText(), status.out());
