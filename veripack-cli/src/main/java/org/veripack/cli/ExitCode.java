@@ -12,6 +12,11 @@ public final class ExitCode {
     public static final int IO = 3;
     /** Caller not authorised (TS 33.117: only authorised users install). */
     public static final int NOT_AUTHORISED = 4;
+    /**
+     * {@code verify-installed}: the active slot is intact but the node's current trust store no longer accepts its
+     * signature ({@code SIGNER_NO_LONGER_TRUSTED}: an anchor was retired); the guard still runs it.
+     */
+    public static final int NOT_TRUSTED_NOW = 5;
     /** {@code run}: the guard refused to execute a tampered slot. */
     public static final int TAMPERED = 126;
 

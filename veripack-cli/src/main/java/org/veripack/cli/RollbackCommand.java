@@ -7,15 +7,18 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.veripack.core.Finding;
 import org.veripack.node.Node;
+import org.veripack.node.NodeTrustException;
 import org.veripack.node.UnsafeNodeRootException;
 import org.veripack.node.NodeBusyException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /**
- * {@code veripack rollback --root NODE}: re-verify the previous slot against its sealed record, then
- * activate it (audited; the version floor stays). Exit 0 done, 1 previous slot tampered (nothing
- * changed), 2 no previous version, not a node root or an unprotected {@code config.yaml}, 3 I/O or node
+ * {@code veripack rollback --root NODE}: re-verify the previous slot against its sealed record, require the
+ * node's current trust store to accept its signature, then activate it (audited; the version floor stays).
+ * Exit 0 done, 1 refused, nothing changed (previous slot tampered {@code INSTALLATION_TAMPERED}, another product
+ * {@code PACKAGE_MISMATCH}, signer retired {@code SIGNER_NO_LONGER_TRUSTED}), 2 no previous version, not a node
+ * root, no or an unprotected trust store or {@code config.yaml}, {@code --trust/--policy} given, 3 I/O or node
  * busy, 4 caller not in {@code authorizedInstallers} (audited).
  */
 @Command(name = "rollback", mixinStandardHelpOptions = true, description = "Re-verify the previous slot and activate it (the version floor is not lowered).")
@@ -39,9 +42,11 @@ final class RollbackCommand implements Callable<Integer> {
             Node node = Node.openExisting(root.root, Clock.systemUTC());
             List<Finding> findings = node.rollback();
             if (!findings.isEmpty()) {
+                org.veripack.core.FindingCode code = findings.get(0).code();
                 System.err.println("REJECTED rollback: the previous slot "
-                        + (findings.stream().allMatch(f -> f.code() == org.veripack.core.FindingCode.PACKAGE_MISMATCH)
-                        ? "holds another product than this node runs" : "does not match its sealed record") + "; nothing changed");
+                        + (code == org.veripack.core.FindingCode.PACKAGE_MISMATCH ? "holds another product than this node runs"
+                        : code == org.veripack.core.FindingCode.SIGNER_NO_LONGER_TRUSTED ? "is signed by a signer the node's trust store no longer accepts"
+                        : "does not match its sealed record") + "; nothing changed");
                 NodeOutput.printFindings(System.err, findings);
                 return ExitCode.REJECTED;
             }
@@ -50,7 +55,7 @@ final class RollbackCommand implements Callable<Integer> {
         } catch (NodeBusyException e) {
             System.err.println("veripack rollback: node busy: " + e.getMessage());
             return ExitCode.IO;
-        } catch (NoSuchFileException e) {
+        } catch (NodeTrustException | NoSuchFileException e) {
             System.err.println("veripack rollback: " + e.getMessage());
             return ExitCode.USAGE;
         } catch (UnsafeNodeRootException e) {

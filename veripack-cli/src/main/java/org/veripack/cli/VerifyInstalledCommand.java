@@ -5,7 +5,11 @@ import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.time.Clock;
 import java.util.concurrent.Callable;
+import java.util.ArrayList;
+import java.util.List;
+import org.veripack.core.Finding;
 import org.veripack.node.Node;
+import org.veripack.node.NodeTrustException;
 import org.veripack.node.UnsafeNodeRootException;
 import org.veripack.node.ScanResult;
 import picocli.CommandLine.Command;
@@ -14,7 +18,12 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code veripack verify-installed --root NODE [--json]}: re-verify the active slot against its sealed
- * record (audited). Exit 0 intact, 1 tampered (or nothing installed), 2 not a node root, 3 I/O.
+ * record with the trust sealed at install (audited), then check that the node's current trust store still
+ * accepts its signature. Exit 0 intact and trusted, 1 tampered (or nothing installed), 2 not a node root, no or
+ * an unsafe trust store, {@code --trust/--policy} given, 3 I/O, 5 intact but no longer trusted by the node's
+ * current trust store ({@code SIGNER_NO_LONGER_TRUSTED}; the guard still runs it). JSON:
+ * {@code {"slot", "intact", "trustedNow", "findings": [{code, subject, detail, expected?, actual?}]}} (tamper
+ * findings, then the current-trust finding).
  */
 @Command(name = "verify-installed", mixinStandardHelpOptions = true, description = "Re-verify the active slot against its sealed record (exit 1 if tampered).")
 final class VerifyInstalledCommand implements Callable<Integer> {
@@ -36,7 +45,7 @@ final class VerifyInstalledCommand implements Callable<Integer> {
         ScanResult r;
         try {
             r = Node.openExisting(root.root, Clock.systemUTC()).verifyInstalled();
-        } catch (NoSuchFileException e) {
+        } catch (NodeTrustException | NoSuchFileException e) {
             System.err.println("veripack verify-installed: " + e.getMessage());
             return ExitCode.USAGE;
         } catch (UnsafeNodeRootException e) {
@@ -50,15 +59,24 @@ final class VerifyInstalledCommand implements Callable<Integer> {
             ObjectNode o = NodeOutput.JSON.createObjectNode();
             o.put("slot", r.slot());
             o.put("intact", r.intact());
-            o.set("findings", NodeOutput.findingsJson(r.findings()));
+            o.put("trustedNow", r.trustedNow());
+            List<Finding> all = new ArrayList<>(r.findings());
+            all.addAll(r.currentTrust());
+            o.set("findings", NodeOutput.findingsJson(all));
             System.out.println(o.toPrettyString());
         }
         if (r.slot() == null && r.findings().isEmpty()) {
             System.err.println("nothing installed");
             return ExitCode.REJECTED;
         }
+        if (r.intact() && !r.trustedNow()) {
+            System.err.println("NOT TRUSTED NOW slots/" + r.slot() + " matches its sealed record, but the node's current trust store"
+                    + " does not accept its signature (the guard still runs it; re-install or roll forward to a trusted version)");
+            NodeOutput.printFindings(System.err, r.currentTrust());
+            return ExitCode.NOT_TRUSTED_NOW;
+        }
         if (r.intact()) {
-            System.err.println("OK slots/" + r.slot() + " matches its sealed record");
+            System.err.println("OK slots/" + r.slot() + " matches its sealed record and the node's trust store accepts its signature");
             return ExitCode.OK;
         }
         System.err.println("TAMPERED slots/" + r.slot());

@@ -281,6 +281,41 @@ class NodeTrustStoreTest {
         }
     }
 
+    /**
+     * Retiring the anchor the active version is signed under: verify-installed says so with its own finding code
+     * and exit code (5, not 1 = tampered), the guard still runs the program, rollback does not re-activate a
+     * version signed under it; trusting the anchor again clears it.
+     */
+    @Test
+    void removingTheActiveSignersAnchorIsReportedDistinctlyAndRunStillRuns() throws Exception {
+        assertEquals(ExitCode.OK, trust("set", "--trust", anchor.toString()).exit());
+        assertEquals(ExitCode.OK, install(sign(vendor, "1.0")).exit());
+        assertEquals(ExitCode.OK, install(sign(vendor, "1.1")).exit());
+        assertEquals(ExitCode.OK, cli("verify-installed", "--root", node.toString()).exit());
+        assertEquals(ExitCode.OK, trust("add-anchor", rogueAnchor.toString()).exit()); // the successor, so one anchor remains
+        assertEquals(ExitCode.OK, trust("remove-anchor", fingerprint(anchor)).exit());
+
+        Run v = cli("verify-installed", "--root", node.toString(), "--json");
+        assertEquals(ExitCode.NOT_TRUSTED_NOW, v.exit(), v.err());
+        JsonNode j = v.json();
+        assertTrue(j.path("intact").asBoolean());
+        assertFalse(j.path("trustedNow").asBoolean(true));
+        assertEquals("SIGNER_NO_LONGER_TRUSTED", j.path("findings").get(0).path("code").asText(), j.toString());
+        assertTrue(j.path("findings").get(0).path("actual").asText().contains("SIGNER_UNTRUSTED"), j.toString());
+        assertTrue(audit("scan").get(audit("scan").size() - 1).contains("SIGNER_NO_LONGER_TRUSTED"));
+
+        Run run = cli("run", "--root", node.toString(), "--", "bin/prog");
+        assertEquals(0, run.exit(), "the guard still runs the version sealed at install: " + run.err());
+
+        Run rb = cli("rollback", "--root", node.toString());
+        assertEquals(ExitCode.REJECTED, rb.exit(), rb.err());
+        assertTrue(rb.err().contains("SIGNER_NO_LONGER_TRUSTED"), rb.err());
+        assertEquals("1.1", status().path("active").path("version").asText());
+
+        assertEquals(ExitCode.OK, trust("add-anchor", anchor.toString()).exit());
+        assertEquals(ExitCode.OK, cli("verify-installed", "--root", node.toString()).exit());
+    }
+
     @Test
     void verifyWithoutANodeKeepsTrustAndPolicy() throws Exception {
         Path csar = sign(vendor, "1.0");

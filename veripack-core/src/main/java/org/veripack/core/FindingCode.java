@@ -65,5 +65,13 @@ public enum FindingCode {
      * product, actual = the package name. Stops a validly signed package of another product (with its own,
      * lower version floor) from replacing the active one.
      */
-    PACKAGE_MISMATCH
+    PACKAGE_MISMATCH,
+    /**
+     * An installed slot that is intact (it matches its sealed record and re-verifies with the trust sealed at
+     * install) is not accepted by the node's current trust store any more: an anchor was removed or a rule
+     * tightened since (docs/node.md "Sealed trust and current trust"). {@code verify-installed} reports it (exit
+     * 5) and {@code rollback} refuses to activate such a slot; the guard still runs the active one. Subject: the
+     * slot; actual: the finding codes the current policy gives (e.g. {@code SIGNER_UNTRUSTED}).
+     */
+    SIGNER_NO_LONGER_TRUSTED
 }

@@ -231,16 +231,19 @@ public final class Node {
 
     /**
      * Re-verifies the slot {@code previous} names (its sealed signature with the sealed trust, then every entry
-     * against its sealed record), then activates it
-     * ({@code previous} then names the slot that was current). The version floor is not lowered.
+     * against its sealed record), requires the node's current trust store to accept its signature, then activates
+     * it ({@code previous} then names the slot that was current). The version floor is not lowered.
      *
      * @return the findings that refused the rollback ({@code INSTALLATION_TAMPERED}; {@code PACKAGE_MISMATCH} when
-     *         the previous slot's package is not the node's product), empty on success
-     * @throws UnsafeNodeRootException when {@code config.yaml} is unprotected or invalid (CLI exit 2)
+     *         the previous slot's package is not the node's product; {@code SIGNER_NO_LONGER_TRUSTED} when the
+     *         node's current trust store does not accept its signature), empty on success
+     * @throws NodeTrustException      when the node has no trust store or its policy is invalid (CLI exit 2)
+     * @throws UnsafeNodeRootException when {@code config.yaml} or a trust file is unprotected or invalid (CLI exit 2)
      * @throws NodeBusyException when another installer holds the lock
      * @throws NoSuchFileException when there is no previous slot (CLI exit 2)
      */
     public List<Finding> rollback() throws IOException {
+        org.veripack.core.TrustPolicy policy = trust.load();
         try (NodeLock l = lockOrBusy()) {
             installer.recover();
             Optional<String> previous = layout.validLinkedSlot(layout.previous());
@@ -254,6 +257,10 @@ public final class Node {
             if (findings.isEmpty() && id != null) {
                 // one node, one product also for rollback (review 2 finding 6)
                 installer.checkProduct(id, configuredProduct()).ifPresent(findings::add);
+            }
+            if (findings.isEmpty()) {
+                // activating is a trust decision: a version whose signer the node no longer trusts is not re-activated
+                findings.addAll(installer.currentTrust(previous.get(), policy));
             }
             if (!findings.isEmpty()) {
                 audit.append(Installer.event(AuditEvent.ROLLBACK_REFUSED, id, previous.get(), "REJECTED", findings, null));
@@ -304,7 +311,16 @@ public final class Node {
         }
     }
 
-    /** Re-verifies the active slot: sealed signature with the sealed trust, then every entry (audited {@code scan} event). */
+    /**
+     * Re-verifies the active slot: sealed signature with the sealed trust, then every entry (audited {@code scan}
+     * event). When intact, its sealed signature is also checked against the node's current trust store
+     * ({@link NodeTrust#load()}): a slot the current store does not accept any more (an anchor removed, a rule
+     * tightened) is reported as {@link FindingCode#SIGNER_NO_LONGER_TRUSTED} in {@link ScanResult#currentTrust()}
+     * (audited with that code), distinct from tampering; the guard still runs it.
+     *
+     * @throws NodeTrustException      when the node has no trust store or its policy is invalid (CLI exit 2)
+     * @throws UnsafeNodeRootException when a trust file is unprotected (CLI exit 2)
+     */
     public ScanResult verifyInstalled() throws IOException {
         Optional<String> current;
         try {
@@ -313,20 +329,25 @@ public final class Node {
             return scanRefused(null, List.of(Finding.of(FindingCode.INSTALLATION_TAMPERED, "current", e.getMessage())));
         }
         if (current.isEmpty()) {
-            return new ScanResult(null, List.of());
+            return new ScanResult(null, List.of(), List.of());
         }
+        org.veripack.core.TrustPolicy policy = trust.load();
         List<Finding> findings = installer.verifySlot(current.get());
+        List<Finding> trustNow = findings.isEmpty() ? installer.currentTrust(current.get(), policy) : List.of();
         var id = readRecord(current.get()).map(SealedRecord::identity).orElse(null);
         String verdict = findings.isEmpty() ? "ACCEPTED" : "REJECTED";
-        audit.append(Installer.event(AuditEvent.SCAN, id, current.get(), verdict, findings, null));
-        installer.recordLastVerification("scan", current.get(), verdict, findings);
-        return new ScanResult(current.get(), findings);
+        List<Finding> all = new ArrayList<>(findings);
+        all.addAll(trustNow);
+        audit.append(Installer.event(AuditEvent.SCAN, id, current.get(), verdict, all, trustNow.isEmpty() ? null
+                : "intact, but the node's current trust store does not accept its signature: " + trustNow.get(0).actual()));
+        installer.recordLastVerification("scan", current.get(), verdict, all);
+        return new ScanResult(current.get(), findings, trustNow);
     }
 
     private ScanResult scanRefused(String slot, List<Finding> findings) throws IOException {
         audit.append(Installer.event(AuditEvent.SCAN, null, slot, "REJECTED", findings, null));
         installer.recordLastVerification("scan", slot, "REJECTED", findings);
-        return new ScanResult(slot, findings);
+        return new ScanResult(slot, findings, List.of());
     }
 
     /**

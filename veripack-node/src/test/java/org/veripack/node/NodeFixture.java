@@ -57,6 +57,10 @@ final class NodeFixture {
         this.state = new StateStore(layout);
         this.audit = new AuditLog(layout.auditLog(), layout.auditHeadFile(), CLOCK); // as the node writes it
         this.installer = new Installer(layout, state, audit, CLOCK);
+        // the node's trust store trusts the fixture root, as the sealed trust does (verify-installed and rollback use it)
+        Path pem = root.toAbsolutePath().getParent().resolve("fixture-root.pem");
+        TestPki.writeCertificatesPem(pem, ROOT.certificate());
+        NodeTrust.of(root).setAnchors(List.of(pem));
     }
 
     /** A package entry: regular file content + mode, or symlink target. */

@@ -347,10 +347,6 @@ class NodeTest {
         fx.install("acme-mme", "1.0", true);
         fx.install("acme-mme", "1.1", true);
         Node node = Node.openExisting(root, NodeFixture.CLOCK);
-        TestPki.Issued ca = TestPki.cert("CN=Test Root").ca(true).build();
-        Path pem = dir.resolve("ca.pem");
-        TestPki.writeCertificatesPem(pem, ca.certificate());
-        NodeTrust.of(root).setAnchors(List.of(pem));
         try (NodeLock held = NodeLock.tryAcquire(fx.layout).orElseThrow()) {
             assertThrows(NodeBusyException.class, () -> node.install(dir.resolve("any.csar"), RevocationSource.offline()));
             assertThrows(NodeBusyException.class, node::rollback);
@@ -470,5 +466,38 @@ class NodeTest {
         assertFalse(Files.exists(root.resolve("previous"), LinkOption.NOFOLLOW_LINKS));
         assertEquals(null, node.status().previousProblem());
         assertTrue(Files.readString(root.resolve("audit/events.jsonl")).contains("removed a bad previous link"));
+    }
+    /**
+     * Sealed trust vs current trust: the administrator retires the anchor the active version was signed under.
+     * The guard keeps running it (it re-verifies with the trust sealed at install); verify-installed reports
+     * SIGNER_NO_LONGER_TRUSTED apart from tampering; rollback refuses to re-activate a version signed under it.
+     */
+    @Test
+    void retiredAnchorIsReportedDistinctlyTheGuardStillRunsAndRollbackRefuses() throws Exception {
+        Path root = dir.resolve("node");
+        NodeFixture fx = new NodeFixture(root);
+        fx.install("acme-mme", "1.0", true);
+        InstallResult b = fx.install("acme-mme", "1.1", true);
+        TestPki.Issued other = TestPki.cert("CN=Successor Root").ca(true).build();
+        Path pem = dir.resolve("successor.pem");
+        TestPki.writeCertificatesPem(pem, other.certificate());
+        NodeTrust.of(root).setAnchors(List.of(pem));
+
+        Node node = Node.openExisting(root, NodeFixture.CLOCK);
+        ScanResult scan = node.verifyInstalled();
+        assertTrue(scan.intact(), scan.toString());
+        assertFalse(scan.trustedNow());
+        assertEquals(List.of(FindingCode.SIGNER_NO_LONGER_TRUSTED), scan.currentTrust().stream().map(Finding::code).toList());
+        assertTrue(scan.currentTrust().get(0).actual().contains("SIGNER_UNTRUSTED"), scan.currentTrust().toString());
+        assertTrue(Files.readString(fx.layout.auditLog()).lines().anyMatch(l -> l.contains("\"scan\"") && l.contains("SIGNER_NO_LONGER_TRUSTED")));
+
+        assertTrue(node.guard("bin/prog").allowed(), "the guard runs what was verified and sealed at install");
+
+        List<Finding> refused = node.rollback();
+        assertEquals(List.of(FindingCode.SIGNER_NO_LONGER_TRUSTED), refused.stream().map(Finding::code).toList());
+        assertEquals(b.slot(), node.status().active().orElseThrow().slot(), "current unchanged");
+
+        NodeTrust.of(root).addAnchors(dir.resolve("fixture-root.pem"));
+        assertTrue(node.verifyInstalled().trustedNow());
     }
 }

@@ -413,6 +413,31 @@ public final class Installer {
         }
     }
 
+    /**
+     * Whether the node's current trust store still accepts an intact slot's signature (call after
+     * {@link #verifySlot} found it intact): the sealed signature is verified again under {@code current} at the
+     * sealed verification instant, offline ({@link SealedEvidence#reverify}). The guard keeps using the trust
+     * sealed at install; this tells the operator when retiring an anchor or tightening a rule left a slot behind.
+     *
+     * @return one {@link FindingCode#SIGNER_NO_LONGER_TRUSTED} finding (actual: the codes the current policy
+     *         gives), or empty when the current policy accepts it
+     */
+    public List<Finding> currentTrust(String slot, org.veripack.core.TrustPolicy current) throws IOException {
+        Optional<SealedRecord> r = state.readRecord(slot);
+        if (r.isEmpty()) {
+            return List.of(Finding.of(FindingCode.INSTALLATION_TAMPERED, slot, "no sealed record for this slot"));
+        }
+        byte[] mf = Files.readAllBytes(layout.manifestFile(slot));
+        VerificationReport report = SealedEvidence.reverify(r.get(), mf, layout.packageFile(slot), current);
+        if (report.accepted()) {
+            return List.of();
+        }
+        List<String> codes = codes(report.findings());
+        return List.of(Finding.mismatch(FindingCode.SIGNER_NO_LONGER_TRUSTED, slot,
+                "the node's current trust store does not accept this slot's signature (signed by " + r.get().signer()
+                        + ", verified at " + r.get().verifiedAt() + ")", "ACCEPTED", String.join(",", codes)));
+    }
+
     /** The sealed record of {@code slot} (unverified JSON: use after {@link #verifySlot}). */
     public Optional<SealedRecord> record(String slot) throws IOException {
         return state.readRecord(slot);

@@ -15,8 +15,10 @@ import org.veripack.core.Finding;
 import org.veripack.core.FindingCode;
 import org.veripack.core.PackageIdentity;
 import org.veripack.core.PackageVerifier;
+import org.veripack.core.RevocationMode;
 import org.veripack.core.RevocationSource;
 import org.veripack.core.SignedManifest;
+import org.veripack.core.TrustPolicy;
 import org.veripack.core.VerificationReport;
 
 /**
@@ -60,36 +62,22 @@ public final class SealedEvidence {
             return List.of(Finding.mismatch(FindingCode.INSTALLATION_TAMPERED, "slot", "slot name is not derived from the signed manifest",
                     Installer.slotName(r.identity(), manifestBytes), slot));
         }
-        PackageVerifier verifier;
+        TrustPolicy sealed;
         try {
-            verifier = PackageVerifier.create(r.trust().policy(), Clock.fixed(r.verifiedAt(), ZoneOffset.UTC), RevocationSource.offline())
-                    .withPackageDigest(); // a sealed package copy is compared with the installed package's digest
+            sealed = r.trust().policy();
         } catch (IOException e) {
             return List.of(tampered("trust", e.getMessage()));
         }
         Map<String, Signed> signed = new LinkedHashMap<>();
         VerificationReport report;
-        if (r.sealedPackage()) {
-            try {
-                report = verifier.verifyCsar(packageCopy);
-            } catch (java.nio.file.NoSuchFileException e) {
-                return List.of(tampered("package", "the sealed package copy is missing"));
-            }
-            for (ArtifactRecord a : report.artifacts()) {
-                if (a.type() != ArtifactType.DIRECTORY) {
-                    signed.put(a.path(), new Signed(a.digestAlgorithm(), a.digestHex(), a.mode(), a.type(), false));
-                }
-            }
-            if (report.accepted() && !Objects.equals(report.packageSha256().orElse(null), r.packageSha256())) {
-                out.add(Finding.mismatch(FindingCode.INSTALLATION_TAMPERED, "package", "sealed package copy is not the package installed",
-                        r.packageSha256(), report.packageSha256().orElse(null)));
-            }
-        } else {
-            SignedManifest sm = verifier.verifySealedManifest(manifestBytes, r.trust().manifestCertificates(), r.verifiedAt());
-            report = sm.report();
-            for (SignedManifest.Entry e : sm.entries()) {
-                signed.put(e.path(), new Signed(e.digestAlgorithm(), e.digestHex(), e.signedMode(), e.signedType(), e.signedMode() == null));
-            }
+        try {
+            report = verify(r, manifestBytes, packageCopy, sealed, signed);
+        } catch (java.nio.file.NoSuchFileException e) {
+            return List.of(tampered("package", "the sealed package copy is missing"));
+        }
+        if (r.sealedPackage() && report.accepted() && !Objects.equals(report.packageSha256().orElse(null), r.packageSha256())) {
+            out.add(Finding.mismatch(FindingCode.INSTALLATION_TAMPERED, "package", "sealed package copy is not the package installed",
+                    r.packageSha256(), report.packageSha256().orElse(null)));
         }
         if (!report.accepted()) {
             List<String> codes = Installer.codes(report.findings());
@@ -106,6 +94,41 @@ public final class SealedEvidence {
         signed.remove(r.manifestName()); // a manifest may list itself; it is sealed, not installed
         compareEntries(r.entries(), signed, out);
         return out;
+    }
+
+    /**
+     * The sealed signature (the sealed manifest, or for option 2 the sealed package copy) verified again under
+     * {@code policy} at the sealed verification instant, offline (revocation was checked at install). With the
+     * node's current trust store this tells whether an intact slot would still be accepted today
+     * ({@link FindingCode#SIGNER_NO_LONGER_TRUSTED}); only bind the result to a slot after {@link #check}.
+     *
+     * @throws java.nio.file.NoSuchFileException when the option-2 package copy is missing
+     */
+    public static VerificationReport reverify(SealedRecord r, byte[] manifestBytes, Path packageCopy, TrustPolicy policy)
+            throws IOException {
+        return verify(r, manifestBytes, packageCopy, policy, new LinkedHashMap<>());
+    }
+
+    /** Verifies the sealed signature under {@code policy} (revocation off) at {@code r.verifiedAt()}; fills {@code signed}. */
+    private static VerificationReport verify(SealedRecord r, byte[] manifestBytes, Path packageCopy, TrustPolicy policy,
+                                             Map<String, Signed> signed) throws IOException {
+        PackageVerifier verifier = PackageVerifier.create(policy.toBuilder().revocation(RevocationMode.OFF).build(),
+                Clock.fixed(r.verifiedAt(), ZoneOffset.UTC), RevocationSource.offline())
+                .withPackageDigest(); // a sealed package copy is compared with the installed package's digest
+        if (r.sealedPackage()) {
+            VerificationReport report = verifier.verifyCsar(packageCopy);
+            for (ArtifactRecord a : report.artifacts()) {
+                if (a.type() != ArtifactType.DIRECTORY) {
+                    signed.put(a.path(), new Signed(a.digestAlgorithm(), a.digestHex(), a.mode(), a.type(), false));
+                }
+            }
+            return report;
+        }
+        SignedManifest sm = verifier.verifySealedManifest(manifestBytes, r.trust().manifestCertificates(), r.verifiedAt());
+        for (SignedManifest.Entry e : sm.entries()) {
+            signed.put(e.path(), new Signed(e.digestAlgorithm(), e.digestHex(), e.signedMode(), e.signedType(), e.signedMode() == null));
+        }
+        return sm.report();
     }
 
     /**
