@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.veripack.core.PolicyException;
 import org.veripack.core.TrustPolicy;
@@ -160,7 +161,7 @@ final class TrustCommand implements Callable<Integer> {
      * {@code trust show --root NODE [--json]}: the node's trust store. JSON shape: {@code {"root", "policyFile",
      * "policyDigest", "trustAnchors": [{subject, issuer, sha256, notBefore, notAfter}], "intermediates": [...],
      * "timestampAnchors": [...], "crls": count, "openpgpKeyrings": [paths], "revocation", "ocspResponder",
-     * "antiRollback", "requireCodeSigningEku", "minRsaKeyBits", "allowedDigestAlgorithms", "signers", "signerGroups",
+     * "antiRollback", "archiveExecuteBits", "requireCodeSigningEku", "minRsaKeyBits", "allowedDigestAlgorithms", "signers", "signerGroups",
      * "requireSigners", "limits", "initialPolicies", "requireExplicitPolicy", "inhibitPolicyMapping", "inhibitAnyPolicy",
      * "files": [paths], "trustAdministrators": {users, groups}}}.
      */
@@ -214,6 +215,7 @@ final class TrustCommand implements Callable<Integer> {
             o.put("revocation", p.revocation().name());
             o.put("ocspResponder", p.ocspResponder().map(Object::toString).orElse(null));
             o.put("antiRollback", p.antiRollback());
+            o.put("archiveExecuteBits", p.archiveExecuteBits().name().toLowerCase(Locale.ROOT));
             o.put("requireCodeSigningEku", p.requireCodeSigningEku());
             o.put("minRsaKeyBits", p.minRsaKeyBits());
             ArrayNode algs = o.putArray("allowedDigestAlgorithms");
@@ -242,6 +244,7 @@ final class TrustCommand implements Callable<Integer> {
             print("TSA anchor", p.timestampAnchors());
             p.openpgpKeyrings().forEach(k -> System.out.println("keyring:       " + k));
             System.out.println("rules:         revocation " + p.revocation() + ", antiRollback " + p.antiRollback()
+                    + ", archiveExecuteBits " + p.archiveExecuteBits().name().toLowerCase(Locale.ROOT)
                     + ", requireCodeSigningEku " + p.requireCodeSigningEku() + ", minRsaKeyBits " + p.minRsaKeyBits()
                     + ", digests " + p.allowedDigestAlgorithms().stream().sorted().toList() + ", CRLs " + p.crls().size());
             if (!p.initialPolicies().isEmpty() || p.requireExplicitPolicy() || p.inhibitPolicyMapping() || p.inhibitAnyPolicy()) {

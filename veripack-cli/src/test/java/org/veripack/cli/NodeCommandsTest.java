@@ -37,6 +37,8 @@ class NodeCommandsTest {
     private Path anchor;
     private Path node;
     private SigningIdentity vendor;
+    private Issued vendorLeaf;
+    private Issued vendorCa;
     private SigningIdentity rogue;
     private Path tree;
     private Path marker;
@@ -47,6 +49,8 @@ class NodeCommandsTest {
         Issued ca = TestPki.cert("CN=Node Test CA,O=Acme").ca(true).issuedBy(root).build();
         Issued leaf = TestPki.cert("CN=Acme Code Signing,O=Acme").issuedBy(ca).build();
         vendor = leaf.identity(ca.certificate());
+        vendorLeaf = leaf;
+        vendorCa = ca;
         Issued rogueRoot = TestPki.cert("CN=Rogue Root").ca(true).build();
         rogue = TestPki.cert("CN=Rogue Signing").issuedBy(rogueRoot).build().identity();
         anchor = dir.resolve("root.pem");
@@ -122,6 +126,100 @@ class NodeCommandsTest {
             }
         }
         return out;
+    }
+
+    /**
+     * A third-party option-1 CSAR: a SOL004 manifest without {@code Veripack-Mode}, signed by
+     * {@code openssl cms -sign -binary} with the vendor's key, and {@code bin/prog} stored with zip mode
+     * {@code progZipMode} (nothing signs that mode).
+     */
+    private Path thirdParty(String name, int progZipMode) throws Exception {
+        Path work = Files.createDirectories(dir.resolve("third-party-" + name));
+        byte[] prog = Files.readAllBytes(tree.resolve("bin/prog"));
+        String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(prog));
+        Files.writeString(work.resolve("prefix"), "metadata:\nvnf_product_name: acme-mme\nvnf_provider_id: Acme\n"
+                + "vnf_package_version: 1.0\nvnf_release_date_time: 2026-01-01T00:00:00+00:00\n\n"
+                + "Source: bin/prog\nAlgorithm: SHA-256\nHash: " + sha + "\n");
+        TestPki.writeCertificatesPem(work.resolve("signer.pem"), vendorLeaf.certificate());
+        TestPki.writeCertificatesPem(work.resolve("ca.pem"), vendorCa.certificate());
+        TestPki.writePrivateKeyPem(work.resolve("signer.key"), vendorLeaf.keyPair().getPrivate());
+        Process openssl = new ProcessBuilder("openssl", "cms", "-sign", "-binary", "-in", "prefix", "-signer", "signer.pem",
+                "-inkey", "signer.key", "-certfile", "ca.pem", "-md", "sha256", "-outform", "PEM", "-out", "sig.pem")
+                .directory(work.toFile()).redirectErrorStream(true).start();
+        String out = new String(openssl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, openssl.waitFor(), out);
+        byte[] manifest = (Files.readString(work.resolve("prefix")) + Files.readString(work.resolve("sig.pem")))
+                .getBytes(StandardCharsets.UTF_8);
+        Path csar = dir.resolve("third-party-" + name + ".csar");
+        try (ZipArchiveOutputStream zout = new ZipArchiveOutputStream(csar)) {
+            for (Object[] e : new Object[][] {{"acme-mme.mf", 0100644, manifest}, {"bin/prog", progZipMode, prog}}) {
+                ZipArchiveEntry z = new ZipArchiveEntry((String) e[0]);
+                z.setUnixMode((Integer) e[1]);
+                zout.putArchiveEntry(z);
+                zout.write((byte[]) e[2]);
+                zout.closeArchiveEntry();
+            }
+        }
+        return csar;
+    }
+
+    /** Installs into {@link #node} after setting its trust store to {@link #anchor} with {@code archiveExecuteBits: honour}. */
+    private Run installHonouring(Path csar, String... extra) throws Exception {
+        Path policy = Files.writeString(dir.resolve("honour.yaml"), "trustAnchors: [root.pem]\narchiveExecuteBits: honour\n");
+        Run t = cli("trust", "set", "--root", node.toString(), "--policy", policy.toString());
+        assertEquals(ExitCode.OK, t.exit(), t.err());
+        return install(csar, extra);
+    }
+
+    /**
+     * A third-party package's executable (no Veripack-Mode): under the default it installs non-executable and
+     * {@code run} refuses it (exit 2); under {@code archiveExecuteBits: honour} it installs 0555 with a warning in
+     * the report and the audit entry, runs, and a later change of its mode in the slot is tampering (126).
+     */
+    @Test
+    void archiveExecuteBitsHonourRunsAThirdPartyExecutableAndTheDefaultDoesNot() throws Exception {
+        Path csar = thirdParty("exec", 0100755);
+        Run plain = install(csar);
+        assertEquals(ExitCode.OK, plain.exit(), plain.err());
+        assertTrue(plain.err().contains("execute bit in the archive ignored"), plain.err());
+        Run refused = runProg();
+        assertEquals(ExitCode.USAGE, refused.exit(), refused.err());
+        assertFalse(Files.exists(marker), "a program the slot does not mark executable must not run");
+
+        node = dir.resolve("node-honour");
+        Run honoured = installHonouring(csar);
+        assertEquals(ExitCode.OK, honoured.exit(), honoured.err());
+        assertTrue(honoured.err().contains("bin/prog: execute bit from the unsigned zip header"), honoured.err());
+        assertEquals("honour", cli("trust", "show", "--root", node.toString(), "--json").json().path("archiveExecuteBits").asText());
+        String audit = Files.readString(node.resolve("audit/events.jsonl"));
+        assertTrue(audit.lines().anyMatch(l -> l.contains("\"event\":\"install.accepted\"")
+                && l.contains("execute bit from the unsigned zip header")), audit);
+        Path slot = node.resolve("current").toRealPath();
+        assertEquals("r-xr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(slot.resolve("bin/prog"))));
+        Run run = runProg();
+        assertEquals(7, run.exit(), run.err());
+        assertEquals("started -v x\n", Files.readString(marker));
+        assertEquals(ExitCode.OK, cli("verify-installed", "--root", node.toString()).exit());
+
+        Files.delete(marker);
+        Files.setPosixFilePermissions(slot.resolve("bin/prog"), PosixFilePermissions.fromString("rwxr-xr-x"));
+        Run tampered = runProg();
+        assertEquals(ExitCode.TAMPERED, tampered.exit(), tampered.err());
+        assertTrue(tampered.err().contains("INSTALLATION_TAMPERED"), tampered.err());
+        assertFalse(Files.exists(marker), "the tampered program must not have run");
+        assertEquals(ExitCode.REJECTED, cli("verify-installed", "--root", node.toString()).exit());
+    }
+
+    /** setuid on the zip entry of a third-party package is UNSAFE_PATH whatever archiveExecuteBits says. */
+    @Test
+    void setuidInAThirdPartyPackageIsRefusedUnderEverySetting() throws Exception {
+        Path csar = thirdParty("setuid", 0104755);
+        List<Run> runs = List.of(install(csar, "--json"), installHonouring(csar, "--json"));
+        for (Run r : runs) {
+            assertEquals(ExitCode.REJECTED, r.exit(), r.err());
+            assertTrue(codes(r).contains("UNSAFE_PATH"), r.out());
+        }
+        assertTrue(status().path("active").isNull(), status().toString());
     }
 
     /**

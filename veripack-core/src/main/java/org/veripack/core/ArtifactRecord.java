@@ -12,7 +12,9 @@ import java.util.Objects;
  * @param mode            permission bits 0..0777 as signed (no setuid/setgid/sticky: those are
  *                        {@link FindingCode#UNSAFE_PATH}): a file's {@code Veripack-Mode} permission bits from
  *                        its manifest block; {@code 0644} (not executable) for a file of an option-1 CSAR whose
- *                        block has no {@code Veripack-Mode} (third-party CSARs: the zip's bits are not signed);
+ *                        block has no {@code Veripack-Mode} (third-party CSARs: the zip's bits are not signed),
+ *                        or {@code 0755} when its zip entry has the owner-execute bit and the policy says
+ *                        {@code archiveExecuteBits: honour} ({@link ArchiveExecuteBits});
  *                        the inner zip entry's bits in option 2 (the outer signature covers them); {@code 0777}
  *                        for a symlink; {@code 0755} for a directory (directories are derived from artifact
  *                        paths, never taken from zip entries). A node installs files 0444, or 0555 when this

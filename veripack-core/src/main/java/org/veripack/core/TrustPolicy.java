@@ -18,8 +18,8 @@ import java.util.regex.Pattern;
 
 /**
  * The operator's trust decisions (DESIGN.md "Trust policy file"): trust anchors, extra intermediates,
- * algorithm and key-size rules, EKU requirement, revocation mode, signer authorisation, anti-rollback
- * and resource limits. Immutable; secure by default; contradictory settings fail at {@link Builder#build()}.
+ * algorithm and key-size rules, EKU requirement, revocation mode, signer authorisation, anti-rollback,
+ * unsigned archive execute bits and resource limits. Immutable; secure by default; contradictory settings fail at {@link Builder#build()}.
  * The YAML form is read by {@code TrustPolicyLoader} (same package set), {@code --trust CA.pem} is
  * {@link #withAnchors(List)}.
  *
@@ -43,6 +43,7 @@ public final class TrustPolicy {
     private final RevocationMode revocation;
     private final List<X509CRL> crls;
     private final boolean antiRollback;
+    private final ArchiveExecuteBits archiveExecuteBits;
     private final Map<String, List<String>> signers;
     private final Limits limits;
     private final List<Path> openpgpKeyrings;
@@ -65,6 +66,7 @@ public final class TrustPolicy {
         this.revocation = b.revocation;
         this.crls = List.copyOf(b.crls);
         this.antiRollback = b.antiRollback;
+        this.archiveExecuteBits = b.archiveExecuteBits;
         Map<String, List<String>> s = new LinkedHashMap<>();
         b.signers.forEach((k, v) -> s.put(k, List.copyOf(v)));
         this.signers = Map.copyOf(s);
@@ -109,6 +111,7 @@ public final class TrustPolicy {
         b.revocation = revocation;
         b.crls.addAll(crls);
         b.antiRollback = antiRollback;
+        b.archiveExecuteBits = archiveExecuteBits;
         b.signers.putAll(signers);
         b.limits = limits;
         b.openpgpKeyrings.addAll(openpgpKeyrings);
@@ -133,6 +136,8 @@ public final class TrustPolicy {
     public RevocationMode revocation() { return revocation; }
     public List<X509CRL> crls() { return crls; }
     public boolean antiRollback() { return antiRollback; }
+    /** What an unsigned zip execute bit becomes (YAML {@code archiveExecuteBits: ignore | honour}; default ignore). */
+    public ArchiveExecuteBits archiveExecuteBits() { return archiveExecuteBits; }
     /** Package name to allowed signer subject DNs (RFC 4514) or {@code sha256:HEX} SPKI pins; empty = any trusted signer. */
     public Map<String, List<String>> signers() { return signers; }
     public Limits limits() { return limits; }
@@ -230,6 +235,7 @@ public final class TrustPolicy {
         private RevocationMode revocation = RevocationMode.OFF;
         private final List<X509CRL> crls = new ArrayList<>();
         private boolean antiRollback = true;
+        private ArchiveExecuteBits archiveExecuteBits = ArchiveExecuteBits.IGNORE;
         private final Map<String, List<String>> signers = new LinkedHashMap<>();
         private Limits limits = Limits.DEFAULT;
         private URI ocspResponder;
@@ -253,6 +259,7 @@ public final class TrustPolicy {
         public Builder revocation(RevocationMode v) { revocation = Objects.requireNonNull(v); return this; }
         public Builder crls(List<X509CRL> v) { crls.addAll(v); return this; }
         public Builder antiRollback(boolean v) { antiRollback = v; return this; }
+        public Builder archiveExecuteBits(ArchiveExecuteBits v) { archiveExecuteBits = Objects.requireNonNull(v); return this; }
         public Builder signers(String packageName, List<String> allowed) { signers.put(packageName, List.copyOf(allowed)); return this; }
         public Builder limits(Limits v) { limits = Objects.requireNonNull(v); return this; }
         /** An {@code http:} URL of an OCSP responder asked instead of the certificates' AIA responders. */

@@ -38,6 +38,7 @@ import java.util.Set;
  * signerGroups: {vendor: ["CN=Acme Code Signing,O=Acme"], operator: ["sha256:HEX"]}
  * requireSigners: {all: [vendor, operator]}        # or {threshold: 2, of: [vendor, operator, lab]}
  * antiRollback: true
+ * archiveExecuteBits: ignore           # ignore | honour: unsigned zip execute bits of option-1 CSARs without Veripack-Mode
  * signers: {acme-mme: ["CN=Acme Code Signing,O=Acme"]}
  * limits: {maxArtifacts: 100000, maxTotalBytes: 68719476736, maxExpansionRatio: 200}
  * initialPolicies: []                  # RFC 5280 §6.1.1 inputs: certificate policy OIDs (empty: any-policy),
@@ -54,7 +55,7 @@ public final class TrustPolicyLoader {
     private static final Set<String> KEYS = Set.of("trustAnchors", "intermediates", "requireCodeSigningEku",
             "allowedDigestAlgorithms", "minRsaKeyBits", "revocation", "crls", "antiRollback", "signers", "limits",
             "openpgpKeyrings", "ocspResponder", "timestampAnchors", "signerGroups", "requireSigners",
-            "initialPolicies", "requireExplicitPolicy", "inhibitPolicyMapping", "inhibitAnyPolicy");
+            "initialPolicies", "requireExplicitPolicy", "inhibitPolicyMapping", "inhibitAnyPolicy", "archiveExecuteBits");
     private static final Set<String> LIMIT_KEYS = Set.of("maxArtifacts", "maxTotalBytes", "maxExpansionRatio");
     private static final long MAX_POLICY_BYTES = 1024 * 1024;
 
@@ -151,6 +152,9 @@ public final class TrustPolicyLoader {
         }
         if (root.has("antiRollback")) {
             b.antiRollback(bool(file, root, "antiRollback"));
+        }
+        if (root.has("archiveExecuteBits")) {
+            b.archiveExecuteBits(archiveExecuteBits(file, root.get("archiveExecuteBits")));
         }
         if (root.has("signers")) {
             JsonNode s = root.get("signers");
@@ -254,6 +258,17 @@ public final class TrustPolicyLoader {
             throw new PolicyException(file + ": " + key + " must be an integer");
         }
         return n.asLong();
+    }
+
+    private static ArchiveExecuteBits archiveExecuteBits(Path file, JsonNode n) throws PolicyException {
+        if (n.isTextual()) {
+            switch (n.asText()) {
+                case "ignore": return ArchiveExecuteBits.IGNORE;
+                case "honour": return ArchiveExecuteBits.HONOUR;
+                default: break;
+            }
+        }
+        throw new PolicyException(file + ": archiveExecuteBits must be ignore or honour, not " + n);
     }
 
     private static RevocationMode revocation(Path file, JsonNode n) throws PolicyException {

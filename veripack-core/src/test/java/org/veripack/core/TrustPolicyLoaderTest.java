@@ -34,6 +34,7 @@ class TrustPolicyLoaderTest {
                 revocation: off
                 crls: []
                 antiRollback: false
+                archiveExecuteBits: honour
                 signers:
                   acme-mme: ["CN=Acme Code Signing,O=Acme", "sha256:00ff"]
                 limits: {maxArtifacts: 10, maxTotalBytes: 1000, maxExpansionRatio: 50}
@@ -45,6 +46,7 @@ class TrustPolicyLoaderTest {
         assertEquals(3072, p.minRsaKeyBits());
         assertEquals(RevocationMode.OFF, p.revocation());
         assertFalse(p.antiRollback());
+        assertEquals(ArchiveExecuteBits.HONOUR, p.archiveExecuteBits());
         assertEquals(List.of("CN=Acme Code Signing,O=Acme", "sha256:00ff"), p.signers().get("acme-mme"));
         assertEquals(new Limits(10, 1000, 50), p.limits());
     }
@@ -55,6 +57,9 @@ class TrustPolicyLoaderTest {
         assertEquals(Limits.DEFAULT, p.limits());
         assertEquals(RevocationMode.PREFER, p.revocation());
         assertEquals(TrustPolicy.DEFAULT_DIGESTS, p.allowedDigestAlgorithms());
+        assertEquals(ArchiveExecuteBits.IGNORE, p.archiveExecuteBits());
+        assertEquals(ArchiveExecuteBits.IGNORE, TrustPolicyLoader.load(policy("trustAnchors: [certs/root.pem]\narchiveExecuteBits: ignore\n"))
+                .archiveExecuteBits());
     }
 
     @Test
@@ -96,6 +101,9 @@ class TrustPolicyLoaderTest {
                 "trustAnchors: [certs/root.pem]\nallowedDigestAlgorithms: [SHA-1]\n",
                 "trustAnchors: [certs/root.pem]\nrevocation: sometimes\n",
                 "trustAnchors: [certs/root.pem]\nrequireCodeSigningEku: maybe\n",
+                "trustAnchors: [certs/root.pem]\narchiveExecuteBits: honor\n",
+                "trustAnchors: [certs/root.pem]\narchiveExecuteBits: true\n",
+                "trustAnchors: [certs/root.pem]\narchiveExecuteBits: [honour]\n",
                 "trustAnchors: [certs/root.pem]\nlimits: {maxFiles: 3}\n",
                 "trustAnchors: [certs/root.pem]\nlimits: {maxArtifacts: 0}\n",
                 "trustAnchors: [certs/root.pem]\ninitialPolicies: [code-signing]\n",

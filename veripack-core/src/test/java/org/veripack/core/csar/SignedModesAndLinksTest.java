@@ -19,12 +19,14 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.veripack.core.ArchiveExecuteBits;
 import org.veripack.core.ArtifactRecord;
 import org.veripack.core.ArtifactSink;
 import org.veripack.core.ArtifactType;
 import org.veripack.core.Finding;
 import org.veripack.core.FindingCode;
 import org.veripack.core.PackageRejectedException;
+import org.veripack.core.PackageVerifier;
 import org.veripack.core.VerifiedPackage;
 import org.veripack.core.Verdict;
 import org.veripack.core.VerificationReport;
@@ -205,6 +207,45 @@ class SignedModesAndLinksTest {
         assertEquals(Map.of("bin/mmed", 0644, "etc/mme.conf", 0644), sink.files);
         ArtifactRecord exe = p.artifacts().stream().filter(a -> a.path().equals("bin/mmed")).findFirst().orElseThrow();
         assertEquals(0644, exe.mode());
+    }
+
+    /**
+     * {@code archiveExecuteBits: honour}: the zip's owner-execute bit of an artifact without Veripack-Mode is
+     * installed (0755) with a warning; only the owner bit counts; a signed Veripack-Mode still wins; setuid
+     * stays UNSAFE_PATH under both settings.
+     */
+    @Test
+    void honouredArchiveExecuteBitIsInstalledWithAWarningOnlyWhereNothingSignsTheMode() throws Exception {
+        VerifiedPackage p;
+        PackageVerifier honour = Fixtures.verifier(Fixtures.policy().toBuilder().archiveExecuteBits(ArchiveExecuteBits.HONOUR).build());
+        Path csar = handBuilt("honoured", List.of(new A("bin/mmed", 0100755, "#!/bin/sh\n", null),
+                new A("bin/other-only", 0100645, "#!/bin/sh\n", null), new A("etc/mme.conf", 0100600, "plmn: 00101\n", null),
+                new A("bin/signed", 0100755, "#!/bin/sh\necho signed\n", "100644")));
+        VerificationReport signedWins = honour.verifyCsar(csar);
+        assertRejectedWith(signedWins, FindingCode.MODE_MISMATCH, "bin/signed");
+
+        csar = handBuilt("honoured2", List.of(new A("bin/mmed", 0100700, "#!/bin/sh\n", null),
+                new A("bin/other-only", 0100645, "#!/bin/sh\n", null), new A("etc/mme.conf", 0100600, "plmn: 00101\n", null),
+                new A("bin/signed", 0100644, "#!/bin/sh\necho signed\n", "100644")));
+        RecordingSink sink = new RecordingSink();
+        p = honour.verifyAndExtract(csar, sink);
+        assertEquals(Map.of("bin/mmed", 0755, "bin/other-only", 0644, "etc/mme.conf", 0644, "bin/signed", 0644), sink.files);
+        assertEquals(0755, p.artifacts().stream().filter(a -> a.path().equals("bin/mmed")).findFirst().orElseThrow().mode());
+        assertEquals(1, p.report().warnings().stream().filter(w -> w.contains(ArchiveExecuteBits.WARNING)).count(), p.report()::toString);
+        assertTrue(p.report().warnings().stream().anyMatch(w -> w.startsWith("bin/mmed: " + ArchiveExecuteBits.WARNING)),
+                p.report()::toString);
+        assertTrue(p.report().warnings().stream().anyMatch(w -> w.startsWith("bin/other-only: execute bit in the archive ignored")),
+                p.report()::toString);
+
+        // the same package under the default: nothing executable
+        RecordingSink ignored = new RecordingSink();
+        Fixtures.verifier().verifyAndExtract(csar, ignored);
+        assertEquals(0644, ignored.files.get("bin/mmed"));
+
+        Path setuid = handBuilt("setuid", List.of(new A("bin/mmed", 0104755, "#!/bin/sh\n", null)));
+        for (PackageVerifier v : List.of(honour, Fixtures.verifier())) {
+            assertRejectedWith(v.verifyCsar(setuid), FindingCode.UNSAFE_PATH, "bin/mmed");
+        }
     }
 
     @Test

@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import org.veripack.core.ArchiveExecuteBits;
 import org.veripack.core.ArtifactRecord;
 import org.veripack.core.ArtifactType;
 import org.veripack.core.DebianVersion;
@@ -131,7 +132,10 @@ public final class Installer {
         }
         state.writeRecord(record, p.manifestBytes(), packageCopy);
         Failpoints.hit("install.sealed");
-        audit.append(event(AuditEvent.INSTALL_ACCEPTED, id, slot, "ACCEPTED", List.of(), p.manifestName()));
+        // an execute bit taken from the unsigned zip header (archiveExecuteBits: honour) is on record with the install
+        List<String> honoured = report.warnings().stream().filter(w -> w.contains(ArchiveExecuteBits.WARNING)).toList();
+        audit.append(event(AuditEvent.INSTALL_ACCEPTED, id, slot, "ACCEPTED", List.of(),
+                honoured.isEmpty() ? p.manifestName() : p.manifestName() + "; warning: " + String.join("; ", honoured)));
         Failpoints.hit("install.accepted-audited");
         Path target = layout.slotDir(slot);
         DurableFiles.deleteTree(target); // a stale copy of the same slot that is not current (e.g. previous)

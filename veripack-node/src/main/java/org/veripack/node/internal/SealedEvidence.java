@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.veripack.core.ArchiveExecuteBits;
 import org.veripack.core.ArtifactRecord;
 import org.veripack.core.ArtifactType;
 import org.veripack.core.Finding;
@@ -30,7 +31,8 @@ import org.veripack.core.VerificationReport;
  * digest in the record equals the signed digest (so the expected digests come from the signature, not
  * from the JSON). Modes and types in the record must match the signed ones where the signature covers them
  * (option 2: the signed inner zip; option 1: {@code Veripack-Mode} lines); an option-1 file whose block has
- * no {@code Veripack-Mode} must not be recorded executable.
+ * no {@code Veripack-Mode} must not be recorded executable, unless the sealed policy said
+ * {@code archiveExecuteBits: honour}, and then only {@code 0755}.
  * Nothing is cached: every guard start, scan and rollback runs this.
  *
  * <p>Limit: the sealed trust anchors live beside the record, so an attacker able to write the root-owned
@@ -92,7 +94,7 @@ public final class SealedEvidence {
                     id == null ? null : id.name() + " " + id.version(), r.identity().name() + " " + r.identity().version()));
         }
         signed.remove(r.manifestName()); // a manifest may list itself; it is sealed, not installed
-        compareEntries(r.entries(), signed, out);
+        compareEntries(r.entries(), signed, r.trust().archiveExecuteBits() == ArchiveExecuteBits.HONOUR, out);
         return out;
     }
 
@@ -139,7 +141,12 @@ public final class SealedEvidence {
      */
     private record Signed(String algorithm, String digestHex, Integer mode, ArtifactType type, boolean execUnsigned) { }
 
-    private static void compareEntries(List<InstalledEntry> entries, Map<String, Signed> signed, List<Finding> out) throws IOException {
+    /**
+     * @param honoured the install-time policy said {@code archiveExecuteBits: honour}: a file whose mode nothing
+     *                 signs may be sealed {@code 0755} (its zip entry's owner-execute bit), never another executable mode
+     */
+    private static void compareEntries(List<InstalledEntry> entries, Map<String, Signed> signed, boolean honoured,
+                                       List<Finding> out) throws IOException {
         Map<String, InstalledEntry> covered = new LinkedHashMap<>();
         for (InstalledEntry e : entries) {
             if (e.type() == ArtifactType.DIRECTORY) {
@@ -161,7 +168,8 @@ public final class SealedEvidence {
                 out.add(Finding.mismatch(FindingCode.INSTALLATION_TAMPERED, e.path(), "sealed mode differs from the signed mode",
                         String.format("%04o", s.mode()), String.format("%04o", e.signedMode())));
             }
-            if (s.execUnsigned() && e.type() == ArtifactType.FILE && (e.signedMode() & 0111) != 0) {
+            if (s.execUnsigned() && e.type() == ArtifactType.FILE && (e.signedMode() & 0111) != 0
+                    && !(honoured && e.signedMode() == 0755)) {
                 out.add(Finding.mismatch(FindingCode.INSTALLATION_TAMPERED, e.path(),
                         "sealed mode is executable but the signed manifest does not sign an executable mode",
                         "no execute bit", String.format("%04o", e.signedMode())));

@@ -13,7 +13,10 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
 import java.util.Set;
+import org.veripack.core.ArchiveExecuteBits;
 import org.veripack.core.RevocationMode;
 import org.veripack.core.TrustPolicy;
 
@@ -21,7 +24,7 @@ import org.veripack.core.TrustPolicy;
  * The trust the node sealed with a slot at install time, so the guard can re-verify the sealed signed
  * manifest without the operator's policy files (which may have changed since): the X.509 trust anchors,
  * intermediates and RFC 3161 time-stamp anchors of the install-time policy, the certificates the package
- * shipped beside its manifest, and the policy's algorithm rules. Revocation is not re-checked (it was at
+ * shipped beside its manifest, the policy's algorithm rules and its {@code archiveExecuteBits} rule. Revocation is not re-checked (it was at
  * install; the guard works offline), nor are the policy's signer-authorisation rules (they were applied
  * to the same manifest at install).
  *
@@ -32,11 +35,16 @@ import org.veripack.core.TrustPolicy;
  * @param requireCodeSigningEku the policy's EKU rule
  * @param allowedDigestAlgorithms JCA names the policy allowed
  * @param minRsaKeyBits        the policy's RSA floor
+ * @param archiveExecuteBits   the policy's rule for unsigned zip execute bits: with {@code HONOUR} the record may
+ *                             carry mode {@code 0755} for a file whose signed manifest block has no
+ *                             {@code Veripack-Mode} ({@code SealedEvidence}); absent in older records: {@code IGNORE}
  */
 public record SealedTrust(List<X509Certificate> trustAnchors, List<X509Certificate> intermediates,
                           List<X509Certificate> timestampAnchors, List<X509Certificate> manifestCertificates,
-                          boolean requireCodeSigningEku, Set<String> allowedDigestAlgorithms, int minRsaKeyBits) {
+                          boolean requireCodeSigningEku, Set<String> allowedDigestAlgorithms, int minRsaKeyBits,
+                          ArchiveExecuteBits archiveExecuteBits) {
     public SealedTrust {
+        Objects.requireNonNull(archiveExecuteBits, "archiveExecuteBits");
         trustAnchors = List.copyOf(trustAnchors);
         intermediates = List.copyOf(intermediates);
         timestampAnchors = List.copyOf(timestampAnchors);
@@ -47,7 +55,7 @@ public record SealedTrust(List<X509Certificate> trustAnchors, List<X509Certifica
     /** What to seal from the install-time policy and the package's manifest certificates. */
     public static SealedTrust of(TrustPolicy policy, List<X509Certificate> manifestCertificates) {
         return new SealedTrust(policy.trustAnchors(), policy.intermediates(), policy.timestampAnchors(), manifestCertificates,
-                policy.requireCodeSigningEku(), policy.allowedDigestAlgorithms(), policy.minRsaKeyBits());
+                policy.requireCodeSigningEku(), policy.allowedDigestAlgorithms(), policy.minRsaKeyBits(), policy.archiveExecuteBits());
     }
 
     /**
@@ -59,7 +67,7 @@ public record SealedTrust(List<X509Certificate> trustAnchors, List<X509Certifica
         try {
             return TrustPolicy.builder().trustAnchors(trustAnchors).intermediates(intermediates).timestampAnchors(timestampAnchors)
                     .requireCodeSigningEku(requireCodeSigningEku).allowedDigestAlgorithms(allowedDigestAlgorithms)
-                    .minRsaKeyBits(minRsaKeyBits).revocation(RevocationMode.OFF).build();
+                    .minRsaKeyBits(minRsaKeyBits).archiveExecuteBits(archiveExecuteBits).revocation(RevocationMode.OFF).build();
         } catch (IllegalArgumentException e) {
             throw new IOException("sealed trust does not form a trust policy: " + e.getMessage(), e);
         }
@@ -74,6 +82,7 @@ public record SealedTrust(List<X509Certificate> trustAnchors, List<X509Certifica
         ArrayNode a = o.putArray("allowedDigestAlgorithms");
         allowedDigestAlgorithms.stream().sorted().forEach(a::add);
         o.put("minRsaKeyBits", minRsaKeyBits);
+        o.put("archiveExecuteBits", archiveExecuteBits.name().toLowerCase(Locale.ROOT));
         return o;
     }
 
@@ -86,8 +95,15 @@ public record SealedTrust(List<X509Certificate> trustAnchors, List<X509Certifica
         if (!o.path("requireCodeSigningEku").isBoolean() || !o.path("minRsaKeyBits").isInt()) {
             throw new IOException("sealed trust lacks its rules");
         }
+        ArchiveExecuteBits exec;
+        switch (o.path("archiveExecuteBits").asText("ignore")) {
+            case "ignore" -> exec = ArchiveExecuteBits.IGNORE;
+            case "honour" -> exec = ArchiveExecuteBits.HONOUR;
+            default -> throw new IOException("sealed trust has an unknown archiveExecuteBits rule");
+        }
         return new SealedTrust(certs(o.path("trustAnchors")), certs(o.path("intermediates")), certs(o.path("timestampAnchors")),
-                certs(o.path("manifestCertificates")), o.path("requireCodeSigningEku").asBoolean(), algs, o.path("minRsaKeyBits").asInt());
+                certs(o.path("manifestCertificates")), o.path("requireCodeSigningEku").asBoolean(), algs, o.path("minRsaKeyBits").asInt(),
+                exec);
     }
 
     private static void certs(ArrayNode a, List<X509Certificate> certs) throws IOException {

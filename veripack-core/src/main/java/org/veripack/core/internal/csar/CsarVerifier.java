@@ -30,6 +30,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.apache.commons.compress.archivers.zip.ZipMethod;
+import org.veripack.core.ArchiveExecuteBits;
 import org.veripack.core.ArtifactRecord;
 import org.veripack.core.ArtifactSink;
 import org.veripack.core.ArtifactType;
@@ -477,6 +478,8 @@ public final class CsarVerifier {
 
     /** Mode recorded for a regular file whose block has no {@code Veripack-Mode}: not executable. */
     static final int UNSIGNED_FILE_MODE = 0644;
+    /** Mode recorded for such a file whose zip entry has the owner-execute bit, under {@code archiveExecuteBits: honour}. */
+    static final int HONOURED_EXEC_MODE = 0755;
 
     private Map<String, Expected> matchManifest(Manifest manifest, String manifestPath, Map<String, ZipArchive.Entry> entries,
                                                 Set<String> refused, Set<String> excluded, boolean option1, List<Finding> b,
@@ -556,11 +559,15 @@ public final class CsarVerifier {
      *   <li>no {@code Veripack-Mode}, option 1 (third-party CSARs such as ONAP's): nothing signs the mode,
      *       so the artifact is a regular file recorded as {@value #UNSIGNED_FILE_MODE} (installed 0444); an
      *       entry marked as a symlink is {@link FindingCode#UNSAFE_PATH} (link type not covered by the
-     *       signature); an execute bit in the zip is ignored with a report warning.</li>
+     *       signature); an execute bit in the zip is ignored with a report warning — unless the policy says
+     *       {@code archiveExecuteBits: honour} ({@link ArchiveExecuteBits}): then an owner-execute bit in the
+     *       zip makes it {@value #HONOURED_EXEC_MODE} (installed 0555), with a warning naming
+     *       {@link ArchiveExecuteBits#WARNING}. Setuid/setgid/sticky bits never get here ({@link ZipArchive}
+     *       refuses them as {@link FindingCode#UNSAFE_PATH}).</li>
      * </ul>
      */
-    private static Installed installedMode(Manifest.Entry m, ZipArchive.Entry e, boolean zipModesSigned, List<Finding> b,
-                                           List<String> warnings) {
+    private Installed installedMode(Manifest.Entry m, ZipArchive.Entry e, boolean zipModesSigned, List<Finding> b,
+                                    List<String> warnings) {
         int actual = e.type() == ArtifactType.SYMLINK ? VeripackMode.SYMLINK | e.mode() : VeripackMode.REGULAR | e.mode();
         if (m.mode() != null) {
             int signed = m.mode();
@@ -580,6 +587,11 @@ public final class CsarVerifier {
             b.add(Finding.mismatch(FindingCode.UNSAFE_PATH, e.path(),
                     "link type not covered by the signature (the manifest block has no " + VeripackMode.KEY + ")",
                     VeripackMode.format(VeripackMode.REGULAR | UNSIGNED_FILE_MODE), VeripackMode.format(actual)));
+        } else if ((e.mode() & 0100) != 0 && policy.archiveExecuteBits() == ArchiveExecuteBits.HONOUR) {
+            warnings.add(e.path() + ": " + ArchiveExecuteBits.WARNING + " installed (mode " + VeripackMode.format(actual)
+                    + " in the zip, not signed: the manifest block has no " + VeripackMode.KEY
+                    + "; archiveExecuteBits: honour); recorded " + VeripackMode.format(VeripackMode.REGULAR | HONOURED_EXEC_MODE));
+            return new Installed(ArtifactType.FILE, HONOURED_EXEC_MODE);
         } else if ((e.mode() & 0111) != 0) {
             warnings.add(e.path() + ": execute bit in the archive ignored (mode " + VeripackMode.format(actual)
                     + " is not signed: the manifest block has no " + VeripackMode.KEY + "); installed non-executable");
