@@ -39,7 +39,7 @@ import java.util.Set;
  * requireSigners: {all: [vendor, operator]}        # or {threshold: 2, of: [vendor, operator, lab]}
  * antiRollback: true
  * signers: {acme-mme: ["CN=Acme Code Signing,O=Acme"]}
- * limits: {maxArtifacts: 100000, maxTotalBytes: 68719476736, maxExpansionRatio: 200}
+ * limits: {maxEntries: 100000, maxTotalBytes: 68719476736, maxExpansionRatio: 200, maxHeaderBytes: 16777216}
  * }</pre>
  * Strict: an unknown key, a value of the wrong type, a missing or unreadable certificate/CRL file, no
  * trust anchor and no OpenPGP keyring, a missing keyring file, or an unsafe setting (RSA below 2048 bits, a digest outside SHA-256/384/512) is a
@@ -50,7 +50,10 @@ public final class TrustPolicyLoader {
     private static final Set<String> KEYS = Set.of("trustAnchors", "intermediates", "requireCodeSigningEku",
             "allowedDigestAlgorithms", "minRsaKeyBits", "revocation", "crls", "antiRollback", "signers", "limits",
             "openpgpKeyrings", "ocspResponder", "timestampAnchors", "signerGroups", "requireSigners");
-    private static final Set<String> LIMIT_KEYS = Set.of("maxArtifacts", "maxTotalBytes", "maxExpansionRatio");
+    private static final Set<String> LIMIT_KEYS = Set.of("maxEntries", "maxTotalBytes", "maxExpansionRatio", "maxHeaderBytes",
+            "maxArtifacts");
+    /** The earlier name of {@code limits.maxEntries}, still read so existing policy files keep working. */
+    private static final String MAX_ENTRIES_EARLIER = "maxArtifacts";
     private static final long MAX_POLICY_BYTES = 1024 * 1024;
 
     private TrustPolicyLoader() { }
@@ -266,11 +269,16 @@ public final class TrustPolicyLoader {
                 throw new PolicyException(file + ": unknown key 'limits." + k + "' (allowed: " + LIMIT_KEYS + ")");
             }
         }
+        if (n.has("maxEntries") && n.has(MAX_ENTRIES_EARLIER)) {
+            throw new PolicyException(file + ": limits: give maxEntries or its earlier name " + MAX_ENTRIES_EARLIER + ", not both");
+        }
+        String entriesKey = n.has(MAX_ENTRIES_EARLIER) ? MAX_ENTRIES_EARLIER : "maxEntries";
         Limits d = Limits.DEFAULT;
         try {
-            return new Limits(n.has("maxArtifacts") ? number(file, n, "maxArtifacts") : d.maxArtifacts(),
+            return new Limits(n.has(entriesKey) ? number(file, n, entriesKey) : d.maxEntries(),
                     n.has("maxTotalBytes") ? number(file, n, "maxTotalBytes") : d.maxTotalBytes(),
-                    n.has("maxExpansionRatio") ? number(file, n, "maxExpansionRatio") : d.maxExpansionRatio());
+                    n.has("maxExpansionRatio") ? number(file, n, "maxExpansionRatio") : d.maxExpansionRatio(),
+                    n.has("maxHeaderBytes") ? number(file, n, "maxHeaderBytes") : d.maxHeaderBytes());
         } catch (IllegalArgumentException e) {
             throw new PolicyException(file + ": limits: " + e.getMessage(), e);
         }

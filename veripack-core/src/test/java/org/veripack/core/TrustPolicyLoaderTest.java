@@ -35,7 +35,7 @@ class TrustPolicyLoaderTest {
                 antiRollback: false
                 signers:
                   acme-mme: ["CN=Acme Code Signing,O=Acme", "sha256:00ff"]
-                limits: {maxArtifacts: 10, maxTotalBytes: 1000, maxExpansionRatio: 50}
+                limits: {maxEntries: 10, maxTotalBytes: 1000, maxExpansionRatio: 50, maxHeaderBytes: 4096}
                 """));
         assertEquals(1, p.trustAnchors().size());
         assertEquals(1, p.intermediates().size());
@@ -45,7 +45,7 @@ class TrustPolicyLoaderTest {
         assertEquals(RevocationMode.OFF, p.revocation());
         assertFalse(p.antiRollback());
         assertEquals(List.of("CN=Acme Code Signing,O=Acme", "sha256:00ff"), p.signers().get("acme-mme"));
-        assertEquals(new Limits(10, 1000, 50), p.limits());
+        assertEquals(new Limits(10, 1000, 50, 4096), p.limits());
     }
 
     @Test
@@ -54,6 +54,13 @@ class TrustPolicyLoaderTest {
         assertEquals(Limits.DEFAULT, p.limits());
         assertEquals(RevocationMode.PREFER, p.revocation());
         assertEquals(TrustPolicy.DEFAULT_DIGESTS, p.allowedDigestAlgorithms());
+    }
+
+    @Test
+    void maxArtifactsIsReadAsTheEarlierNameOfMaxEntries() throws Exception {
+        TrustPolicy p = TrustPolicyLoader.load(policy("trustAnchors: [certs/root.pem]\nlimits: {maxArtifacts: 7}\n"));
+        assertEquals(new Limits(7, Limits.DEFAULT.maxTotalBytes(), Limits.DEFAULT.maxExpansionRatio(),
+                Limits.DEFAULT.maxHeaderBytes()), p.limits());
     }
 
     @Test
@@ -80,6 +87,9 @@ class TrustPolicyLoaderTest {
                 "trustAnchors: [certs/root.pem]\nrequireCodeSigningEku: maybe\n",
                 "trustAnchors: [certs/root.pem]\nlimits: {maxFiles: 3}\n",
                 "trustAnchors: [certs/root.pem]\nlimits: {maxArtifacts: 0}\n",
+                "trustAnchors: [certs/root.pem]\nlimits: {maxEntries: 0}\n",
+                "trustAnchors: [certs/root.pem]\nlimits: {maxHeaderBytes: -1}\n",
+                "trustAnchors: [certs/root.pem]\nlimits: {maxEntries: 5, maxArtifacts: 5}\n",
                 "- just a list\n",
                 "trustAnchors: [certs/root.pem\n")) {
             Path p = policy(yaml);
