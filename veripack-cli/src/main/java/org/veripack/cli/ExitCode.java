@@ -1,6 +1,6 @@
 package org.veripack.cli;
 
-/** Process exit codes of the {@code veripack} CLI (DESIGN.md "CLI contract"). */
+/** Process exit codes of the {@code veripack} CLI (README "Usage", exit codes). */
 public final class ExitCode {
     /** Success (ACCEPTED, installed, activated). */
     public static final int OK = 0;
@@ -8,7 +8,11 @@ public final class ExitCode {
     public static final int REJECTED = 1;
     /** Usage or configuration error: bad arguments, missing/unreadable input, invalid or unsafe policy. */
     public static final int USAGE = 2;
-    /** I/O or system error while working (disk full, node root unwritable). */
+    /**
+     * I/O or system error while working (disk full, node root unwritable, node busy), or an unexpected
+     * internal error: one line on stderr, the stack trace only with {@code VERIPACK_DEBUG=1}
+     * ({@link Main#internalError}).
+     */
     public static final int IO = 3;
     /** Caller not authorised (TS 33.117: only authorised users install). */
     public static final int NOT_AUTHORISED = 4;

@@ -67,12 +67,41 @@ public final class Main implements Runnable {
         cl.setExitCodeExceptionMapper(handlers);
         cl.setParameterExceptionHandler(handlers);
         cl.setExecutionExceptionHandler(handlers);
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (RuntimeException | Error e) {
+            // picocli hands only Exceptions to the execution handler; an Error (OutOfMemoryError,
+            // StackOverflowError, ...) thrown by a command comes out here
+            return internalError(cl.getErr(), e);
+        }
+    }
+
+    /** The environment variable that adds the stack trace to an internal error's one line (README "Exit codes"). */
+    static final String DEBUG_VARIABLE = "VERIPACK_DEBUG";
+
+    /**
+     * The one way an unexpected failure (a bug, or the JVM out of memory) reaches the user, from any
+     * command or thread: one line on {@code err} and {@link ExitCode#IO}; with {@code VERIPACK_DEBUG=1} in
+     * the environment the stack trace follows the line.
+     *
+     * @return {@link ExitCode#IO}
+     */
+    static int internalError(java.io.PrintWriter err, Throwable t) {
+        boolean debug = "1".equals(System.getenv(DEBUG_VARIABLE));
+        String what = t instanceof OutOfMemoryError ? "out of memory (" + t.getMessage()
+                + "; VERIPACK_JAVA_OPTS=-Xmx... gives the JVM more)" : t.toString();
+        err.println("veripack: internal error: " + what.replace('\n', ' ')
+                + (debug ? "" : " (" + DEBUG_VARIABLE + "=1 prints the stack trace)"));
+        if (debug) {
+            t.printStackTrace(err);
+        }
+        err.flush();
+        return ExitCode.IO;
     }
 
     /**
      * Exit codes for picocli's error paths: a usage error is 2 with a hint, an exception escaping a
-     * command is 3 with a one-line message, never a stack trace. A named class, not lambdas: picocli's
+     * command is 3 with a one-line message ({@link #internalError}), never a stack trace. A named class, not lambdas: picocli's
      * interfaces are Java 5 class files, so lambdas implementing them are spun at run time instead of
      * coming from the class-data archive (start-up, issue 7).
      */
@@ -93,8 +122,17 @@ public final class Main implements Runnable {
 
         @Override
         public int handleExecutionException(Exception ex, CommandLine c, CommandLine.ParseResult parsed) {
-            c.getErr().println("veripack: internal error: " + ex);
-            return ExitCode.IO;
+            return internalError(c.getErr(), ex);
+        }
+    }
+
+    private static final Thread.UncaughtExceptionHandler UNCAUGHT = new Uncaught();
+
+    /** A named class, not a lambda (start-up: see {@link Handlers}). */
+    private static final class Uncaught implements Thread.UncaughtExceptionHandler {
+        @Override
+        public void uncaughtException(Thread t, Throwable e) {
+            internalError(new java.io.PrintWriter(System.err, true), e);
         }
     }
 
@@ -102,6 +140,8 @@ public final class Main implements Runnable {
         // picocli's default factory looks up groovy.lang.Closure once; a class that is on no jar makes the
         // class loader open every jar of the class path (about 50 ms of start-up). We have no Groovy.
         System.setProperty("picocli.disable.closures", "true");
+        // a failure on another thread (read-ahead, warm-up, hashing pool) is one line too, never a stack trace
+        Thread.setDefaultUncaughtExceptionHandler(UNCAUGHT);
         if (args.length > 0 && WARM_UP_COMMANDS.contains(args[0])) {
             PackageVerifier.warmUp();
         }

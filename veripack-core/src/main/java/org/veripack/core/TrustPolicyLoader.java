@@ -40,7 +40,7 @@ import java.util.Set;
  * antiRollback: true
  * archiveExecuteBits: ignore           # ignore | honour: unsigned zip execute bits of option-1 CSARs without Veripack-Mode
  * signers: {acme-mme: ["CN=Acme Code Signing,O=Acme"]}
- * limits: {maxArtifacts: 100000, maxTotalBytes: 68719476736, maxExpansionRatio: 200}
+ * limits: {maxEntries: 100000, maxTotalBytes: 68719476736, maxExpansionRatio: 200, maxHeaderBytes: 16777216}
  * initialPolicies: []                  # RFC 5280 §6.1.1 inputs: certificate policy OIDs (empty: any-policy),
  * requireExplicitPolicy: false         #   initial-explicit-policy,
  * inhibitPolicyMapping: false          #   initial-policy-mapping-inhibit,
@@ -54,9 +54,12 @@ import java.util.Set;
 public final class TrustPolicyLoader {
     private static final Set<String> KEYS = Set.of("trustAnchors", "intermediates", "requireCodeSigningEku",
             "allowedDigestAlgorithms", "minRsaKeyBits", "revocation", "crls", "antiRollback", "signers", "limits",
-            "openpgpKeyrings", "ocspResponder", "timestampAnchors", "signerGroups", "requireSigners",
-            "initialPolicies", "requireExplicitPolicy", "inhibitPolicyMapping", "inhibitAnyPolicy", "archiveExecuteBits");
-    private static final Set<String> LIMIT_KEYS = Set.of("maxArtifacts", "maxTotalBytes", "maxExpansionRatio");
+            "openpgpKeyrings", "ocspResponder", "timestampAnchors", "signerGroups", "requireSigners", "archiveExecuteBits",
+            "initialPolicies", "requireExplicitPolicy", "inhibitPolicyMapping", "inhibitAnyPolicy");
+    private static final Set<String> LIMIT_KEYS = Set.of("maxEntries", "maxTotalBytes", "maxExpansionRatio", "maxHeaderBytes",
+            "maxArtifacts");
+    /** The earlier name of {@code limits.maxEntries}, still read so existing policy files keep working. */
+    private static final String MAX_ENTRIES_EARLIER = "maxArtifacts";
     private static final long MAX_POLICY_BYTES = 1024 * 1024;
 
     private TrustPolicyLoader() { }
@@ -296,11 +299,16 @@ public final class TrustPolicyLoader {
                 throw new PolicyException(file + ": unknown key 'limits." + k + "' (allowed: " + LIMIT_KEYS + ")");
             }
         }
+        if (n.has("maxEntries") && n.has(MAX_ENTRIES_EARLIER)) {
+            throw new PolicyException(file + ": limits: give maxEntries or its earlier name " + MAX_ENTRIES_EARLIER + ", not both");
+        }
+        String entriesKey = n.has(MAX_ENTRIES_EARLIER) ? MAX_ENTRIES_EARLIER : "maxEntries";
         Limits d = Limits.DEFAULT;
         try {
-            return new Limits(n.has("maxArtifacts") ? number(file, n, "maxArtifacts") : d.maxArtifacts(),
+            return new Limits(n.has(entriesKey) ? number(file, n, entriesKey) : d.maxEntries(),
                     n.has("maxTotalBytes") ? number(file, n, "maxTotalBytes") : d.maxTotalBytes(),
-                    n.has("maxExpansionRatio") ? number(file, n, "maxExpansionRatio") : d.maxExpansionRatio());
+                    n.has("maxExpansionRatio") ? number(file, n, "maxExpansionRatio") : d.maxExpansionRatio(),
+                    n.has("maxHeaderBytes") ? number(file, n, "maxHeaderBytes") : d.maxHeaderBytes());
         } catch (IllegalArgumentException e) {
             throw new PolicyException(file + ": limits: " + e.getMessage(), e);
         }

@@ -37,7 +37,7 @@ class TrustPolicyLoaderTest {
                 archiveExecuteBits: honour
                 signers:
                   acme-mme: ["CN=Acme Code Signing,O=Acme", "sha256:00ff"]
-                limits: {maxArtifacts: 10, maxTotalBytes: 1000, maxExpansionRatio: 50}
+                limits: {maxEntries: 10, maxTotalBytes: 1000, maxExpansionRatio: 50, maxHeaderBytes: 4096}
                 """));
         assertEquals(1, p.trustAnchors().size());
         assertEquals(1, p.intermediates().size());
@@ -48,7 +48,7 @@ class TrustPolicyLoaderTest {
         assertFalse(p.antiRollback());
         assertEquals(ArchiveExecuteBits.HONOUR, p.archiveExecuteBits());
         assertEquals(List.of("CN=Acme Code Signing,O=Acme", "sha256:00ff"), p.signers().get("acme-mme"));
-        assertEquals(new Limits(10, 1000, 50), p.limits());
+        assertEquals(new Limits(10, 1000, 50, 4096), p.limits());
     }
 
     @Test
@@ -77,6 +77,13 @@ class TrustPolicyLoaderTest {
         assertEquals(List.of("1.3.6.1.4.1.99999.1.2", "2.5.29.32.0"), List.copyOf(p.initialPolicies()));
         assertTrue(p.requireExplicitPolicy() && p.inhibitPolicyMapping() && p.inhibitAnyPolicy());
         assertEquals(p.initialPolicies(), p.toBuilder().build().initialPolicies());
+    }
+
+    @Test
+    void maxArtifactsIsReadAsTheEarlierNameOfMaxEntries() throws Exception {
+        TrustPolicy p = TrustPolicyLoader.load(policy("trustAnchors: [certs/root.pem]\nlimits: {maxArtifacts: 7}\n"));
+        assertEquals(new Limits(7, Limits.DEFAULT.maxTotalBytes(), Limits.DEFAULT.maxExpansionRatio(),
+                Limits.DEFAULT.maxHeaderBytes()), p.limits());
     }
 
     @Test
@@ -112,6 +119,9 @@ class TrustPolicyLoaderTest {
                 "trustAnchors: [certs/root.pem]\ninitialPolicies: {oid: 1.2.3}\n",
                 "trustAnchors: [certs/root.pem]\nrequireExplicitPolicy: yes please\n",
                 "trustAnchors: [certs/root.pem]\ninhibitAnyPolicy: 1\n",
+                "trustAnchors: [certs/root.pem]\nlimits: {maxEntries: 0}\n",
+                "trustAnchors: [certs/root.pem]\nlimits: {maxHeaderBytes: -1}\n",
+                "trustAnchors: [certs/root.pem]\nlimits: {maxEntries: 5, maxArtifacts: 5}\n",
                 "- just a list\n",
                 "trustAnchors: [certs/root.pem\n")) {
             Path p = policy(yaml);

@@ -10,7 +10,8 @@ import java.util.Objects;
  * @param packageName package name from the signed manifest, or null when unknown (e.g. unreadable package)
  * @param version  package version, or null
  * @param slot     slot concerned, or null
- * @param verdict  {@code ACCEPTED}/{@code REJECTED} for verifications, {@code ALLOWED}/{@code REFUSED} for the guard, else null
+ * @param verdict  {@code ACCEPTED}/{@code REJECTED} for verifications, {@code ALLOWED}/{@code REFUSED} for the guard,
+ *                 {@link #ERROR} for an install that ended in an exception before a verdict, else null
  * @param findings stable finding codes ({@code DIGEST_MISMATCH}, ...), empty when none
  * @param detail   short free text (what recovery did, the program the guard ran), or null
  */
@@ -18,7 +19,10 @@ public record AuditEvent(String event, String packageName, String version, Strin
                          List<String> findings, String detail) {
     public static final String INSTALL_ACCEPTED = "install.accepted";
     public static final String INSTALL_REJECTED = "install.rejected";
+    /** An install attempt that ended in an exception (I/O, node busy, internal error); verdict {@link #ERROR}. */
     public static final String INSTALL_FAILED = "install.failed";
+    /** The verdict of an {@link #INSTALL_FAILED} event. */
+    public static final String ERROR = "ERROR";
     public static final String ACTIVATION = "activation";
     /** Re-install of the active version over its tampered slot: fresh verified bytes in a new slot, {@code current} switched. */
     public static final String INSTALL_REPAIR = "install.repair";

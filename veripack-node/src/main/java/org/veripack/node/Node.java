@@ -153,6 +153,11 @@ public final class Node {
      * re-installed: its slot is re-verified and, when tampered, replaced by the freshly verified bytes in a new
      * slot directory (REPAIRED, audited {@code install.repair}).
      *
+     * <p>Every attempt leaves an audit event with its verdict and finding codes: {@code install.accepted}
+     * (or {@code install.repair}), {@code install.rejected}, or {@code install.failed} with verdict
+     * {@code ERROR} when it ended in an exception of any kind (no usable trust store, node busy, I/O, an
+     * internal error, even an {@link Error}), which is then rethrown.
+     *
      * @param csar       the package (its file is copied into {@code NODE/state} for option 2)
      * @param revocation where revocation data comes from when the node's policy asks for it
      * @return ACTIVATED, ALREADY_ACTIVE, REPAIRED or REJECTED (staging removed, {@code current} untouched)
@@ -163,13 +168,27 @@ public final class Node {
      * @throws IOException       on I/O failure (staging removed, {@code current} untouched)
      */
     public InstallResult install(Path csar, RevocationSource revocation) throws IOException {
-        PackageVerifier verifier = PackageVerifier.create(trust.load(), clock, revocation);
-        try (NodeLock l = lockOrBusy()) {
-            installer.recover();
-            Path work = installer.newWorkDir();
-            Failpoints.hit("install.staging-created");
-            try (StagingSink sink = new StagingSink(work.resolve("slot"))) {
-                return installVerified(csar, verifier, work, sink);
+        PackageVerifier verifier;
+        NodeLock l;
+        try {
+            verifier = PackageVerifier.create(trust.load(), clock, revocation);
+            l = lockOrBusy();
+        } catch (IOException | RuntimeException | Error e) {
+            auditFailure(e); // the log has its own lock: the installer holding the node's may append too
+            throw e;
+        }
+        try (l) {
+            Path work = null;
+            try {
+                installer.recover();
+                work = installer.newWorkDir();
+                Failpoints.hit("install.staging-created");
+                try (StagingSink sink = new StagingSink(work.resolve("slot"))) {
+                    return installVerified(csar, verifier, work, sink);
+                }
+            } catch (IOException | RuntimeException | Error e) {
+                cleanupAfterFailure(work, e);
+                throw e;
             }
         }
     }
@@ -183,20 +202,12 @@ public final class Node {
         } catch (StagingSink.UnsafeEntryException e) {
             return installer.reject(Reports.single(PackageFormat.CSAR_OPTION_1, clock.instant(),
                     Finding.of(FindingCode.UNSAFE_PATH, e.entry(), e.getMessage())), work);
-        } catch (IOException | RuntimeException e) {
-            cleanupAfterFailure(work, e);
-            throw e;
         }
-        try {
-            Failpoints.hit("install.extracted");
-            return installer.commit(new StagedPackage(work, sink, verified.report(), verified.artifacts(),
-                    verified.manifestBytes(), verified.manifestName(),
-                    SealedTrust.of(verifier.policy(), verified.manifestCertificates()), csar),
-                    verifier.policy().antiRollback(), configuredProduct());
-        } catch (IOException | RuntimeException e) {
-            cleanupAfterFailure(work, e);
-            throw e;
-        }
+        Failpoints.hit("install.extracted");
+        return installer.commit(new StagedPackage(work, sink, verified.report(), verified.artifacts(),
+                verified.manifestBytes(), verified.manifestName(),
+                SealedTrust.of(verifier.policy(), verified.manifestCertificates()), csar),
+                verifier.policy().antiRollback(), configuredProduct());
     }
 
     /**
@@ -219,12 +230,24 @@ public final class Node {
         }
     }
 
-    private void cleanupAfterFailure(Path work, Exception cause) {
+    /** Removes the attempt's work directory (when there is one) and audits the failure; never hides {@code cause}. */
+    private void cleanupAfterFailure(Path work, Throwable cause) {
+        if (work != null) {
+            try {
+                org.veripack.node.internal.DurableFiles.deleteTree(work);
+            } catch (IOException | RuntimeException suppressed) {
+                cause.addSuppressed(suppressed); // recovery at the next command empties staging
+            }
+        }
+        auditFailure(cause);
+    }
+
+    /** One {@code install.failed} event, verdict {@code ERROR}, no finding codes, the cause in the detail. */
+    private void auditFailure(Throwable cause) {
         try {
-            org.veripack.node.internal.DurableFiles.deleteTree(work);
-            audit.append(new AuditEvent(AuditEvent.INSTALL_FAILED, null, null, null, null, List.of(),
+            audit.append(new AuditEvent(AuditEvent.INSTALL_FAILED, null, null, null, AuditEvent.ERROR, List.of(),
                     cause.getClass().getSimpleName() + ": " + cause.getMessage()));
-        } catch (IOException suppressed) {
+        } catch (IOException | RuntimeException | Error suppressed) {
             cause.addSuppressed(suppressed);
         }
     }

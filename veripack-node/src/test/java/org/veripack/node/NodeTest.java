@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -20,7 +22,11 @@ import org.junit.jupiter.api.io.TempDir;
 import org.veripack.core.Finding;
 import org.veripack.core.FindingCode;
 import org.veripack.core.RevocationSource;
+import org.veripack.core.csar.HostileZips;
 import org.veripack.core.pki.TestPki;
+import org.veripack.core.sign.CsarSigner;
+import org.veripack.node.internal.Failpoints;
+import org.veripack.node.internal.NodeLayout;
 import org.veripack.node.internal.NodeLock;
 
 class NodeTest {
@@ -338,6 +344,87 @@ class NodeTest {
         assertFalse(d.allowed());
         assertEquals(GuardDecision.Refusal.NOTHING_INSTALLED, d.refusal());
         assertTrue(d.findings().isEmpty(), "nothing installed is not tampering");
+    }
+
+    /** The last {@code install.*} event of the node's audit log. */
+    private static JsonNode lastInstallEvent(Path root) throws Exception {
+        List<String> lines = Files.readAllLines(root.resolve("audit/events.jsonl"));
+        for (int i = lines.size() - 1; i >= 0; i--) {
+            JsonNode e = new ObjectMapper().readTree(lines.get(i));
+            if (e.get("event").asText().startsWith("install.")) {
+                return e;
+            }
+        }
+        throw new AssertionError("no install event");
+    }
+
+    private static long installEvents(Path root) throws Exception {
+        return Files.readAllLines(root.resolve("audit/events.jsonl")).stream().filter(l -> l.contains("\"event\":\"install.")).count();
+    }
+
+    @Test
+    void everyInstallAttemptLeavesOneAuditEventWithItsVerdictAndTheActiveVersion() throws Exception {
+        Path root = dir.resolve("node");
+        Path tree = Files.createDirectories(dir.resolve("tree/bin"));
+        Files.writeString(tree.resolve("prog"), "#!/bin/sh\n");
+        Path v1 = dir.resolve("v1.csar");
+        Path v2 = dir.resolve("v2.csar");
+        CsarSigner.builder(NodeFixture.LEAF.identity()).name("acme-mme").version("1.0")
+                .clock(NodeFixture.CLOCK).build().writeOption1(dir.resolve("tree"), v1);
+        CsarSigner.builder(NodeFixture.LEAF.identity()).name("acme-mme").version("1.1")
+                .clock(NodeFixture.CLOCK).build().writeOption1(dir.resolve("tree"), v2);
+        Node node = Node.open(root, NodeFixture.CLOCK);
+        RevocationSource offline = RevocationSource.offline();
+
+        // failed before verification: the node has no trust store yet
+        assertThrows(NodeTrustException.class, () -> node.install(v1, offline));
+        assertEquals(1, installEvents(root));
+        assertEquals("ERROR", lastInstallEvent(root).get("verdict").asText());
+        Path pem = dir.resolve("root.pem");
+        TestPki.writeCertificatesPem(pem, NodeFixture.ROOT.certificate());
+        NodeTrust.of(root).setAnchors(List.of(pem));
+
+        assertEquals(InstallResult.Outcome.ACTIVATED, node.install(v1, offline).outcome());
+        assertEquals("ACCEPTED", lastInstallEvent(root).get("verdict").asText());
+        String active = current(root);
+
+        // rejected before any entry is parsed: the 300 000-entry zip
+        Path hostile = HostileZips.emptyEntries(dir.resolve("300k.zip"),
+                HostileZips.OVER_DEFAULT_ENTRIES);
+        long before = installEvents(root);
+        InstallResult r = node.install(hostile, offline);
+        assertEquals(InstallResult.Outcome.REJECTED, r.outcome());
+        assertEquals(Set.of(FindingCode.LIMIT_EXCEEDED), codes(r.report().findings()));
+        assertEquals(before + 1, installEvents(root));
+        assertEquals("REJECTED", lastInstallEvent(root).get("verdict").asText());
+        assertEquals("[\"LIMIT_EXCEEDED\"]", lastInstallEvent(root).get("findings").toString());
+        assertEquals(active, current(root));
+
+        // failed with an internal error (an Error, not an exception): audited, then rethrown
+        Failpoints.armForTest("install.staging-created:oom");
+        try {
+            assertThrows(OutOfMemoryError.class, () -> node.install(v2, offline));
+        } finally {
+            Failpoints.armForTest(null);
+        }
+        assertEquals(before + 2, installEvents(root));
+        JsonNode failed = lastInstallEvent(root);
+        assertEquals("install.failed", failed.get("event").asText());
+        assertEquals("ERROR", failed.get("verdict").asText());
+        assertTrue(failed.get("detail").asText().startsWith("OutOfMemoryError"), failed::toString);
+        assertEquals(active, current(root));
+        try (Stream<Path> s = Files.list(root.resolve("staging"))) {
+            assertEquals(0, s.count(), "the attempt's staging removed");
+        }
+
+        // refused because another installer holds the node: audited too
+        try (NodeLock held = NodeLock.tryAcquire(new NodeLayout(root)).orElseThrow()) {
+            assertThrows(NodeBusyException.class, () -> node.install(v2, offline));
+        }
+        assertEquals(before + 3, installEvents(root));
+        assertEquals("ERROR", lastInstallEvent(root).get("verdict").asText());
+        assertEquals(active, current(root));
+        assertTrue(node.auditLog().verify().intact());
     }
 
     @Test

@@ -15,18 +15,22 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
 import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
 import org.apache.commons.compress.archivers.zip.ZipFile;
 import org.bouncycastle.util.io.pem.PemObject;
 import org.bouncycastle.util.io.pem.PemReader;
+import org.veripack.core.Finding;
 import org.veripack.core.FindingCode;
+import org.veripack.core.Limits;
 import org.veripack.core.PackageRejectedException;
 import org.veripack.core.PackageVerifier;
 import org.veripack.core.TrustPolicy;
 import org.veripack.core.VerificationReport;
 import org.veripack.core.internal.csar.ToscaMeta;
+import org.veripack.core.internal.csar.ZipArchive;
 import org.veripack.core.internal.manifest.Manifest;
 import org.veripack.core.internal.manifest.ManifestParser;
 
@@ -178,17 +182,22 @@ public final class CsarCountersigner {
         }
     }
 
+    /**
+     * Whether {@code in} opens as a zip, through {@link ZipArchive} so that its index is checked against the
+     * default limits before it is parsed (an index above them counts as a zip: the verification then refuses
+     * it with {@code LIMIT_EXCEEDED}, and {@link #countersign} never parses it).
+     */
     private static boolean isZip(Path in) throws IOException {
-        try (ZipFile ignored = ZipFile.builder().setPath(in).get()) {
-            return true;
-        } catch (java.util.zip.ZipException | java.io.EOFException e) {
-            return false;
-        } catch (IOException e) {
-            if (Files.isRegularFile(in) && Files.isReadable(in)) {
-                return false;
-            }
-            throw e;
+        if (!Files.isRegularFile(in) || !Files.isReadable(in)) {
+            throw new java.nio.file.NoSuchFileException(in.toString(), null, "not a readable regular file");
         }
+        List<Finding> findings = new ArrayList<>();
+        Optional<ZipArchive> opened = ZipArchive.open(in, Limits.DEFAULT, "package", findings);
+        if (opened.isPresent()) {
+            opened.get().close();
+            return true;
+        }
+        return findings.stream().anyMatch(f -> f.code() == FindingCode.LIMIT_EXCEEDED);
     }
 
     private static ZipArchiveEntry locateManifest(ZipFile zip, List<ZipArchiveEntry> entries) throws IOException {

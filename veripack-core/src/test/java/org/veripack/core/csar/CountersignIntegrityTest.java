@@ -68,6 +68,11 @@ class CountersignIntegrityTest {
     }
 
     @Test
+    void countersigningAZipWhoseIndexIsAboveTheLimitsIsRefusedBeforeItIsParsed() throws Exception {
+        assertRefused(HostileZips.emptyEntries(tmp.resolve("300k.zip"), HostileZips.OVER_DEFAULT_ENTRIES), FindingCode.LIMIT_EXCEEDED);
+    }
+
+    @Test
     void countersignedGenuinePackageVerifiesAndTheTextNamesEverySigner() throws Exception {
         Path out = tmp.resolve("both.csar");
         operator().countersign(Fixtures.genuineCsar(tmp), out);

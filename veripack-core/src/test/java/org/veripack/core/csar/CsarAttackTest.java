@@ -276,14 +276,14 @@ class CsarAttackTest {
 
     @Test
     void tooManyEntriesIsLimitExceeded() throws Exception {
-        VerificationReport r = Fixtures.verifier(Fixtures.policy().toBuilder().limits(new Limits(3, 1L << 30, 200)).build())
+        VerificationReport r = Fixtures.verifier(Fixtures.policy().toBuilder().limits(new Limits(3, 1L << 30, 200, 1L << 20)).build())
                 .verifyCsar(Fixtures.genuineCsar(tmp));
         assertRejectedWith(r, FindingCode.LIMIT_EXCEEDED);
     }
 
     @Test
     void totalBytesAboveLimitIsLimitExceeded() throws Exception {
-        VerificationReport r = Fixtures.verifier(Fixtures.policy().toBuilder().limits(new Limits(100, 200, 200)).build())
+        VerificationReport r = Fixtures.verifier(Fixtures.policy().toBuilder().limits(new Limits(100, 200, 200, 1L << 20)).build())
                 .verifyCsar(Fixtures.genuineCsar(tmp));
         assertRejectedWith(r, FindingCode.LIMIT_EXCEEDED);
     }
@@ -295,8 +295,8 @@ class CsarAttackTest {
         Path csar = tmp.resolve("bomb.csar");
         Fixtures.signer(Fixtures.LEAF).build().writeOption1(dir, csar);
         assertEquals(Verdict.ACCEPTED, Fixtures.verifier(Fixtures.policy().toBuilder()
-                .limits(new Limits(100, 1L << 30, 100_000)).build()).verifyCsar(csar).verdict());
-        VerificationReport r = Fixtures.verifier(Fixtures.policy().toBuilder().limits(new Limits(100, 1L << 30, 100)).build())
+                .limits(new Limits(100, 1L << 30, 100_000, 1L << 20)).build()).verifyCsar(csar).verdict());
+        VerificationReport r = Fixtures.verifier(Fixtures.policy().toBuilder().limits(new Limits(100, 1L << 30, 100, 1L << 20)).build())
                 .verifyCsar(csar);
         assertRejectedWith(r, FindingCode.LIMIT_EXCEEDED);
         assertTrue(r.findings().stream().anyMatch(f -> f.subject().equals("Files/zeros.bin")), r::toString);

@@ -65,6 +65,10 @@ public final class RawZip {
     public boolean duplicateEnd;
     /** Write a ZIP64 end record + locator; its entry count is offset by this much from the real count. */
     public Long zip64EndEntriesDelta;
+    /** Entry count the end records declare instead of the real one (the classic record: 0xFFFF when above it). */
+    public Long declaredEntries;
+    /** Central directory size the end records declare instead of the real one (classic: 0xFFFFFFFF when above). */
+    public Long declaredCentralDirectorySize;
 
     /** A STORED copy of {@code zip}'s entries (name, Unix mode, content) in physical order. */
     public static RawZip of(Path zip) throws IOException {
@@ -164,6 +168,8 @@ public final class RawZip {
         central.forEach(out::writeBytes);
         long cdSize = out.size() - cdOffset;
         out.writeBytes(afterCentralDirectory);
+        long count = declaredEntries != null ? declaredEntries : entries.size();
+        long size = declaredCentralDirectorySize != null ? declaredCentralDirectorySize : cdSize;
         if (zip64EndEntriesDelta != null) {
             long z64At = out.size();
             out.writeBytes(le(0x06064b50, 4));
@@ -172,17 +178,18 @@ public final class RawZip {
             out.writeBytes(le(45, 2));
             out.writeBytes(le(0, 4));
             out.writeBytes(le(0, 4));
-            long n = entries.size() + zip64EndEntriesDelta;
+            long n = count + zip64EndEntriesDelta;
             out.writeBytes(le(n, 8));
             out.writeBytes(le(n, 8));
-            out.writeBytes(le(cdSize, 8));
+            out.writeBytes(le(size, 8));
             out.writeBytes(le(cdOffset, 8));
             out.writeBytes(le(0x07064b50, 4));
             out.writeBytes(le(0, 4));
             out.writeBytes(le(z64At, 8));
             out.writeBytes(le(1, 4));
         }
-        byte[] end = endRecord(entries.size(), cdSize, cdOffset, comment);
+        // as zip writes them: a value too large for the classic record is the 0xFFFF(FFFF) ZIP64 sentinel there
+        byte[] end = endRecord((int) Math.min(count, 0xffff), Math.min(size, 0xffffffffL), cdOffset, comment);
         out.writeBytes(end);
         if (duplicateEnd) {
             out.writeBytes(end);

@@ -77,7 +77,7 @@ class FuzzSeedWriter {
         write(base.resolve("trustPolicy/full.yaml"), ("trustAnchors: [root.pem]\nintermediates: [root.pem]\nrequireCodeSigningEku: true\n"
                 + "allowedDigestAlgorithms: [SHA-256, SHA-384, SHA-512]\nminRsaKeyBits: 3072\nrevocation: off\ncrls: []\n"
                 + "antiRollback: true\nsigners:\n  acme-mme: [\"CN=Acme Code Signing,O=Acme\"]\n"
-                + "limits: {maxArtifacts: 100, maxTotalBytes: 1048576, maxExpansionRatio: 50}\n").getBytes(StandardCharsets.UTF_8));
+                + "limits: {maxEntries: 100, maxTotalBytes: 1048576, maxExpansionRatio: 50, maxHeaderBytes: 65536}\n").getBytes(StandardCharsets.UTF_8));
     }
 
     private static void write(Path file, byte[] bytes) throws IOException {

@@ -7,12 +7,15 @@ import java.util.List;
 
 /**
  * TEST ONLY fault injection at the node's filesystem steps (issue 5 item 5). Off in production: unless
- * the JVM is started with {@code -Dveripack.failpoint=NAME[:fail|:kill|:pause:DIR]} (read once, when
+ * the JVM is started with {@code -Dveripack.failpoint=NAME[:fail|:oom|:kill|:pause:DIR]} (read once, when
  * this class loads), {@link #hit} returns immediately and does nothing.
  *
  * <ul>
  *   <li>{@code NAME:fail} (default) — the first hit of {@code NAME} throws an {@link IOException}, as if
  *       the file system operation after that point failed (EIO, ENOSPC);</li>
+ *   <li>{@code NAME:oom} — the first hit throws an {@link OutOfMemoryError}, as if the heap ran out at
+ *       that point: an {@link Error}, not an exception, so tests see that a crash is still audited and
+ *       reported in one line;</li>
  *   <li>{@code NAME:kill} — the first hit halts the JVM with status 137 at once (no finally blocks, no
  *       shutdown hooks: the effect of {@code kill -9});</li>
  *   <li>{@code NAME:pause:DIR} — the first hit creates {@code DIR/paused} and waits (at most 60 s) until
@@ -76,6 +79,7 @@ public final class Failpoints {
         String mode = parts.length > 1 ? parts[1] : "fail";
         switch (mode) {
             case "kill" -> Runtime.getRuntime().halt(137);
+            case "oom" -> throw new OutOfMemoryError("failpoint " + name + ": injected");
             case "pause" -> pause(Path.of(parts[2]));
             default -> throw new IOException("failpoint " + name + ": injected I/O failure");
         }

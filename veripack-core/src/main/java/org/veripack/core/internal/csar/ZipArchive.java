@@ -5,8 +5,10 @@ import java.io.Closeable;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -15,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.commons.compress.archivers.zip.AsiExtraField;
@@ -29,7 +32,7 @@ import org.veripack.core.Limits;
 
 /**
  * A zip (CSAR) opened for random access through its central directory with Commons Compress, with
- * the archive safety rules applied while reading (DESIGN.md "Security rules"):
+ * the archive safety rules applied while reading (docs/threat-model.md maps them to the attacks):
  * <ul>
  *   <li>unsafe names (absolute, {@code ..}, backslash, drive letter, NUL/CR/LF) → {@code UNSAFE_PATH};</li>
  *   <li>Unix mode with setuid/setgid/sticky or a device/FIFO/socket type → {@code UNSAFE_PATH};</li>
@@ -42,9 +45,9 @@ import org.veripack.core.Limits;
  *       so an exact duplicate cannot hide behind a name lookup);</li>
  *   <li>encrypted entries and compression methods other than STORED/DEFLATED, data before the first
  *       entry, truncated or unparsable archives → {@code MALFORMED_PACKAGE};</li>
- *   <li>entry count, total uncompressed bytes and per-entry expansion ratio from {@link Limits}
- *       → {@code LIMIT_EXCEEDED}; sizes are counted on the bytes actually inflated, never taken from
- *       the archive's declarations.</li>
+ *   <li>entry count and header bytes from {@link Limits}, checked before the index is parsed, then total
+ *       uncompressed bytes and per-entry expansion ratio → {@code LIMIT_EXCEEDED}; sizes are counted on
+ *       the bytes actually inflated, never taken from the archive's declarations.</li>
  * </ul>
  * Entries that break a rule are reported and left out of {@link #entries()}. Reading entry content
  * concurrently is safe (Commons Compress reads a {@code FileChannel} with positional reads).
@@ -82,16 +85,34 @@ public final class ZipArchive implements Closeable {
 
     /**
      * Opens {@code file} and checks every entry. Adds a {@code MALFORMED_PACKAGE} finding to
-     * {@code sink} and returns empty when the zip cannot be parsed (truncated, not a zip).
+     * {@code sink} and returns empty when the zip cannot be parsed (truncated, not a zip), and a
+     * {@code LIMIT_EXCEEDED} finding when its index passes {@link Limits#maxEntries()} or
+     * {@link Limits#maxHeaderBytes()}: both are checked before Commons Compress parses any entry
+     * ({@link ZipLayout#indexBudget}), and the bytes it reads to build its index are counted as it reads
+     * them ({@link HeaderBudgetChannel}), so memory stays bounded for any input.
      *
      * @param subject what the findings about the container itself name (e.g. {@code package})
      */
     public static Optional<ZipArchive> open(Path file, Limits limits, String subject, List<Finding> sink) {
         ZipFile zip;
+        HeaderBudgetChannel channel = null;
         try {
-            zip = ZipFile.builder().setPath(file).setCharset(StandardCharsets.UTF_8).get();
+            OptionalLong budget = ZipLayout.indexBudget(file, limits, subject, sink);
+            if (budget.isEmpty()) {
+                return Optional.empty();
+            }
+            channel = new HeaderBudgetChannel(FileChannel.open(file, StandardOpenOption.READ), budget.getAsLong());
+            zip = ZipFile.builder().setSeekableByteChannel(channel).setCharset(StandardCharsets.UTF_8).get();
+            channel.indexed();
         } catch (IOException | RuntimeException e) {
-            sink.add(Finding.of(FindingCode.MALFORMED_PACKAGE, subject, "not a readable zip archive: " + e.getMessage()));
+            closeQuietly(channel);
+            if (channel != null && channel.exceeded()) {
+                sink.add(Finding.mismatch(FindingCode.LIMIT_EXCEEDED, subject,
+                        "zip headers (central directory and local extra fields) larger than the limit",
+                        Long.toString(limits.maxHeaderBytes()), "more than " + limits.maxHeaderBytes()));
+            } else {
+                sink.add(Finding.of(FindingCode.MALFORMED_PACKAGE, subject, "not a readable zip archive: " + e.getMessage()));
+            }
             return Optional.empty();
         }
         List<Finding> findings = new ArrayList<>();
@@ -103,17 +124,12 @@ public final class ZipArchive implements Closeable {
                 findings.add(Finding.of(FindingCode.MALFORMED_PACKAGE, subject,
                         "data before the first zip entry (polyglot or self-extracting archive)"));
             }
-            if (all.size() > limits.maxArtifacts()) {
-                findings.add(Finding.mismatch(FindingCode.LIMIT_EXCEEDED, subject, "too many archive entries",
-                        Long.toString(limits.maxArtifacts()), Integer.toString(all.size())));
-            } else {
-                for (String problem : ZipLayout.check(file, all, zip.getFirstLocalFileHeaderOffset())) {
-                    findings.add(Finding.of(FindingCode.MALFORMED_PACKAGE, subject, problem));
-                }
-                check(zip, all, entries, findings);
-                checkLinks(zip, limits, entries, findings);
-                checkNothingThroughLinks(entries, findings);
+            for (String problem : ZipLayout.check(file, all, zip.getFirstLocalFileHeaderOffset())) {
+                findings.add(Finding.of(FindingCode.MALFORMED_PACKAGE, subject, problem));
             }
+            check(zip, all, entries, findings);
+            checkLinks(zip, limits, entries, findings);
+            checkNothingThroughLinks(entries, findings);
         } catch (IOException | RuntimeException e) {
             findings.add(Finding.of(FindingCode.MALFORMED_PACKAGE, subject, "inconsistent zip structure: " + e.getMessage()));
         }
@@ -345,6 +361,16 @@ public final class ZipArchive implements Closeable {
     @Override
     public void close() throws IOException {
         zip.close();
+    }
+
+    private static void closeQuietly(Closeable c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (IOException ignored) {
+                // the open already failed; that failure is what is reported
+            }
+        }
     }
 
     static String printable(String name) {

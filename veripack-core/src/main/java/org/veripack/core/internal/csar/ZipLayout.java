@@ -1,8 +1,12 @@
 package org.veripack.core.internal.csar;
 
+import java.io.BufferedInputStream;
+import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -10,11 +14,15 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.zip.ZipException;
 import org.apache.commons.compress.archivers.zip.ExtraFieldUtils;
 import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
 import org.apache.commons.compress.archivers.zip.ZipExtraField;
 import org.apache.commons.compress.archivers.zip.Zip64ExtendedInformationExtraField;
+import org.veripack.core.Finding;
+import org.veripack.core.FindingCode;
+import org.veripack.core.Limits;
 
 /**
  * Cross-checks the zip layout that Commons Compress parsed from the central directory against the
@@ -81,6 +89,114 @@ final class ZipLayout {
 
     private record End(long eocdAt, long cdOffset, long cdSize, long entries, long cdEnd) { }
 
+    /**
+     * Checks the archive's index against {@code limits} before Commons Compress reads it (it keeps every
+     * central directory record in memory, so a 27 MB zip of 300 000 empty entries would otherwise take
+     * seconds and hundreds of MiB before any rule runs):
+     * <ol>
+     *   <li>the entry count and central directory size the end record declares (the ZIP64 end record's,
+     *       APPNOTE §4.3.14, when the ZIP64 locator precedes the classic record, as Commons Compress reads it);</li>
+     *   <li>the central directory records Commons Compress will read: it reads records from the directory's
+     *       start for as long as the next one's signature follows, whatever the end record declares, so they
+     *       are counted the same way (only their fixed 46-byte headers, APPNOTE §4.3.12), stopping as soon as
+     *       {@code maxEntries} or {@code maxHeaderBytes} is crossed.</li>
+     * </ol>
+     * This is not a zip parser: it reads the end records and the records' length fields only, to bound what
+     * the parser will be given.
+     *
+     * @param subject what the finding names (e.g. {@code package})
+     * @param sink    receives the {@code LIMIT_EXCEEDED} finding
+     * @return the bytes Commons Compress may read to index the archive within the limits ({@code maxHeaderBytes},
+     *         plus the 4 length bytes it reads from each local header and what its backwards search for the end
+     *         record reads), for {@link HeaderBudgetChannel}; or empty when a limit is crossed
+     * @throws IOException when the file cannot be read
+     */
+    static OptionalLong indexBudget(Path file, Limits limits, String subject, List<Finding> sink) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ZipLayout layout = new ZipLayout(ch);
+            Tail tail = layout.tail();
+            long eocdAt = tail == null ? -1 : tail.eocdAt();
+            // Commons Compress reads 4 bytes at each offset from the last possible one down to the end record
+            // (or the search's lowest offset), then at most 64 bytes of end records and the ZIP64 locator
+            long lowest = eocdAt >= 0 ? eocdAt : Math.max(0, layout.length - EOCD_BYTES - MAX_COMMENT);
+            long endSearch = 4 * Math.max(0, layout.length - EOCD_BYTES - lowest + 1) + 64;
+            if (eocdAt < 0) {
+                return OptionalLong.of(limits.maxHeaderBytes() + endSearch); // Commons Compress refuses the file
+            }
+            ByteBuffer eocd = layout.read(eocdAt, EOCD_BYTES);
+            long entries = u16(eocd, 10);
+            long cdSize = u32(eocd, 12);
+            long cdOffset = u32(eocd, 16);
+            // Commons Compress: ZIP64 when the locator's signature is right before the end record; there the
+            // directory starts at the ZIP64 record's offset, else at the classic offset moved by any data
+            // prepended to the archive (end record position - size - offset)
+            long start = Math.max(eocdAt - cdSize, cdOffset);
+            if (eocdAt > 20 && layout.readInt(eocdAt - 20) == ZIP64_LOCATOR_SIG) {
+                ByteBuffer loc = layout.read(eocdAt - 20, 20);
+                ByteBuffer z = layout.read(loc.getLong(8), 56);
+                if (z == null || z.getInt(0) != ZIP64_EOCD_SIG) {
+                    return OptionalLong.of(limits.maxHeaderBytes() + endSearch); // Commons Compress refuses the file
+                }
+                entries = z.getLong(32);
+                cdSize = z.getLong(40);
+                start = z.getLong(48);
+            }
+            if (Long.compareUnsigned(entries, limits.maxEntries()) > 0) {
+                sink.add(Finding.mismatch(FindingCode.LIMIT_EXCEEDED, subject,
+                        "too many zip entries: the end of central directory record declares " + Long.toUnsignedString(entries),
+                        Long.toString(limits.maxEntries()), Long.toUnsignedString(entries)));
+                return OptionalLong.empty();
+            }
+            if (Long.compareUnsigned(cdSize, limits.maxHeaderBytes()) > 0) {
+                sink.add(Finding.mismatch(FindingCode.LIMIT_EXCEEDED, subject,
+                        "zip central directory too large: the end of central directory record declares "
+                        + Long.toUnsignedString(cdSize) + " bytes", Long.toString(limits.maxHeaderBytes()),
+                        Long.toUnsignedString(cdSize)));
+                return OptionalLong.empty();
+            }
+            OptionalLong records = layout.countRecords(start, limits, subject, sink);
+            return records.isEmpty() ? records : OptionalLong.of(limits.maxHeaderBytes() + 4 * records.getAsLong() + endSearch);
+        }
+    }
+
+    /**
+     * Counts central directory records from {@code start} as Commons Compress reads them, within the limits;
+     * empty when one is crossed.
+     */
+    private OptionalLong countRecords(long start, Limits limits, String subject, List<Finding> sink) throws IOException {
+        if (start < 0 || start >= length) {
+            return OptionalLong.of(0); // Commons Compress refuses the file
+        }
+        InputStream in = new BufferedInputStream(Channels.newInputStream(ch.position(start)), 1 << 16);
+        byte[] header = new byte[CFH_BYTES];
+        ByteBuffer h = ByteBuffer.wrap(header).order(ByteOrder.LITTLE_ENDIAN);
+        long records = 0;
+        long bytes = 0;
+        while (in.readNBytes(header, 0, CFH_BYTES) == CFH_BYTES && h.getInt(0) == CFH_SIG) {
+            long recordBytes = CFH_BYTES + (long) u16(h, 28) + u16(h, 30) + u16(h, 32);
+            records++;
+            bytes += recordBytes;
+            if (records > limits.maxEntries()) {
+                sink.add(Finding.mismatch(FindingCode.LIMIT_EXCEEDED, subject,
+                        "too many zip entries: the central directory holds more than the limit",
+                        Long.toString(limits.maxEntries()), "more than " + limits.maxEntries()));
+                return OptionalLong.empty();
+            }
+            if (bytes > limits.maxHeaderBytes()) {
+                sink.add(Finding.mismatch(FindingCode.LIMIT_EXCEEDED, subject,
+                        "zip central directory too large: its records take more than the limit",
+                        Long.toString(limits.maxHeaderBytes()), "more than " + limits.maxHeaderBytes()));
+                return OptionalLong.empty();
+            }
+            try {
+                in.skipNBytes(recordBytes - CFH_BYTES);
+            } catch (EOFException cutShort) {
+                break; // Commons Compress refuses the file
+            }
+        }
+        return OptionalLong.of(records);
+    }
+
     private void run(List<ZipArchiveEntry> physical, long firstLocalHeaderOffset) throws IOException {
         End end = endRecords();
         if (end == null) {
@@ -122,21 +238,38 @@ final class ZipLayout {
         }
     }
 
-    /** Locates the end record the way Commons Compress does (the last signature) and checks the tail. */
-    private End endRecords() throws IOException {
-        long eocdAt = -1;
+    /** The last {@link #EOCD_BYTES} + comment bytes of the file and the end record found in them. */
+    private record Tail(ByteBuffer bytes, long at, long eocdAt) { }
+
+    /**
+     * Locates the end record the way Commons Compress does: the last end-record signature at most 64 KiB
+     * (the longest comment) before the end. Null when the file is shorter than an end record; {@code eocdAt}
+     * is -1 when there is none.
+     */
+    private Tail tail() throws IOException {
         long lowest = Math.max(0, length - EOCD_BYTES - MAX_COMMENT);
         ByteBuffer tail = read(lowest, (int) (length - lowest));
         if (tail == null) {
-            problems.add("archive shorter than an end of central directory record");
             return null;
         }
         for (long p = length - EOCD_BYTES; p >= lowest; p--) {
             if (tail.getInt((int) (p - lowest)) == EOCD_SIG) {
-                eocdAt = p;
-                break;
+                return new Tail(tail, lowest, p);
             }
         }
+        return new Tail(tail, lowest, -1);
+    }
+
+    /** Locates the end record the way Commons Compress does (the last signature) and checks the tail. */
+    private End endRecords() throws IOException {
+        Tail found = tail();
+        if (found == null) {
+            problems.add("archive shorter than an end of central directory record");
+            return null;
+        }
+        long eocdAt = found.eocdAt();
+        ByteBuffer tail = found.bytes();
+        long lowest = found.at();
         if (eocdAt < 0) {
             problems.add("no end of central directory record");
             return null;
