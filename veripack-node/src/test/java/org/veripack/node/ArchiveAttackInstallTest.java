@@ -83,8 +83,9 @@ class ArchiveAttackInstallTest {
         TestPki.writeCertificatesPem(d.resolve("anchors.pem"),
                 ArchiveAttackCorpus.policy(limits).trustAnchors().toArray(X509Certificate[]::new));
         Path policy = d.resolve("policy.yaml");
-        Files.writeString(policy, "trustAnchors: [anchors.pem]\n" + limits.map(l -> "limits: {maxArtifacts: " + l.maxArtifacts()
-                + ", maxTotalBytes: " + l.maxTotalBytes() + ", maxExpansionRatio: " + l.maxExpansionRatio() + "}\n").orElse(""));
+        Files.writeString(policy, "trustAnchors: [anchors.pem]\n" + limits.map(l -> "limits: {maxEntries: " + l.maxEntries()
+                + ", maxTotalBytes: " + l.maxTotalBytes() + ", maxExpansionRatio: " + l.maxExpansionRatio()
+                + ", maxHeaderBytes: " + l.maxHeaderBytes() + "}\n").orElse(""));
         NodeTrust.of(node).set(policy);
     }
 
