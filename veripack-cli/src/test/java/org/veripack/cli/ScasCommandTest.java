@@ -28,8 +28,9 @@ import org.veripack.core.sign.CsarSigner;
 
 /**
  * {@code veripack scas} against our own node: no case FAILs (a FAIL against a correct node would be a false
- * verdict), every case PASSes except step 1, which is NOT_RUN without an {@code --as-user} wrapper; usage
- * errors exit 2.
+ * verdict). Driven as root, every case PASSes except step 1 (NOT_RUN without an {@code --as-user} wrapper) and
+ * the key-list access-control step (NOT_RUN: root administers trust). Driven as an authorised installer who is
+ * not a trust administrator, on the node layout that separates the roles, both of those PASS. Usage errors exit 2.
  */
 class ScasCommandTest {
     @TempDir static Path dir;
@@ -107,9 +108,12 @@ class ScasCommandTest {
             }
         }
         assertTrue(failed.isEmpty(), String.join("\n\n", failed));
-        assertEquals(Set.of("TC_SW_PKG_INTEGRITY_1.step1.unauthorised-user"), notRun);
+        assertEquals(Set.of("TC_SW_PKG_INTEGRITY_1.step1.unauthorised-user", "TC_SW_PKG_INTEGRITY_1.step3.key-list-access-control"),
+                notRun);
         assertEquals(18, passed);
-        assertEquals(19, report.get("cases").size());
+        assertEquals(20, report.get("cases").size());
+        assertTrue(find(report, "TC_SW_PKG_INTEGRITY_1.step3.key-list-access-control").get("notRunReason").asText()
+                .contains("root"));
         assertEquals(ExitCode.OK, exit);
         JsonNode flip = find(report, "TAMPER.artifact-byte-flip");
         assertTrue(flip.at("/evidence/finding codes in output").asText().contains("DIGEST_MISMATCH"));
@@ -121,6 +125,85 @@ class ScasCommandTest {
         JsonNode valid = find(report, "TC_SW_PKG_INTEGRITY_1.step2.valid-package");
         assertTrue(valid.get("steps").toString().contains("acme-mme 2.0"), "the probe ran the genuine version");
         assertTrue(Files.isRegularFile(out.resolve("report.html")) && Files.isRegularFile(out.resolve("junit.xml")));
+    }
+
+    /**
+     * The issue's acceptance run: the node in the layout that separates the roles (root's node root, mode 1770 with
+     * the installers' group; root's trust store, which also trusts the lab's test CA), driven by the harness as an
+     * authorised installer who is not a trust administrator ({@code --veripack 'runuser -u INSTALLER -- java ...'}).
+     * (Step 1 stays NOT_RUN here: an {@code --as-user} wrapper would wrap that {@code runuser}, which only root may
+     * run.) Needs root, {@code useradd} and {@code runuser} (skipped otherwise).
+     */
+    @Test
+    void drivenByAnInstallerWhoIsNotATrustAdministratorTheKeyListStepPasses() throws Exception {
+        assumeSignatureVerificationAvailable();
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "creating users needs root; this run is not root");
+        Assumptions.assumeTrue(AuthorizedInstallersTest.onPath("useradd") && AuthorizedInstallersTest.onPath("runuser"),
+                "useradd/runuser not installed");
+        String suffix = Long.toString(ProcessHandle.current().pid(), 36);
+        String installer = "vp-scas-i-" + suffix;
+        String group = "vp-scas-g-" + suffix;
+        Path base = Files.createTempDirectory("vp-scas-");
+        try {
+            assertEquals(0, AuthorizedInstallersTest.sh("groupadd", group));
+            assertEquals(0, AuthorizedInstallersTest.sh("useradd", "-M", "-s", "/bin/sh", "-G", group, installer));
+            Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwxr-xr-x"));
+            String cp = AuthorizedInstallersTest.shareClasspath(base.resolve("cp"));
+            Path pkg = Files.copy(v2, base.resolve(v2.getFileName()));
+            Path labAnchor = Files.copy(anchor, base.resolve(anchor.getFileName()));
+            for (Path p : List.of(pkg, labAnchor)) {
+                Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-r--r--")); // the installer reads them
+            }
+            Instant now = Instant.now();
+            Issued labCa = TestPki.cert("CN=Lab Test CA,O=Lab").keyType(TestPki.KeyType.EC_P256)
+                    .validity(now.minusSeconds(86400), now.plusSeconds(86400L * 30)).ca(true).build();
+            Path labCaPem = base.resolve("lab-ca.pem");
+            Path labCaKey = base.resolve("lab-ca.key");
+            TestPki.writeCertificatesPem(labCaPem, labCa.certificate());
+            TestPki.writePrivateKeyPem(labCaKey, labCa.keyPair().getPrivate());
+            Files.setPosixFilePermissions(labCaKey, PosixFilePermissions.fromString("rw-------"));
+            Path node = base.resolve("node");
+            // root, the trust administrator: the node's trust store (vendor root + the lab's test CA) and its roles
+            assertEquals(ExitCode.OK, Main.execute("trust", "set", "--root", node.toString(), "--trust", labAnchor.toString()));
+            assertEquals(ExitCode.OK, Main.execute("trust", "add-anchor", "--root", node.toString(), labCaPem.toString()));
+            Files.writeString(node.resolve("config.yaml"), "authorizedInstallers:\n  groups: [" + group + "]\n");
+            Files.setPosixFilePermissions(node.resolve("config.yaml"), PosixFilePermissions.fromString("rw-r--r--"));
+            assertEquals(0, AuthorizedInstallersTest.sh("chgrp", group, node.toString()));
+            assertEquals(0, AuthorizedInstallersTest.sh("chmod", "1770", node.toString()));
+            for (String d : List.of("state", "slots", "staging", "audit")) {
+                assertEquals(0, AuthorizedInstallersTest.sh("chown", "-R", installer + ":" + installer, node.resolve(d).toString()));
+            }
+            Path out = Files.createDirectories(base.resolve("report"));
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            int exit = Main.execute("scas", "--package", pkg.toString(), "--trust", labAnchor.toString(),
+                    "--target", "node:" + node, "--out", out.toString(), "--timeout", "120",
+                    "--veripack", "runuser -u " + installer + " -- " + java + " -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp "
+                            + cp + " org.veripack.cli.Main",
+                    "--test-ca-cert", labCaPem.toString(), "--test-ca-key", labCaKey.toString(),
+                    "--probe", "bin/probe.sh --check", "--probe-env", "PROBE_MODE=health");
+            JsonNode report = new ObjectMapper().readTree(out.resolve("report.json").toFile());
+            List<String> failed = new ArrayList<>();
+            for (JsonNode c : report.get("cases")) {
+                if (c.get("verdict").asText().equals("FAIL")) {
+                    StringBuilder why = new StringBuilder(c.get("id").asText() + ": " + c.get("actual").asText());
+                    c.path("steps").forEach(st -> why.append("\n  ").append(st.path("purpose").asText())
+                            .append(" -> ").append(st.path("exitCode").asText()).append(": ").append(st.path("stderr").asText()));
+                    failed.add(why.toString());
+                }
+            }
+            assertTrue(failed.isEmpty(), String.join("\n\n", failed));
+            assertEquals(ExitCode.OK, exit);
+            JsonNode keyList = find(report, "TC_SW_PKG_INTEGRITY_1.step3.key-list-access-control");
+            assertEquals("PASS", keyList.get("verdict").asText(), keyList.toString());
+            String evidence = keyList.get("evidence").toString();
+            assertTrue(evidence.contains("trust.unauthorized") && evidence.contains("trust.option-refused")
+                    && evidence.contains("install.rejected"), evidence);
+            assertEquals("PASS", find(report, "TC_SW_PKG_INTEGRITY_1.step2.valid-package").get("verdict").asText());
+        } finally {
+            AuthorizedInstallersTest.sh("userdel", installer);
+            AuthorizedInstallersTest.sh("groupdel", group);
+            AuthorizedInstallersTest.sh("rm", "-rf", base.toString());
+        }
     }
 
     /** The node can only accept the genuine package once CMS verification (crypto) is merged. */

@@ -68,6 +68,39 @@ final class NodeDriver implements TargetDriver {
         return Files.isRegularFile(p) ? Optional.of(p) : Optional.empty();
     }
 
+    /** Runs {@code veripack ARGS} as the identity the harness drives the node with. */
+    CommandRecord veripackRun(String purpose, String... args) {
+        return runner.run(purpose, veripack(args));
+    }
+
+    /** The {@code policyDigest} that {@code trust show --json} printed, or empty when it failed. */
+    static Optional<String> policyDigest(CommandRecord show) {
+        if (show == null || show.exitCode() != 0) {
+            return Optional.empty();
+        }
+        try {
+            JsonNode d = JSON.readTree(show.stdoutExcerpt()).path("policyDigest");
+            return d.isTextual() ? Optional.of(d.asText()) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The {@code user} field of the last audit-log line among {@code lines}, or empty. */
+    static Optional<String> auditUser(List<String> lines) {
+        for (int i = lines.size() - 1; i >= 0; i--) {
+            try {
+                JsonNode u = JSON.readTree(lines.get(i)).path("user");
+                if (u.isTextual()) {
+                    return Optional.of(u.asText());
+                }
+            } catch (IOException e) {
+                // not a JSON line: keep looking
+            }
+        }
+        return Optional.empty();
+    }
+
     /** Once: a node without a trust store gets the lab's trust ({@code trust set}). */
     private void ensureTrust() {
         if (trustEnsured) {
@@ -96,8 +129,14 @@ final class NodeDriver implements TargetDriver {
             return runner.run(purpose, TargetDriver.wrapAsUser(asUserTemplate, line));
         }
         Optional<Path> policy = trustPolicy();
-        if (!trustTestCa || policy.isEmpty()) {
-            return runner.run(purpose, argv);
+        boolean trusted;
+        try {
+            trusted = policy.isEmpty() || PolicyFiles.trusts(policy.get(), testCaPem, packageName, testSigners);
+        } catch (IOException e) {
+            trusted = false; // an unreadable policy: let trust set say why
+        }
+        if (!trustTestCa || trusted) {
+            return runner.run(purpose, argv); // the node already trusts the (lab's) test CA and its signers
         }
         Path saved = harnessDir.resolve("node-policy-saved.yaml");
         Path derived = harnessDir.resolve("node-policy-with-harness-test-ca.yaml");

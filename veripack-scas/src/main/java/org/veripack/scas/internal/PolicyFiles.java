@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.veripack.core.PolicyException;
+import org.veripack.core.sign.SigningIdentities;
 
 /**
  * Reads the file references of a trust policy YAML (README "Trust policy file": paths relative to the
@@ -35,6 +37,40 @@ final class PolicyFiles {
             }
         }
         return out;
+    }
+
+    /**
+     * Whether {@code policy} already trusts the certificate of {@code anchorPem} as a trust anchor (same DER) and,
+     * when it has a {@code signers:} map listing {@code packageName}, authorises every one of {@code signers}
+     * there: then the node needs no change for the harness's test-CA cases (a lab CA its administrator trusts).
+     */
+    static boolean trusts(Path policy, Path anchorPem, String packageName, List<String> signers) throws IOException {
+        Map<String, Object> tree = read(policy);
+        byte[] wanted;
+        try {
+            wanted = SigningIdentities.readCertificates(anchorPem).get(0).getEncoded();
+        } catch (PolicyException | java.security.cert.CertificateEncodingException e) {
+            throw new IOException(anchorPem + ": " + e.getMessage(), e);
+        }
+        boolean anchored = false;
+        Path base = policy.toAbsolutePath().getParent();
+        Object anchors = tree.get("trustAnchors");
+        for (Object o : anchors instanceof List<?> l ? l : anchors == null ? List.of() : List.of(anchors)) {
+            try {
+                for (java.security.cert.X509Certificate c : SigningIdentities.readCertificates(base.resolve(String.valueOf(o)))) {
+                    anchored |= java.util.Arrays.equals(c.getEncoded(), wanted);
+                }
+            } catch (PolicyException | java.security.cert.CertificateEncodingException e) {
+                return false;
+            }
+        }
+        if (!anchored) {
+            return false;
+        }
+        if (packageName != null && tree.get("signers") instanceof Map<?, ?> map && map.get(packageName) instanceof List<?> allowed) {
+            return allowed.stream().map(String::valueOf).toList().containsAll(signers);
+        }
+        return true;
     }
 
     /** Whether {@code policy} sets the boolean {@code key} to {@code false} explicitly (README "Trust policy file"). */
