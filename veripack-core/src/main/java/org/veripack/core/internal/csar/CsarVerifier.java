@@ -358,8 +358,7 @@ public final class CsarVerifier {
         boolean manifestSignatureValid = false;
         List<X509Certificate> signerCerts = new ArrayList<>(outerSignerCerts);
         if (manifest.hasCms()) {
-            SignatureCheckResult r = CmsSignatureVerifier.verify(manifest.cmsPem(),
-                    () -> new ByteArrayInputStream(manifest.signedPrefix()), packageCerts, policy, at, revocation);
+            SignatureCheckResult r = verifyManifestSignature(manifest, packageCerts, policy, at, revocation);
             addSignatureResult(r, b);
             manifestSignatureValid = r.valid() && manifest.findings().isEmpty();
             signerCerts.addAll(r.signerCertificates());
@@ -384,6 +383,21 @@ public final class CsarVerifier {
         List<ArtifactRecord> records = hashAndCompare(archive, expected, b, extract ? sink : null, speculative, workers);
         verifyArtifactSignatures(archive, manifest, expected, b);
         return new Inner(records, manifestBytes, manifestEntry.path(), packageCerts);
+    }
+
+    /**
+     * The option-1 signature check, the one for every reader (verify, install, the node's sealed manifest): the
+     * manifest's CMS block over one of {@link Manifest#signedContents()} (SOL004 §5.4, RFC 5652 §5.4).
+     *
+     * @throws IOException never in practice (the content is in memory)
+     */
+    static SignatureCheckResult verifyManifestSignature(Manifest manifest, List<X509Certificate> certificates, TrustPolicy policy,
+                                                        Instant at, RevocationSource revocation) throws IOException {
+        List<org.veripack.core.internal.cms.SignedContent> contents = new ArrayList<>();
+        for (byte[] c : manifest.signedContents()) {
+            contents.add(() -> new ByteArrayInputStream(c));
+        }
+        return CmsSignatureVerifier.verifyOneOf(manifest.cmsPem(), contents, certificates, policy, at, revocation);
     }
 
     private static ZipArchive.Entry locateManifest(ZipArchive archive, ToscaMeta meta, VerificationReport.Builder b) {

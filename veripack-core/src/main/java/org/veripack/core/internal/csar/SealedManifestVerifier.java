@@ -1,6 +1,5 @@
 package org.veripack.core.internal.csar;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
@@ -19,7 +18,6 @@ import org.veripack.core.RevocationSource;
 import org.veripack.core.SignedManifest;
 import org.veripack.core.TrustPolicy;
 import org.veripack.core.VerificationReport;
-import org.veripack.core.internal.cms.CmsSignatureVerifier;
 import org.veripack.core.internal.cms.SignatureCheckResult;
 import org.veripack.core.internal.manifest.DigestAlgorithms;
 import org.veripack.core.internal.manifest.Manifest;
@@ -28,7 +26,8 @@ import org.veripack.core.internal.manifest.VeripackMode;
 
 /**
  * Re-verifies a SOL004 option-1 manifest on its own (no archive): the steps of {@link CsarVerifier} that
- * concern the manifest — parse (SOL004 §5.3), the CMS block over the bytes before it (§5.4, RFC 5652
+ * concern the manifest — parse (SOL004 §5.3), the CMS block over the bytes before it by the same rule
+ * ({@link CsarVerifier#verifyManifestSignature}, {@link Manifest#signedContents()}; §5.4, RFC 5652
  * §5.4, RFC 5280 §6 at {@code at}), the signed identity, and each artifact's {@code Source} path rules and
  * digest algorithm. Used by a node to bind its sealed record of an installed slot to the signature.
  */
@@ -50,8 +49,7 @@ public final class SealedManifestVerifier {
         if (!manifest.hasCms()) {
             b.finding(Finding.of(FindingCode.SIGNATURE_MISSING, "manifest", "sealed manifest has no -----BEGIN CMS----- block"));
         } else {
-            SignatureCheckResult r = CmsSignatureVerifier.verify(manifest.cmsPem(),
-                    () -> new ByteArrayInputStream(manifest.signedPrefix()), certificates, policy, at, revocation);
+            SignatureCheckResult r = CsarVerifier.verifyManifestSignature(manifest, certificates, policy, at, revocation);
             r.findings().forEach(b::finding);
             r.signers().forEach(b::signer);
             r.warnings().forEach(b::warning);
