@@ -103,7 +103,10 @@ public final class PackageVerifier {
     public Clock clock() { return clock; }
 
     /**
-     * Verifies an ETSI GS NFV-SOL 004 CSAR, option 1 or option 2 (detected from the content).
+     * Verifies an ETSI GS NFV-SOL 004 CSAR, option 1 or option 2 (detected from the content). External artifacts
+     * (manifest {@code Source} URIs) are {@link FindingCode#ARTIFACT_EXTERNAL} unless the policy says
+     * {@code externalArtifacts: fetch}; then, once the signature verified, each is downloaded through the
+     * {@link ArtifactFetcher}, hashed and discarded.
      *
      * @param csar path to the {@code .csar}/{@code .zip}
      * @return the report listing every finding; {@code packageSha256} only from a {@link #withPackageDigest()} verifier
@@ -128,7 +131,9 @@ public final class PackageVerifier {
      * reach the sink only after it verified and the archive passed its safety checks, each read once
      * from the archive, hashed and written in the same pass, directories first (parents before
      * children). Files the signature does not cover by a digest (TOSCA.meta, certificates, the manifest
-     * itself: it is in {@link VerifiedPackage#manifestBytes()}) are not handed to the sink.
+     * itself: it is in {@link VerifiedPackage#manifestBytes()}) are not handed to the sink. Under
+     * {@code externalArtifacts: fetch} each external artifact is downloaded after the package's own artifacts and
+     * written, as it is hashed, to the sink at {@code External/<host>[_<port>]/<path>} (size -1 announced).
      *
      * @throws PackageRejectedException with the full report when the verdict is REJECTED; the caller
      *                                  discards whatever the sink received

@@ -20,16 +20,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.veripack.core.Finding;
 import org.veripack.core.FindingCode;
-import org.veripack.core.Limits;
-import org.veripack.core.PackageVerifier;
 import org.veripack.core.RevocationSource;
-import org.veripack.core.TrustPolicy;
 import org.veripack.core.csar.ArtifactServer;
 import org.veripack.core.csar.ExternalCsar;
+import org.veripack.core.pki.TestPki;
 
 /**
- * Installing a package with an external artifact through the node, against a real HTTP server on 127.0.0.1: the
- * default policy refuses it; under {@code externalArtifacts: fetch} the right bytes are installed into the slot and
+ * Installing a package with an external artifact through the node (its trust store set as {@code veripack trust set}
+ * does), against a real HTTP server on 127.0.0.1: the default policy refuses it; under {@code externalArtifacts: fetch} the right bytes are installed into the slot and
  * guarded like any file, while wrong, endless and drip-fed downloads are REJECTED with their code, leave no slot and
  * nothing in staging, the active version keeps running, and every attempt is in the audit log.
  */
@@ -50,15 +48,23 @@ class ExternalArtifactInstallTest {
         server.close();
     }
 
-    private static TrustPolicy fetching(Limits limits) {
-        return NodeFixture.POLICY.toBuilder().externalArtifacts(TrustPolicy.ExternalArtifacts.FETCH)
-                .externalArtifactHttpHosts(List.of("127.0.0.1")).limits(limits)
-                .externalArtifactTimeouts(new TrustPolicy.FetchTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(2), Duration.ofSeconds(5)))
-                .build();
+    /** The node's default trust: the fixture root, every default (externalArtifacts: reject). */
+    private static final String DEFAULT = "trustAnchors: [root.pem]\n";
+    /** Fetching from 127.0.0.1 over http, with short time bounds. */
+    private static final String FETCH = DEFAULT + "externalArtifacts: fetch\nexternalArtifactHttpHosts: [127.0.0.1]\n"
+            + "externalArtifactTimeouts: {connectSeconds: 5, readSeconds: 2, totalSeconds: 5}\n";
+
+    /** Sets the node's trust store (veripack trust set --policy) to {@code yaml}. */
+    private void trust(Path root, String yaml) throws Exception {
+        Path d = Files.createDirectories(dir.resolve("trust"));
+        TestPki.writeCertificatesPem(d.resolve("root.pem"), NodeFixture.ROOT.certificate());
+        NodeTrust.of(root).set(Files.writeString(d.resolve("policy.yaml"), yaml));
     }
 
-    private static PackageVerifier verifier(TrustPolicy policy) {
-        return PackageVerifier.create(policy, NodeFixture.CLOCK, RevocationSource.offline());
+    /** Installs as {@code veripack install} does, with the node's trust. */
+    private InstallResult install(Node node, String policy, Path csar) throws Exception {
+        trust(node.root(), policy);
+        return node.install(csar, RevocationSource.offline());
     }
 
     /** {@code acme-mme VERSION}: an executable, and the external artifact at {@code uri} (signed digest: IMAGE's) unless null. */
@@ -89,24 +95,23 @@ class ExternalArtifactInstallTest {
     void refusedDownloadsLeaveTheActiveVersionRunningAndTheRightBytesInstallAndAreGuarded() throws Exception {
         Path root = dir.resolve("node");
         Node node = Node.open(root, NodeFixture.CLOCK);
-        InstallResult v1 = node.install(csar("1.0", null), verifier(NodeFixture.POLICY));
+        InstallResult v1 = install(node, DEFAULT, csar("1.0", null));
         assertEquals(InstallResult.Outcome.ACTIVATED, v1.outcome(), v1.report()::toString);
 
         String right = server.serve("images/disk.img", IMAGE);
         String wrong = server.serve("images/other.img", "not the image".getBytes(StandardCharsets.UTF_8));
         String endless = server.route("images/endless.img", ArtifactServer.Behaviour.ENDLESS, null);
         String drip = server.route("images/drip.img", ArtifactServer.Behaviour.DRIP, null);
-        record Attempt(String uri, TrustPolicy policy, FindingCode code) { }
-        Limits small = new Limits(100_000, 1L << 20, 200);
+        record Attempt(String uri, String policy, FindingCode code) { }
         List<Attempt> refused = List.of(
-                new Attempt(right, NodeFixture.POLICY, FindingCode.ARTIFACT_EXTERNAL), // the default: reject
-                new Attempt(wrong, fetching(Limits.DEFAULT), FindingCode.DIGEST_MISMATCH),
-                new Attempt(endless, fetching(small), FindingCode.LIMIT_EXCEEDED),
-                new Attempt(drip, fetching(Limits.DEFAULT), FindingCode.LIMIT_EXCEEDED));
+                new Attempt(right, DEFAULT, FindingCode.ARTIFACT_EXTERNAL), // the default: reject
+                new Attempt(wrong, FETCH, FindingCode.DIGEST_MISMATCH),
+                new Attempt(endless, FETCH + "limits: {maxTotalBytes: 1048576}\n", FindingCode.LIMIT_EXCEEDED),
+                new Attempt(drip, FETCH, FindingCode.LIMIT_EXCEEDED));
         int attempt = 0;
         for (Attempt a : refused) {
             long start = System.nanoTime();
-            InstallResult r = node.install(csar("2." + attempt++, a.uri()), verifier(a.policy()));
+            InstallResult r = install(node, a.policy(), csar("2." + attempt++, a.uri()));
             assertEquals(InstallResult.Outcome.REJECTED, r.outcome(), a::toString);
             assertEquals(Set.of(a.code()), codes(r), r.report()::toString);
             assertEquals(a.uri(), r.report().findings().get(0).subject());
@@ -120,7 +125,7 @@ class ExternalArtifactInstallTest {
         }
         assertEquals(0, server.hits("images/disk.img")); // the default policy asked nothing
 
-        InstallResult v2 = node.install(csar("2.9", right), verifier(fetching(Limits.DEFAULT)));
+        InstallResult v2 = install(node, FETCH, csar("2.9", right));
         assertEquals(InstallResult.Outcome.ACTIVATED, v2.outcome(), v2.report()::toString);
         int port = Integer.parseInt(right.replaceAll("^http://127\\.0\\.0\\.1:(\\d+)/.*$", "$1"));
         Path image = root.resolve("slots").resolve(v2.slot()).resolve("External/127.0.0.1_" + port + "/images/disk.img");

@@ -60,16 +60,22 @@ import org.veripack.core.internal.manifest.VeripackMode;
  * <ol>
  *   <li>open the zip and apply the archive safety rules ({@link ZipArchive});</li>
  *   <li>detect the option: a root {@code .csar} without a root manifest is option 2;</li>
- *   <li>locate the manifest: TOSCA.meta {@code ETSI-Entry-Manifest}, else the single root {@code .mf};</li>
- *   <li>verify the manifest's CMS block over the bytes before it ({@link CmsSignatureVerifier});</li>
+ *   <li>locate the manifest: TOSCA.meta {@code ETSI-Entry-Manifest}, else the single root {@code .mf} (without
+ *       TOSCA-Metadata named after the root TOSCA YAML, SOL004 §4.3.2);</li>
+ *   <li>verify the manifest's CMS block over the bytes before it, or those less the one line break before it
+ *       ({@link #verifyManifestSignature});</li>
  *   <li>read the package identity from the signed metadata; check the policy's signer authorisation;</li>
- *   <li>match manifest entries and archive entries (missing, unlisted, duplicate), check algorithms;</li>
+ *   <li>match manifest entries and archive entries (missing, unlisted, duplicate), check algorithms; a URI
+ *       {@code Source} is an external artifact ({@link ExternalSource}, {@link #matchExternal}); TOSCA.meta file
+ *       blocks with {@code Algorithm}/{@code Hash} join the hashing ({@link #matchToscaMetaBlocks});</li>
  *   <li>check each artifact's entry type and permission bits against its signed {@code Veripack-Mode}
  *       ({@link #installedMode}); only signed metadata is installed;</li>
  *   <li>check directory entries (only ancestors of listed artifacts, no data) and the installed tree:
  *       no artifact path through a symlink, every symlink resolved against the package's link graph
  *       ({@link PathRules#resolveLink}) to an artifact or directory inside the package;</li>
- *   <li>hash every covered artifact (in parallel when no sink is given) and compare with the manifest;</li>
+ *   <li>hash every covered artifact (in parallel when no sink is given) and compare with the manifest and
+ *       TOSCA.meta; then, under {@code externalArtifacts: fetch}, download, hash and (install) store each external
+ *       artifact ({@link #externalArtifacts});</li>
  *   <li>verify per-artifact {@code Signature}/{@code Certificate} files when present.</li>
  * </ol>
  * Artifacts reach the sink only after the signature over them verified and only when the archive
