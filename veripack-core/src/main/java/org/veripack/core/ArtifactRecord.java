@@ -23,9 +23,19 @@ import java.util.Objects;
  * @param digestAlgorithm JCA name of the digest ({@code SHA-256}, {@code SHA-384}, {@code SHA-512}); null for a directory
  * @param digestHex       lowercase hex digest; null for a directory
  * @param linkTarget      symlink target as stored (relative, resolves inside the package); null otherwise
+ * @param source          for an external artifact (a manifest {@code Source} that is a URI, fetched under
+ *                        {@code externalArtifacts: fetch}), the URI as the manifest writes it, and {@code path} is
+ *                        where its bytes go in the slot ({@code External/<host>[_<port>]/<path>},
+ *                        {@code docs/signed-metadata.md}); null for a file of the package
  */
 public record ArtifactRecord(String path, ArtifactType type, int mode, long sizeBytes,
-                             String digestAlgorithm, String digestHex, String linkTarget) {
+                             String digestAlgorithm, String digestHex, String linkTarget, String source) {
+    /** A file, symlink or directory of the package ({@link #source()} null). */
+    public ArtifactRecord(String path, ArtifactType type, int mode, long sizeBytes, String digestAlgorithm, String digestHex,
+                          String linkTarget) {
+        this(path, type, mode, sizeBytes, digestAlgorithm, digestHex, linkTarget, null);
+    }
+
     public ArtifactRecord {
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(type, "type");

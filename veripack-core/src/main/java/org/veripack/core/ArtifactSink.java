@@ -27,8 +27,9 @@ public interface ArtifactSink {
      *
      * @param path      safe relative path
      * @param mode      signed permission bits 0..0777 ({@link ArtifactRecord#mode()})
-     * @param sizeBytes size declared by the archive (already checked against the policy limits); the
-     *                  bytes actually written are counted and checked by the verifier
+     * @param sizeBytes size declared by the archive (already checked against the policy limits), or -1 for an
+     *                  external artifact being downloaded (its size is known at the end); the bytes actually
+     *                  written are counted and checked by the verifier
      */
     OutputStream file(String path, int mode, long sizeBytes) throws IOException;
 

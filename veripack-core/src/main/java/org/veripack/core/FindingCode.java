@@ -73,5 +73,15 @@ public enum FindingCode {
      * 5) and {@code rollback} refuses to activate such a slot; the guard still runs the active one. Subject: the
      * slot; actual: the finding codes the current policy gives (e.g. {@code SIGNER_UNTRUSTED}).
      */
-    SIGNER_NO_LONGER_TRUSTED
+    SIGNER_NO_LONGER_TRUSTED,
+    /**
+     * The manifest lists an external artifact (its {@code Source} is a URI, SOL004 §4.3.3) that the trust policy does
+     * not let Veripack fetch: {@code externalArtifacts: reject} (the default), or under {@code fetch} a URI that is
+     * neither {@code https} nor {@code http} from a host in {@code externalArtifactHttpHosts}, or one that has no
+     * place in the slot (a query, fragment, user-info or no file name). Subject: the URI as written; the detail names
+     * the policy key. Never raised for a URI that was fetched: its bytes are checked like any artifact's
+     * ({@link #DIGEST_MISMATCH}; {@link #LIMIT_EXCEEDED} for the size and time bounds; {@link #ARTIFACT_MISSING} when
+     * it cannot be had).
+     */
+    ARTIFACT_EXTERNAL
 }

@@ -28,12 +28,16 @@ public final class PackageVerifier {
     private final Clock clock;
     private final RevocationSource revocation;
     private final boolean packageDigest;
+    /** Null: {@link ArtifactFetcher#http} with the policy's time bounds, created when a package needs it. */
+    private final ArtifactFetcher fetcher;
 
-    private PackageVerifier(TrustPolicy policy, Clock clock, RevocationSource revocation, boolean packageDigest) {
+    private PackageVerifier(TrustPolicy policy, Clock clock, RevocationSource revocation, boolean packageDigest,
+                            ArtifactFetcher fetcher) {
         this.policy = Objects.requireNonNull(policy, "policy");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.revocation = Objects.requireNonNull(revocation, "revocation");
         this.packageDigest = packageDigest;
+        this.fetcher = fetcher;
     }
 
     /**
@@ -42,7 +46,7 @@ public final class PackageVerifier {
      * {@link RevocationSource#http()}, uncached.
      */
     public static PackageVerifier create(TrustPolicy policy, Clock clock) {
-        return new PackageVerifier(policy, clock, RevocationSource.http(), false);
+        return new PackageVerifier(policy, clock, RevocationSource.http(), false, null);
     }
 
     /**
@@ -50,7 +54,7 @@ public final class PackageVerifier {
      * {@code RevocationSource.http(timeout, maxBytes, NODE/cache/revocation)}).
      */
     public static PackageVerifier create(TrustPolicy policy, Clock clock, RevocationSource revocation) {
-        return new PackageVerifier(policy, clock, revocation, false);
+        return new PackageVerifier(policy, clock, revocation, false, null);
     }
 
     /**
@@ -77,7 +81,21 @@ public final class PackageVerifier {
      * detached reports always carry it (there it is the hash the signature check computes anyway).
      */
     public PackageVerifier withPackageDigest() {
-        return new PackageVerifier(policy, clock, revocation, true);
+        return new PackageVerifier(policy, clock, revocation, true, fetcher);
+    }
+
+    /**
+     * This verifier, but external artifacts (manifest {@code Source} URIs; fetched only under the policy's
+     * {@code externalArtifacts: fetch}) come from {@code fetcher} instead of the network fetcher
+     * {@link ArtifactFetcher#http} with the policy's {@code externalArtifactTimeouts} (tests inject one).
+     */
+    public PackageVerifier withArtifactFetcher(ArtifactFetcher fetcher) {
+        return new PackageVerifier(policy, clock, revocation, packageDigest, Objects.requireNonNull(fetcher, "fetcher"));
+    }
+
+    /** The fetcher for one verification: the injected one, or a network fetcher (its HTTP client is built on first use). */
+    private ArtifactFetcher fetcher() {
+        return fetcher != null ? fetcher : ArtifactFetcher.http(policy.externalArtifactTimeouts());
     }
 
     public TrustPolicy policy() { return policy; }
@@ -85,7 +103,10 @@ public final class PackageVerifier {
     public Clock clock() { return clock; }
 
     /**
-     * Verifies an ETSI GS NFV-SOL 004 CSAR, option 1 or option 2 (detected from the content).
+     * Verifies an ETSI GS NFV-SOL 004 CSAR, option 1 or option 2 (detected from the content). External artifacts
+     * (manifest {@code Source} URIs) are {@link FindingCode#ARTIFACT_EXTERNAL} unless the policy says
+     * {@code externalArtifacts: fetch}; then, once the signature verified, each is downloaded through the
+     * {@link ArtifactFetcher}, hashed and discarded.
      *
      * @param csar path to the {@code .csar}/{@code .zip}
      * @return the report listing every finding; {@code packageSha256} only from a {@link #withPackageDigest()} verifier
@@ -93,7 +114,7 @@ public final class PackageVerifier {
      *                     {@link FindingCode#MALFORMED_PACKAGE})
      */
     public VerificationReport verifyCsar(Path csar) throws IOException {
-        return new CsarVerifier(policy, clock.instant(), revocation).verify(csar, null, packageDigest).report();
+        return new CsarVerifier(policy, clock.instant(), revocation, fetcher()).verify(csar, null, packageDigest).report();
     }
 
     /**
@@ -110,7 +131,9 @@ public final class PackageVerifier {
      * reach the sink only after it verified and the archive passed its safety checks, each read once
      * from the archive, hashed and written in the same pass, directories first (parents before
      * children). Files the signature does not cover by a digest (TOSCA.meta, certificates, the manifest
-     * itself: it is in {@link VerifiedPackage#manifestBytes()}) are not handed to the sink.
+     * itself: it is in {@link VerifiedPackage#manifestBytes()}) are not handed to the sink. Under
+     * {@code externalArtifacts: fetch} each external artifact is downloaded after the package's own artifacts and
+     * written, as it is hashed, to the sink at {@code External/<host>[_<port>]/<path>} (size -1 announced).
      *
      * @throws PackageRejectedException with the full report when the verdict is REJECTED; the caller
      *                                  discards whatever the sink received
@@ -118,7 +141,7 @@ public final class PackageVerifier {
      */
     public VerifiedPackage verifyAndExtract(Path csar, ArtifactSink sink) throws PackageRejectedException, IOException {
         Objects.requireNonNull(sink, "sink");
-        CsarVerifier.Result r = new CsarVerifier(policy, clock.instant(), revocation).verify(csar, sink, true);
+        CsarVerifier.Result r = new CsarVerifier(policy, clock.instant(), revocation, fetcher()).verify(csar, sink, true);
         if (!r.report().accepted()) {
             throw new PackageRejectedException(r.report());
         }
@@ -126,6 +149,19 @@ public final class PackageVerifier {
             throw new IllegalStateException("an ACCEPTED CSAR report without a signed identity: " + r.report());
         }
         return seal(r.report(), r.artifacts(), r.manifestBytes(), r.manifestName(), r.manifestCertificates());
+    }
+
+    /**
+     * Re-verifies a package this verifier's policy accepted before, from a copy a node sealed at install time (the
+     * guard's check of an option-2 slot, whose signature covers the inner CSAR rather than the manifest): as
+     * {@link #verifyCsar}, except that external artifacts are neither fetched nor refused whatever the policy says:
+     * each is reported ({@link VerificationReport#artifacts()}) at its slot path with its signed digest, size 0 and its
+     * {@link ArtifactRecord#source()} (the node hashes the installed file itself).
+     *
+     * @throws IOException when the file cannot be read
+     */
+    public VerificationReport verifySealedCsar(Path csar) throws IOException {
+        return new CsarVerifier(policy, clock.instant(), revocation, null).verify(csar, null, packageDigest).report();
     }
 
     /**

@@ -13,8 +13,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * <p>JSON shape: {@code {"verdict","format","verificationTime","packageSha256","package":{name,version,
  * provider,releaseTime,versionKey},"signers":[{subject,issuer,serial,fingerprintSha256,certificationPath,
  * certificatePolicies}],
- * "artifacts":[{path,type,mode,size,algorithm,digest,linkTarget}],"findings":[{code,subject,detail,
- * expected,actual}],"warnings":[]}}; mode is an octal string such as {@code "0755"}.
+ * "artifacts":[{path,type,mode,size,algorithm,digest,linkTarget,source}],"findings":[{code,subject,detail,
+ * expected,actual}],"warnings":[]}}; mode is an octal string such as {@code "0755"}; {@code linkTarget} only for a
+ * symlink, {@code source} (the URI as signed) only for an external artifact.
  */
 public final class ReportFormat {
     /** Created on first JSON use, so the text report (the verify path) never loads Jackson. */
@@ -62,6 +63,9 @@ public final class ReportFormat {
             o.put("digest", a.digestHex());
             if (a.linkTarget() != null) {
                 o.put("linkTarget", a.linkTarget());
+            }
+            if (a.source() != null) {
+                o.put("source", a.source());
             }
         }
         ArrayNode findings = root.putArray("findings");

@@ -4,6 +4,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -19,7 +20,7 @@ import java.util.regex.Pattern;
 /**
  * The operator's trust decisions (DESIGN.md "Trust policy file"): trust anchors, extra intermediates,
  * algorithm and key-size rules, EKU requirement, revocation mode, signer authorisation, anti-rollback,
- * unsigned archive execute bits and resource limits. Immutable; secure by default; contradictory settings fail at {@link Builder#build()}.
+ * unsigned archive execute bits, resource limits and external artifacts. Immutable; secure by default; contradictory settings fail at {@link Builder#build()}.
  * The YAML form is read by {@code TrustPolicyLoader} (same package set), {@code --trust CA.pem} is
  * {@link #withAnchors(List)}.
  *
@@ -56,6 +57,9 @@ public final class TrustPolicy {
     private final boolean requireExplicitPolicy;
     private final boolean inhibitPolicyMapping;
     private final boolean inhibitAnyPolicy;
+    private final ExternalArtifacts externalArtifacts;
+    private final Set<String> externalArtifactHttpHosts;
+    private final FetchTimeouts externalArtifactTimeouts;
 
     private TrustPolicy(Builder b) {
         this.trustAnchors = List.copyOf(b.trustAnchors);
@@ -83,6 +87,9 @@ public final class TrustPolicy {
         this.requireExplicitPolicy = b.requireExplicitPolicy;
         this.inhibitPolicyMapping = b.inhibitPolicyMapping;
         this.inhibitAnyPolicy = b.inhibitAnyPolicy;
+        this.externalArtifacts = b.externalArtifacts;
+        this.externalArtifactHttpHosts = Set.copyOf(b.externalArtifactHttpHosts);
+        this.externalArtifactTimeouts = b.externalArtifactTimeouts;
     }
 
     /** The policy {@code --trust CA.pem ...} means: these anchors and every default. */
@@ -124,6 +131,9 @@ public final class TrustPolicy {
         b.requireExplicitPolicy = requireExplicitPolicy;
         b.inhibitPolicyMapping = inhibitPolicyMapping;
         b.inhibitAnyPolicy = inhibitAnyPolicy;
+        b.externalArtifacts = externalArtifacts;
+        b.externalArtifactHttpHosts.addAll(externalArtifactHttpHosts);
+        b.externalArtifactTimeouts = externalArtifactTimeouts;
         return b;
     }
 
@@ -199,6 +209,53 @@ public final class TrustPolicy {
     public boolean inhibitAnyPolicy() { return inhibitAnyPolicy; }
 
     /**
+     * What to do with an external artifact, a manifest {@code Source} that is a URI (SOL004 §4.3.3; YAML
+     * {@code externalArtifacts}): {@link ExternalArtifacts#REJECT} (default) or {@link ExternalArtifacts#FETCH}.
+     */
+    public ExternalArtifacts externalArtifacts() { return externalArtifacts; }
+
+    /**
+     * Hosts (lower case, as in the URI: a name or an IP literal) from which external artifacts may be fetched over
+     * plain {@code http} (YAML {@code externalArtifactHttpHosts}); every other host needs {@code https}. Empty by default.
+     */
+    public Set<String> externalArtifactHttpHosts() { return externalArtifactHttpHosts; }
+
+    /** Time bounds of one external artifact download (YAML {@code externalArtifactTimeouts}). */
+    public FetchTimeouts externalArtifactTimeouts() { return externalArtifactTimeouts; }
+
+    /** {@link #externalArtifacts()}. */
+    public enum ExternalArtifacts {
+        /** An external artifact is {@link FindingCode#ARTIFACT_EXTERNAL}: nothing is downloaded. */
+        REJECT,
+        /**
+         * An external artifact is downloaded ({@code https}, or {@code http} from {@link #externalArtifactHttpHosts()})
+         * once the manifest signature verified, within {@link #externalArtifactTimeouts()} and the {@code limits} byte
+         * bound, hashed while it arrives and compared with its signed digest; {@code install} writes it into the slot.
+         */
+        FETCH
+    }
+
+    /**
+     * Time bounds of one download ({@code docs/signed-metadata.md} "External artifacts").
+     *
+     * @param connect time to establish the connection (TCP and TLS); exceeded → the artifact cannot be had
+     * @param read    longest wait for the response or for the next bytes of the body; exceeded → {@link FindingCode#LIMIT_EXCEEDED}
+     * @param total   longest time for the whole download; exceeded → {@link FindingCode#LIMIT_EXCEEDED}
+     */
+    public record FetchTimeouts(Duration connect, Duration read, Duration total) {
+        /** 10 s to connect, 60 s without a byte, 1 hour in all. */
+        public static final FetchTimeouts DEFAULT = new FetchTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofHours(1));
+
+        public FetchTimeouts {
+            for (Duration d : new Duration[] {connect, read, total}) {
+                if (d == null || d.isNegative() || d.isZero()) {
+                    throw new IllegalArgumentException("externalArtifactTimeouts must be positive: " + connect + ", " + read + ", " + total);
+                }
+            }
+        }
+    }
+
+    /**
      * A multi-signer rule: at least {@code threshold} of the named {@code groups} must each be matched by
      * a distinct valid signer (a signer — one certificate key — counts once, however many SignerInfos it
      * adds and however many groups it matches). {@code all: [a, b]} is threshold = number of groups.
@@ -248,6 +305,9 @@ public final class TrustPolicy {
         private boolean requireExplicitPolicy;
         private boolean inhibitPolicyMapping;
         private boolean inhibitAnyPolicy;
+        private ExternalArtifacts externalArtifacts = ExternalArtifacts.REJECT;
+        private final Set<String> externalArtifactHttpHosts = new java.util.TreeSet<>();
+        private FetchTimeouts externalArtifactTimeouts = FetchTimeouts.DEFAULT;
 
         private Builder() { }
 
@@ -276,6 +336,13 @@ public final class TrustPolicy {
         public Builder requireExplicitPolicy(boolean v) { requireExplicitPolicy = v; return this; }
         public Builder inhibitPolicyMapping(boolean v) { inhibitPolicyMapping = v; return this; }
         public Builder inhibitAnyPolicy(boolean v) { inhibitAnyPolicy = v; return this; }
+        public Builder externalArtifacts(ExternalArtifacts v) { externalArtifacts = Objects.requireNonNull(v); return this; }
+        /** Adds hosts from which plain {@code http} downloads of external artifacts are allowed (compared in lower case). */
+        public Builder externalArtifactHttpHosts(java.util.Collection<String> hosts) {
+            hosts.forEach(h -> externalArtifactHttpHosts.add(Objects.requireNonNull(h, "host").toLowerCase(java.util.Locale.ROOT)));
+            return this;
+        }
+        public Builder externalArtifactTimeouts(FetchTimeouts v) { externalArtifactTimeouts = Objects.requireNonNull(v); return this; }
         /** Adds OpenPGP keyring files (binary or armored) trusted for repository signatures. */
         public Builder openpgpKeyrings(List<Path> keyrings) {
             keyrings.forEach(k -> openpgpKeyrings.add(Objects.requireNonNull(k, "keyring")));

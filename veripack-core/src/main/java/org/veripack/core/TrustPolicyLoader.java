@@ -45,6 +45,9 @@ import java.util.Set;
  * requireExplicitPolicy: false         #   initial-explicit-policy,
  * inhibitPolicyMapping: false          #   initial-policy-mapping-inhibit,
  * inhibitAnyPolicy: false              #   initial-any-policy-inhibit
+ * externalArtifacts: reject            # reject | fetch: manifest Sources that are URIs
+ * externalArtifactHttpHosts: []        # hosts from which plain http downloads are allowed (else https only)
+ * externalArtifactTimeouts: {connectSeconds: 10, readSeconds: 60, totalSeconds: 3600}
  * }</pre>
  * Strict: an unknown key, a value of the wrong type, a missing or unreadable certificate/CRL file, no
  * trust anchor and no OpenPGP keyring, a missing keyring file, or an unsafe setting (RSA below 2048 bits, a digest outside SHA-256/384/512) is a
@@ -55,9 +58,11 @@ public final class TrustPolicyLoader {
     private static final Set<String> KEYS = Set.of("trustAnchors", "intermediates", "requireCodeSigningEku",
             "allowedDigestAlgorithms", "minRsaKeyBits", "revocation", "crls", "antiRollback", "signers", "limits",
             "openpgpKeyrings", "ocspResponder", "timestampAnchors", "signerGroups", "requireSigners", "archiveExecuteBits",
-            "initialPolicies", "requireExplicitPolicy", "inhibitPolicyMapping", "inhibitAnyPolicy");
+            "initialPolicies", "requireExplicitPolicy", "inhibitPolicyMapping", "inhibitAnyPolicy", "externalArtifacts",
+            "externalArtifactHttpHosts", "externalArtifactTimeouts");
     private static final Set<String> LIMIT_KEYS = Set.of("maxEntries", "maxTotalBytes", "maxExpansionRatio", "maxHeaderBytes",
             "maxArtifacts");
+    private static final Set<String> TIMEOUT_KEYS = Set.of("connectSeconds", "readSeconds", "totalSeconds");
     /** The earlier name of {@code limits.maxEntries}, still read so existing policy files keep working. */
     private static final String MAX_ENTRIES_EARLIER = "maxArtifacts";
     private static final long MAX_POLICY_BYTES = 1024 * 1024;
@@ -182,6 +187,7 @@ public final class TrustPolicyLoader {
         if (root.has("inhibitAnyPolicy")) {
             b.inhibitAnyPolicy(bool(file, root, "inhibitAnyPolicy"));
         }
+        externalArtifacts(file, root, b);
         try {
             return b.build();
         } catch (IllegalArgumentException e) {
@@ -289,16 +295,59 @@ public final class TrustPolicyLoader {
         throw new PolicyException(file + ": revocation must be off, prefer or require");
     }
 
-    private static Limits limits(Path file, JsonNode n) throws PolicyException {
+    /**
+     * {@code externalArtifacts: reject | fetch}, {@code externalArtifactHttpHosts: [host, ...]} and
+     * {@code externalArtifactTimeouts: {connectSeconds, readSeconds, totalSeconds}} (positive integers).
+     */
+    private static void externalArtifacts(Path file, JsonNode root, TrustPolicy.Builder b) throws PolicyException {
+        if (root.has("externalArtifacts")) {
+            JsonNode n = root.get("externalArtifacts");
+            String v = n.isTextual() ? n.asText().toLowerCase(Locale.ROOT) : "";
+            switch (v) {
+                case "reject" -> b.externalArtifacts(TrustPolicy.ExternalArtifacts.REJECT);
+                case "fetch" -> b.externalArtifacts(TrustPolicy.ExternalArtifacts.FETCH);
+                default -> throw new PolicyException(file + ": externalArtifacts must be reject or fetch");
+            }
+        }
+        List<String> hosts = strings(file, root, "externalArtifactHttpHosts");
+        for (String h : hosts) {
+            if (h.strip().isEmpty() || h.contains("/") || h.contains(":") && !h.startsWith("[")) {
+                throw new PolicyException(file + ": externalArtifactHttpHosts: '" + h
+                        + "' is not a host name or IP literal (no scheme, port or path; IPv6 in brackets)");
+            }
+        }
+        b.externalArtifactHttpHosts(hosts);
+        if (!root.has("externalArtifactTimeouts")) {
+            return;
+        }
+        JsonNode n = mapping(file, root.get("externalArtifactTimeouts"), "externalArtifactTimeouts", TIMEOUT_KEYS);
+        TrustPolicy.FetchTimeouts d = TrustPolicy.FetchTimeouts.DEFAULT;
+        try {
+            b.externalArtifactTimeouts(new TrustPolicy.FetchTimeouts(
+                    n.has("connectSeconds") ? java.time.Duration.ofSeconds(number(file, n, "connectSeconds")) : d.connect(),
+                    n.has("readSeconds") ? java.time.Duration.ofSeconds(number(file, n, "readSeconds")) : d.read(),
+                    n.has("totalSeconds") ? java.time.Duration.ofSeconds(number(file, n, "totalSeconds")) : d.total()));
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            throw new PolicyException(file + ": externalArtifactTimeouts: " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code n}, a mapping with only {@code allowed} keys under {@code key}, else a {@link PolicyException}. */
+    private static JsonNode mapping(Path file, JsonNode n, String key, Set<String> allowed) throws PolicyException {
         if (!n.isObject()) {
-            throw new PolicyException(file + ": limits must be a mapping");
+            throw new PolicyException(file + ": " + key + " must be a mapping");
         }
         for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
             String k = it.next();
-            if (!LIMIT_KEYS.contains(k)) {
-                throw new PolicyException(file + ": unknown key 'limits." + k + "' (allowed: " + LIMIT_KEYS + ")");
+            if (!allowed.contains(k)) {
+                throw new PolicyException(file + ": unknown key '" + key + "." + k + "' (allowed: " + allowed + ")");
             }
         }
+        return n;
+    }
+
+    private static Limits limits(Path file, JsonNode n) throws PolicyException {
+        mapping(file, n, "limits", LIMIT_KEYS);
         if (n.has("maxEntries") && n.has(MAX_ENTRIES_EARLIER)) {
             throw new PolicyException(file + ": limits: give maxEntries or its earlier name " + MAX_ENTRIES_EARLIER + ", not both");
         }

@@ -87,6 +87,30 @@ class TrustPolicyLoaderTest {
     }
 
     @Test
+    void externalArtifactKeysLoadAndDefaultToReject() throws Exception {
+        TrustPolicy d = TrustPolicyLoader.load(policy("trustAnchors: [certs/root.pem]\n"));
+        assertEquals(TrustPolicy.ExternalArtifacts.REJECT, d.externalArtifacts());
+        assertEquals(Set.of(), d.externalArtifactHttpHosts());
+        assertEquals(TrustPolicy.FetchTimeouts.DEFAULT, d.externalArtifactTimeouts());
+        TrustPolicy p = TrustPolicyLoader.load(policy("""
+                trustAnchors: [certs/root.pem]
+                externalArtifacts: fetch
+                externalArtifactHttpHosts: [127.0.0.1, Mirror.Lab.Example, "[::1]"]
+                externalArtifactTimeouts: {connectSeconds: 5, totalSeconds: 600}
+                """));
+        assertEquals(TrustPolicy.ExternalArtifacts.FETCH, p.externalArtifacts());
+        assertEquals(Set.of("127.0.0.1", "mirror.lab.example", "[::1]"), p.externalArtifactHttpHosts());
+        assertEquals(new TrustPolicy.FetchTimeouts(java.time.Duration.ofSeconds(5), TrustPolicy.FetchTimeouts.DEFAULT.read(),
+                java.time.Duration.ofSeconds(600)), p.externalArtifactTimeouts());
+        for (String bad : List.of("externalArtifacts: download\n", "externalArtifacts: true\n",
+                "externalArtifactHttpHosts: [http://127.0.0.1]\n", "externalArtifactHttpHosts: [127.0.0.1:8080]\n",
+                "externalArtifactTimeouts: {connectSeconds: 0}\n", "externalArtifactTimeouts: {readSeconds: -1}\n",
+                "externalArtifactTimeouts: {idleSeconds: 3}\n", "externalArtifactTimeouts: 30\n")) {
+            assertThrows(PolicyException.class, () -> TrustPolicyLoader.load(policy("trustAnchors: [certs/root.pem]\n" + bad)), bad);
+        }
+    }
+
+    @Test
     void openpgpKeyringsAloneMakeAValidPolicy() throws Exception {
         Files.createDirectories(dir.resolve("keys"));
         Files.write(dir.resolve("keys/archive.gpg"), new byte[] {1});

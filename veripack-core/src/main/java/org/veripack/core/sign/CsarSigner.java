@@ -51,7 +51,9 @@ import org.veripack.core.internal.manifest.VeripackMode;
  * sorted by path, each with the Veripack extension line {@code Veripack-Mode} that signs the artifact's type
  * and permission bits ({@code 100644}, {@code 100755}, any {@code 100ppp}, or {@code 120000} for a symlink;
  * see {@code VeripackMode}), followed by the PEM CMS block (SOL004 §5.4): a detached CMS SignedData over
- * every manifest byte before the {@code -----BEGIN CMS-----} line. The zip entries carry the same modes; a
+ * every manifest byte before the {@code -----BEGIN CMS-----} line, which end with a line break (LF), the block
+ * following directly: the one layout every reader verifies alike (cut at the marker line, read line by line as
+ * ONAP's validator does, or by Veripack's rule in {@code docs/signed-metadata.md}). The zip entries carry the same modes; a
  * verifier installs the signed ones. Relative symlinks are kept when they resolve, against the directory's
  * own link graph ({@code PathRules.resolveLink}), to a file or directory inside it. Output is deterministic
  * apart from the signature bytes and the default release time (sorted entries, fixed timestamps, fixed

@@ -118,7 +118,7 @@ public final class SealedEvidence {
                 Clock.fixed(r.verifiedAt(), ZoneOffset.UTC), RevocationSource.offline())
                 .withPackageDigest(); // a sealed package copy is compared with the installed package's digest
         if (r.sealedPackage()) {
-            VerificationReport report = verifier.verifyCsar(packageCopy);
+            VerificationReport report = verifier.verifySealedCsar(packageCopy);
             for (ArtifactRecord a : report.artifacts()) {
                 if (a.type() != ArtifactType.DIRECTORY) {
                     signed.put(a.path(), new Signed(a.digestAlgorithm(), a.digestHex(), a.mode(), a.type(), false));

@@ -84,7 +84,8 @@ import org.veripack.core.internal.io.Streams;
  *       a content type other than id-signedData, encapsulated content (a detached signature is
  *       expected) or zero SignerInfos → {@code SIGNATURE_INVALID}. Structural problems of the CMS are
  *       always {@code SIGNATURE_INVALID}, never {@code MALFORMED_PACKAGE} (that code is for containers).</li>
- *   <li>{@link #contentDigests}: the content is streamed once through every digest the SignerInfos name.</li>
+ *   <li>{@link #contentDigests}: the content is streamed once through every digest the SignerInfos name (each
+ *       alternative of {@link #verifyOneOf}; a SignerInfo is checked against the one its messageDigest names).</li>
  *   <li>{@link #checkAlgorithms}: digest in {@code policy.allowedDigestAlgorithms()}, signature algorithm
  *       allowed by {@link SignatureValueVerifier}, signer key allowed (RSA ≥ {@code minRsaKeyBits}, named
  *       EC curves only) → else {@code ALGORITHM_REJECTED}.</li>
@@ -169,12 +170,33 @@ public final class CmsSignatureVerifier {
     public static SignatureCheckResult verify(byte[] cms, SignedContent content, List<X509Certificate> packageCerts,
                                               TrustPolicy policy, Instant at, RevocationSource revocation) throws IOException {
         Objects.requireNonNull(content, "content");
+        return verifyOneOf(cms, List.of(content), packageCerts, policy, at, revocation);
+    }
+
+    /**
+     * As {@link #verify(byte[], SignedContent, List, TrustPolicy, Instant, RevocationSource)} where the signed
+     * content may be any one of {@code contents} (SOL004 option 1: the manifest bytes before the CMS block, or
+     * those bytes less the line break before it; {@code Manifest#signedContents()}). Each SignerInfo is checked
+     * against the alternative whose digest equals its messageDigest signed attribute (RFC 5652 §11.2 binds the
+     * signature to exactly one content), or against the first when none does (then {@code SIGNATURE_INVALID}
+     * names the first alternative's digest). Every alternative is read once.
+     *
+     * @param contents one or more alternatives, the preferred (reported) one first
+     * @throws IOException only when an alternative cannot be read
+     */
+    public static SignatureCheckResult verifyOneOf(byte[] cms, List<SignedContent> contents, List<X509Certificate> packageCerts,
+                                                   TrustPolicy policy, Instant at, RevocationSource revocation) throws IOException {
+        Objects.requireNonNull(contents, "contents");
         Objects.requireNonNull(packageCerts, "packageCerts");
         Objects.requireNonNull(policy, "policy");
         Objects.requireNonNull(at, "at");
         Objects.requireNonNull(revocation, "revocation");
+        if (contents.isEmpty()) {
+            throw new IllegalArgumentException("no signed content given");
+        }
+        contents.forEach(c -> Objects.requireNonNull(c, "content"));
         CmsSignatureVerifier v = new CmsSignatureVerifier(policy, at, revocation);
-        v.run(cms == null ? new byte[0] : cms, content, packageCerts);
+        v.run(cms == null ? new byte[0] : cms, contents, packageCerts);
         return new SignatureCheckResult(List.copyOf(v.findings.values()), v.signers, v.signerCertificates, v.warnings);
     }
 
@@ -205,12 +227,12 @@ public final class CmsSignatureVerifier {
         Objects.requireNonNull(jcaDigest, "jcaDigest");
         CmsSignatureVerifier v = new CmsSignatureVerifier(policy, at, revocation);
         v.alsoDigest = jcaDigest;
-        v.run(cms == null ? new byte[0] : cms, content, packageCerts);
+        v.run(cms == null ? new byte[0] : cms, List.of(content), packageCerts);
         SignatureCheckResult r = new SignatureCheckResult(List.copyOf(v.findings.values()), v.signers, v.signerCertificates, v.warnings);
         return new DigestedResult(r, v.alsoDigestValue, v.contentBytes);
     }
 
-    private void run(byte[] cms, SignedContent content, List<X509Certificate> packageCerts) throws IOException {
+    private void run(byte[] cms, List<SignedContent> contents, List<X509Certificate> packageCerts) throws IOException {
         CMSSignedData signed = decode(cms);
         if (signed == null) {
             return;
@@ -242,7 +264,10 @@ public final class CmsSignatureVerifier {
         List<X509Certificate> pool = new ArrayList<>(cmsCerts);
         addAllNew(pool, packageCerts);
         addAllNew(pool, policy.intermediates());
-        Map<String, byte[]> digests = contentDigests(infos, content);
+        List<Map<String, byte[]>> digests = new ArrayList<>();
+        for (SignedContent content : contents) {
+            digests.add(contentDigests(infos, content, digests.isEmpty()));
+        }
         int index = 0;
         for (SignerInformation si : infos) {
             try {
@@ -331,8 +356,11 @@ public final class CmsSignatureVerifier {
         return out;
     }
 
-    /** Step 2: one pass over the content through every digest the SignerInfos name (known OIDs only). */
-    private Map<String, byte[]> contentDigests(List<SignerInformation> infos, SignedContent content)
+    /**
+     * Step 2: one pass over the content through every digest the SignerInfos name (known OIDs only), and
+     * through {@link #alsoDigest} when {@code withAlso}.
+     */
+    private Map<String, byte[]> contentDigests(List<SignerInformation> infos, SignedContent content, boolean withAlso)
             throws IOException {
         Map<String, MessageDigest> mds = new LinkedHashMap<>();
         for (SignerInformation si : infos) {
@@ -347,7 +375,7 @@ public final class CmsSignatureVerifier {
         }
         Map<String, byte[]> out = new LinkedHashMap<>();
         MessageDigest also = null;
-        if (alsoDigest != null) {
+        if (alsoDigest != null && withAlso) {
             also = mds.get(alsoDigest);
             if (also == null) {
                 try {
@@ -365,7 +393,10 @@ public final class CmsSignatureVerifier {
         if (alsoSeparate) {
             all.add(also);
         }
-        contentBytes = content.writeTo(Streams.updating(all.toArray(MessageDigest[]::new)));
+        long n = content.writeTo(Streams.updating(all.toArray(MessageDigest[]::new)));
+        if (withAlso) {
+            contentBytes = n;
+        }
         mds.forEach((name, md) -> out.put(name, md.digest()));
         if (also != null) {
             alsoDigestValue = alsoSeparate ? also.digest() : out.get(alsoDigest).clone();
@@ -374,7 +405,7 @@ public final class CmsSignatureVerifier {
     }
 
     private void checkSigner(SignerInformation si, int index, ASN1ObjectIdentifier eContentType,
-                             Map<String, byte[]> digests, List<X509Certificate> pool) {
+                             List<Map<String, byte[]>> alternatives, List<X509Certificate> pool) {
         X509Certificate signerCert = findSignerCertificate(si.getSID(), pool);
         if (signerCert == null) {
             X509CertificateHolder unusable = undecodable.stream().filter(h -> si.getSID().match(h)).findFirst().orElse(null);
@@ -387,6 +418,7 @@ public final class CmsSignatureVerifier {
         }
         checkSignerInfoVersion(si, index);
         Algorithms algs = checkAlgorithms(si, signerCert);
+        Map<String, byte[]> digests = signedAlternative(si, algs.digestName, alternatives);
         boolean attributesPresent = checkSignedAttributes(si, index, eContentType, algs.digestName, digests);
         if (attributesPresent && algs.signature != null && algs.key != null) {
             checkSignatureValue(si, index, algs);
@@ -568,6 +600,34 @@ public final class CmsSignatureVerifier {
             }
             return null;
         }
+    }
+
+    /**
+     * The content digests of the alternative whose {@code digestName} digest equals the SignerInfo's single
+     * messageDigest attribute, else those of the first alternative (step 4 then reports the mismatch).
+     */
+    private static Map<String, byte[]> signedAlternative(SignerInformation si, String digestName,
+                                                          List<Map<String, byte[]>> alternatives) {
+        ASN1Set attrs = si.toASN1Structure().getAuthenticatedAttributes();
+        if (alternatives.size() > 1 && digestName != null && attrs != null) {
+            List<byte[]> claimed = new ArrayList<>();
+            for (ASN1Encodable e : attrs) {
+                Attribute a = Attribute.getInstance(e);
+                if (CMSAttributes.messageDigest.equals(a.getAttrType()) && a.getAttrValues().size() == 1
+                        && a.getAttrValues().getObjectAt(0) instanceof ASN1OctetString o) {
+                    claimed.add(o.getOctets());
+                }
+            }
+            if (claimed.size() == 1) {
+                for (Map<String, byte[]> alternative : alternatives) {
+                    byte[] actual = alternative.get(digestName);
+                    if (actual != null && SignatureValueVerifier.digestsEqual(claimed.get(0), actual)) {
+                        return alternative;
+                    }
+                }
+            }
+        }
+        return alternatives.get(0);
     }
 
     /**

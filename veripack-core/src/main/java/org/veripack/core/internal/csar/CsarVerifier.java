@@ -31,6 +31,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.apache.commons.compress.archivers.zip.ZipMethod;
 import org.veripack.core.ArchiveExecuteBits;
+import org.veripack.core.ArtifactFetcher;
 import org.veripack.core.ArtifactRecord;
 import org.veripack.core.ArtifactSink;
 import org.veripack.core.ArtifactType;
@@ -59,16 +60,22 @@ import org.veripack.core.internal.manifest.VeripackMode;
  * <ol>
  *   <li>open the zip and apply the archive safety rules ({@link ZipArchive});</li>
  *   <li>detect the option: a root {@code .csar} without a root manifest is option 2;</li>
- *   <li>locate the manifest: TOSCA.meta {@code ETSI-Entry-Manifest}, else the single root {@code .mf};</li>
- *   <li>verify the manifest's CMS block over the bytes before it ({@link CmsSignatureVerifier});</li>
+ *   <li>locate the manifest: TOSCA.meta {@code ETSI-Entry-Manifest}, else the single root {@code .mf} (without
+ *       TOSCA-Metadata named after the root TOSCA YAML, SOL004 §4.3.2);</li>
+ *   <li>verify the manifest's CMS block over the bytes before it, or those less the one line break before it
+ *       ({@link #verifyManifestSignature});</li>
  *   <li>read the package identity from the signed metadata; check the policy's signer authorisation;</li>
- *   <li>match manifest entries and archive entries (missing, unlisted, duplicate), check algorithms;</li>
+ *   <li>match manifest entries and archive entries (missing, unlisted, duplicate), check algorithms; a URI
+ *       {@code Source} is an external artifact ({@link ExternalSource}, {@link #matchExternal}); TOSCA.meta file
+ *       blocks with {@code Algorithm}/{@code Hash} join the hashing ({@link #matchToscaMetaBlocks});</li>
  *   <li>check each artifact's entry type and permission bits against its signed {@code Veripack-Mode}
  *       ({@link #installedMode}); only signed metadata is installed;</li>
  *   <li>check directory entries (only ancestors of listed artifacts, no data) and the installed tree:
  *       no artifact path through a symlink, every symlink resolved against the package's link graph
  *       ({@link PathRules#resolveLink}) to an artifact or directory inside the package;</li>
- *   <li>hash every covered artifact (in parallel when no sink is given) and compare with the manifest;</li>
+ *   <li>hash every covered artifact (in parallel when no sink is given) and compare with the manifest and
+ *       TOSCA.meta; then, under {@code externalArtifacts: fetch}, download, hash and (install) store each external
+ *       artifact ({@link #externalArtifacts});</li>
  *   <li>verify per-artifact {@code Signature}/{@code Certificate} files when present.</li>
  * </ol>
  * Artifacts reach the sink only after the signature over them verified and only when the archive
@@ -87,6 +94,13 @@ public final class CsarVerifier {
     private final TrustPolicy policy;
     private final Instant at;
     private final RevocationSource revocation;
+    /** Where external artifacts come from under {@code externalArtifacts: fetch}; null: {@link #sealedCopy}. */
+    private final ArtifactFetcher fetcher;
+    /**
+     * The node's re-verification of a package it installed (its sealed copy): external artifacts are neither
+     * fetched nor refused, each is recorded with its signed digest (the node hashes the installed file itself).
+     */
+    private final boolean sealedCopy;
     /** Certificates of the option-2 outer signature's signers (they sign the inner CSAR, so the package). */
     private List<X509Certificate> outerSignerCerts = List.of();
 
@@ -98,15 +112,19 @@ public final class CsarVerifier {
         }
     }
 
-    public CsarVerifier(TrustPolicy policy, Instant at) {
-        this(policy, at, RevocationSource.http());
-    }
-
-    /** A verifier whose revocation data (when the policy's revocation mode is not OFF) comes from {@code revocation}. */
-    public CsarVerifier(TrustPolicy policy, Instant at, RevocationSource revocation) {
+    /**
+     * A verifier whose revocation data (when the policy's revocation mode is not OFF) comes from {@code revocation}
+     * and external artifacts (when the policy says {@code externalArtifacts: fetch}) from {@code fetcher}.
+     *
+     * @param fetcher the external artifacts' source, or null for the node's re-verification of a sealed package copy
+     *                (external artifacts recorded with their signed digests, neither fetched nor refused)
+     */
+    public CsarVerifier(TrustPolicy policy, Instant at, RevocationSource revocation, ArtifactFetcher fetcher) {
         this.policy = policy;
         this.at = at;
         this.revocation = revocation;
+        this.fetcher = fetcher;
+        this.sealedCopy = fetcher == null;
     }
 
     /**
@@ -301,15 +319,24 @@ public final class CsarVerifier {
                             ArtifactSink sink, Workers workers) throws IOException {
         Map<String, ZipArchive.Entry> entries = archive.entries();
         ToscaMeta meta = null;
+        byte[] metaBytes = null;
         ZipArchive.Entry metaEntry = entries.get(ToscaMeta.PATH);
         if (metaEntry != null && metaEntry.type() == ArtifactType.FILE) {
             byte[] bytes = readSmall(archive, metaEntry, b);
             meta = bytes == null ? null : ToscaMeta.parse(bytes);
+            metaBytes = bytes;
         }
-        ZipArchive.Entry manifestEntry = locateManifest(archive, meta, b);
+        ZipArchive.Entry manifestEntry = locateManifest(archive, meta, metaEntry != null, b);
         if (manifestEntry == null) {
             if (option1) {
                 b.finding(Finding.of(FindingCode.SIGNATURE_MISSING, "manifest", "no manifest, so no signed manifest"));
+            }
+            if (meta != null) { // the package is rejected; its TOSCA.meta digests are still evidence worth reporting
+                List<Finding> metaFindings = new ArrayList<>();
+                List<MetaCheck> checks = matchToscaMetaBlocks(metaBytes, entries, archive.refused(), new LinkedHashMap<>(),
+                        new LinkedHashMap<>(), metaFindings);
+                metaFindings.forEach(b::finding);
+                checkToscaMetaDigests(archive, checks, b);
             }
             return Inner.EMPTY;
         }
@@ -334,15 +361,18 @@ public final class CsarVerifier {
         // in the same order as before. Without a sink, hashing starts now and overlaps the CMS checks.
         List<Finding> matchFindings = new ArrayList<>();
         List<String> matchWarnings = new ArrayList<>();
+        Map<String, External> externals = new LinkedHashMap<>();
         Map<String, Expected> expected = matchManifest(manifest, manifestEntry.path(), entries, archive.refused(), excluded,
-                option1, matchFindings, matchWarnings);
+                option1, externals, matchFindings, matchWarnings);
+        List<MetaCheck> metaChecks = meta == null ? List.of()
+                : matchToscaMetaBlocks(metaBytes, entries, archive.refused(), expected, externals, matchFindings);
         for (ZipArchive.Entry e : entries.values()) {
             if (e.type() != ArtifactType.DIRECTORY && !excluded.contains(e.path()) && !expected.containsKey(e.path())) {
                 matchFindings.add(Finding.of(FindingCode.ARTIFACT_UNLISTED, e.path(), "archive file is not listed in the manifest"));
             }
         }
         checkDirectoryEntries(archive, expected, excluded, matchFindings);
-        checkInstalledTree(expected, matchFindings);
+        checkInstalledTree(expected, externals.keySet(), matchFindings);
         List<Future<Hashed>> speculative = null;
         if (sink == null) {
             speculative = new ArrayList<>();
@@ -358,8 +388,7 @@ public final class CsarVerifier {
         boolean manifestSignatureValid = false;
         List<X509Certificate> signerCerts = new ArrayList<>(outerSignerCerts);
         if (manifest.hasCms()) {
-            SignatureCheckResult r = CmsSignatureVerifier.verify(manifest.cmsPem(),
-                    () -> new ByteArrayInputStream(manifest.signedPrefix()), packageCerts, policy, at, revocation);
+            SignatureCheckResult r = verifyManifestSignature(manifest, packageCerts, policy, at, revocation);
             addSignatureResult(r, b);
             manifestSignatureValid = r.valid() && manifest.findings().isEmpty();
             signerCerts.addAll(r.signerCertificates());
@@ -381,12 +410,31 @@ public final class CsarVerifier {
 
         boolean covered = option1 ? manifestSignatureValid : outerCovered;
         boolean extract = sink != null && covered && !b.hasFindings();
-        List<ArtifactRecord> records = hashAndCompare(archive, expected, b, extract ? sink : null, speculative, workers);
+        List<ArtifactRecord> records = hashAndCompare(archive, expected, externals.keySet(), b, extract ? sink : null, speculative,
+                workers);
+        checkToscaMetaDigests(archive, metaChecks, b);
+        records.addAll(externalArtifacts(externals, covered, archive.totalBytesRead(), b, extract ? sink : null));
         verifyArtifactSignatures(archive, manifest, expected, b);
         return new Inner(records, manifestBytes, manifestEntry.path(), packageCerts);
     }
 
-    private static ZipArchive.Entry locateManifest(ZipArchive archive, ToscaMeta meta, VerificationReport.Builder b) {
+    /**
+     * The option-1 signature check, the one for every reader (verify, install, the node's sealed manifest): the
+     * manifest's CMS block over one of {@link Manifest#signedContents()} (SOL004 §5.4, RFC 5652 §5.4).
+     *
+     * @throws IOException never in practice (the content is in memory)
+     */
+    static SignatureCheckResult verifyManifestSignature(Manifest manifest, List<X509Certificate> certificates, TrustPolicy policy,
+                                                        Instant at, RevocationSource revocation) throws IOException {
+        List<org.veripack.core.internal.cms.SignedContent> contents = new ArrayList<>();
+        for (byte[] c : manifest.signedContents()) {
+            contents.add(() -> new ByteArrayInputStream(c));
+        }
+        return CmsSignatureVerifier.verifyOneOf(manifest.cmsPem(), contents, certificates, policy, at, revocation);
+    }
+
+    private static ZipArchive.Entry locateManifest(ZipArchive archive, ToscaMeta meta, boolean hasToscaMetadata,
+                                                   VerificationReport.Builder b) {
         if (meta != null && meta.entryManifest().isPresent()) {
             String name = meta.entryManifest().get();
             ZipArchive.Entry e = PathRules.unsafeReason(name).isPresent() ? null : archive.entries().get(PathRules.normalise(name));
@@ -401,12 +449,44 @@ public final class CsarVerifier {
                         && e.path().toLowerCase(Locale.ROOT).endsWith(".mf"))
                 .toList();
         if (candidates.size() == 1) {
+            if (!hasToscaMetadata) {
+                checkManifestName(archive, candidates.get(0), b);
+            }
             return candidates.get(0);
         }
         b.finding(Finding.of(FindingCode.MALFORMED_PACKAGE, "manifest", candidates.isEmpty()
                 ? "no TOSCA.meta ETSI-Entry-Manifest and no .mf at the archive root"
                 : "several .mf files at the archive root and no TOSCA.meta to choose"));
         return null;
+    }
+
+    /**
+     * SOL004 §4.3.2 for a CSAR without a TOSCA-Metadata directory: its main TOSCA definitions YAML is at the archive
+     * root and the manifest has the same name with the extension {@code .mf} ({@code VNF.mf} beside {@code VNF.yaml}).
+     * A root {@code .yaml}/{@code .yml} of that name must exist when there is any root YAML, else
+     * {@link FindingCode#MALFORMED_PACKAGE} naming both files (expected: the manifest name the first YAML gives). Without
+     * any root YAML nothing names the manifest, and nothing is checked.
+     */
+    private static void checkManifestName(ZipArchive archive, ZipArchive.Entry manifest, VerificationReport.Builder b) {
+        List<String> yamls = archive.entries().values().stream()
+                .filter(e -> e.type() == ArtifactType.FILE && e.path().indexOf('/') < 0)
+                .map(ZipArchive.Entry::path)
+                .filter(p -> p.toLowerCase(Locale.ROOT).endsWith(".yaml") || p.toLowerCase(Locale.ROOT).endsWith(".yml"))
+                .sorted().toList();
+        String base = baseName(manifest.path());
+        if (yamls.isEmpty() || yamls.stream().anyMatch(y -> baseName(y).equals(base))) {
+            return; // no root YAML: nothing names the manifest (a package of files, not a TOSCA CSAR)
+        }
+        b.finding(Finding.mismatch(FindingCode.MALFORMED_PACKAGE, manifest.path(), "manifest " + manifest.path()
+                + " is not named after the main TOSCA YAML " + String.join(", ", yamls) + " (SOL004 §4.3.2: a CSAR without"
+                + " TOSCA-Metadata names its manifest after the main TOSCA definitions YAML at the archive root)",
+                baseName(yamls.get(0)) + ".mf", manifest.path()));
+    }
+
+    /** A root file name without its last extension. */
+    private static String baseName(String name) {
+        int dot = name.lastIndexOf('.');
+        return dot > 0 ? name.substring(0, dot) : name;
     }
 
     private static String certificateNextTo(String manifestPath) {
@@ -472,7 +552,44 @@ public final class CsarVerifier {
      * What the manifest says about one archive entry: algorithm and digest (both null: listed only), and
      * the type and permission bits it is installed with ({@link #installedMode}).
      */
-    private record Expected(ZipArchive.Entry entry, String algorithm, String hashHex, ArtifactType type, int mode) { }
+    private record Expected(ZipArchive.Entry entry, String algorithm, String hashHex, ArtifactType type, int mode,
+                            List<MetaCheck> also) {
+        Expected(ZipArchive.Entry entry, String algorithm, String hashHex, ArtifactType type, int mode) {
+            this(entry, algorithm, hashHex, type, mode, List.of());
+        }
+
+        Expected alsoChecking(MetaCheck c) {
+            List<MetaCheck> more = new ArrayList<>(also);
+            more.add(c);
+            return new Expected(entry, algorithm, hashHex, type, mode, List.copyOf(more));
+        }
+    }
+
+    /**
+     * An external artifact of the manifest ({@link ExternalSource}): where it goes in the slot, its signed digest and
+     * mode, and the TOSCA.meta digests that name the same URI.
+     */
+    private record External(ExternalSource source, String algorithm, String hashHex, int mode, List<MetaCheck> also) {
+        External alsoChecking(MetaCheck c) {
+            List<MetaCheck> more = new ArrayList<>(also);
+            more.add(c);
+            return new External(source, algorithm, hashHex, mode, List.copyOf(more));
+        }
+    }
+
+    /**
+     * A TOSCA.meta per-file block's digest, checked like a manifest digest ({@code docs/signed-metadata.md}
+     * "TOSCA.meta file blocks").
+     *
+     * @param entry     the archive entry it names, or null when it names an external artifact of the manifest
+     *                  (then it is checked while that artifact is fetched)
+     * @param algorithm JCA name, allowed by the policy
+     * @param hashHex   the {@code Hash} value, trimmed, lower case
+     * @param line      the block's line in TOSCA.meta
+     */
+    private record MetaCheck(ZipArchive.Entry entry, String algorithm, String hashHex, int line) {
+        String origin() { return ToscaMeta.PATH + " (block at line " + line + ")"; }
+    }
 
     /** Type and permission bits an artifact is installed with. */
     private record Installed(ArtifactType type, int mode) { }
@@ -483,12 +600,17 @@ public final class CsarVerifier {
     static final int HONOURED_EXEC_MODE = 0755;
 
     private Map<String, Expected> matchManifest(Manifest manifest, String manifestPath, Map<String, ZipArchive.Entry> entries,
-                                                Set<String> refused, Set<String> excluded, boolean option1, List<Finding> b,
-                                                List<String> warnings) {
+                                                Set<String> refused, Set<String> excluded, boolean option1,
+                                                Map<String, External> externals, List<Finding> b, List<String> warnings) {
         Map<String, Expected> expected = new LinkedHashMap<>();
         Map<String, String> seen = new LinkedHashMap<>();
         for (Manifest.Entry m : manifest.artifacts()) {
             String source = m.source();
+            Optional<ExternalSource> external = ExternalSource.of(source);
+            if (external.isPresent()) {
+                matchExternal(m, external.get(), seen, externals, b);
+                continue;
+            }
             Optional<String> unsafe = PathRules.unsafeReason(source);
             if (unsafe.isPresent()) {
                 b.add(Finding.of(FindingCode.UNSAFE_PATH, ZipArchive.printable(source), "manifest Source " + unsafe.get()));
@@ -532,10 +654,8 @@ public final class CsarVerifier {
                 b.add(Finding.of(FindingCode.MALFORMED_PACKAGE, path, "manifest entry has only one of Algorithm and Hash"));
                 continue;
             }
-            Optional<String> alg = DigestAlgorithms.canonical(m.algorithm());
-            if (alg.isEmpty() || !policy.allowedDigestAlgorithms().contains(alg.get())) {
-                b.add(Finding.mismatch(FindingCode.ALGORITHM_REJECTED, path, "digest algorithm not allowed by the trust policy",
-                        String.join(",", new TreeSet<>(policy.allowedDigestAlgorithms())), m.algorithm()));
+            Optional<String> alg = allowedDigest(policy, m.algorithm(), path, "", b::add);
+            if (alg.isEmpty()) {
                 continue;
             }
             // a Hash that is not a well-formed digest cannot match: reported as DIGEST_MISMATCH with the text as written
@@ -544,6 +664,284 @@ public final class CsarVerifier {
             expected.put(path, new Expected(e, alg.get(), hash, in.type(), in.mode()));
         }
         return expected;
+    }
+
+    /**
+     * The JCA name of a digest algorithm as a manifest or TOSCA.meta block writes it ({@link DigestAlgorithms}), or
+     * empty after an {@code ALGORITHM_REJECTED} finding on {@code subject} when it is unknown or not in the policy's
+     * {@code allowedDigestAlgorithms}; the one algorithm rule for artifact digests.
+     *
+     * @param context prefix of the finding's detail (where the algorithm was written), may be empty
+     */
+    static Optional<String> allowedDigest(TrustPolicy policy, String written, String subject, String context,
+                                          java.util.function.Consumer<Finding> out) {
+        Optional<String> alg = DigestAlgorithms.canonical(written);
+        if (alg.isEmpty() || !policy.allowedDigestAlgorithms().contains(alg.get())) {
+            out.accept(Finding.mismatch(FindingCode.ALGORITHM_REJECTED, subject, context + "digest algorithm not allowed by the trust policy",
+                    String.join(",", new TreeSet<>(policy.allowedDigestAlgorithms())), written));
+            return Optional.empty();
+        }
+        return alg;
+    }
+
+    /**
+     * One manifest entry whose {@code Source} is a URI ({@link ExternalSource}), its own kind of entry: it needs
+     * {@code Algorithm} and {@code Hash} (nothing else covers its bytes; else {@code MALFORMED_PACKAGE}), an allowed
+     * algorithm ({@code ALGORITHM_REJECTED}), a regular-file {@code Veripack-Mode} if any, and the policy's leave:
+     * {@code externalArtifacts: fetch} and {@code https}, or {@code http} from a host in
+     * {@code externalArtifactHttpHosts}, and a slot path ({@code ARTIFACT_EXTERNAL} otherwise). The node's
+     * re-verification of a sealed copy ({@link #sealedCopy}) skips the policy's leave: the package was installed.
+     * Findings name the URI as written.
+     */
+    private void matchExternal(Manifest.Entry m, ExternalSource x, Map<String, String> seen, Map<String, External> externals,
+                               List<Finding> b) {
+        String subject = ZipArchive.printable(x.source());
+        if (m.algorithm() == null || m.hash() == null) {
+            b.add(Finding.of(FindingCode.MALFORMED_PACKAGE, subject, "external artifact (Source is a URI) without Algorithm and"
+                    + " Hash: nothing covers its bytes"));
+            return;
+        }
+        Optional<String> alg = allowedDigest(policy, m.algorithm(), subject, "", b::add);
+        if (alg.isEmpty()) {
+            return;
+        }
+        if (m.mode() != null && (m.mode() & 0170000) != VeripackMode.REGULAR) {
+            b.add(Finding.mismatch(FindingCode.MALFORMED_PACKAGE, subject, "an external artifact is a regular file",
+                    "100ppp", VeripackMode.format(m.mode())));
+            return;
+        }
+        if (!sealedCopy) {
+            if (policy.externalArtifacts() != TrustPolicy.ExternalArtifacts.FETCH) {
+                b.add(Finding.of(FindingCode.ARTIFACT_EXTERNAL, subject, "external artifact (Source is a URI, not a file of the"
+                        + " package): the trust policy does not fetch external artifacts (externalArtifacts: reject;"
+                        + " set externalArtifacts: fetch to download and check it)"));
+                return;
+            }
+            boolean https = x.scheme().equals("https");
+            boolean http = x.scheme().equals("http") && policy.externalArtifactHttpHosts().contains(x.host());
+            if (!https && !http) {
+                b.add(Finding.of(FindingCode.ARTIFACT_EXTERNAL, subject, x.scheme().equals("http")
+                        ? "plain http from " + x.host() + ", a host not in the trust policy's externalArtifactHttpHosts"
+                                + " (externalArtifacts: fetch uses https, or http only from the hosts listed there)"
+                        : "scheme '" + x.scheme() + "' is not fetched (externalArtifacts: fetch uses https, or http from"
+                                + " externalArtifactHttpHosts)"));
+                return;
+            }
+        }
+        Optional<String> unmappable = x.unmappableReason();
+        if (unmappable.isPresent()) {
+            b.add(Finding.of(FindingCode.ARTIFACT_EXTERNAL, subject, "external artifact not fetched (externalArtifacts: fetch): "
+                    + unmappable.get()));
+            return;
+        }
+        String earlier = seen.putIfAbsent(PathRules.collisionKey(x.installPath()), x.source());
+        if (earlier != null) {
+            b.add(Finding.mismatch(FindingCode.ARTIFACT_DUPLICATE, subject, "manifest lists the artifact twice (an external"
+                    + " artifact is installed as " + x.installPath() + ")", earlier, x.source()));
+            return;
+        }
+        int mode = m.mode() == null ? UNSIGNED_FILE_MODE : m.mode() & 0777;
+        externals.put(x.installPath(), new External(x, alg.get(), m.hash().strip().toLowerCase(Locale.ROOT), mode, List.of()));
+    }
+
+    // --- TOSCA.meta file blocks (Name, Content-Type, Algorithm, Hash) ---
+
+    /**
+     * The TOSCA.meta file blocks that carry {@code Algorithm}/{@code Hash}, checked like manifest digests: both keys
+     * ({@code MALFORMED_PACKAGE}), a safe {@code Name} ({@code UNSAFE_PATH}), an algorithm the policy allows
+     * ({@code ALGORITHM_REJECTED}), a file of the archive ({@code ARTIFACT_MISSING}) or an external artifact the
+     * manifest lists ({@code ARTIFACT_UNLISTED} otherwise). Blocks naming a manifest artifact join its one hashing
+     * pass ({@link Expected#also()}); the others are returned and hashed by {@link #checkToscaMetaDigests}.
+     */
+    private List<MetaCheck> matchToscaMetaBlocks(byte[] metaBytes, Map<String, ZipArchive.Entry> entries, Set<String> refused,
+                                                 Map<String, Expected> expected, Map<String, External> externals, List<Finding> b) {
+        ToscaMeta.fileBlockProblems(metaBytes).forEach(p -> b.add(Finding.of(FindingCode.MALFORMED_PACKAGE, ToscaMeta.PATH, p)));
+        List<MetaCheck> separate = new ArrayList<>();
+        for (ToscaMeta.FileBlock block : ToscaMeta.fileBlocks(metaBytes)) {
+            if (!block.hasDigest()) {
+                continue;
+            }
+            String name = block.name();
+            String where = ToscaMeta.PATH + " block at line " + block.line();
+            if (block.algorithm().isEmpty() || block.hash().isEmpty()) {
+                b.add(Finding.of(FindingCode.MALFORMED_PACKAGE, ZipArchive.printable(name), where + " has only one of Algorithm and Hash"));
+                continue;
+            }
+            Optional<String> alg = allowedDigest(policy, block.algorithm().get(), ZipArchive.printable(name), where + ": ", b::add);
+            if (alg.isEmpty()) {
+                continue;
+            }
+            String hash = block.hash().get().strip().toLowerCase(Locale.ROOT);
+            Optional<ExternalSource> external = ExternalSource.of(name);
+            if (external.isPresent()) {
+                String path = external.get().installPath();
+                External x = path == null ? null : externals.get(path);
+                if (x == null || !x.source().source().equals(name)) {
+                    b.add(Finding.of(FindingCode.ARTIFACT_UNLISTED, ZipArchive.printable(name), where
+                            + " names an external artifact the manifest does not list (or does not let Veripack fetch)"));
+                } else {
+                    externals.put(path, x.alsoChecking(new MetaCheck(null, alg.get(), hash, block.line())));
+                }
+                continue;
+            }
+            Optional<String> unsafe = PathRules.unsafeReason(name);
+            if (unsafe.isPresent()) {
+                b.add(Finding.of(FindingCode.UNSAFE_PATH, ZipArchive.printable(name), where + ": Name " + unsafe.get()));
+                continue;
+            }
+            String path = PathRules.normalise(name);
+            ZipArchive.Entry e = entries.get(path);
+            if (e == null && refused.contains(path)) {
+                continue; // present but refused by an archive rule, whose finding names it
+            }
+            if (e == null || e.type() == ArtifactType.DIRECTORY) {
+                b.add(Finding.of(FindingCode.ARTIFACT_MISSING, path, where + " names a file the package does not contain"));
+                continue;
+            }
+            MetaCheck check = new MetaCheck(e, alg.get(), hash, block.line());
+            Expected x = expected.get(path);
+            if (x != null) {
+                expected.put(path, x.alsoChecking(check));
+            } else {
+                separate.add(check);
+            }
+        }
+        return separate;
+    }
+
+    /**
+     * Hashes the files TOSCA.meta blocks name that no manifest entry hashes (TOSCA.meta itself, the manifest,
+     * certificates, unlisted files) and compares: {@code DIGEST_MISMATCH} naming the block.
+     */
+    private static void checkToscaMetaDigests(ZipArchive archive, List<MetaCheck> checks, VerificationReport.Builder b)
+            throws IOException {
+        for (MetaCheck c : checks) {
+            MessageDigest md = Digests.newDigest(c.algorithm());
+            try {
+                if (c.entry().type() == ArtifactType.SYMLINK) {
+                    md.update(c.entry().linkTarget().getBytes(StandardCharsets.UTF_8));
+                } else {
+                    try (InputStream in = archive.open(c.entry())) {
+                        Streams.transfer(in, Streams.updating(md));
+                    }
+                }
+            } catch (ZipArchive.LimitExceededException ex) {
+                b.finding(Finding.of(FindingCode.LIMIT_EXCEEDED, ex.getMessage().startsWith("total") ? "package" : c.entry().path(),
+                        ex.getMessage()));
+                continue;
+            } catch (ZipArchive.MalformedEntryException ex) {
+                b.finding(Finding.of(FindingCode.MALFORMED_PACKAGE, c.entry().path(), ex.getMessage()));
+                continue;
+            }
+            compareMetaDigest(c, c.entry().path(), HexFormat.of().formatHex(md.digest()), b::finding);
+        }
+    }
+
+    /** {@code DIGEST_MISMATCH} on {@code subject} when {@code actualHex} differs from the block's {@code Hash}. */
+    private static void compareMetaDigest(MetaCheck c, String subject, String actualHex, java.util.function.Consumer<Finding> out) {
+        if (!c.hashHex().equals(actualHex)) {
+            out.accept(Finding.mismatch(FindingCode.DIGEST_MISMATCH, subject, "recomputed " + c.algorithm() + " differs from "
+                    + c.origin(), c.hashHex(), actualHex));
+        }
+    }
+
+    // --- external artifacts (SOL004 §4.3.3; docs/signed-metadata.md "External artifacts") ---
+
+    /**
+     * The external artifacts' records. Fetched only under {@code externalArtifacts: fetch}, once the signature covers
+     * the manifest and no finding was raised (a URI from an unverified manifest is never requested), one after the
+     * other, each within the policy's time bounds and what is left of {@code limits.maxTotalBytes} after the archive's
+     * bytes; hashed while the bytes arrive (with every digest a TOSCA.meta block adds) and written into {@code sink}
+     * (install) in the same pass. A wrong digest is {@code DIGEST_MISMATCH}, a crossed bound {@code LIMIT_EXCEEDED}, a
+     * download that fails {@code ARTIFACT_MISSING}; each names the URI. The node's sealed copy records the signed digests.
+     */
+    private List<ArtifactRecord> externalArtifacts(Map<String, External> externals, boolean covered, long archiveBytes,
+                                                   VerificationReport.Builder b, ArtifactSink sink) throws IOException {
+        List<ArtifactRecord> records = new ArrayList<>();
+        if (externals.isEmpty()) {
+            return records;
+        }
+        if (sealedCopy) {
+            for (Map.Entry<String, External> e : externals.entrySet()) {
+                External x = e.getValue();
+                ArtifactRecord r = new ArtifactRecord(e.getKey(), ArtifactType.FILE, x.mode(), 0, x.algorithm(), x.hashHex(), null,
+                        x.source().source());
+                records.add(r);
+                b.artifact(r);
+            }
+            return records;
+        }
+        if (!covered || b.hasFindings()) {
+            b.warning(externals.size() + " external artifact(s) not fetched: the package is rejected already");
+            return records;
+        }
+        long budget = policy.limits().maxTotalBytes() - archiveBytes;
+        for (Map.Entry<String, External> e : externals.entrySet()) {
+            External x = e.getValue();
+            String subject = ZipArchive.printable(x.source().source());
+            List<MessageDigest> mds = new ArrayList<>();
+            mds.add(Digests.newDigest(x.algorithm()));
+            for (MetaCheck c : x.also()) {
+                mds.add(Digests.newDigest(c.algorithm()));
+            }
+            long size;
+            OutputStream file = sink != null ? sink.file(e.getKey(), x.mode(), -1) : null; // its failures are the environment's
+            try {
+                OutputStream hashed = Streams.updating(mds.toArray(MessageDigest[]::new));
+                size = fetcher.fetch(x.source().uri(), Math.max(0, budget), file == null ? hashed : tee(file, hashed));
+            } catch (SinkException ex) {
+                throw (IOException) ex.getCause();
+            } catch (ArtifactFetcher.BoundExceededException ex) {
+                b.finding(Finding.of(FindingCode.LIMIT_EXCEEDED, subject, "external artifact: " + ex.getMessage()));
+                continue;
+            } catch (IOException ex) {
+                b.finding(Finding.of(FindingCode.ARTIFACT_MISSING, subject, "external artifact could not be fetched: " + ex.getMessage()));
+                continue;
+            } finally {
+                if (file != null) {
+                    file.close();
+                }
+            }
+            budget -= size;
+            String actual = HexFormat.of().formatHex(mds.get(0).digest());
+            if (!x.hashHex().equals(actual)) {
+                b.finding(Finding.mismatch(FindingCode.DIGEST_MISMATCH, subject, "recomputed " + x.algorithm()
+                        + " of the downloaded bytes differs from the manifest", x.hashHex(), actual));
+            }
+            for (int i = 0; i < x.also().size(); i++) {
+                compareMetaDigest(x.also().get(i), subject, HexFormat.of().formatHex(mds.get(i + 1).digest()), b::finding);
+            }
+            ArtifactRecord r = new ArtifactRecord(e.getKey(), ArtifactType.FILE, x.mode(), size, x.algorithm(), actual, null,
+                    x.source().source());
+            records.add(r);
+            b.artifact(r);
+        }
+        return records;
+    }
+
+    /** An I/O failure of the install sink while fetching: the environment's (exit 3), not the download's. */
+    private static final class SinkException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        SinkException(IOException cause) { super(cause.getMessage(), cause); }
+    }
+
+    /** Writes to {@code file} (failures become {@link SinkException}), then to {@code hashed}. */
+    private static OutputStream tee(OutputStream file, OutputStream hashed) {
+        return new OutputStream() {
+            @Override public void write(int v) throws IOException {
+                write(new byte[] {(byte) v}, 0, 1);
+            }
+
+            @Override public void write(byte[] buf, int off, int len) throws IOException {
+                try {
+                    file.write(buf, off, len);
+                } catch (IOException ex) {
+                    throw new SinkException(ex);
+                }
+                hashed.write(buf, off, len);
+            }
+        };
     }
 
     // --- signed modes, directories and the installed tree (Veripack extension of SOL004 §5.3) ---
@@ -659,32 +1057,30 @@ public final class CsarVerifier {
      * {@link FindingCode#MALFORMED_PACKAGE}; every symlink resolves inside the package against its link
      * graph ({@link PathRules#resolveLink}) → else {@link FindingCode#UNSAFE_PATH}.
      */
-    private static void checkInstalledTree(Map<String, Expected> expected, List<Finding> b) {
-        Map<String, Expected> byKey = new LinkedHashMap<>();
-        for (Map.Entry<String, Expected> x : expected.entrySet()) {
-            byKey.put(PathRules.collisionKey(x.getKey()), x.getValue());
-        }
+    private static void checkInstalledTree(Map<String, Expected> expected, Set<String> externalPaths, List<Finding> b) {
         Map<String, ArtifactType> types = new LinkedHashMap<>();
-        for (Map.Entry<String, Expected> x : expected.entrySet()) {
-            String path = x.getKey();
-            types.put(path, treeType(x.getValue()));
+        expected.forEach((path, x) -> types.put(path, treeType(x)));
+        externalPaths.forEach(path -> types.put(path, ArtifactType.FILE)); // a fetched external artifact is a file
+        Map<String, String> byKey = new LinkedHashMap<>();
+        types.keySet().forEach(path -> byKey.put(PathRules.collisionKey(path), path));
+        for (String path : List.copyOf(types.keySet())) {
             String key = PathRules.collisionKey(path);
             for (int i = key.indexOf('/'); i >= 0; i = key.indexOf('/', i + 1)) {
-                Expected above = byKey.get(key.substring(0, i));
+                String above = byKey.get(key.substring(0, i));
                 if (above == null) {
                     continue;
                 }
-                if (treeType(above) == ArtifactType.SYMLINK) {
+                if (types.get(above) == ArtifactType.SYMLINK) {
                     b.add(Finding.mismatch(FindingCode.UNSAFE_PATH, path, "artifact path passes through a symlink of the package",
-                            null, above.entry().path() + " -> " + ZipArchive.printable(above.entry().linkTarget())));
+                            null, above + " -> " + ZipArchive.printable(expected.get(above).entry().linkTarget())));
                 } else {
                     b.add(Finding.of(FindingCode.MALFORMED_PACKAGE, path,
-                            "artifact path passes through " + above.entry().path() + ", which is a file"));
+                            "artifact path passes through " + above + ", which is a file"));
                 }
                 break;
             }
         }
-        for (String path : expected.keySet()) {
+        for (String path : List.copyOf(types.keySet())) {
             for (String dir : ancestors(path)) {
                 types.putIfAbsent(dir, ArtifactType.DIRECTORY);
             }
@@ -725,11 +1121,13 @@ public final class CsarVerifier {
      * @param speculative hashes already submitted for {@code expected}'s values in order (plain verification),
      *                    or null: hash here, in order, into {@code sink} when it is not null
      */
-    private List<ArtifactRecord> hashAndCompare(ZipArchive archive, Map<String, Expected> expected, VerificationReport.Builder b,
-                                                ArtifactSink sink, List<Future<Hashed>> speculative, Workers workers)
-            throws IOException {
+    private List<ArtifactRecord> hashAndCompare(ZipArchive archive, Map<String, Expected> expected, Set<String> externalPaths,
+                                                VerificationReport.Builder b, ArtifactSink sink, List<Future<Hashed>> speculative,
+                                                Workers workers) throws IOException {
         List<ArtifactRecord> records = new ArrayList<>();
-        for (String dir : directories(expected)) {
+        Set<String> paths = new TreeSet<>(expected.keySet());
+        paths.addAll(externalPaths);
+        for (String dir : directories(paths)) {
             int mode = DIRECTORY_MODE;
             ArtifactRecord r = new ArtifactRecord(dir, ArtifactType.DIRECTORY, mode, 0, null, null, null);
             records.add(r);
@@ -769,10 +1167,10 @@ public final class CsarVerifier {
     /** Mode recorded for every directory: directories are derived from artifact paths, not from zip entries. */
     static final int DIRECTORY_MODE = 0755;
 
-    /** Every ancestor directory of an artifact, sorted (parents before children). */
-    private static Set<String> directories(Map<String, Expected> expected) {
+    /** Every ancestor directory of an artifact path, sorted (parents before children). */
+    private static Set<String> directories(Set<String> paths) {
         Set<String> dirs = new TreeSet<>();
-        for (String path : expected.keySet()) {
+        for (String path : paths) {
             dirs.addAll(ancestors(path));
         }
         return dirs;
@@ -783,6 +1181,11 @@ public final class CsarVerifier {
         ZipArchive.Entry e = x.entry();
         String alg = x.algorithm() != null ? x.algorithm() : "SHA-256";
         MessageDigest md = Digests.newDigest(alg);
+        MessageDigest[] all = new MessageDigest[1 + x.also().size()]; // the manifest's, then each TOSCA.meta block's
+        all[0] = md;
+        for (int i = 0; i < x.also().size(); i++) {
+            all[i + 1] = Digests.newDigest(x.also().get(i).algorithm());
+        }
         List<Finding> findings = new ArrayList<>();
         long size = 0;
         String linkTarget = null;
@@ -790,7 +1193,9 @@ public final class CsarVerifier {
             if (e.type() == ArtifactType.SYMLINK) {
                 byte[] target = e.linkTarget().getBytes(StandardCharsets.UTF_8);
                 linkTarget = e.linkTarget();
-                md.update(target);
+                for (MessageDigest d : all) {
+                    d.update(target);
+                }
                 size = target.length;
                 if (sink != null) {
                     sink.symlink(e.path(), linkTarget);
@@ -799,7 +1204,13 @@ public final class CsarVerifier {
                 try (InputStream in = readAhead(archive.open(e), e, readAhead, storedReadAhead);
                      OutputStream file = sink != null ? sink.file(e.path(), x.mode(), e.zipEntry().getSize()) : null) {
                     // one pass: every block is hashed, then written to the sink (install)
-                    OutputStream hashed = file == null ? Streams.updating(md) : new DigestOutputStream(file, md);
+                    OutputStream hashed = Streams.updating(all);
+                    if (file != null) {
+                        hashed = file;
+                        for (MessageDigest d : all) {
+                            hashed = new DigestOutputStream(hashed, d);
+                        }
+                    }
                     size = Streams.transfer(in, hashed);
                 }
             }
@@ -814,6 +1225,9 @@ public final class CsarVerifier {
         if (x.hashHex() != null && !x.hashHex().equals(actual)) {
             findings.add(Finding.mismatch(FindingCode.DIGEST_MISMATCH, e.path(), "recomputed " + alg + " differs from the manifest",
                     x.hashHex(), actual));
+        }
+        for (int i = 0; i < x.also().size(); i++) {
+            compareMetaDigest(x.also().get(i), e.path(), HexFormat.of().formatHex(all[i + 1].digest()), findings::add);
         }
         ArtifactRecord record = new ArtifactRecord(e.path(), x.type(), x.mode(), size, alg, actual, linkTarget);
         return new Hashed(record, findings);

@@ -1,6 +1,5 @@
 package org.veripack.core.internal.csar;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
@@ -10,7 +9,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeSet;
 import org.veripack.core.ArtifactType;
 import org.veripack.core.Finding;
 import org.veripack.core.FindingCode;
@@ -19,18 +17,19 @@ import org.veripack.core.RevocationSource;
 import org.veripack.core.SignedManifest;
 import org.veripack.core.TrustPolicy;
 import org.veripack.core.VerificationReport;
-import org.veripack.core.internal.cms.CmsSignatureVerifier;
 import org.veripack.core.internal.cms.SignatureCheckResult;
-import org.veripack.core.internal.manifest.DigestAlgorithms;
 import org.veripack.core.internal.manifest.Manifest;
 import org.veripack.core.internal.manifest.ManifestParser;
 import org.veripack.core.internal.manifest.VeripackMode;
 
 /**
  * Re-verifies a SOL004 option-1 manifest on its own (no archive): the steps of {@link CsarVerifier} that
- * concern the manifest — parse (SOL004 §5.3), the CMS block over the bytes before it (§5.4, RFC 5652
+ * concern the manifest — parse (SOL004 §5.3), the CMS block over the bytes before it by the same rule
+ * ({@link CsarVerifier#verifyManifestSignature}, {@link Manifest#signedContents()}; §5.4, RFC 5652
  * §5.4, RFC 5280 §6 at {@code at}), the signed identity, and each artifact's {@code Source} path rules and
- * digest algorithm. Used by a node to bind its sealed record of an installed slot to the signature.
+ * digest algorithm; an external artifact ({@link ExternalSource}, fetched at install) is an entry at its slot
+ * path, without the policy's {@code externalArtifacts} decision (made at install). Used by a node to bind its
+ * sealed record of an installed slot to the signature.
  */
 public final class SealedManifestVerifier {
     private SealedManifestVerifier() { }
@@ -50,8 +49,7 @@ public final class SealedManifestVerifier {
         if (!manifest.hasCms()) {
             b.finding(Finding.of(FindingCode.SIGNATURE_MISSING, "manifest", "sealed manifest has no -----BEGIN CMS----- block"));
         } else {
-            SignatureCheckResult r = CmsSignatureVerifier.verify(manifest.cmsPem(),
-                    () -> new ByteArrayInputStream(manifest.signedPrefix()), certificates, policy, at, revocation);
+            SignatureCheckResult r = CsarVerifier.verifyManifestSignature(manifest, certificates, policy, at, revocation);
             r.findings().forEach(b::finding);
             r.signers().forEach(b::signer);
             r.warnings().forEach(b::warning);
@@ -67,12 +65,15 @@ public final class SealedManifestVerifier {
         Map<String, SignedManifest.Entry> out = new LinkedHashMap<>();
         Map<String, String> seen = new LinkedHashMap<>();
         for (Manifest.Entry m : manifest.artifacts()) {
-            Optional<String> unsafe = PathRules.unsafeReason(m.source());
+            Optional<ExternalSource> external = ExternalSource.of(m.source());
+            Optional<String> unsafe = external.isPresent() ? external.get().unmappableReason() : PathRules.unsafeReason(m.source());
             if (unsafe.isPresent()) {
-                b.finding(Finding.of(FindingCode.UNSAFE_PATH, ZipArchive.printable(m.source()), "manifest Source " + unsafe.get()));
+                b.finding(Finding.of(external.isPresent() ? FindingCode.ARTIFACT_EXTERNAL : FindingCode.UNSAFE_PATH,
+                        ZipArchive.printable(m.source()), "manifest Source " + unsafe.get()));
                 continue;
             }
-            String path = PathRules.normalise(m.source());
+            // an external artifact was fetched at install into its slot path: checked there like any file
+            String path = external.isPresent() ? external.get().installPath() : PathRules.normalise(m.source());
             String earlier = seen.putIfAbsent(PathRules.collisionKey(path), m.source());
             if (earlier != null) {
                 b.finding(Finding.mismatch(FindingCode.ARTIFACT_DUPLICATE, path, "manifest lists the artifact twice", earlier, m.source()));
@@ -81,10 +82,8 @@ public final class SealedManifestVerifier {
             if (m.algorithm() == null || m.hash() == null) {
                 continue; // listed without a digest (TOSCA.meta, certificates): nothing the node installs
             }
-            Optional<String> alg = DigestAlgorithms.canonical(m.algorithm());
-            if (alg.isEmpty() || !policy.allowedDigestAlgorithms().contains(alg.get())) {
-                b.finding(Finding.mismatch(FindingCode.ALGORITHM_REJECTED, path, "digest algorithm not allowed by the trust policy",
-                        String.join(",", new TreeSet<>(policy.allowedDigestAlgorithms())), m.algorithm()));
+            Optional<String> alg = CsarVerifier.allowedDigest(policy, m.algorithm(), path, "", b::finding);
+            if (alg.isEmpty()) {
                 continue;
             }
             Integer mode = m.mode() == null ? null : m.mode() & 0777;

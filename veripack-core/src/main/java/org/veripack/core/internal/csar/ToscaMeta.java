@@ -13,7 +13,8 @@ import java.util.Optional;
  * lines; keys compared case-insensitively. Block 0 (up to the first blank line) holds the entries
  * ({@code Entry-Definitions}, {@code ETSI-Entry-Manifest}, ...); later blocks, separated by blank lines,
  * describe single files ({@code Name}, {@code Content-Type}, and in Tacker's packages {@code Algorithm},
- * {@code Hash}). Only the entries Veripack uses are exposed.
+ * {@code Hash}; {@link #fileBlocks}, the one reading of them for {@code sign} and the verifier). Only the entries
+ * Veripack uses are exposed.
  */
 public record ToscaMeta(Map<String, String> entries) {
     public static final String PATH = "TOSCA-Metadata/TOSCA.meta";
@@ -53,10 +54,14 @@ public record ToscaMeta(Map<String, String> entries) {
     /**
      * A block after block 0 with a {@code Name} entry: one file of the package described in TOSCA.meta.
      *
-     * @param name    the {@code Name} value (a package path)
-     * @param entries every {@code Key: value} of the block, keys in lower case
+     * @param name    the {@code Name} value (a package path, or a URI naming an external artifact)
+     * @param entries every {@code Key: value} of the block, keys in lower case (the first of a repeated key)
+     * @param line    1-based line of the block's first line in TOSCA.meta
      */
-    public record FileBlock(String name, Map<String, String> entries) {
+    public record FileBlock(String name, Map<String, String> entries, int line) {
+        /** True when the block states a digest ({@code Algorithm} or {@code Hash}). */
+        public boolean hasDigest() { return algorithm().isPresent() || hash().isPresent(); }
+
         /** {@code Algorithm}, when given. */
         public Optional<String> algorithm() { return Optional.ofNullable(entries.get("algorithm")).filter(v -> !v.isEmpty()); }
 
@@ -66,18 +71,39 @@ public record ToscaMeta(Map<String, String> entries) {
 
     /** The file blocks of {@code bytes}, in file order (blocks without {@code Name} are skipped). */
     public static List<FileBlock> fileBlocks(byte[] bytes) {
+        return readBlocks(bytes, null);
+    }
+
+    /**
+     * Why file blocks of {@code bytes} cannot be read unambiguously: a block stating a digest without {@code Name}
+     * (which file it describes is unknown), a key repeated in one block (which value holds is unknown). Empty when
+     * there is nothing to say; the verifier reports each as {@code MALFORMED_PACKAGE}.
+     */
+    public static List<String> fileBlockProblems(byte[] bytes) {
+        List<String> problems = new ArrayList<>();
+        readBlocks(bytes, problems);
+        return problems;
+    }
+
+    private static List<FileBlock> readBlocks(byte[] bytes, List<String> problems) {
         List<FileBlock> out = new ArrayList<>();
-        List<List<String>> blocks = blocks(new String(bytes, StandardCharsets.UTF_8));
-        for (List<String> block : blocks.subList(Math.min(1, blocks.size()), blocks.size())) {
+        List<Block> blocks = blocks(new String(bytes, StandardCharsets.UTF_8));
+        for (Block block : blocks.subList(Math.min(1, blocks.size()), blocks.size())) {
             Map<String, String> entries = new LinkedHashMap<>();
-            for (String line : block) {
+            for (String line : block.lines()) {
                 int colon = line.indexOf(':');
                 if (colon > 0) {
-                    entries.putIfAbsent(line.substring(0, colon).strip().toLowerCase(Locale.ROOT), line.substring(colon + 1).strip());
+                    String key = line.substring(0, colon).strip().toLowerCase(Locale.ROOT);
+                    if (entries.putIfAbsent(key, line.substring(colon + 1).strip()) != null && problems != null) {
+                        problems.add("key '" + key + "' repeated in the block at line " + block.line());
+                    }
                 }
             }
-            if (entries.containsKey("name")) {
-                out.add(new FileBlock(entries.get("name"), Map.copyOf(entries)));
+            FileBlock b = new FileBlock(entries.get("name"), Map.copyOf(entries), block.line());
+            if (b.name() != null && !b.name().isEmpty()) {
+                out.add(b);
+            } else if (b.hasDigest() && problems != null) {
+                problems.add("block at line " + block.line() + " has Algorithm/Hash but no Name");
             }
         }
         return out;
@@ -118,21 +144,29 @@ public record ToscaMeta(Map<String, String> entries) {
         return -1;
     }
 
-    private static List<List<String>> blocks(String text) {
-        List<List<String>> blocks = new ArrayList<>();
+    /** Lines of one block and the 1-based line number of its first. */
+    private record Block(List<String> lines, int line) { }
+
+    private static List<Block> blocks(String text) {
+        List<Block> blocks = new ArrayList<>();
         List<String> current = new ArrayList<>();
-        for (String line : text.split("\r?\n")) {
-            if (line.isBlank()) {
+        String[] lines = text.split("\r?\n");
+        int first = 0;
+        for (int i = 0; i < lines.length; i++) {
+            if (lines[i].isBlank()) {
                 if (!current.isEmpty()) {
-                    blocks.add(current);
+                    blocks.add(new Block(current, first));
                     current = new ArrayList<>();
                 }
             } else {
-                current.add(line);
+                if (current.isEmpty()) {
+                    first = i + 1;
+                }
+                current.add(lines[i]);
             }
         }
         if (!current.isEmpty()) {
-            blocks.add(current);
+            blocks.add(new Block(current, first));
         }
         return blocks;
     }

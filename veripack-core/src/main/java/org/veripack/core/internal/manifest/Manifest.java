@@ -54,6 +54,26 @@ public record Manifest(Map<String, String> metadata, List<Entry> artifacts, byte
     public boolean hasCms() { return cmsPem != null; }
 
     /**
+     * What an option-1 CMS block may sign (SOL004 §5.4; {@code docs/signed-metadata.md} "Signed content"): the
+     * bytes before the {@code -----BEGIN CMS-----} line exactly as stored ({@link #signedPrefix()}, listed
+     * first), and, when they end with a line break, the same bytes less that one line break (CRLF or LF). A
+     * signer that signs a manifest not ending in a line break has to insert one before the marker; that
+     * separator is then not signed content. Nothing else may vary: the parsed manifest is the same for both
+     * (the last line ends either way), so accepting both lets no two readers see different content.
+     * The one rule for every reader of an option-1 manifest ({@code CsarVerifier}, {@code SealedManifestVerifier}).
+     *
+     * @return one or two byte arrays (shared: callers must not modify them)
+     */
+    public List<byte[]> signedContents() {
+        int n = signedPrefix.length;
+        if (!hasCms() || n == 0 || signedPrefix[n - 1] != '\n') {
+            return List.of(signedPrefix);
+        }
+        int cut = n >= 2 && signedPrefix[n - 2] == '\r' ? n - 2 : n - 1;
+        return List.of(signedPrefix, java.util.Arrays.copyOf(signedPrefix, cut));
+    }
+
+    /**
      * Name, version, provider and release time from the metadata block, by the precedence of
      * {@link MetadataKeys.Kind} ({@code docs/signed-metadata.md}): the kind is the one whose keys the block
      * uses (VNF, PNF or NS); {@link PackageIdentity#versionKey()} names the key the version came from.

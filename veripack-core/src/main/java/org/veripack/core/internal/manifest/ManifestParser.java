@@ -47,8 +47,9 @@ import org.veripack.core.FindingCode;
  *       SOL004 §5; content after it would be unsigned);</li>
  *   <li>bytes that are not UTF-8.</li>
  * </ul>
- * The option-1 signed content ({@link Manifest#signedPrefix()}) is every byte before the first byte of
- * the {@code -----BEGIN CMS-----} line, exactly as stored, without any normalisation.
+ * {@link Manifest#signedPrefix()} is every byte before the first byte of the {@code -----BEGIN CMS-----} line,
+ * exactly as stored, without any normalisation; {@link Manifest#signedContents()} says what an option-1
+ * signature may cover (that, or that less the one line break before the marker).
  */
 public final class ManifestParser {
     static final String BEGIN_CMS = "-----BEGIN CMS-----";

@@ -2,11 +2,8 @@ package org.veripack.core.internal.revocation;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -19,21 +16,17 @@ import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Objects;
 import org.veripack.core.RevocationSource;
+import org.veripack.core.internal.http.BoundedHttp;
 
 /**
- * {@link RevocationSource} over HTTP(S) with the JDK client (HTTP/1.1, no redirects): bounded time and
- * size; CRLs cached on disk. See {@link RevocationSource#http(Duration, long, Path)}.
+ * {@link RevocationSource} over HTTP(S) through {@link BoundedHttp} (the JDK client, HTTP/1.1, no redirects):
+ * bounded time and size; CRLs cached on disk. See {@link RevocationSource#http(Duration, long, Path)}.
  */
 public final class HttpRevocationSource implements RevocationSource {
     private final Duration timeout;
     private final long maxBytes;
     private final Path cacheDir;
-    /**
-     * Created on the first fetch: a JDK {@link HttpClient} costs about 0.1 s to build (TLS context) and
-     * keeps a selector thread in native code that delays JVM exit by up to 0.3 s (HotSpot's VM_Exit waits
-     * for threads in native), so a verification that needs no revocation data never creates one.
-     */
-    private HttpClient client;
+    private final BoundedHttp http;
 
     public HttpRevocationSource(Duration timeout, long maxBytes, Path cacheDir) {
         this.timeout = Objects.requireNonNull(timeout, "timeout");
@@ -42,14 +35,7 @@ public final class HttpRevocationSource implements RevocationSource {
         }
         this.maxBytes = maxBytes;
         this.cacheDir = cacheDir;
-    }
-
-    private synchronized HttpClient client() {
-        if (client == null) {
-            client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                    .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(timeout).build();
-        }
-        return client;
+        this.http = new BoundedHttp(timeout);
     }
 
     @Override
@@ -75,29 +61,11 @@ public final class HttpRevocationSource implements RevocationSource {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(request)));
     }
 
+    /** One exchange within {@code timeout} (connect, and the whole exchange) and {@code maxBytes}. */
     private byte[] exchange(HttpRequest.Builder request) throws IOException {
-        HttpResponse<InputStream> r;
-        try {
-            r = client().send(request.timeout(timeout).build(), HttpResponse.BodyHandlers.ofInputStream());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
-        }
-        try (InputStream in = r.body()) {
-            if (r.statusCode() != 200) {
-                throw new IOException("HTTP " + r.statusCode() + " from " + r.uri());
-            }
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            byte[] buf = new byte[8192];
-            int n;
-            while ((n = in.read(buf)) != -1) {
-                if (out.size() + (long) n > maxBytes) {
-                    throw new IOException("response from " + r.uri() + " larger than " + maxBytes + " bytes");
-                }
-                out.write(buf, 0, n);
-            }
-            return out.toByteArray();
-        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        http.exchange(request, timeout, timeout, maxBytes, out);
+        return out.toByteArray();
     }
 
     private static void checkScheme(URI uri) throws IOException {
