@@ -4,9 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.veripack.cli.SignVerifyCommandTest.Run;
+import org.veripack.core.pki.TestPki;
+import org.veripack.core.pki.TestPki.Issued;
 
 /**
  * What a newcomer types in the first hour gets the exit code and the kind of message a user of the field
@@ -14,6 +20,100 @@ import org.veripack.cli.SignVerifyCommandTest.Run;
  * with exit 0.
  */
 class FirstHourMessagesTest {
+    @TempDir Path dir;
+    private Path anchor;
+    private Path signerKey;
+    private Path node;
+
+    @BeforeEach
+    void pki() throws Exception {
+        Issued root = TestPki.cert("CN=First Hour Root,O=Acme").ca(true).build();
+        Issued leaf = TestPki.cert("CN=Acme Code Signing,O=Acme").issuedBy(root).build();
+        anchor = dir.resolve("root.pem");
+        TestPki.writeCertificatesPem(anchor, root.certificate());
+        signerKey = dir.resolve("signer.key");
+        TestPki.writePrivateKeyPem(signerKey, leaf.keyPair().getPrivate());
+        node = dir.resolve("node");
+    }
+
+    private static Run cli(String... args) {
+        return SignVerifyCommandTest.run(args);
+    }
+
+    private Run trustedNode() {
+        Run t = cli("trust", "set", "--root", node.toString(), "--trust", anchor.toString());
+        assertEquals(ExitCode.OK, t.exit(), t.err());
+        return t;
+    }
+
+    /** The error lines (stderr) that start with {@code prefix}. */
+    private static List<String> lines(Run r, String prefix) {
+        return r.err().lines().filter(l -> l.startsWith(prefix)).toList();
+    }
+
+    @Test
+    void aNonZipPointsToTheOptionThatVerifiesItAndInstallNeverSuggestsAVerifyOption() throws Exception {
+        Path tar = Files.writeString(dir.resolve("image.tar"), "not a zip\n");
+        Path deb = Files.writeString(dir.resolve("mme_2.1_amd64.deb"), "!<arch>\ndebian-binary   0           0     0     100644  4         `\n2.0\n");
+        trustedNode();
+        Run v = cli("verify", "--trust", anchor.toString(), "--json", tar.toString());
+        assertEquals(ExitCode.REJECTED, v.exit(), v.err());
+        assertEquals(List.of("MALFORMED_PACKAGE"), v.codes());
+        assertTrue(lines(v, "hint:").stream().anyMatch(l -> l.contains("--signature")), v.err());
+        Run vd = cli("verify", "--trust", anchor.toString(), deb.toString());
+        assertEquals(ExitCode.REJECTED, vd.exit(), vd.err());
+        assertTrue(lines(vd, "hint:").stream().anyMatch(l -> l.contains("--apt-release") && !l.contains("--signature")), vd.err());
+        for (Path input : List.of(tar, deb)) {
+            Run i = cli("install", "--root", node.toString(), input.toString());
+            assertEquals(ExitCode.REJECTED, i.exit(), i.err());
+            assertFalse(i.err().contains("--signature"), i.err());
+            assertEquals(1, lines(i, "hint:").size(), i.err());
+            assertEquals(input == deb, i.err().contains("--apt-release"), i.err());
+        }
+    }
+
+    @Test
+    void aDirectoryGivenAsPackageIsTheSameUsageErrorInEveryCommand() {
+        trustedNode();
+        Path pkgDir = dir.resolve("node");
+        List<Run> runs = List.of(
+                cli("verify", "--trust", anchor.toString(), pkgDir.toString()),
+                cli("install", "--root", node.toString(), pkgDir.toString()),
+                cli("verify", "--keyring", anchor.toString(), "--apt-release", anchor.toString(), "--apt-packages",
+                        anchor.toString(), pkgDir.toString()));
+        for (Run r : runs) {
+            assertEquals(ExitCode.USAGE, r.exit(), r.err());
+            assertTrue(r.err().contains("PACKAGE: " + pkgDir + " is a directory"), r.err());
+        }
+    }
+
+    @Test
+    void aKeyOrAPolicyGivenAsTrustAnchorSaysWhatTheFileIs() throws Exception {
+        Path policy = Files.writeString(dir.resolve("policy.yaml"), "trustAnchors: [root.pem]\n");
+        Path file = Files.writeString(dir.resolve("image.tar"), "bytes\n");
+        Run key = cli("verify", "--trust", signerKey.toString(), file.toString());
+        assertEquals(ExitCode.USAGE, key.exit(), key.err());
+        assertTrue(key.err().contains("private key"), key.err());
+        Run pol = cli("verify", "--trust", policy.toString(), file.toString());
+        assertEquals(ExitCode.USAGE, pol.exit(), pol.err());
+        assertTrue(pol.err().contains("--policy " + policy), pol.err());
+        Run set = cli("trust", "set", "--root", node.toString(), "--trust", policy.toString());
+        assertEquals(ExitCode.USAGE, set.exit(), set.err());
+        assertTrue(set.err().contains("--policy " + policy), set.err());
+    }
+
+    @Test
+    void aYamlSyntaxErrorIsOneLineNamingFileLineAndColumn() throws Exception {
+        Path policy = Files.writeString(dir.resolve("policy.yaml"), "trustAnchors: [root.pem\nfoo: : bar\n");
+        Run r = cli("verify", "--policy", policy.toString(), policy.toString());
+        assertEquals(ExitCode.USAGE, r.exit(), r.err());
+        assertEquals(1, r.err().lines().count(), r.err());
+        assertTrue(r.err().contains(policy + ":2:4:"), r.err());
+        Run set = cli("trust", "set", "--root", node.toString(), "--policy", policy.toString());
+        assertEquals(ExitCode.USAGE, set.exit(), set.err());
+        assertEquals(1, set.err().lines().count(), set.err());
+        assertTrue(set.err().contains(policy + ":2:4:"), set.err());
+    }
     @Test
     void unknownCommandIsAUsageErrorSuggestingTheClosestCommand() {
         for (List<String> args : List.of(List.of("verfy", "x.csar"), List.of("verifyy", "--help"), List.of("verifyy", "-h"))) {

@@ -133,9 +133,7 @@ public final class CsarVerifier {
                 VerificationReport.Builder b = VerificationReport.builder(PackageFormat.CSAR_OPTION_1, at)
                         .packageSha256(await(packageSha256));
                 findings.forEach(f -> b.finding(f.code() != FindingCode.MALFORMED_PACKAGE ? f
-                        : new Finding(f.code(), f.subject(), f.detail()
-                        + " (a CSAR is a zip; to verify another file against a detached CMS signature, give the signature:"
-                        + " veripack verify --signature SIG)", f.expected(), f.actual())));
+                        : new Finding(f.code(), f.subject(), f.detail() + " (a SOL004 CSAR is a zip archive)", f.expected(), f.actual())));
                 return new Result(b.build(), List.of(), new byte[0], "", List.of());
             }
             try (ZipArchive archive = opened.get()) {
