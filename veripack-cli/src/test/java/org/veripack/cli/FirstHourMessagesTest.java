@@ -131,4 +131,12 @@ class FirstHourMessagesTest {
         assertEquals(ExitCode.USAGE, option.exit(), option.err());
         assertTrue(option.err().contains("--json"), option.err());
     }
+
+    @Test
+    void verifyInstalledOnAnEmptyNodeHasItsOwnExitCodeNotTampered() {
+        trustedNode();
+        Run r = cli("verify-installed", "--root", node.toString(), "--json");
+        assertEquals(ExitCode.NOTHING_INSTALLED, r.exit(), r.err());
+        assertTrue(r.err().lines().noneMatch(l -> l.startsWith("TAMPERED")), r.err());
+    }
 }

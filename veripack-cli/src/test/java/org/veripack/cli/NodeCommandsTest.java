@@ -325,7 +325,8 @@ class NodeCommandsTest {
 
     @Test
     void guardNeverStartsATamperedProgram() throws Exception {
-        assertEquals(ExitCode.OK, install(sign(vendor, "1.0")).exit());
+        Path csar = sign(vendor, "1.0");
+        assertEquals(ExitCode.OK, install(csar).exit());
         Path prog = node.resolve("current").toRealPath().resolve("bin/prog");
         Files.setPosixFilePermissions(prog, PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.writeString(prog, "#!/bin/sh\necho pwned > \"$MARKER\"\n", StandardOpenOption.TRUNCATE_EXISTING);
@@ -334,9 +335,16 @@ class NodeCommandsTest {
         assertEquals(ExitCode.TAMPERED, r.exit());
         assertTrue(r.err().contains("INSTALLATION_TAMPERED"), r.err());
         assertFalse(Files.exists(marker), "the tampered program must not have run");
-        assertEquals(ExitCode.REJECTED, cli("verify-installed", "--root", node.toString()).exit());
+        Run scan = cli("verify-installed", "--root", node.toString());
+        assertEquals(ExitCode.REJECTED, scan.exit());
         String audit = Files.readString(node.resolve("audit/events.jsonl"));
         assertTrue(audit.contains("\"event\":\"guard.refused\""));
+        // both refusals say what to do next, and the step they name (re-install the same package) repairs it
+        for (Run refusal : List.of(r, scan)) {
+            assertTrue(refusal.err().lines().anyMatch(l -> l.startsWith("next:") && l.contains("veripack install")), refusal.err());
+        }
+        assertEquals(ExitCode.OK, install(csar).exit());
+        assertEquals(ExitCode.OK, cli("verify-installed", "--root", node.toString()).exit());
     }
 
     @Test
