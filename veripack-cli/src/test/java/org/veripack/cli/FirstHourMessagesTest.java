@@ -139,4 +139,16 @@ class FirstHourMessagesTest {
         assertEquals(ExitCode.NOTHING_INSTALLED, r.exit(), r.err());
         assertTrue(r.err().lines().noneMatch(l -> l.startsWith("TAMPERED")), r.err());
     }
+
+    @Test
+    void runOnAnEmptyNodeLeavesNoGuardVerdictInStatus() throws Exception {
+        trustedNode();
+        Run r = cli("run", "--root", node.toString(), "--", "bin/prog");
+        assertEquals(ExitCode.TAMPERED, r.exit(), r.err());
+        Run s = cli("status", "--root", node.toString(), "--json");
+        assertEquals(ExitCode.OK, s.exit(), s.err());
+        assertTrue(s.json().path("lastVerification").isNull(), s.out());
+        assertTrue(s.json().path("active").isNull(), s.out());
+        assertTrue(Files.readString(node.resolve("audit/events.jsonl")).contains("\"event\":\"guard.refused\""));
+    }
 }
