@@ -360,6 +360,10 @@ class NodeCommandsTest {
     void auditVerifyNamesTheFirstBrokenLine() throws Exception {
         assertEquals(ExitCode.OK, install(sign(vendor, "1.0")).exit());
         assertEquals(ExitCode.OK, install(sign(vendor, "1.1")).exit());
+        Run ok = cli("audit", "verify", "--root", node.toString(), "--json");
+        assertEquals(ExitCode.OK, ok.exit(), ok.err());
+        assertTrue(ok.json().path("intact").asBoolean(), ok.out());
+        assertTrue(ok.json().path("firstBrokenLine").isNull(), ok.out());
         Path log = node.resolve("audit/events.jsonl");
         List<String> lines = new ArrayList<>(Files.readAllLines(log, StandardCharsets.UTF_8));
         assertTrue(lines.size() >= 4);
@@ -368,6 +372,10 @@ class NodeCommandsTest {
         Run r = cli("audit", "verify", "--root", node.toString());
         assertEquals(ExitCode.REJECTED, r.exit());
         assertTrue(r.err().contains("line 3"), r.err());
+        Run j = cli("audit", "verify", "--root", node.toString(), "--json");
+        assertEquals(ExitCode.REJECTED, j.exit());
+        assertFalse(j.json().path("intact").asBoolean(), j.out());
+        assertEquals(3, j.json().path("firstBrokenLine").asLong(), j.out());
     }
 
     @Test
