@@ -99,6 +99,7 @@ class SignVerifyCommandTest {
         assertEquals("CSAR_OPTION_1", j.get("format").asText());
         assertEquals("acme-mme", j.get("package").get("name").asText());
         assertTrue(r.err().startsWith("ACCEPTED"), r.err());
+        assertTrue(r.err().lines().findFirst().orElse("").contains(" signed by "), r.err());
         assertTrue(j.get("packageSha256").isNull(), "no whole-file digest unless asked for");
         Run d = run("verify", "--trust", root.toString(), "--at", AT, "--json", "--package-digest", csar.toString());
         assertEquals(ExitCode.OK, d.exit(), d.err());
@@ -164,6 +165,9 @@ class SignVerifyCommandTest {
         Run r = run("verify", "--trust", other.toString(), "--at", AT, "--json", csar.toString());
         assertEquals(ExitCode.REJECTED, r.exit(), r.err());
         assertTrue(r.codes().contains("SIGNER_UNTRUSTED"), r.out());
+        // the verdict line names the signer but never says "signed by" of a signature that did not verify
+        String verdict = r.err().lines().findFirst().orElse("");
+        assertTrue(verdict.startsWith("REJECTED") && verdict.contains("CN=Acme") && !verdict.contains("signed by"), r.err());
     }
 
     @Test
