@@ -389,7 +389,14 @@ public final class CsarVerifier {
             String name = meta.entryManifest().get();
             ZipArchive.Entry e = PathRules.unsafeReason(name).isPresent() ? null : archive.entries().get(PathRules.normalise(name));
             if (e == null || e.type() != ArtifactType.FILE) {
-                b.finding(Finding.of(FindingCode.MALFORMED_PACKAGE, ToscaMeta.PATH, "ETSI-Entry-Manifest names no file in the package: " + name));
+                // name what exists too: a TOSCA.meta naming manifest.mf1 beside a signed manifest.mf is a typo to fix,
+                // not a package without a manifest
+                List<String> present = archive.entries().values().stream()
+                        .filter(x -> x.type() == ArtifactType.FILE && x.path().toLowerCase(Locale.ROOT).endsWith(".mf"))
+                        .map(ZipArchive.Entry::path).sorted().toList();
+                b.finding(new Finding(FindingCode.MALFORMED_PACKAGE, ToscaMeta.PATH, "ETSI-Entry-Manifest names no file in the package: "
+                        + name + (present.isEmpty() ? " (the package has no .mf file)" : " (manifests in the package: "
+                        + String.join(", ", present) + ")"), name, present.isEmpty() ? "no .mf file" : String.join(", ", present)));
                 return null;
             }
             return e;
