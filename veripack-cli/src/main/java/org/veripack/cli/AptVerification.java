@@ -2,7 +2,6 @@ package org.veripack.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -55,8 +54,10 @@ final class AptVerification {
             inputs.add(apt.releaseSignature);
         }
         for (Path p : inputs) {
-            if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
-                return usage(err, "cannot read " + p);
+            try {
+                VerifyCommand.requireFile(p, p == deb ? "PACKAGE" : "apt input");
+            } catch (VerifyCommand.UsageError e) {
+                return usage(err, e.getMessage());
             }
         }
         try {

@@ -21,6 +21,11 @@ public final class ExitCode {
      * signature ({@code SIGNER_NO_LONGER_TRUSTED}: an anchor was retired); the guard still runs it.
      */
     public static final int NOT_TRUSTED_NOW = 5;
+    /**
+     * {@code verify-installed}: nothing is installed on the node, so there is nothing to check. Not 1, which a
+     * monitor reads as "tampered".
+     */
+    public static final int NOTHING_INSTALLED = 6;
     /** {@code run}: the guard refused to execute a tampered slot. */
     public static final int TAMPERED = 126;
 

@@ -2,7 +2,6 @@ package org.veripack.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -59,8 +58,10 @@ final class InstallCommand implements Callable<Integer> {
             System.err.println("veripack install: " + NodeTrust.of(root.root).missingMessage());
             return ExitCode.USAGE;
         }
-        if (!Files.isRegularFile(pkg) || !Files.isReadable(pkg)) {
-            System.err.println("veripack install: package not found or unreadable: " + pkg);
+        try {
+            VerifyCommand.requireFile(pkg, "PACKAGE");
+        } catch (VerifyCommand.UsageError e) {
+            System.err.println("veripack install: " + e.getMessage());
             return ExitCode.USAGE;
         }
         InstallResult r;
@@ -100,8 +101,13 @@ final class InstallCommand implements Callable<Integer> {
             case ALREADY_ACTIVE -> System.err.println("already active (slot re-verified intact): slots/" + r.slot());
             case REPAIRED -> System.err.println("repaired: the active slot was tampered; the freshly verified package now is"
                     + " current -> slots/" + r.slot());
-            case REJECTED -> System.err.println("not installed; active version unchanged"
-                    + (r.slot() == null ? " (none)" : ": slots/" + r.slot()));
+            case REJECTED -> {
+                String hint = VerifyCommand.notACsarHint(pkg, "install");
+                if (hint != null) {
+                    System.err.println(hint);
+                }
+                System.err.println("not installed; active version unchanged" + (r.slot() == null ? " (none)" : ": slots/" + r.slot()));
+            }
             default -> throw new IllegalStateException("unknown outcome " + r.outcome());
         }
         return r.outcome() == InstallResult.Outcome.REJECTED ? ExitCode.REJECTED : ExitCode.OK;

@@ -1,6 +1,7 @@
 package org.veripack.cli;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.veripack.core.PackageVerifier;
@@ -67,6 +68,11 @@ public final class Main implements Runnable {
         cl.setExitCodeExceptionMapper(handlers);
         cl.setParameterExceptionHandler(handlers);
         cl.setExecutionExceptionHandler(handlers);
+        if (args.length > 0 && !named && !args[0].startsWith("-")) {
+            // an unknown command is a usage error even with --help after it (picocli would print the
+            // top-level help and exit 0): exit 2, naming the closest commands
+            return handlers.handleParseException(new CommandLine.UnmatchedArgumentException(cl, List.of(args[0])), args);
+        }
         try {
             return cl.execute(args);
         } catch (RuntimeException | Error e) {
@@ -115,8 +121,18 @@ public final class Main implements Runnable {
         @Override
         public int handleParseException(CommandLine.ParameterException ex, String[] args) {
             CommandLine failed = ex.getCommandLine();
-            failed.getErr().println("veripack: " + ex.getMessage());
-            failed.getErr().println("Try '" + failed.getCommandSpec().qualifiedName() + " --help'.");
+            java.io.PrintWriter err = failed.getErr();
+            if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.getUnmatched().isEmpty()
+                    && !u.getUnmatched().get(0).startsWith("-") && !failed.getSubcommands().isEmpty()) {
+                err.println("veripack: unknown command '" + u.getUnmatched().get(0) + "'");
+            } else {
+                err.println("veripack: " + ex.getMessage());
+            }
+            if (ex instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
+                err.println("Did you mean: " + String.join(" or ", u.getSuggestions().stream()
+                        .map(c -> c.startsWith("-") ? c : failed.getCommandSpec().qualifiedName() + " " + c).toList()) + "?");
+            }
+            err.println("Try '" + failed.getCommandSpec().qualifiedName() + " --help'.");
             return ExitCode.USAGE;
         }
 

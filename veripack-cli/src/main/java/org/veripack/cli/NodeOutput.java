@@ -14,6 +14,10 @@ import org.veripack.node.SlotInfo;
 final class NodeOutput {
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
+    /** What an operator does about a tampered active slot (docs/node.md: install repairs, rollback re-verifies). */
+    static final String TAMPER_NEXT_STEP = "next: re-install the same package (veripack install --root NODE PACKAGE repairs the slot"
+            + " from the verified package), or roll back to the previous version (veripack rollback --root NODE)";
+
     private NodeOutput() { }
 
     /** One line per finding: {@code   CODE subject: detail (expected X, found Y)}. */

@@ -81,6 +81,7 @@ final class RunCommand implements Callable<Integer> {
             case TAMPERED -> {
                 System.err.println("veripack run: REFUSED " + command.get(0) + " (slot " + d.slot() + "): " + d.reason() + "; not started");
                 NodeOutput.printFindings(System.err, d.findings());
+                System.err.println(NodeOutput.TAMPER_NEXT_STEP);
                 return ExitCode.TAMPERED;
             }
             default -> throw new IllegalStateException("unknown refusal " + d.refusal());

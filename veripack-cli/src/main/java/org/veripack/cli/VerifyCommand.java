@@ -104,6 +104,10 @@ final class VerifyCommand implements Callable<Integer> {
                 out.flush();
             }
             err.print(ReportFormat.toText(report));
+            String hint = signature == null && !report.accepted() ? notACsarHint(packageFile, "verify") : null;
+            if (hint != null) {
+                err.println(hint);
+            }
             err.flush();
             return report.accepted() ? ExitCode.OK : ExitCode.REJECTED;
         } catch (UsageError | PolicyException e) {
@@ -207,9 +211,43 @@ final class VerifyCommand implements Callable<Integer> {
         if (p == null) {
             throw new UsageError(what + " is required");
         }
+        if (Files.isDirectory(p)) {
+            throw new UsageError(what + ": " + p + " is a directory; give the file");
+        }
+        if (!Files.exists(p)) {
+            throw new UsageError(what + ": no such file " + p);
+        }
         if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
             throw new UsageError(what + ": no readable file " + p);
         }
+    }
+
+    /**
+     * The next step for a package that is not a zip archive, so cannot be a SOL004 CSAR (read from its first
+     * bytes): a Debian package ({@code !<arch>}, deb(5)) is verified through its repository's signed chain; any
+     * other file by a detached signature. {@code install} takes only CSARs. Null when the file is a zip.
+     */
+    static String notACsarHint(Path file, String command) {
+        byte[] head = new byte[8];
+        int n;
+        try (var in = Files.newInputStream(file)) {
+            n = in.readNBytes(head, 0, head.length);
+        } catch (IOException e) {
+            return null;
+        }
+        String magic = new String(head, 0, n, java.nio.charset.StandardCharsets.ISO_8859_1);
+        if (magic.startsWith("PK")) {
+            return null;
+        }
+        String apt = "veripack verify --apt-release InRelease --apt-packages Packages (--keyring KEYRING | --policy POLICY.yaml) "
+                + file.getFileName();
+        if (magic.startsWith("!<arch>")) {
+            return "hint: " + file.getFileName() + " is a Debian package, not a CSAR; verify it through its repository's signed chain: " + apt;
+        }
+        return command.equals("install")
+                ? "hint: " + file.getFileName() + " is not a zip archive; install takes a SOL004 CSAR (make one with veripack sign --csar DIR)"
+                : "hint: " + file.getFileName() + " is not a zip archive, so not a CSAR; to verify any other file against a detached CMS"
+                        + " signature: veripack verify ... --signature SIG " + file.getFileName();
     }
 
     /** A usage or configuration error (exit code 2). */

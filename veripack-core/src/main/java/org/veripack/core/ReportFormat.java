@@ -23,6 +23,11 @@ public final class ReportFormat {
         static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     }
 
+    /** Findings after which a report's signer is not "the signer" (the signature or its certificate failed). */
+    private static final java.util.Set<FindingCode> SIGNATURE_NOT_VERIFIED = java.util.EnumSet.of(FindingCode.SIGNATURE_INVALID,
+            FindingCode.SIGNER_UNTRUSTED, FindingCode.CERT_EXPIRED, FindingCode.CERT_NOT_YET_VALID, FindingCode.CERT_REVOKED,
+            FindingCode.REVOCATION_UNKNOWN, FindingCode.KEY_USAGE_INVALID);
+
     private ReportFormat() { }
 
     /** The report as a Jackson tree (for embedding in other JSON documents). */
@@ -97,7 +102,10 @@ public final class ReportFormat {
 
     /**
      * Short human text: a verdict line, then one line per finding {@code CODE subject: detail}, then
-     * warnings; the verdict line names every signer, in SignerInfo (DER SET) order ({@code signed by A; B}). Example:
+     * warnings; the verdict line names every signer, in SignerInfo (DER SET) order: {@code signed by A; B} when the
+     * signature verified, {@code signer named, signature not verified: A} after a signature or signer-certificate
+     * finding ({@code SIGNATURE_INVALID}, {@code SIGNER_UNTRUSTED}, {@code CERT_*}, {@code REVOCATION_UNKNOWN},
+     * {@code KEY_USAGE_INVALID}). Example:
      * {@code REJECTED acme-mme 2.1 (CSAR_OPTION_1)} / {@code   DIGEST_MISMATCH Files/bin/mmed: ...}.
      */
     public static String toText(VerificationReport r) {
@@ -106,7 +114,11 @@ public final class ReportFormat {
         r.identity().ifPresent(id -> sb.append(' ').append(id.name()).append(' ').append(id.version()));
         sb.append(" (").append(r.format().name()).append(')');
         if (!r.signers().isEmpty()) {
-            sb.append(" signed by ").append(String.join("; ", r.signers().stream().map(SignerSummary::subject).toList()));
+            // "signed by" is a claim only a verified signature supports: with a finding against the signature or
+            // the signer's certificate the CMS merely names the signer
+            boolean verified = r.findings().stream().noneMatch(f -> SIGNATURE_NOT_VERIFIED.contains(f.code()));
+            sb.append(verified ? " signed by " : " signer named, signature not verified: ")
+                    .append(String.join("; ", r.signers().stream().map(SignerSummary::subject).toList()));
         }
         sb.append('\n');
         for (Finding f : r.findings()) {

@@ -81,6 +81,8 @@ public final class TrustPolicyLoader {
                 throw new PolicyException(file + ": policy file larger than " + MAX_POLICY_BYTES + " bytes");
             }
             root = new ObjectMapper(new YAMLFactory()).readTree(file.toFile());
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new PolicyException(syntaxError(file, e), e);
         } catch (IOException e) {
             throw new PolicyException(file + ": cannot read trust policy: " + e.getMessage(), e);
         }
@@ -375,12 +377,49 @@ public final class TrustPolicyLoader {
                 out.add((X509Certificate) c);
             }
             if (out.isEmpty()) {
-                throw new PolicyException(where(policyFile, key) + certFile + ": no certificate in file");
+                throw new PolicyException(where(policyFile, key) + certFile + ": no certificate in file" + notACertificate(policyFile, certFile));
             }
             return out;
         } catch (IOException | CertificateException | RuntimeException e) {
-            throw new PolicyException(where(policyFile, key) + certFile + ": cannot read certificates: " + e.getMessage(), e);
+            String what = notACertificate(policyFile, certFile);
+            throw new PolicyException(where(policyFile, key) + certFile + (what.isEmpty()
+                    ? ": cannot read certificates: " + e.getMessage() : ": no certificate in file" + what), e);
         }
+    }
+
+    /**
+     * What a file that holds no certificate holds instead, when it is one of the files users confuse with a
+     * certificate: a private key (PEM {@code PRIVATE KEY}, RFC 7468 §10/§11) or a trust policy (a YAML mapping
+     * with a policy key); "" otherwise.
+     */
+    private static String notACertificate(Path policyFile, Path file) {
+        String text;
+        try {
+            if (Files.size(file) > MAX_POLICY_BYTES) {
+                return "";
+            }
+            text = Files.readString(file, java.nio.charset.StandardCharsets.ISO_8859_1);
+        } catch (IOException e) {
+            return "";
+        }
+        if (text.contains("PRIVATE KEY-----")) {
+            return " (it holds a private key; a trust anchor is the CA certificate that issued the signer's certificate)";
+        }
+        if (KEYS.stream().anyMatch(k -> text.contains(k + ":"))) {
+            return " (it is a trust policy" + (policyFile == null ? "; did you mean --policy " + file + "?)" : ")");
+        }
+        return "";
+    }
+
+    /**
+     * One line for a YAML syntax error, for every reader of a policy file: {@code FILE:LINE:COLUMN: YAML syntax
+     * error: PROBLEM} (line and column 1-based, as the YAML parser reports them).
+     */
+    public static String syntaxError(Path file, com.fasterxml.jackson.core.JsonProcessingException e) {
+        String problem = e.getCause() instanceof org.yaml.snakeyaml.error.MarkedYAMLException m && m.getProblem() != null
+                ? m.getProblem() : String.valueOf(e.getOriginalMessage()).lines().findFirst().orElse("");
+        var at = e.getLocation();
+        return file + (at == null ? "" : ":" + at.getLineNr() + ":" + at.getColumnNr()) + ": YAML syntax error: " + problem.strip();
     }
 
     private static List<X509CRL> readCrls(Path policyFile, Path crlFile) throws PolicyException {

@@ -418,7 +418,10 @@ public final class Node {
     private GuardDecision refuse(GuardDecision.Refusal why, String slot, org.veripack.core.PackageIdentity id, List<Finding> findings,
                                  String exe, String reason) throws IOException {
         audit.append(Installer.event(AuditEvent.GUARD_REFUSED, id, slot, "REFUSED", findings, exe + ": " + reason));
-        installer.recordLastVerification("guard", slot, "REJECTED", findings);
+        if (why != GuardDecision.Refusal.NOTHING_INSTALLED) {
+            // with nothing installed nothing was verified: status keeps its last real check (audited all the same)
+            installer.recordLastVerification("guard", slot, "REJECTED", findings);
+        }
         return new GuardDecision(false, why, slot, slot == null ? null : layout.slotDir(slot), null, findings, reason);
     }
 

@@ -244,6 +244,8 @@ public final class NodeTrust {
             tree = YAML.readTree(sourcePolicy.toFile());
         } catch (NodeTrustException e) {
             throw e;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new NodeTrustException(sourcePolicy, org.veripack.core.TrustPolicyLoader.syntaxError(sourcePolicy, e));
         } catch (IOException e) {
             throw new NodeTrustException(sourcePolicy, sourcePolicy + ": cannot read trust policy: " + e.getMessage());
         }

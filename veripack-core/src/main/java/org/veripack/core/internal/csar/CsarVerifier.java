@@ -151,9 +151,7 @@ public final class CsarVerifier {
                 VerificationReport.Builder b = VerificationReport.builder(PackageFormat.CSAR_OPTION_1, at)
                         .packageSha256(await(packageSha256));
                 findings.forEach(f -> b.finding(f.code() != FindingCode.MALFORMED_PACKAGE ? f
-                        : new Finding(f.code(), f.subject(), f.detail()
-                        + " (a CSAR is a zip; to verify another file against a detached CMS signature, give the signature:"
-                        + " veripack verify --signature SIG)", f.expected(), f.actual())));
+                        : new Finding(f.code(), f.subject(), f.detail() + " (a SOL004 CSAR is a zip archive)", f.expected(), f.actual())));
                 return new Result(b.build(), List.of(), new byte[0], "", List.of());
             }
             try (ZipArchive archive = opened.get()) {
@@ -439,7 +437,14 @@ public final class CsarVerifier {
             String name = meta.entryManifest().get();
             ZipArchive.Entry e = PathRules.unsafeReason(name).isPresent() ? null : archive.entries().get(PathRules.normalise(name));
             if (e == null || e.type() != ArtifactType.FILE) {
-                b.finding(Finding.of(FindingCode.MALFORMED_PACKAGE, ToscaMeta.PATH, "ETSI-Entry-Manifest names no file in the package: " + name));
+                // name what exists too: a TOSCA.meta naming manifest.mf1 beside a signed manifest.mf is a typo to fix,
+                // not a package without a manifest
+                List<String> present = archive.entries().values().stream()
+                        .filter(x -> x.type() == ArtifactType.FILE && x.path().toLowerCase(Locale.ROOT).endsWith(".mf"))
+                        .map(ZipArchive.Entry::path).sorted().toList();
+                b.finding(new Finding(FindingCode.MALFORMED_PACKAGE, ToscaMeta.PATH, "ETSI-Entry-Manifest names no file in the package: "
+                        + name + (present.isEmpty() ? " (the package has no .mf file)" : " (manifests in the package: "
+                        + String.join(", ", present) + ")"), name, present.isEmpty() ? "no .mf file" : String.join(", ", present)));
                 return null;
             }
             return e;
