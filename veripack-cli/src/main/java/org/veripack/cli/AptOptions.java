@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
 /**
- * The {@code veripack verify} options of the Debian repository chain (DESIGN.md "Package formats" 3),
+ * The {@code veripack verify} options of the Debian repository chain (docs/guide.md "Verify through the Debian channel"),
  * a picocli mixin: {@code --apt-release InRelease [--apt-release-sig Release.gpg] --apt-packages PACKAGES
  * (--keyring KEYRING ... | --policy P) PKG.deb}. {@code --keyring} (in {@code VerifyCommand}'s exclusive
  * trust group beside {@code --trust}/{@code --policy}) means a trust policy holding only those OpenPGP

@@ -20,7 +20,7 @@ import org.veripack.core.apt.AptChainVerifier;
  * {@link AptChainVerifier}, printed like every verification ({@code --json}: one
  * {@link ReportFormat#toJson} document on stdout; always {@link ReportFormat#toText} plus one
  * {@code signer FINGERPRINT USER-ID} line per good signature on stderr, as {@code VerifyCommand} does).
- * Exit codes (DESIGN.md): 0 ACCEPTED, 1 REJECTED, 2 usage/configuration (missing option or input file,
+ * Exit codes (docs/reference.md "Exit codes"): 0 ACCEPTED, 1 REJECTED, 2 usage/configuration (missing option or input file,
  * bad policy or keyring), 3 I/O error while reading.
  */
 final class AptVerification {

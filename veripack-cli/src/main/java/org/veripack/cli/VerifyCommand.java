@@ -28,7 +28,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code veripack verify (--trust CA.pem ... | --policy POLICY.yaml) [--at INSTANT] [--json] PACKAGE [--signature SIG]}
- * (DESIGN.md "CLI contract"). Exit 0 ACCEPTED, 1 REJECTED, 2 usage/configuration error (bad option, missing
+ * (docs/reference.md "verify"). Exit 0 ACCEPTED, 1 REJECTED, 2 usage/configuration error (bad option, missing
  * input file, invalid policy), 3 I/O error. {@code --json} prints exactly one JSON report on stdout; the
  * short text report always goes to stderr.
  *

@@ -8,7 +8,7 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Holds the module dependency direction of DESIGN.md "Modules": core ← node ← cli, core ← scas ← cli. */
+/** Holds the module dependency direction of docs/architecture.md: core ← node ← cli, core ← scas ← cli. */
 class ArchitectureTest {
     private static JavaClasses classes;
 

@@ -254,7 +254,7 @@ class FaultMatrixTest {
         return bytes.toByteArray();
     }
 
-    /** The crash invariant of DESIGN.md, checked through the commands an operator would run. */
+    /** The crash invariant of docs/node.md "Install sequence", checked through the commands an operator would run. */
     private void assertConsistent(Path node, String name) throws Exception {
         Run scan = SignVerifyCommandTest.run("verify-installed", "--root", node.toString());
         assertEquals(ExitCode.OK, scan.exit(), () -> name + ": current is not a complete verified slot: " + scan.err());

@@ -224,8 +224,8 @@ class NodeCommandsTest {
 
     /**
      * Many large files on a many-core node: the slot check reads at most a few of them ahead (4 MiB of
-     * buffers each), so it runs in a small heap however many cores the JVM sees (issue 7 review finding:
-     * one read-ahead per file and core ran out of memory with 64 cores).
+     * buffers each), so it runs in a small heap however many cores the JVM sees (one read-ahead
+     * per file and core would run out of memory with 64 cores).
      */
     @Test
     void verifyInstalledOfManyLargeFilesOnAManyCoreNodeFitsASmallHeap() throws Exception {

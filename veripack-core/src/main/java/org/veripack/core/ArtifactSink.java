@@ -5,8 +5,8 @@ import java.io.OutputStream;
 
 /**
  * Receives a package's artifacts while the verifier hashes them, so an installer writes exactly the
- * bytes that were hashed in the same single pass (no verify-then-reread, no TOCTOU; DESIGN.md
- * "Architecture"). The verifier calls the sink only with normalised, safe relative paths (no absolute
+ * bytes that were hashed in the same single pass (no verify-then-reread, no TOCTOU; docs/architecture.md
+ * data flow). The verifier calls the sink only with normalised, safe relative paths (no absolute
  * path, no {@code ..}, no setuid/setgid/sticky bits, no path through a symlink of the package, symlink
  * targets that resolve inside the package against its link graph), with the signed type and mode, and only
  * after the manifest signature has verified. What the sink received is untrusted until
@@ -39,7 +39,7 @@ public interface ArtifactSink {
     /**
      * Private directory where the verifier may spool bytes it must read twice before the verdict (the
      * inner CSAR of SOL004 option 2, 0600 file, deleted before the call returns), so an installer keeps
-     * every write under its staging directory (DESIGN.md "Architecture"). Null: the JVM's temporary
+     * every write under its staging directory (docs/node.md "Install sequence"). Null: the JVM's temporary
      * directory (plain verification).
      */
     default java.nio.file.Path scratchDirectory() {

@@ -5,7 +5,7 @@ import java.util.Objects;
 /**
  * One problem found while verifying. Fail closed: every finding rejects the package.
  *
- * @param code     stable code (DESIGN.md)
+ * @param code     stable code (docs/reference.md "Finding codes")
  * @param subject  what the finding concerns: an artifact path ({@code Files/bin/mmed}), a certificate
  *                 subject DN, {@code manifest}, {@code signature}, {@code package}; never null
  * @param detail   one human-readable sentence; not part of the stable contract, tests must not assert it

@@ -3,7 +3,7 @@ package org.veripack.core;
 /**
  * Stable finding codes of a {@link VerificationReport}. Codes are part of the public contract
  * (CLI output, JSON reports, audit log, test-lab evidence): add new ones, never rename or remove.
- * The list and meaning are specified in DESIGN.md, "CLI contract".
+ * The list and meaning are in docs/reference.md "Finding codes" ({@code ReferenceDocTest} keeps it complete).
  */
 public enum FindingCode {
     /** An artifact's recomputed digest differs from the digest in the signed manifest. */

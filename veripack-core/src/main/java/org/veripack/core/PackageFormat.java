@@ -1,6 +1,6 @@
 package org.veripack.core;
 
-/** Container formats Veripack reads (DESIGN.md "Package formats"). */
+/** Container formats Veripack reads (the report's {@code format}; docs/reference.md "verify"). */
 public enum PackageFormat {
     /** ETSI GS NFV-SOL 004 CSAR option 1: signed manifest with a CMS block. */
     CSAR_OPTION_1,

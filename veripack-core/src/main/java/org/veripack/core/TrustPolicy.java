@@ -18,7 +18,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * The operator's trust decisions (DESIGN.md "Trust policy file"): trust anchors, extra intermediates,
+ * The operator's trust decisions (docs/reference.md "Trust policy keys"): trust anchors, extra intermediates,
  * algorithm and key-size rules, EKU requirement, revocation mode, signer authorisation, anti-rollback,
  * unsigned archive execute bits, resource limits and external artifacts. Immutable; secure by default; contradictory settings fail at {@link Builder#build()}.
  * The YAML form is read by {@code TrustPolicyLoader} (same package set), {@code --trust CA.pem} is

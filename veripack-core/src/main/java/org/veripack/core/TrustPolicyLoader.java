@@ -23,7 +23,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Reads a trust policy file (DESIGN.md "Trust policy file"; YAML, paths relative to the file):
+ * Reads a trust policy file (YAML, paths relative to the file; every key with its default:
+ * docs/reference.md "Trust policy keys"):
  * <pre>{@code
  * trustAnchors: [vendor-root.pem]      # at least one trust anchor or one OpenPGP keyring
  * openpgpKeyrings: [debian-archive-keyring.gpg]   # OpenPGP keyrings (binary or armored) for apt chains

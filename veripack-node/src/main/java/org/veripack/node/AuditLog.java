@@ -25,7 +25,9 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * The append-only, hash-chained audit log {@code NODE/audit/events.jsonl} (DESIGN.md "Node root layout").
+ * The append-only, hash-chained audit log {@code NODE/audit/events.jsonl} (docs/node.md "Node root layout").
+ * The chain makes a changed or removed line visible; the head file it keeps beside it makes lines cut off
+ * the end visible, which a chain alone cannot show (docs/guide.md "Audit log").
  *
  * <p>Format: one compact JSON object per line, terminated by {@code \n}, with fields {@code time}
  * (ISO-8601 UTC from the injected {@link Clock}), {@code event}, {@code package}, {@code version},

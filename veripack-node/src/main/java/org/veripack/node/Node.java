@@ -29,7 +29,7 @@ import org.veripack.node.internal.StagingSink;
 import org.veripack.node.internal.StateStore;
 
 /**
- * A network node root (DESIGN.md "Node root layout"): verified install/upgrade into read-only slots,
+ * A network node root (docs/node.md "Node root layout"): verified install/upgrade into read-only slots,
  * atomic activation, rollback, the guard's re-verification, status and the audit log.
  *
  * <p>Concurrency: install and rollback take the exclusive node lock ({@code NODE/lock}) and fail with

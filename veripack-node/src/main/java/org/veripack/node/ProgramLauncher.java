@@ -20,7 +20,8 @@ import java.util.concurrent.TimeUnit;
  * forwarded: the child then keeps running, re-parented to init (run the guard under a supervisor that
  * kills the cgroup, such as systemd, when that matters).
  *
- * <p>Dynamic-loader variables (review finding 11): the guard only runs verified bytes, so
+ * <p>Dynamic-loader variables (ld.so(8)): they make the loader map other code into the program, and the
+ * guard only runs verified bytes, so
  * {@code LD_LIBRARY_PATH}, {@code LD_PRELOAD} and {@code LD_AUDIT} may only name places inside the slot.
  * Given with {@code --env}, each entry (LD_LIBRARY_PATH: {@code :}- or {@code ;}-separated, as glibc splits
  * it; LD_PRELOAD/LD_AUDIT: {@code :}-, {@code ;}-, space- or tab-separated) that is relative resolves against the slot directory; every entry, relative

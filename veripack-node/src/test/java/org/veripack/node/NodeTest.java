@@ -210,7 +210,7 @@ class NodeTest {
         assertEquals(Map.of("acme-mme", "1.1"), node.status().highestActivated());
         assertTrue(node.verifyInstalled().intact());
         assertTrue(Files.readString(root.resolve("audit/events.jsonl")).contains("\"event\":\"rollback\""));
-        // the identical 1.0 package is the active one: not a downgrade of itself (review finding 5)
+        // the identical 1.0 package is the active one: not a downgrade of itself (docs/node.md "Install sequence")
         InstallResult same = fx.install("acme-mme", "1.0", true);
         assertEquals(InstallResult.Outcome.ALREADY_ACTIVE, same.outcome());
         assertEquals(a.slot(), same.slot());
@@ -502,7 +502,7 @@ class NodeTest {
 
     /**
      * The guard re-verifies the sealed signed manifest at the sealed verification instant: a signer certificate
-     * that expired after the install does not stop the installed version from running (review finding 3).
+     * that expired after the install does not stop the installed version from running (docs/node.md "Install sequence", guard re-verification).
      */
     @Test
     void guardReverifiesAtTheSealedInstantSoALaterExpiredSignerStillRuns() throws Exception {

@@ -15,7 +15,7 @@ public sealed interface Target permits Target.Node, Target.Command {
     String describe();
 
     /**
-     * A Veripack node root driven through the {@code veripack} CLI (DESIGN.md "CLI contract" and
+     * A Veripack node root driven through the {@code veripack} CLI (docs/reference.md, and docs/node.md
      * "Node root layout"): {@code install}, {@code status --json}, {@code run}, and {@code NODE/audit/events.jsonl}.
      *
      * @param root     the node root directory

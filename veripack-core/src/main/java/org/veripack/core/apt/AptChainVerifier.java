@@ -14,7 +14,7 @@ import org.veripack.core.internal.apt.OpenPgpKeyring;
 
 /**
  * The APT counterpart of {@link org.veripack.core.PackageVerifier}: verifies a {@code .deb} through a
- * Debian archive's OpenPGP chain (DESIGN.md "Package formats" 3; Debian wiki "DebianRepository/Format";
+ * Debian archive's OpenPGP chain (docs/guide.md "Verify through the Debian channel"; Debian wiki "DebianRepository/Format";
  * apt-secure(8)), with the same trust policy, injected {@link Clock} and {@link VerificationReport}
  * ({@link PackageFormat#APT_CHAIN}). A pure function of (files, policy keyrings, time) to a report.
  *
@@ -54,7 +54,8 @@ import org.veripack.core.internal.apt.OpenPgpKeyring;
  * of digests checked: the (In)Release file as read, the Packages index entry (path as in the Release,
  * uncompressed size and SHA-256), the .deb (path = its {@code Filename}). The identity is the stanza's
  * Package and Version, the Release's Origin and Date. The apt chain yields a report only: installation
- * ({@code VerifiedPackage}) needs a signed CSAR (DESIGN.md "install").
+ * ({@code VerifiedPackage}) needs a signed CSAR, whose manifest carries what the
+ * node seals and the guard re-verifies (docs/node.md "Install sequence").
  */
 public final class AptChainVerifier {
     private final TrustPolicy policy;

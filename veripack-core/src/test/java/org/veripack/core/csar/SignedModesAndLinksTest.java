@@ -169,7 +169,8 @@ class SignedModesAndLinksTest {
 
     @Test
     void signedRegularFileRemarkedAsSymlinkIsModeMismatch() throws Exception {
-        // review finding 2: a signed file whose content is a path, re-marked as a symlink: the digest still matches
+        // a signed file whose content is a path, re-marked as a symlink: the digest still matches
+        // (docs/signed-metadata.md "Modes, directories and links")
         Path csar = handBuilt("typeconfusion", List.of(new A("etc/ref", 0120777, "../bin/mmed", "100644"),
                 new A("bin/mmed", 0100755, "#!/bin/sh\n", "100755")));
         VerificationReport r = verify(csar);
@@ -298,7 +299,7 @@ class SignedModesAndLinksTest {
 
     @Test
     void unlistedDirectoryEntriesAreUnlisted() throws Exception {
-        // review finding 2: empty directories the manifest never names would be created on the node
+        // empty directories the manifest never names would be created on the node (docs/signed-metadata.md)
         Path csar = attack("unlisteddirs", l -> {
             l.add(new E("Files/etc/mme.d/debug-enabled/", 040755, new byte[0]));
             l.add(new E("Files/bin/mmed.d/", 040755, new byte[0]));
@@ -322,7 +323,7 @@ class SignedModesAndLinksTest {
 
     @Test
     void directoryEntryWithDataIsMalformed() throws Exception {
-        // review finding 2: an S_IFDIR entry with a name without '/' and content
+        // an S_IFDIR entry with a name without '/' and content (docs/signed-metadata.md "Modes, directories and links")
         Path csar = attack("dirwithdata", l -> {
             l.add(new E("Files/hidden", 040755, "payload".getBytes(StandardCharsets.UTF_8)));
             l.add(new E("Files/bin/", 040755, "payload".getBytes(StandardCharsets.UTF_8)));
@@ -337,7 +338,7 @@ class SignedModesAndLinksTest {
 
     @Test
     void symlinkChainEscapeIsUnsafePath() throws Exception {
-        // review finding 4: a/b/up -> .. and lib/esc -> ../a/b/up/b/up/../../../../../etc: as text inside, on disk /etc
+        // a/b/up -> .. and lib/esc -> ../a/b/up/b/up/../../../../../etc: as text inside, on disk /etc
         Path csar = handBuilt("chainescape", List.of(file("a/b/f", "x"), link("a/b/up", ".."),
                 link("lib/esc", "../a/b/up/b/up/../../../../../etc"), file("lib/x", "y")));
         VerificationReport r = verify(csar);
@@ -348,7 +349,7 @@ class SignedModesAndLinksTest {
 
     @Test
     void fileThroughSymlinkIsUnsafePath() throws Exception {
-        // review finding 8: verify said ACCEPTED, install failed with an I/O error
+        // verify and install must agree: a package verify accepts must not fail to install with an I/O error
         Path lib = handBuilt("libthrough", List.of(file("real/y", "y"), link("lib", "real"), file("lib/x", "x")));
         assertRejectedWith(verify(lib), FindingCode.UNSAFE_PATH, "lib/x");
         assertInstallRefused(lib, FindingCode.UNSAFE_PATH);

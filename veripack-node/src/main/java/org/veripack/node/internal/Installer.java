@@ -42,9 +42,9 @@ import org.veripack.node.InstallResult;
  * activation → raise the version floor → audit → discard unreferenced slots. Also the recovery that
  * every command runs first, and rollback.
  *
- * <p>Crash invariant (DESIGN.md): {@code current} only ever names a slot that was completely written,
- * made read-only, fsync'ed and sealed before the symlink was renamed over {@code current}; each step
- * below is either idempotent or undone by {@link #recover()}.
+ * <p>Crash invariant (docs/node.md "Install sequence"; tested by the CLI's FaultMatrixTest): {@code current}
+ * only ever names a slot that was completely written, made read-only, fsync'ed and sealed before the symlink
+ * was renamed over {@code current}; each step below is either idempotent or undone by {@link #recover()}.
  */
 public final class Installer {
 
@@ -197,8 +197,9 @@ public final class Installer {
     }
 
     /**
-     * One node runs one product (review finding 6): {@code configured} ({@code product:} in config.yaml) or
-     * else the product fixed by the first activation; another name is {@link FindingCode#PACKAGE_MISMATCH}.
+     * One node runs one product, so a validly signed package of another product cannot replace the active
+     * one and sidestep its version floor (docs/node.md "Install sequence"): {@code configured} ({@code product:}
+     * in config.yaml) or else the product fixed by the first activation; another name is {@link FindingCode#PACKAGE_MISMATCH}.
      */
     public Optional<Finding> checkProduct(PackageIdentity id, String configured) throws IOException {
         String product = configured != null ? configured : nodeProduct().orElse(null);

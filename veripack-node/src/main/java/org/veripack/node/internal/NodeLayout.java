@@ -13,7 +13,7 @@ import org.veripack.node.NodeAccess;
 import org.veripack.node.UnsafeNodeRootException;
 
 /**
- * Paths of a node root (DESIGN.md "Node root layout"):
+ * Paths of a node root (docs/node.md "Node root layout"):
  * <pre>
  * NODE/current  -> slots/&lt;slot&gt;        NODE/previous -> slots/&lt;slot&gt;
  * NODE/slots/&lt;slot&gt;/                    read-only installed tree
@@ -64,7 +64,8 @@ public final class NodeLayout {
     }
 
     /**
-     * The node-root guard every command runs before it reads or writes anything (review finding 3,
+     * The node-root guard every command runs before it reads or writes anything, because
+     * whoever can write there could swap slots and sealed records together (docs/node.md "Node root layout";
      * sshd StrictModes via {@link NodeAccess}): the root must be a directory that it and every directory
      * above it are owned by root or {@code callerUid} and not writable by group or others; then each of
      * {@code slots/} (0755), {@code state/} (0700), {@code state/slots/} (0700), {@code audit/} (0750) and
@@ -131,8 +132,9 @@ public final class NodeLayout {
 
     /**
      * The slot {@code link} names when it is well formed and its slot directory exists; empty when the link is
-     * absent, dangling, not a symlink or points outside {@code slots/} (review finding 7: a bad
-     * {@code previous} must not take the node down).
+     * absent, dangling, not a symlink or points outside {@code slots/}: a bad {@code previous} must not
+     * take the node down, since the active version keeps running on {@code current}
+     * (docs/node.md "Install sequence").
      */
     public Optional<String> validLinkedSlot(Path link) {
         try {

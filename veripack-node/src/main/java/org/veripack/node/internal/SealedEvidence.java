@@ -23,7 +23,8 @@ import org.veripack.core.TrustPolicy;
 import org.veripack.core.VerificationReport;
 
 /**
- * Binds a sealed slot record to the vendor's signature (review finding 3): the JSON record in
+ * Binds a sealed slot record to the vendor's signature, so the digests the guard expects come from the
+ * signature, not from a JSON file (docs/node.md "Install sequence", guard re-verification): the JSON record in
  * {@code NODE/state/slots/} is only believed after the sealed signed manifest ({@code <slot>.mf}) — or, for
  * an option-2 package, the sealed package copy ({@code <slot>.package}) — verifies again with the sealed
  * trust anchors at the sealed verification instant (not now: the signer certificate may have expired

@@ -209,7 +209,7 @@ public final class CmsSignatureVerifier {
     /**
      * As {@link #verify}, and also digests the content with {@code jcaDigest} (a JDK SHA-2 name) in the same
      * single pass that computes the CMS message digests: when a SignerInfo names the same algorithm the
-     * one digest serves both, so a detached package is read and hashed once (DESIGN.md "Performance shape").
+     * one digest serves both, so a detached package is read and hashed once (docs/reference.md "Performance").
      * When the CMS is unusable before its content would be read (empty, not CMS, encapsulated content,
      * no SignerInfo), the content is not read and {@link DigestedResult#digested()} is false.
      *

@@ -12,7 +12,7 @@ import java.util.concurrent.ExecutorService;
 import org.veripack.core.internal.io.PrefetchInputStream;
 import org.veripack.core.internal.io.Streams;
 
-/** JDK {@link MessageDigest} helpers; files are read through {@link Streams#transfer} (DESIGN.md "Performance shape"). */
+/** JDK {@link MessageDigest} helpers; files are read through {@link Streams#transfer} (docs/reference.md "Performance"). */
 public final class Digests {
 
     private Digests() { }

@@ -9,7 +9,8 @@ import java.util.Optional;
 import org.veripack.core.ArtifactType;
 
 /**
- * Archive entry name rules (DESIGN.md "Security rules"): what makes a name unsafe, how names are
+ * Archive entry name rules (docs/signed-metadata.md "Modes, directories and links"; zip-slip, APPNOTE.TXT
+ * §4.4.17 file names): what makes a name unsafe, how names are
  * normalised, and the key under which two names count as the same artifact.
  */
 public final class PathRules {

@@ -16,7 +16,7 @@ import org.veripack.core.FindingCode;
 import org.veripack.core.TrustPolicy;
 
 /**
- * Who may sign what (DESIGN.md "Trust policy file"), checked after the signatures:
+ * Who may sign what (docs/guide.md "Who may sign what"), checked after the signatures:
  * <ul>
  *   <li>{@code signers:} — package name to allowed signers. An empty map allows any trusted signer. When
  *       the map is not empty, a package whose name is not in it is {@code SIGNER_NOT_AUTHORIZED} (fail

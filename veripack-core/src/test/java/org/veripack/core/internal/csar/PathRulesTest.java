@@ -69,7 +69,7 @@ class PathRulesTest {
 
     @Test
     void linkChainEscapeIsRefusedAlthoughTheTextStaysInside() {
-        // review finding 4: as text, ../a/b/up/b/up/../../../../../etc normalises to etc inside the package;
+        // as text, ../a/b/up/b/up/../../../../../etc normalises to etc inside the package;
         // following a/b/up -> .. it climbs above the root
         PathRules.Tree t = tree("a/b/up -> ..", "lib/esc -> ../a/b/up/b/up/../../../../../etc", "lib/x");
         assertEquals("a", resolve(t, "a/b/up"));
