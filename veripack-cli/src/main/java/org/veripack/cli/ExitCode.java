@@ -1,6 +1,6 @@
 package org.veripack.cli;
 
-/** Process exit codes of the {@code veripack} CLI (README "Usage", exit codes). */
+/** Process exit codes of the {@code veripack} CLI (docs/reference.md "Exit codes"). */
 public final class ExitCode {
     /** Success (ACCEPTED, installed, activated). */
     public static final int OK = 0;

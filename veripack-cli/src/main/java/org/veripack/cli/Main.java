@@ -82,7 +82,7 @@ public final class Main implements Runnable {
         }
     }
 
-    /** The environment variable that adds the stack trace to an internal error's one line (README "Exit codes"). */
+    /** The environment variable that adds the stack trace to an internal error's one line (docs/reference.md "Exit codes"). */
     static final String DEBUG_VARIABLE = "VERIPACK_DEBUG";
 
     /**

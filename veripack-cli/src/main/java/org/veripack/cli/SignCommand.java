@@ -22,7 +22,7 @@ import picocli.CommandLine.Spec;
  * {@code veripack sign (--key KEY --cert CERT | --pkcs12 P12 [--key-pass PASS]
  * | --pkcs11 CONFIG --key-label L [--key-pass PIN] [--cert CERT]) [--chain PEM] [--tsa URL]
  * (--csar DIR [--name N] [--version V] [--provider P] [--release-date-time T] [--digest ALG] [--store] [--option2]
- * | --detached FILE) --out OUT} (README "What sign --csar fills in, and what it refuses"). {@code --tsa} adds an RFC 3161 time-stamp token to the
+ * | --detached FILE) --out OUT} (docs/guide.md "Sign a package: what sign --csar fills in, and what it refuses"). {@code --tsa} adds an RFC 3161 time-stamp token to the
  * SignerInfo. Writes an SOL004 option-1 CSAR (or option 2 with {@code --option2}) that {@code CsarSigner} makes
  * conformant, printing on stderr one line per metadata key with its source and one per file added or replaced,
  * or a detached CMS SignedData ({@code FILE.p7s}, DER). Exit 0 written, 2 usage/configuration error (missing or

@@ -8,8 +8,8 @@ package org.veripack.core;
  * directory record (the ZIP64 one when present) and against the central directory records actually
  * present; {@code maxHeaderBytes} against the declared central directory size and then against every
  * header byte the zip library reads to index the archive (central directory records, local header
- * extra fields). The defaults fit the {@code veripack} launcher's 128 MiB heap together (README "Trust
- * policy file", {@code limits}).
+ * extra fields). The defaults fit the {@code veripack} launcher's 128 MiB heap together (docs/reference.md
+ * "Trust policy keys", {@code limits}, and "Performance").
  *
  * @param maxEntries        maximum number of zip entries (files, directories, links)
  * @param maxTotalBytes     maximum sum of uncompressed entry sizes, in bytes, counted on the bytes inflated

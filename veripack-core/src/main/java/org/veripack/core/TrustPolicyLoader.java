@@ -71,6 +71,21 @@ public final class TrustPolicyLoader {
     private TrustPolicyLoader() { }
 
     /**
+     * Every key a policy file may hold: the top-level keys, and those of the {@code limits} and
+     * {@code externalArtifactTimeouts} mappings as {@code limits.maxEntries}, ... Any other key is a
+     * {@link PolicyException} from {@link #load}; the sets are the ones {@code load} checks against. Each is
+     * documented with its default in docs/reference.md "Trust policy keys" (a CLI test checks that).
+     *
+     * @return an unmodifiable set of key names
+     */
+    public static Set<String> knownKeys() {
+        Set<String> all = new java.util.TreeSet<>(KEYS);
+        LIMIT_KEYS.forEach(k -> all.add("limits." + k));
+        TIMEOUT_KEYS.forEach(k -> all.add("externalArtifactTimeouts." + k));
+        return java.util.Collections.unmodifiableSet(all);
+    }
+
+    /**
      * @param file the policy YAML
      * @return the validated policy
      * @throws PolicyException when the file is missing, unreadable, not valid YAML, or invalid/unsafe

@@ -37,7 +37,7 @@ import org.veripack.node.internal.NodeLayout;
  * packages are validated with (TS 33.117 §4.2.3.3.5), so the person or script running {@code install} never
  * chooses them. Layout (docs/node.md):
  * <pre>
- * NODE/config/policy.yaml                 trust policy, the schema of --policy (README "Trust policy file"); paths relative to it
+ * NODE/config/policy.yaml                 trust policy, the schema of --policy (docs/reference.md "Trust policy keys"); paths relative to it
  * NODE/config/trust/anchor-&lt;sha256&gt;.der  one trust anchor per file, DER: the file's SHA-256 is the certificate's fingerprint
  * NODE/config/trust/&lt;key&gt;-&lt;sha256&gt;.&lt;ext&gt; the other files the policy names (intermediates, timestampAnchors, crls,
  *                                         openpgpKeyrings), byte for byte, named by their SHA-256
@@ -60,7 +60,7 @@ import org.veripack.node.internal.NodeLayout;
 public final class NodeTrust {
     /** The policy file, relative to the node root. */
     public static final String POLICY_FILE = "config/policy.yaml";
-    /** Policy keys whose values name files (README "Trust policy file"). */
+    /** Policy keys whose values name files (docs/reference.md "Trust policy keys"). */
     static final List<String> FILE_KEYS = List.of("trustAnchors", "intermediates", "timestampAnchors", "crls", "openpgpKeyrings");
     /** Largest file a trust change copies (CRLs of large CAs reach tens of MiB). */
     static final long MAX_FILE_BYTES = 64L << 20;

@@ -15,7 +15,7 @@ import org.veripack.core.Verdict;
 import org.veripack.core.VerificationReport;
 
 /**
- * The zip index is bounded before it is parsed (README "Trust policy file", {@code limits.maxEntries} and
+ * The zip index is bounded before it is parsed (docs/reference.md "Trust policy keys", {@code limits.maxEntries} and
  * {@code maxHeaderBytes}): each test builds an archive whose index attacks the reader's time or memory and
  * asserts {@code LIMIT_EXCEEDED} with the limit and the declared value, and that one entry or byte less
  * passes the limit. The same archives run under the launcher's heap in the CLI's {@code HostileZipHeapTest}.

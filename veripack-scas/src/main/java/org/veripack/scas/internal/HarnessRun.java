@@ -441,7 +441,7 @@ public final class HarnessRun {
         add(steps, showBefore);
         add(steps, before.record());
         List<String> problems = new ArrayList<>();
-        // the node's audit event names and exit codes (README "Protecting the node's trust store")
+        // the node's audit event names and exit codes (docs/guide.md "Protecting the node's trust store")
         record Attempt(String event, int exit, String code, String purpose, String... args) { }
         List<Attempt> attempts = List.of(
                 new Attempt("trust.unauthorized", 4, null, "add the untrusted root to the node's trust store",

@@ -16,7 +16,7 @@ import org.veripack.scas.CommandRecord;
 import org.veripack.scas.Target;
 
 /**
- * Drives a Veripack node root through the {@code veripack} CLI contract (README "Usage"): {@code install}
+ * Drives a Veripack node root through the {@code veripack} CLI contract (docs/reference.md "Commands"): {@code install}
  * (exit 1 = REJECTED) under the node's own trust store, {@code status --json}, {@code run}, {@code trust set},
  * the {@code current} symlink and {@code audit/events.jsonl}. The node's trust is its configuration: the harness
  * sets it (from the lab's {@code --trust}/{@code --policy}) only when the node has none, and for a case signed

@@ -13,7 +13,7 @@ import org.veripack.core.PolicyException;
 import org.veripack.core.sign.SigningIdentities;
 
 /**
- * Reads the file references of a trust policy YAML (README "Trust policy file": paths relative to the
+ * Reads the file references of a trust policy YAML (docs/reference.md "Trust policy keys": paths relative to the
  * file) and writes copies of it with absolute paths, one of them also trusting the harness test CA, for the
  * node target's cases whose only defect must be isolated from "untrusted signer" (set into the node's trust
  * store for one install, then the plain copy restores it). Not a policy validator: the product loads it.
@@ -73,7 +73,7 @@ final class PolicyFiles {
         return true;
     }
 
-    /** Whether {@code policy} sets the boolean {@code key} to {@code false} explicitly (README "Trust policy file"). */
+    /** Whether {@code policy} sets the boolean {@code key} to {@code false} explicitly (docs/reference.md "Trust policy keys"). */
     static boolean setsFalse(Path policy, String key) throws IOException {
         return Boolean.FALSE.equals(read(policy).get(key));
     }
