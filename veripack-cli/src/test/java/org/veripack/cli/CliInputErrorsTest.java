@@ -15,7 +15,7 @@ import org.veripack.core.pki.TestPki;
 import org.veripack.core.pki.TestPki.Issued;
 
 /**
- * Review 1, finding 13 (verify/sign parts): bad input on the command line is exit 2 with a message that
+ * Bad input on the command line is exit 2 with a message that
  * names the option or path, never a Java exception class name or a stack trace; and finding 14's hint
  * for a detached signature.
  */

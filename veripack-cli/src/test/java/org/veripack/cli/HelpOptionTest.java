@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.veripack.cli.SignVerifyCommandTest.Run;
 
 /**
- * Review 2, finding 3: {@code X --help} works for every registered subcommand (and {@code audit verify}),
+ * {@code X --help} works for every registered subcommand (and {@code audit verify}),
  * even those with required options: exit 0, the usage text on stdout, nothing on stderr.
  */
 class HelpOptionTest {

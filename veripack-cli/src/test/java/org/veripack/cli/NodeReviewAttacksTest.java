@@ -165,7 +165,7 @@ class NodeReviewAttacksTest {
     }
 
     /**
-     * Review finding 3, second half: the attacker rewrites an installed file and forges the sealed JSON record
+     * The attacker rewrites an installed file and forges the sealed JSON record
      * with the new digest and size (what an attacker with write access to a badly owned node could do). The
      * guard takes the expected digests from the re-verified signed manifest, so it refuses.
      */
@@ -442,7 +442,7 @@ class NodeReviewAttacksTest {
         assertTrue(r.err().contains("line 3"), r.err());
     }
 
-    // --- review 2 finding 4: lines appended after the sealed head; a deleted head ---
+    // --- lines appended after the sealed head; a deleted head ---
 
     @Test
     void forgedLineAppendedWithACorrectChainIsReportedAlsoAfterTheNextGenuineAppend() throws Exception {
@@ -475,7 +475,7 @@ class NodeReviewAttacksTest {
         assertEquals(ExitCode.REJECTED, cli("audit", "verify", "--root", node.toString()).exit());
     }
 
-    // --- review 2 finding 7: a StrictModes refusal touches nothing ---
+    // --- a StrictModes refusal touches nothing ---
 
     @Test
     void installUnderAWorldWritableParentIsRefusedWithoutCreatingTheNodeDirectory() throws Exception {
@@ -494,7 +494,7 @@ class NodeReviewAttacksTest {
         }
     }
 
-    // --- review 2 finding 8: current replaced by a link outside slots/ ---
+    // --- current replaced by a link outside slots/ ---
 
     @Test
     void currentPointingOutsideSlotsIsATamperRefusalWithoutJavaClassNames() throws Exception {

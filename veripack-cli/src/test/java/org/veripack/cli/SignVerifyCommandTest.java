@@ -117,7 +117,7 @@ class SignVerifyCommandTest {
         assertTrue(r.codes().contains("DIGEST_MISMATCH"), r.out());
         assertTrue(r.err().contains("DIGEST_MISMATCH"), r.err());
 
-        // review 2, finding 11: the operator must not countersign bytes the vendor never signed
+        // the operator must not countersign bytes the vendor never signed
         Path countersigned = dir.resolve("countersigned.csar");
         Run c = run("countersign", "--key", key.toString(), "--cert", cert.toString(), "--in", tampered.toString(),
                 "--out", countersigned.toString());
@@ -133,7 +133,7 @@ class SignVerifyCommandTest {
 
     @Test
     void signRefusesADirectoryWithANonCanonicalSymlinkTarget() throws Exception {
-        // review 2, finding 1: `ln -s bin/ sbin` signed fine and then bricked the node (Path normalised it)
+        // `ln -s bin/ sbin` signed fine and then bricked the node (Path normalised it)
         Process ln = new ProcessBuilder("ln", "-s", "bin/", pkg.resolve("Files/sbin").toString()).inheritIO().start();
         assertEquals(0, ln.waitFor());
         Path out = dir.resolve("bad.csar");

@@ -111,7 +111,7 @@ public final class AuditLog {
                     } else if (h.isPresent() && h.get().pendingLines() > 0 && prev.equals(h.get().pendingSha256())) {
                         before = h.get().pendingLines(); // our own append, whose final head write a crash prevented
                     } else {
-                        // the log is not what this node sealed last (review 2 finding 4): lines appended by someone
+                        // the log is not what this node sealed last: lines appended by someone
                         // else, a truncated/rewritten log or a deleted head. Sealing it silently would launder the
                         // change, so the head keeps a permanent record of it and verify() keeps reporting it.
                         before = countLines(ch);

@@ -132,7 +132,7 @@ public final class Node {
             } catch (IOException replacedLink) {
                 // a replaced current link (e.g. pointing outside slots/) is tampering, not a crash: recovery
                 // neither repairs it nor collects slots by it; the guard and verify-installed refuse it
-                // (review 2 finding 8: INSTALLATION_TAMPERED, exit 126 for run)
+                // (INSTALLATION_TAMPERED, exit 126 for run: docs/node.md "Install sequence")
                 return List.of();
             }
             return installer.recover();
@@ -278,7 +278,7 @@ public final class Node {
             Optional<SealedRecord> rec = readRecord(previous.get());
             var id = rec.map(SealedRecord::identity).orElse(null);
             if (findings.isEmpty() && id != null) {
-                // one node, one product also for rollback (review 2 finding 6)
+                // one node, one product also for rollback, so a rollback cannot switch products either
                 installer.checkProduct(id, configuredProduct()).ifPresent(findings::add);
             }
             if (findings.isEmpty()) {

@@ -213,7 +213,7 @@ public final class NodeAccess {
             if (Files.size(file) > MAX_CONFIG_BYTES) {
                 throw new PolicyException(file + ": node config larger than " + MAX_CONFIG_BYTES + " bytes");
             }
-            // a duplicate key (two product: lines) is an error, not "last one wins" (review 2 finding 6)
+            // a duplicate key (two product: lines) is an error, not "last one wins": two readers must not see two products
             root = new ObjectMapper(new YAMLFactory())
                     .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
                     .readTree(file.toFile());

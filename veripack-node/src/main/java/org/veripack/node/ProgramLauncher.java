@@ -44,7 +44,7 @@ public final class ProgramLauncher {
     private ProgramLauncher() { }
 
     /**
-     * The part of the guard's own environment the program inherits (review 2 finding 9): {@code PATH} fixed to
+     * The part of the guard's own environment the program inherits (docs/guide.md "Run through the guard"): {@code PATH} fixed to
      * {@link #DEFAULT_PATH}, and {@code HOME}, {@code TZ}, {@code LANG} and {@code LC_*} copied from
      * {@code inherited}; everything else (loader variables, {@code GCONV_PATH}, {@code PATH}, proxies...) is
      * dropped. {@code --env} pairs are added on top ({@link #childEnvironment}).
@@ -77,7 +77,7 @@ public final class ProgramLauncher {
             }
             boolean libraryPath = e.getKey().equals("LD_LIBRARY_PATH");
             List<String> resolved = new ArrayList<>();
-            // glibc's separators (review 2 finding 2): LD_LIBRARY_PATH splits on ':' and ';'; LD_PRELOAD on
+            // glibc's separators (ld.so(8)): LD_LIBRARY_PATH splits on ':' and ';'; LD_PRELOAD on
             // ':' and ' '; LD_AUDIT on ':'. Splitting on more than the loader does only refuses more (fail closed).
             for (String entry : e.getValue().split(libraryPath ? "[:;]" : "[:; \\t]", -1)) {
                 if (entry.isEmpty() && !libraryPath) {

@@ -534,7 +534,7 @@ class NodeTest {
         assertEquals(GuardDecision.Refusal.TAMPERED, Node.openExisting(root, NodeFixture.CLOCK).guard("bin/prog").refusal());
     }
 
-    /** Review finding 7 below the CLI: while recovery cannot run (lock held), a bad previous is reported, not fatal. */
+    /** Below the CLI: while recovery cannot run (lock held), a bad previous is reported, not fatal. */
     @Test
     void badPreviousLinkIsReportedByStatusAndIgnoredByTheGuardWhileTheLockIsHeld() throws Exception {
         Path root = dir.resolve("node");

@@ -33,7 +33,7 @@ import org.veripack.core.Verdict;
 import org.veripack.core.VerificationReport;
 
 /**
- * The Debian repository chain, genuine and under attack (issue 8): every attack is performed on real
+ * The Debian repository chain, genuine and under attack (docs/guide.md "Verify through the Debian channel"): every attack is performed on real
  * files (a dpkg-deb built package, a Packages index, a clearsigned InRelease by a Bouncy Castle key)
  * and asserted by finding code.
  */

@@ -80,7 +80,7 @@ import org.veripack.core.sign.CmsSigner;
 
 /**
  * CMS SignedData verification: the genuine case per key type, and one test per attack on the CMS
- * structure, the signed attributes, the algorithms and the certification path (issue 2 §4, issue 5 §2).
+ * structure, the signed attributes, the algorithms and the certification path (RFC 5652 §5.6, RFC 5280 §6; docs/threat-model.md T1).
  * Every fixture is generated here with TestPki and CmsSigner or BC generators.
  */
 class CmsSignatureVerifierTest {

@@ -14,7 +14,7 @@ import org.veripack.core.TrustPolicy;
 import org.veripack.core.pki.TestPki;
 
 /**
- * TEST ONLY: the archive attack corpus of issue 5 item 1. Each case takes a genuine signed option-1
+ * TEST ONLY: the archive attack corpus (docs/threat-model.md T1, archive parser differentials). Each case takes a genuine signed option-1
  * CSAR and performs one attack on its bytes; the manifest and its signature are left intact, so the
  * only reason to refuse the result is the attack itself. Used by {@code ArchiveAttackCorpusTest}
  * (verify) and by the node's install test (install leaves {@code current} unchanged).
@@ -92,7 +92,7 @@ public final class ArchiveAttackCorpus {
         return new RawZip.Entry(name, 0100644, utf8(text));
     }
 
-    /** Every case, in the order of issue 5 item 1. */
+    /** Every case, in the order of docs/threat-model.md. */
     public static List<Case> cases() {
         String conf = "Files/mme.conf";
         List<Case> c = new ArrayList<>();

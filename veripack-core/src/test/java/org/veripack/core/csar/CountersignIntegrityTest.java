@@ -21,7 +21,7 @@ import org.veripack.core.sign.CmsSigner;
 import org.veripack.core.sign.CsarCountersigner;
 
 /**
- * Review 2, finding 11: countersigning a tampered CSAR used to succeed silently (the operator's signature
+ * Countersigning a tampered CSAR used to succeed silently (the operator's signature
  * then vouched for bytes the vendor never signed); after countersigning, the text verdict named only one
  * signer. The operator's certificate is deliberately not a trust anchor of the verifier's policy: the
  * countersigner checks integrity, not trust.

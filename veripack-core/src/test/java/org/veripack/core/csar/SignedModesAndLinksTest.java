@@ -34,7 +34,7 @@ import org.veripack.core.internal.csar.Digests;
 import org.veripack.core.sign.CmsSigner;
 
 /**
- * Review 1, findings 2, 4 and 8: entry types, permission bits, directories and symlinks of the zip are
+ * Entry types, permission bits, directories and symlinks of the zip are
  * only installed as the signature says. Each test performs the attack on a genuinely signed package (the
  * manifest and its signature stay intact) and asserts the finding code, and for install that the sink
  * received nothing.
@@ -400,11 +400,11 @@ class SignedModesAndLinksTest {
         assertEquals(0640, r.artifacts().stream().filter(a -> a.path().equals("Files/mme.conf")).findFirst().orElseThrow().mode());
     }
 
-    // --- D: review 2 (findings 1, 5, 10) ---
+    // --- D: link targets installed byte-exactly, links to the root, refused entries ---
 
     @Test
     void nonCanonicalSymlinkTargetsAreUnsafePathOnVerifyAndInstall() throws Exception {
-        // review 2, finding 1: `ln -s docs/ doc` signed, verified and installed, then the node's own check said
+        // `ln -s docs/ doc` signed, verified and installed, then the node's own check said
         // TAMPERED (java.nio.file.Path had stored "docs"); now refused before anything is installed
         String[] targets = {"docs/", "./docs/guide", "docs//guide", "docs/./guide", "docs/guide/"};
         for (int i = 0; i < targets.length; i++) {
@@ -434,7 +434,7 @@ class SignedModesAndLinksTest {
 
     @Test
     void linksToThePackageRootAreUnsafePathOnVerifyAndInstallAndKeepTheIdentity() throws Exception {
-        // review 2, finding 5: `m -> .` verified ACCEPTED but install refused it; the text header lost name/version
+        // `m -> .` verified ACCEPTED but install refused it; the text header lost name/version
         for (A link : List.of(link("m", "."), link("Files/self", ".."), link("a/b/up", "../.."))) {
             Path csar = handBuilt("root-" + link.path().replace('/', '_'), List.of(file("Files/f", "f"), file("a/b/g", "g"), link));
             VerificationReport r = verify(csar);
@@ -446,7 +446,7 @@ class SignedModesAndLinksTest {
 
     @Test
     void refusedEntriesAreNotAlsoReportedMissing() throws Exception {
-        // review 2, finding 10: an entry that is present but refused gets its own finding only
+        // an entry that is present but refused gets its own finding only
         List<A> refused = List.of(new A("setuid", 0104755, "x", "100755"), new A("setgid", 0102755, "x", "100755"),
                 new A("sock", 0140644, "x", "100644"), new A("fifo", 0010644, "x", "100644"),
                 new A("dev", 0020644, "x", "100644"), link("abs", "/etc/passwd"), link("empty", ""),

@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * TEST ONLY fault injection at the node's filesystem steps (issue 5 item 5). Off in production: unless
+ * TEST ONLY fault injection at the node's filesystem steps (FaultMatrixTest; docs/node.md "Install sequence"). Off in production: unless
  * the JVM is started with {@code -Dveripack.failpoint=NAME[:fail|:oom|:kill|:pause:DIR]} (read once, when
  * this class loads), {@link #hit} returns immediately and does nothing.
  *

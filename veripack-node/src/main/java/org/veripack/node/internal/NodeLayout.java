@@ -86,7 +86,7 @@ public final class NodeLayout {
             if (!createRoot) {
                 throw new NoSuchFileException(root.toString(), null, "not a node root (does not exist)");
             }
-            // StrictModes before mkdir (review 2 finding 7): a refusal must not leave a node directory behind
+            // StrictModes before mkdir: a refusal must not leave a node directory behind
             Path existing = root.toAbsolutePath().normalize().getParent();
             while (existing != null && !Files.exists(existing, LinkOption.NOFOLLOW_LINKS)) {
                 existing = existing.getParent();

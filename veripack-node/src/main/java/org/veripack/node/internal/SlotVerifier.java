@@ -27,7 +27,7 @@ import org.veripack.core.Finding;
 import org.veripack.core.FindingCode;
 
 /**
- * Re-verifies an installed slot against its sealed entries (issue 3 item 4): every expected entry is
+ * Re-verifies an installed slot against its sealed entries (docs/node.md "Install sequence", guard re-verification): every expected entry is
  * present with the sealed type, on-disk mode ({@link InstalledEntry#installedMode()}), content digest
  * (files) or target (symlinks); nothing else is present (no extra files, no hard-link or device
  * surprises: anything that is not a regular file, directory or symlink is extra). Every mismatch is an

@@ -164,7 +164,7 @@ class AuditLogTest {
     }
 
     /**
-     * Review 2 finding 4: a writer without state access (e.g. an unauthorised user whose refusal reaches the
+     * A writer without state access (e.g. an unauthorised user whose refusal reaches the
      * log but not the head) appends a line with a correct chain. This used to be accepted; now it is reported
      * as unsealed (fail closed), and the node's next append records the mismatch in the head instead of
      * sealing it, so it stays reported.

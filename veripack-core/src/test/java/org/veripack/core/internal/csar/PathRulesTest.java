@@ -61,7 +61,7 @@ class PathRulesTest {
                 "Files/up -> ..", "Files/bin/chain -> mme", "Files/bin/dir -> ../lib", "Files/bin/viadir -> dir/x.so");
         assertEquals("Files/bin/mmed", resolve(t, "Files/bin/mme"));
         assertEquals("Files/lib/x.so", resolve(t, "Files/bin/x"));
-        assertNull(resolve(t, "Files/up"), "a link to the package root itself is refused (review 2, finding 5)");
+        assertNull(resolve(t, "Files/up"), "a link to the package root itself is refused");
         assertEquals("Files/bin/mmed", resolve(t, "Files/bin/chain"));
         assertEquals("Files/lib", resolve(t, "Files/bin/dir"));
         assertEquals("Files/lib/x.so", resolve(t, "Files/bin/viadir"));
@@ -99,7 +99,7 @@ class PathRulesTest {
 
     @Test
     void nonCanonicalTargetsAreRefusedOnTheirOwn() {
-        // review 2, finding 1: java.nio.file.Path drops empty segments, so these would not install byte-exactly
+        // java.nio.file.Path drops empty segments, so these would not install byte-exactly
         for (String target : new String[] {"docs/", "a//b", "./a", "a/./b", ".", "./", "a/.", "../lib/", "//x"}) {
             assertTrue(PathRules.linkTargetUnsafeReason("Files/x", target).isPresent(), target);
         }
