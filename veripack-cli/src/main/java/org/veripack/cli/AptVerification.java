@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import org.veripack.core.PolicyException;
+import org.veripack.core.ProgressListener;
 import org.veripack.core.ReportFormat;
 import org.veripack.core.SignerSummary;
 import org.veripack.core.TrustPolicy;
@@ -30,9 +31,10 @@ final class AptVerification {
      * @param policyFile the {@code --policy} file, or null
      * @param keyrings   the {@code --keyring} files (empty when {@code --policy} is given)
      * @param clock      the verification clock ({@code --at} fixed, or the system clock)
+     * @param progress   told how far the {@code .deb}'s hashing has got
      */
     static int run(AptOptions apt, Path policyFile, List<Path> keyrings, Clock clock, boolean json, Path deb,
-                   PrintWriter out, PrintWriter err) {
+                   PrintWriter out, PrintWriter err, ProgressListener progress) {
         List<String> missing = new ArrayList<>();
         if (apt.release == null) {
             missing.add("--apt-release");
@@ -62,7 +64,7 @@ final class AptVerification {
         }
         try {
             TrustPolicy policy = policyFile != null ? TrustPolicyLoader.load(policyFile) : TrustPolicy.withKeyrings(keyrings);
-            AptChainVerifier verifier = AptChainVerifier.create(policy, clock);
+            AptChainVerifier verifier = AptChainVerifier.create(policy, clock).withProgress(progress);
             VerificationReport report = apt.releaseSignature == null
                     ? verifier.verifyInRelease(apt.release, apt.packages, deb)
                     : verifier.verifyRelease(apt.release, apt.releaseSignature, apt.packages, deb);

@@ -45,6 +45,9 @@ final class InstallCommand implements Callable<Integer> {
     @Parameters(paramLabel = "PACKAGE", description = "the CSAR (SOL004 option 1 or 2)")
     Path pkg;
 
+    @Mixin
+    ProgressOptions progress = new ProgressOptions();
+
     @Override
     public Integer call() {
         Integer refused = trustOptions.refuse("install", root.root, System.err);
@@ -69,7 +72,7 @@ final class InstallCommand implements Callable<Integer> {
             Node node = Node.open(root.root, Clock.systemUTC());
             RevocationSource revocation = RevocationSource.http(java.time.Duration.ofSeconds(10), 10L << 20,
                     root.root.resolve("cache").resolve("revocation"));
-            r = node.install(pkg, revocation);
+            r = node.install(pkg, revocation, progress.listener(new java.io.PrintWriter(System.err, true), "install", json));
         } catch (NodeTrustException e) {
             System.err.println("veripack install: " + e.getMessage());
             return ExitCode.USAGE;

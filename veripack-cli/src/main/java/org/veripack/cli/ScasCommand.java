@@ -17,6 +17,7 @@ import org.veripack.scas.ScasReport;
 import org.veripack.scas.ScasReports;
 import org.veripack.scas.Target;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -80,6 +81,9 @@ final class ScasCommand implements Callable<Integer> {
 
     @Option(names = "--protect", paramLabel = "PATH", description = "files of the product's checking program / trusted-key list for the access-control step (repeatable)")
     List<Path> protect = new ArrayList<>();
+
+    @Mixin
+    ProgressOptions progress = new ProgressOptions();
 
     @Override
     public Integer call() {
@@ -155,7 +159,7 @@ final class ScasCommand implements Callable<Integer> {
         return ScasConfig.builder().genuinePackage(pkg).downgradePackage(downgrade).trustAnchors(trust)
                 .policyFile(policy).target(t).outDir(out).asUserTemplate(asUser)
                 .commandTimeout(Duration.ofSeconds(timeoutSeconds)).testCa(testCaCert, testCaKey)
-                .protectedPaths(protect).build();
+                .protectedPaths(protect).progress(progress.listener(new java.io.PrintWriter(System.err, true), "scas", false)).build();
     }
 
     private List<Path> inputs() {

@@ -8,12 +8,14 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.Callable;
 import org.veripack.core.PolicyException;
+import org.veripack.core.ProgressListener;
 import org.veripack.core.sign.CsarSigner;
 import org.veripack.core.sign.SigningIdentities;
 import org.veripack.core.sign.SigningIdentity;
 import org.veripack.core.sign.TimestampAuthority;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -111,6 +113,9 @@ final class SignCommand implements Callable<Integer> {
     @Option(names = "--store", description = "Store artifacts uncompressed (zip STORED) instead of DEFLATED; for already-compressed images.")
     boolean store;
 
+    @Mixin
+    ProgressOptions progressOptions = new ProgressOptions();
+
     @Option(names = "--out", paramLabel = "OUT", description = "Output file in an existing directory (default for --detached: FILE.p7s).")
     Path out;
 
@@ -121,11 +126,12 @@ final class SignCommand implements Callable<Integer> {
             SigningIdentity identity = identity();
             Clock clock = Clock.systemUTC();
             TimestampAuthority authority = timestampAuthority(tsa);
+            ProgressListener progress = progressOptions.listener(err, "sign", false);
             if (input.detachedFile != null) {
                 VerifyCommand.requireFile(input.detachedFile, "--detached");
                 Path target = out != null ? out : Path.of(input.detachedFile + ".p7s");
                 VerifyCommand.requireWritableTarget(target, "--out");
-                CsarSigner.writeDetached(identity, clock, authority, input.detachedFile, target);
+                CsarSigner.writeDetached(identity, clock, authority, input.detachedFile, target, progress);
                 err.println("veripack sign: wrote detached CMS signature " + target);
             } else {
                 if (!Files.isDirectory(input.csarDir)) {
@@ -136,7 +142,7 @@ final class SignCommand implements Callable<Integer> {
                 }
                 VerifyCommand.requireWritableTarget(out, "--out");
                 CsarSigner signer = CsarSigner.builder(identity).name(name).version(version).provider(provider)
-                        .releaseTime(releaseTime).digestAlgorithm(digest).storeArtifacts(store).clock(clock).timestampAuthority(authority).build();
+                        .releaseTime(releaseTime).digestAlgorithm(digest).storeArtifacts(store).clock(clock).timestampAuthority(authority).progress(progress).build();
                 CsarSigner.Result result = option2 ? signer.writeOption2(input.csarDir, out) : signer.writeOption1(input.csarDir, out);
                 for (CsarSigner.MetadataValue m : result.metadata()) {
                     err.println("veripack sign: " + m.key() + ": " + m.value() + " (from " + source(m) + ")");

@@ -60,6 +60,9 @@ final class VerifyCommand implements Callable<Integer> {
     @Mixin
     AptOptions apt = new AptOptions();
 
+    @Mixin
+    ProgressOptions progress = new ProgressOptions();
+
     @Option(names = "--at", paramLabel = "INSTANT", description = "Verification time, ISO-8601 (e.g. 2026-01-01T00:00:00Z), 1950..9999; default now.")
     String at;
 
@@ -82,7 +85,7 @@ final class VerifyCommand implements Callable<Integer> {
         if (apt.requested() || !trust.keyrings.isEmpty()) {
             try {
                 return AptVerification.run(apt, trust.policy, trust.keyrings, clock(), json, packageFile,
-                        spec.commandLine().getOut(), err);
+                        spec.commandLine().getOut(), err, progress.listener(err, "verify", json));
             } catch (UsageError e) {
                 err.println("veripack verify: " + e.getMessage());
                 err.flush();
@@ -96,7 +99,7 @@ final class VerifyCommand implements Callable<Integer> {
             if (signature != null) {
                 requireFile(signature, "--signature");
             }
-            PackageVerifier verifier = PackageVerifier.create(policy, clock);
+            PackageVerifier verifier = PackageVerifier.create(policy, clock).withProgress(progress.listener(err, "verify", json));
             VerificationReport report = verify(packageDigest ? verifier.withPackageDigest() : verifier);
             if (json) {
                 PrintWriter out = spec.commandLine().getOut();

@@ -132,6 +132,18 @@ class AptVerifyCliTest {
     }
 
     @Test
+    void forcedProgressShowsTheDebHashedToHundredPercentOnStderrOnly() throws Exception {
+        Run plain = verifyWithKeyring(deb, "--json");
+        Run r = verifyWithKeyring(deb, "--json", "--progress=always");
+        assertEquals(ExitCode.OK, r.exit(), r.err());
+        assertEquals(plain.out(), r.out(), "stdout is the same JSON document");
+        assertTrue(r.err().contains("\rveripack verify: hashing " + deb.getFileName() + "  100%"), r.err());
+        Run quiet = verifyWithKeyring(deb, "--progress=always", "--quiet");
+        assertEquals(ExitCode.OK, quiet.exit(), quiet.err());
+        assertTrue(!quiet.err().contains("\r") && !quiet.err().contains("hashing"), quiet.err());
+    }
+
+    @Test
     void humanOutputGoesToStderrWithTheSignerFingerprint() {
         Run r = verifyWithKeyring(deb);
         assertEquals(ExitCode.OK, r.exit(), r.err());

@@ -90,9 +90,15 @@ class ScasCommandTest {
                 Files.readString(dir.resolve("src-2.0").resolve(TOSCA_META)), "the fixture's TOSCA.meta is identical");
         Path node = dir.resolve("node");
         Path out = dir.resolve("report-node");
-        int exit = Main.execute("scas", "--package", v2.toString(), "--downgrade-package", v1.toString(),
-                "--trust", anchor.toString(), "--target", "node:" + node, "--out", out.toString(),
-                "--probe", "bin/probe.sh --check", "--probe-env", "PROBE_MODE=health", "--timeout", "120");
+        SignVerifyCommandTest.Run run = SignVerifyCommandTest.run("scas", "--package", v2.toString(), "--downgrade-package",
+                v1.toString(), "--trust", anchor.toString(), "--target", "node:" + node, "--out", out.toString(),
+                "--probe", "bin/probe.sh --check", "--probe-env", "PROBE_MODE=health", "--timeout", "120", "--progress=always");
+        int exit = run.exit();
+        // progress counts the cases that drive the node (every case but the invalid-packages summary), on stderr
+        java.util.regex.Matcher cases = java.util.regex.Pattern.compile("veripack scas: running cases  (\\d+)/(\\d+)  100%\\n")
+                .matcher(run.err());
+        assertTrue(cases.find() && cases.group(1).equals(cases.group(2)), run.err());
+        assertEquals("19", cases.group(2), "20 cases reported, 19 of them run a command");
         JsonNode report = new ObjectMapper().readTree(out.resolve("report.json").toFile());
         List<String> failed = new ArrayList<>();
         Set<String> notRun = new TreeSet<>();

@@ -61,19 +61,30 @@ class SignVerifyCommandTest {
         }
     }
 
+    /** A vendor PKI as files: root CA, intermediate ({@code chain}), code-signing leaf and its key. */
+    record SignerFiles(Path root, Path key, Path cert, Path chain) {
+        /** Root -> CA -> "CN=Acme Code Signing,O=Acme", written into {@code dir}. */
+        static SignerFiles write(Path dir) throws Exception {
+            Issued r = TestPki.cert("CN=CLI Root,O=Acme").ca(true).build();
+            Issued ca = TestPki.cert("CN=CLI CA,O=Acme").ca(true).issuedBy(r).build();
+            Issued leaf = TestPki.cert("CN=Acme Code Signing,O=Acme").issuedBy(ca).build();
+            SignerFiles f = new SignerFiles(dir.resolve("root.pem"), dir.resolve("signer.key"), dir.resolve("signer.pem"),
+                    dir.resolve("chain.pem"));
+            TestPki.writeCertificatesPem(f.root(), r.certificate());
+            TestPki.writeCertificatesPem(f.cert(), leaf.certificate());
+            TestPki.writeCertificatesPem(f.chain(), ca.certificate());
+            TestPki.writePrivateKeyPem(f.key(), leaf.keyPair().getPrivate());
+            return f;
+        }
+    }
+
     @BeforeEach
     void pki() throws Exception {
-        Issued r = TestPki.cert("CN=CLI Root,O=Acme").ca(true).build();
-        Issued ca = TestPki.cert("CN=CLI CA,O=Acme").ca(true).issuedBy(r).build();
-        Issued leaf = TestPki.cert("CN=Acme Code Signing,O=Acme").issuedBy(ca).build();
-        root = dir.resolve("root.pem");
-        key = dir.resolve("signer.key");
-        cert = dir.resolve("signer.pem");
-        chain = dir.resolve("chain.pem");
-        TestPki.writeCertificatesPem(root, r.certificate());
-        TestPki.writeCertificatesPem(cert, leaf.certificate());
-        TestPki.writeCertificatesPem(chain, ca.certificate());
-        TestPki.writePrivateKeyPem(key, leaf.keyPair().getPrivate());
+        SignerFiles f = SignerFiles.write(dir);
+        root = f.root();
+        key = f.key();
+        cert = f.cert();
+        chain = f.chain();
         pkg = Files.createDirectories(dir.resolve("pkg/Files/bin"));
         Files.writeString(pkg.resolve("mmed"), "#!/bin/sh\necho mme\n");
         pkg = dir.resolve("pkg");

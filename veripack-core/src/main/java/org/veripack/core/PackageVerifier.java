@@ -30,14 +30,16 @@ public final class PackageVerifier {
     private final boolean packageDigest;
     /** Null: {@link ArtifactFetcher#http} with the policy's time bounds, created when a package needs it. */
     private final ArtifactFetcher fetcher;
+    private final ProgressListener progress;
 
     private PackageVerifier(TrustPolicy policy, Clock clock, RevocationSource revocation, boolean packageDigest,
-                            ArtifactFetcher fetcher) {
+                            ArtifactFetcher fetcher, ProgressListener progress) {
         this.policy = Objects.requireNonNull(policy, "policy");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.revocation = Objects.requireNonNull(revocation, "revocation");
         this.packageDigest = packageDigest;
         this.fetcher = fetcher;
+        this.progress = Objects.requireNonNull(progress, "progress");
     }
 
     /**
@@ -46,7 +48,7 @@ public final class PackageVerifier {
      * {@link RevocationSource#http()}, uncached.
      */
     public static PackageVerifier create(TrustPolicy policy, Clock clock) {
-        return new PackageVerifier(policy, clock, RevocationSource.http(), false, null);
+        return new PackageVerifier(policy, clock, RevocationSource.http(), false, null, ProgressListener.NONE);
     }
 
     /**
@@ -54,7 +56,7 @@ public final class PackageVerifier {
      * {@code RevocationSource.http(timeout, maxBytes, NODE/cache/revocation)}).
      */
     public static PackageVerifier create(TrustPolicy policy, Clock clock, RevocationSource revocation) {
-        return new PackageVerifier(policy, clock, revocation, false, null);
+        return new PackageVerifier(policy, clock, revocation, false, null, ProgressListener.NONE);
     }
 
     /**
@@ -81,7 +83,7 @@ public final class PackageVerifier {
      * detached reports always carry it (there it is the hash the signature check computes anyway).
      */
     public PackageVerifier withPackageDigest() {
-        return new PackageVerifier(policy, clock, revocation, true, fetcher);
+        return new PackageVerifier(policy, clock, revocation, true, fetcher, progress);
     }
 
     /**
@@ -90,7 +92,18 @@ public final class PackageVerifier {
      * {@link ArtifactFetcher#http} with the policy's {@code externalArtifactTimeouts} (tests inject one).
      */
     public PackageVerifier withArtifactFetcher(ArtifactFetcher fetcher) {
-        return new PackageVerifier(policy, clock, revocation, packageDigest, Objects.requireNonNull(fetcher, "fetcher"));
+        return new PackageVerifier(policy, clock, revocation, packageDigest, Objects.requireNonNull(fetcher, "fetcher"),
+                progress);
+    }
+
+    /**
+     * This verifier, telling {@code progress} how far the steps that read many bytes have got ({@link #verifyCsar},
+     * {@link #verifyAndExtract}: the hashing pass over the artifacts' uncompressed bytes, the option-2 inner CSAR's
+     * copy, each external artifact's download; {@link #verifyDetached}: the file's bytes). The bytes are counted
+     * in the loops that read them, per block; {@code progress} is called from the hashing threads.
+     */
+    public PackageVerifier withProgress(ProgressListener progress) {
+        return new PackageVerifier(policy, clock, revocation, packageDigest, fetcher, Objects.requireNonNull(progress, "progress"));
     }
 
     /** The fetcher for one verification: the injected one, or a network fetcher (its HTTP client is built on first use). */
@@ -114,7 +127,7 @@ public final class PackageVerifier {
      *                     {@link FindingCode#MALFORMED_PACKAGE})
      */
     public VerificationReport verifyCsar(Path csar) throws IOException {
-        return new CsarVerifier(policy, clock.instant(), revocation, fetcher()).verify(csar, null, packageDigest).report();
+        return new CsarVerifier(policy, clock.instant(), revocation, fetcher(), progress).verify(csar, null, packageDigest).report();
     }
 
     /**
@@ -122,7 +135,7 @@ public final class PackageVerifier {
      * {@code openssl cms -verify -binary -content FILE}.
      */
     public VerificationReport verifyDetached(Path file, Path signature) throws IOException {
-        return DetachedVerifier.verify(file, signature, policy, clock.instant(), revocation);
+        return DetachedVerifier.verify(file, signature, policy, clock.instant(), revocation, progress);
     }
 
     /**
@@ -141,7 +154,7 @@ public final class PackageVerifier {
      */
     public VerifiedPackage verifyAndExtract(Path csar, ArtifactSink sink) throws PackageRejectedException, IOException {
         Objects.requireNonNull(sink, "sink");
-        CsarVerifier.Result r = new CsarVerifier(policy, clock.instant(), revocation, fetcher()).verify(csar, sink, true);
+        CsarVerifier.Result r = new CsarVerifier(policy, clock.instant(), revocation, fetcher(), progress).verify(csar, sink, true);
         if (!r.report().accepted()) {
             throw new PackageRejectedException(r.report());
         }

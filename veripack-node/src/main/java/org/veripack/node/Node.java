@@ -15,6 +15,7 @@ import org.veripack.core.FindingCode;
 import org.veripack.core.PackageFormat;
 import org.veripack.core.PackageRejectedException;
 import org.veripack.core.PackageVerifier;
+import org.veripack.core.ProgressListener;
 import org.veripack.core.RevocationSource;
 import org.veripack.core.VerifiedPackage;
 import org.veripack.node.internal.Failpoints;
@@ -168,10 +169,18 @@ public final class Node {
      * @throws IOException       on I/O failure (staging removed, {@code current} untouched)
      */
     public InstallResult install(Path csar, RevocationSource revocation) throws IOException {
+        return install(csar, revocation, ProgressListener.NONE);
+    }
+
+    /**
+     * As {@link #install(Path, RevocationSource)}, telling {@code progress} how far the package's verifying and
+     * writing pass has got ({@link PackageVerifier#withProgress}).
+     */
+    public InstallResult install(Path csar, RevocationSource revocation, ProgressListener progress) throws IOException {
         PackageVerifier verifier;
         NodeLock l;
         try {
-            verifier = PackageVerifier.create(trust.load(), clock, revocation);
+            verifier = PackageVerifier.create(trust.load(), clock, revocation).withProgress(progress);
             l = lockOrBusy();
         } catch (IOException | RuntimeException | Error e) {
             auditFailure(e); // the log has its own lock: the installer holding the node's may append too

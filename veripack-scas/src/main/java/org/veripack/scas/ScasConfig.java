@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.veripack.core.ProgressListener;
 
 /**
  * Everything one SCAS run needs. Build with {@link #builder()}; {@link Builder#build()} rejects
@@ -24,6 +25,7 @@ public final class ScasConfig {
     private final Path testCaPrivateKey;
     private final List<Path> protectedPaths;
     private final Clock clock;
+    private final ProgressListener progress;
 
     private ScasConfig(Builder b) {
         this.genuinePackage = b.genuinePackage;
@@ -38,6 +40,7 @@ public final class ScasConfig {
         this.testCaPrivateKey = b.testCaPrivateKey;
         this.protectedPaths = List.copyOf(b.protectedPaths);
         this.clock = b.clock;
+        this.progress = b.progress;
     }
 
     public static Builder builder() { return new Builder(); }
@@ -69,6 +72,9 @@ public final class ScasConfig {
     /** Clock for certificate validity of the harness's signers and report times. */
     public Clock clock() { return clock; }
 
+    /** Told the step {@code "running cases"} (unit: cases; total: every case that runs a command), one case at a time. */
+    public ProgressListener progress() { return progress; }
+
     /** Validating builder. */
     public static final class Builder {
         private Path genuinePackage;
@@ -83,6 +89,7 @@ public final class ScasConfig {
         private Path testCaPrivateKey;
         private final List<Path> protectedPaths = new ArrayList<>();
         private Clock clock = Clock.systemUTC();
+        private ProgressListener progress = ProgressListener.NONE;
 
         private Builder() { }
 
@@ -101,6 +108,8 @@ public final class ScasConfig {
         }
         public Builder protectedPaths(List<Path> p) { protectedPaths.addAll(p); return this; }
         public Builder clock(Clock c) { clock = Objects.requireNonNull(c); return this; }
+        /** Where case progress goes; default {@link ProgressListener#NONE}. */
+        public Builder progress(ProgressListener p) { progress = Objects.requireNonNull(p); return this; }
 
         /** @throws IllegalArgumentException when a required setting is missing or settings contradict */
         public ScasConfig build() {

@@ -7,6 +7,7 @@ import java.util.Objects;
 import org.veripack.core.FindingCode;
 import org.veripack.core.PackageFormat;
 import org.veripack.core.PolicyException;
+import org.veripack.core.ProgressListener;
 import org.veripack.core.TrustPolicy;
 import org.veripack.core.VerificationReport;
 import org.veripack.core.internal.apt.AptChainCheck;
@@ -61,11 +62,13 @@ public final class AptChainVerifier {
     private final TrustPolicy policy;
     private final Clock clock;
     private final OpenPgpKeyring keyring;
+    private final ProgressListener progress;
 
-    private AptChainVerifier(TrustPolicy policy, Clock clock, OpenPgpKeyring keyring) {
+    private AptChainVerifier(TrustPolicy policy, Clock clock, OpenPgpKeyring keyring, ProgressListener progress) {
         this.policy = policy;
         this.clock = clock;
         this.keyring = keyring;
+        this.progress = progress;
     }
 
     /**
@@ -78,7 +81,15 @@ public final class AptChainVerifier {
     public static AptChainVerifier create(TrustPolicy policy, Clock clock) throws PolicyException {
         Objects.requireNonNull(policy, "policy");
         Objects.requireNonNull(clock, "clock");
-        return new AptChainVerifier(policy, clock, OpenPgpKeyring.load(policy.openpgpKeyrings()));
+        return new AptChainVerifier(policy, clock, OpenPgpKeyring.load(policy.openpgpKeyrings()), ProgressListener.NONE);
+    }
+
+    /**
+     * This verifier, telling {@code progress} how far the {@code .deb}'s hashing pass has got (step
+     * {@code "hashing FILE"}, total: the file's bytes, counted per block read).
+     */
+    public AptChainVerifier withProgress(ProgressListener progress) {
+        return new AptChainVerifier(policy, clock, keyring, Objects.requireNonNull(progress, "progress"));
     }
 
     public TrustPolicy policy() { return policy; }
@@ -95,7 +106,7 @@ public final class AptChainVerifier {
      * @throws IOException when a file cannot be read (CLI exit code 2 for a missing input, 3 otherwise)
      */
     public VerificationReport verifyInRelease(Path inRelease, Path packagesIndex, Path deb) throws IOException {
-        return new AptChainCheck(keyring, policy, clock.instant(), inRelease, null, packagesIndex, deb).run();
+        return new AptChainCheck(keyring, policy, clock.instant(), inRelease, null, packagesIndex, deb, progress).run();
     }
 
     /**
@@ -107,6 +118,6 @@ public final class AptChainVerifier {
     public VerificationReport verifyRelease(Path release, Path releaseSignature, Path packagesIndex, Path deb)
             throws IOException {
         Objects.requireNonNull(releaseSignature, "releaseSignature");
-        return new AptChainCheck(keyring, policy, clock.instant(), release, releaseSignature, packagesIndex, deb).run();
+        return new AptChainCheck(keyring, policy, clock.instant(), release, releaseSignature, packagesIndex, deb, progress).run();
     }
 }

@@ -45,7 +45,9 @@ import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
+import org.veripack.core.ProgressListener;
 import org.veripack.core.internal.cms.BcProvider;
+import org.veripack.core.internal.io.Streams;
 
 /**
  * Produces detached CMS SignedData (RFC 5652 §5) over a content stream, byte-compatible with
@@ -220,8 +222,19 @@ public final class CmsSigner {
 
     /** Signs the bytes of {@code file}, streaming it. @see #signDetached(InputStream) */
     public byte[] signDetached(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
+        return signDetached(file, ProgressListener.NONE);
+    }
+
+    /**
+     * As {@link #signDetached(Path)}, telling {@code progress} the step {@code "signing FILE"} (total: the file's
+     * bytes, counted per block read).
+     */
+    public byte[] signDetached(Path file, ProgressListener progress) throws IOException {
+        progress.begin("signing " + file.getFileName(), Files.size(file), ProgressListener.Unit.BYTES);
+        try (InputStream in = Streams.counting(Files.newInputStream(file), progress)) {
             return signDetached(in);
+        } finally {
+            progress.end();
         }
     }
 

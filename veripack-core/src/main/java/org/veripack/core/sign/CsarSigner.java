@@ -30,11 +30,13 @@ import javax.naming.ldap.Rdn;
 import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
 import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
 import org.veripack.core.Finding;
+import org.veripack.core.ProgressListener;
 import org.veripack.core.RevocationSource;
 import org.veripack.core.TrustPolicy;
 import org.veripack.core.internal.cms.CmsSignatureVerifier;
 import org.veripack.core.internal.cms.SignatureCheckResult;
 import org.veripack.core.internal.csar.Digests;
+import org.veripack.core.internal.io.Streams;
 import org.veripack.core.internal.manifest.DigestAlgorithms;
 import org.veripack.core.internal.manifest.ManifestWriter;
 import org.veripack.core.internal.manifest.VeripackMode;
@@ -95,6 +97,7 @@ public final class CsarSigner {
     private final boolean storeArtifacts;
     private final boolean conformanceChecks;
     private final Clock clock;
+    private final ProgressListener progress;
 
     private CsarSigner(Builder b) {
         this.identity = b.identity;
@@ -108,6 +111,7 @@ public final class CsarSigner {
         this.storeArtifacts = b.storeArtifacts;
         this.conformanceChecks = b.conformanceChecks;
         this.clock = b.clock;
+        this.progress = b.progress;
     }
 
     /** Where a metadata value came from. */
@@ -169,16 +173,19 @@ public final class CsarSigner {
             try (OutputStream o = Files.newOutputStream(inner)) {
                 writeOption1To(layout, o);
             }
-            byte[] cms = CmsSigner.toPemBytes(cmsSigner.signDetached(inner));
+            byte[] cms = CmsSigner.toPemBytes(cmsSigner.signDetached(inner, progress));
             byte[] cert = certificatesPem();
             writeAtomically(out, o -> {
                 try (ZipArchiveOutputStream zip = new ZipArchiveOutputStream(o)) {
                     String base = (layout.name + "-" + layout.version).replaceAll("[^A-Za-z0-9._-]", "_");
+                    progress.begin("writing the outer package", Files.size(inner), ProgressListener.Unit.BYTES);
                     try (InputStream in = Files.newInputStream(inner)) {
                         ZipArchiveEntry e = fileEntry(base + ".csar", 0644);
                         zip.putArchiveEntry(e);
-                        in.transferTo(zip);
+                        in.transferTo(Streams.counting(zip, progress));
                         zip.closeArchiveEntry();
+                    } finally {
+                        progress.end();
                     }
                     putBytes(zip, fileEntry(base + ".cert", 0644), cert);
                     putBytes(zip, fileEntry(base + ".cms", 0644), cms);
@@ -201,8 +208,17 @@ public final class CsarSigner {
     /** As {@link #writeDetached(SigningIdentity, Clock, Path, Path)}, time-stamped by {@code tsa} when not null. */
     public static void writeDetached(SigningIdentity identity, Clock clock, TimestampAuthority tsa, Path file, Path out)
             throws IOException {
+        writeDetached(identity, clock, tsa, file, out, ProgressListener.NONE);
+    }
+
+    /**
+     * As {@link #writeDetached(SigningIdentity, Clock, TimestampAuthority, Path, Path)}, telling {@code progress} the
+     * step {@code "signing FILE"} ({@link CmsSigner#signDetached(Path, ProgressListener)}).
+     */
+    public static void writeDetached(SigningIdentity identity, Clock clock, TimestampAuthority tsa, Path file, Path out,
+                                     ProgressListener progress) throws IOException {
         checkSigner(identity, clock.instant());
-        byte[] der = CmsSigner.builder(identity).clock(clock).timestampAuthority(tsa).build().signDetached(file);
+        byte[] der = CmsSigner.builder(identity).clock(clock).timestampAuthority(tsa).build().signDetached(file, progress);
         writeAtomically(out, o -> o.write(der));
     }
 
@@ -274,18 +290,27 @@ public final class CsarSigner {
     // --- option 1 ---
 
     private void writeOption1To(PackageLayout layout, OutputStream out) throws IOException {
-        List<ManifestWriter.Artifact> listed = new ArrayList<>();
+        long fileBytes = 0;
         for (PackageLayout.Entry e : layout.entries) {
-            if (e.kind() == PackageLayout.Kind.DIRECTORY) {
-                continue;
+            fileBytes += e.kind() == PackageLayout.Kind.FILE ? Files.size(e.file()) : 0;
+        }
+        List<ManifestWriter.Artifact> listed = new ArrayList<>();
+        progress.begin("hashing files", fileBytes, ProgressListener.Unit.BYTES);
+        try {
+            for (PackageLayout.Entry e : layout.entries) {
+                if (e.kind() == PackageLayout.Kind.DIRECTORY) {
+                    continue;
+                }
+                String digest = switch (e.kind()) {
+                    case SYMLINK -> Digests.hex(digestAlgorithm, e.linkTarget().getBytes(StandardCharsets.UTF_8));
+                    case BYTES -> Digests.hex(digestAlgorithm, e.bytes());
+                    default -> Digests.fileHex(e.file(), digestAlgorithm, true, progress);
+                };
+                int mode = e.kind() == PackageLayout.Kind.SYMLINK ? VeripackMode.SYMLINK : VeripackMode.regular(e.mode());
+                listed.add(new ManifestWriter.Artifact(e.path(), digestAlgorithm, digest, mode));
             }
-            String digest = switch (e.kind()) {
-                case SYMLINK -> Digests.hex(digestAlgorithm, e.linkTarget().getBytes(StandardCharsets.UTF_8));
-                case BYTES -> Digests.hex(digestAlgorithm, e.bytes());
-                default -> Digests.fileHex(e.file(), digestAlgorithm, true);
-            };
-            int mode = e.kind() == PackageLayout.Kind.SYMLINK ? VeripackMode.SYMLINK : VeripackMode.regular(e.mode());
-            listed.add(new ManifestWriter.Artifact(e.path(), digestAlgorithm, digest, mode));
+        } finally {
+            progress.end();
         }
         listed.sort((a, b) -> a.source().compareTo(b.source()));
         Map<String, String> metadata = new LinkedHashMap<>();
@@ -296,6 +321,7 @@ public final class CsarSigner {
         System.arraycopy(signedPart, 0, manifest, 0, signedPart.length);
         System.arraycopy(cms, 0, manifest, signedPart.length, cms.length);
 
+        progress.begin("writing the package", storeArtifacts ? 2 * fileBytes : fileBytes, ProgressListener.Unit.BYTES);
         try (ZipArchiveOutputStream zip = new ZipArchiveOutputStream(out)) {
             putBytes(zip, fileEntry(layout.manifestPath, 0644), manifest);
             for (PackageLayout.Entry e : layout.entries) {
@@ -311,21 +337,23 @@ public final class CsarSigner {
                     default -> {
                         ZipArchiveEntry z = fileEntry(e.path(), e.mode());
                         if (storeArtifacts) {
-                            storedSizeAndCrc(z, e.file());
+                            storedSizeAndCrc(z, e.file(), progress);
                         }
                         zip.putArchiveEntry(z);
                         try (InputStream in = Files.newInputStream(e.file())) {
-                            in.transferTo(zip);
+                            in.transferTo(Streams.counting(zip, progress));
                         }
                         zip.closeArchiveEntry();
                     }
                 }
             }
+        } finally {
+            progress.end();
         }
     }
 
     /** A STORED entry on a plain output stream needs its size and CRC-32 before the data (APPNOTE §4.4.4). */
-    private static void storedSizeAndCrc(ZipArchiveEntry e, Path file) throws IOException {
+    private static void storedSizeAndCrc(ZipArchiveEntry e, Path file, ProgressListener progress) throws IOException {
         CRC32 crc = new CRC32();
         long size = 0;
         byte[] buf = new byte[256 * 1024];
@@ -334,6 +362,7 @@ public final class CsarSigner {
             while ((n = in.read(buf)) > 0) {
                 crc.update(buf, 0, n);
                 size += n;
+                progress.advance(n);
             }
         }
         e.setMethod(ZipArchiveEntry.STORED);
@@ -416,6 +445,7 @@ public final class CsarSigner {
         private TimestampAuthority tsa;
         private boolean storeArtifacts;
         private boolean conformanceChecks = true;
+        private ProgressListener progress = ProgressListener.NONE;
 
         private Builder(SigningIdentity identity) {
             this.identity = Objects.requireNonNull(identity, "identity");
@@ -465,6 +495,12 @@ public final class CsarSigner {
          * only to build deliberately non-conforming packages (tests of the verifier and the node).
          */
         public Builder conformanceChecks(boolean v) { this.conformanceChecks = v; return this; }
+        /**
+         * Told the steps that read the package's files: {@code "hashing files"} and {@code "writing the package"}
+         * (totals: the files' bytes; twice that with {@link #storeArtifacts}, whose CRC-32 pass is counted too),
+         * for option 2 also {@code "signing FILE"} and {@code "writing the outer package"}. Default: none.
+         */
+        public Builder progress(ProgressListener p) { this.progress = Objects.requireNonNull(p, "progress"); return this; }
 
         /** @throws IllegalArgumentException when a given value is blank or multi-line, or the name contains ':' */
         public CsarSigner build() {

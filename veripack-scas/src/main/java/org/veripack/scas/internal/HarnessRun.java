@@ -22,6 +22,7 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 import org.veripack.core.FindingCode;
 import org.veripack.core.PolicyException;
+import org.veripack.core.ProgressListener;
 import org.veripack.core.TrustPolicy;
 import org.veripack.core.PackageVerifier;
 import org.veripack.core.VerificationReport;
@@ -85,16 +86,28 @@ public final class HarnessRun {
         driver = driver(runner, testCaPem, harnessDir, pki);
 
         List<CaseResult> results = new ArrayList<>();
-        results.add(unauthorisedUser());
-        results.add(validPackage(old, pki));
-        List<CaseResult> tampered = new ArrayList<>();
-        for (TamperCase tc : matrix) {
-            tampered.add(tamperCase(tc, pki));
+        ProgressListener progress = config.progress();
+        // every case that drives the product: the two of step 1 and 2, the tamper matrix, the two access-control cases
+        progress.begin("running cases", 2L + matrix.size() + 2, ProgressListener.Unit.ITEMS);
+        try {
+            results.add(unauthorisedUser());
+            progress.advance(1);
+            results.add(validPackage(old, pki));
+            progress.advance(1);
+            List<CaseResult> tampered = new ArrayList<>();
+            for (TamperCase tc : matrix) {
+                tampered.add(tamperCase(tc, pki));
+                progress.advance(1);
+            }
+            results.add(invalidPackagesSummary(tampered));
+            results.addAll(tampered);
+            results.add(accessControl());
+            progress.advance(1);
+            results.add(keyListAccessControl(pki, matrix, harnessDir));
+            progress.advance(1);
+        } finally {
+            progress.end();
         }
-        results.add(invalidPackagesSummary(tampered));
-        results.addAll(tampered);
-        results.add(accessControl());
-        results.add(keyListAccessControl(pki, matrix, harnessDir));
 
         return new ScasReport(HARNESS_VERSION, started, config.clock().instant(), host(),
                 System.getProperty("user.name", "?"), config.target().describe(), driver.productIdentity(),

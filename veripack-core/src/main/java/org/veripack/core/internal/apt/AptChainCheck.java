@@ -18,6 +18,7 @@ import org.veripack.core.Finding;
 import org.veripack.core.FindingCode;
 import org.veripack.core.PackageFormat;
 import org.veripack.core.PackageIdentity;
+import org.veripack.core.ProgressListener;
 import org.veripack.core.SignerSummary;
 import org.veripack.core.TrustPolicy;
 import org.veripack.core.VerificationReport;
@@ -41,12 +42,20 @@ public final class AptChainCheck {
     private final Path packagesIndex;
     private final Path deb;
     private final VerificationReport.Builder report;
+    private final ProgressListener progress;
 
     /**
      * @param detachedSignature {@code Release.gpg}, or null when {@code release} is a clearsigned {@code InRelease}
      */
     public AptChainCheck(OpenPgpKeyring keyring, TrustPolicy policy, Instant now, Path release, Path detachedSignature,
                          Path packagesIndex, Path deb) {
+        this(keyring, policy, now, release, detachedSignature, packagesIndex, deb, ProgressListener.NONE);
+    }
+
+    /** As the other constructor, telling {@code progress} the {@code .deb}'s hashing pass ({@link DebPackage#read(Path, ProgressListener)}). */
+    public AptChainCheck(OpenPgpKeyring keyring, TrustPolicy policy, Instant now, Path release, Path detachedSignature,
+                         Path packagesIndex, Path deb, ProgressListener progress) {
+        this.progress = java.util.Objects.requireNonNull(progress, "progress");
         this.keyring = keyring;
         this.policy = policy;
         this.now = now;
@@ -67,7 +76,7 @@ public final class AptChainCheck {
         if (!releaseListsSha256(releaseFile)) {
             return report.build();
         }
-        DebPackage debPackage = DebPackage.read(deb);
+        DebPackage debPackage = DebPackage.read(deb, progress);
         report.packageSha256(debPackage.sha256Hex());
         PackagesIndex.Scan scan = packagesIndexMatchesRelease(releaseFile, debPackage);
         if (scan != null) {

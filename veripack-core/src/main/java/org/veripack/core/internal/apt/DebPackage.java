@@ -15,6 +15,8 @@ import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 import org.apache.commons.compress.compressors.xz.XZCompressorInputStream;
+import org.veripack.core.ProgressListener;
+import org.veripack.core.internal.io.Streams;
 
 /**
  * A {@code .deb} as read once (deb(5): an ar archive of {@code debian-binary}, {@code control.tar[.gz|.xz]}
@@ -33,8 +35,18 @@ public record DebPackage(String sha256Hex, long sizeBytes, Deb822 control, Strin
 
     /** Reads and hashes {@code deb} in one pass. @throws IOException when the file cannot be read */
     public static DebPackage read(Path deb) throws IOException {
+        return read(deb, ProgressListener.NONE);
+    }
+
+    /**
+     * As {@link #read(Path)}, telling {@code progress} the step {@code "hashing FILE"} (total: the file's bytes,
+     * counted per 64 KiB block the buffer reads).
+     */
+    public static DebPackage read(Path deb, ProgressListener progress) throws IOException {
         MessageDigest sha256 = PackagesIndex.sha256();
-        try (InputStream raw = new DigestInputStream(new BufferedInputStream(Files.newInputStream(deb), 1 << 16), sha256)) {
+        progress.begin("hashing " + deb.getFileName(), Files.size(deb), ProgressListener.Unit.BYTES);
+        try (InputStream raw = new DigestInputStream(new BufferedInputStream(
+                Streams.counting(Files.newInputStream(deb), progress), 1 << 16), sha256)) {
             Deb822 control = null;
             String error = null;
             try {
@@ -44,6 +56,8 @@ public record DebPackage(String sha256Hex, long sizeBytes, Deb822 control, Strin
             }
             raw.transferTo(OutputStreamSink.INSTANCE);
             return new DebPackage(HexFormat.of().formatHex(sha256.digest()), Files.size(deb), control, error);
+        } finally {
+            progress.end();
         }
     }
 

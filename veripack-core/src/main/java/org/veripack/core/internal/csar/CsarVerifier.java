@@ -39,6 +39,7 @@ import org.veripack.core.Finding;
 import org.veripack.core.FindingCode;
 import org.veripack.core.PackageFormat;
 import org.veripack.core.PackageIdentity;
+import org.veripack.core.ProgressListener;
 import org.veripack.core.RevocationSource;
 import org.veripack.core.TrustPolicy;
 import org.veripack.core.VerificationReport;
@@ -101,6 +102,8 @@ public final class CsarVerifier {
      * fetched nor refused, each is recorded with its signed digest (the node hashes the installed file itself).
      */
     private final boolean sealedCopy;
+    /** Told the bytes of the hashing pass and of downloads; {@link ProgressListener#NONE} when nobody watches. */
+    private final ProgressListener progress;
     /** Certificates of the option-2 outer signature's signers (they sign the inner CSAR, so the package). */
     private List<X509Certificate> outerSignerCerts = List.of();
 
@@ -120,11 +123,23 @@ public final class CsarVerifier {
      *                (external artifacts recorded with their signed digests, neither fetched nor refused)
      */
     public CsarVerifier(TrustPolicy policy, Instant at, RevocationSource revocation, ArtifactFetcher fetcher) {
+        this(policy, at, revocation, fetcher, ProgressListener.NONE);
+    }
+
+    /**
+     * As {@link #CsarVerifier(TrustPolicy, Instant, RevocationSource, ArtifactFetcher)}, telling {@code progress}
+     * the steps that read many bytes: {@code "hashing artifacts"} (or {@code "verifying and writing artifacts"}
+     * when installing; total: the artifacts' uncompressed bytes), {@code "copying the inner CSAR"} (option 2),
+     * {@code "fetching <URI>"} (external artifacts, total unknown).
+     */
+    public CsarVerifier(TrustPolicy policy, Instant at, RevocationSource revocation, ArtifactFetcher fetcher,
+                        ProgressListener progress) {
         this.policy = policy;
         this.at = at;
         this.revocation = revocation;
         this.fetcher = fetcher;
         this.sealedCopy = fetcher == null;
+        this.progress = java.util.Objects.requireNonNull(progress, "progress");
     }
 
     /**
@@ -291,18 +306,21 @@ public final class CsarVerifier {
     }
 
     /** Copies the inner CSAR to a private temp file through the limit-counting stream; false when it failed. */
-    private static boolean spool(ZipArchive outer, ZipArchive.Entry csar, Path spool, VerificationReport.Builder b) throws IOException {
+    private boolean spool(ZipArchive outer, ZipArchive.Entry csar, Path spool, VerificationReport.Builder b) throws IOException {
         if (csar == null) {
             b.finding(Finding.of(FindingCode.MALFORMED_PACKAGE, "package", "option-2 package without a .csar"));
             return false;
         }
+        progress.begin("copying the inner CSAR", Math.max(-1, csar.zipEntry().getSize()), ProgressListener.Unit.BYTES);
         try (InputStream in = outer.open(csar); OutputStream out = Files.newOutputStream(spool)) {
-            Streams.transfer(in, out);
+            Streams.transfer(in, Streams.counting(out, progress));
             return true;
         } catch (ZipArchive.LimitExceededException e) {
             b.finding(Finding.of(FindingCode.LIMIT_EXCEEDED, csar.path(), e.getMessage()));
         } catch (ZipArchive.MalformedEntryException e) {
             b.finding(Finding.of(FindingCode.MALFORMED_PACKAGE, csar.path(), e.getMessage()));
+        } finally {
+            progress.end();
         }
         return false;
     }
@@ -372,7 +390,10 @@ public final class CsarVerifier {
         checkDirectoryEntries(archive, expected, excluded, matchFindings);
         checkInstalledTree(expected, externals.keySet(), matchFindings);
         List<Future<Hashed>> speculative = null;
+        long hashTotal = expected.values().stream().filter(x -> x.entry().type() == ArtifactType.FILE)
+                .mapToLong(x -> Math.max(0, x.entry().zipEntry().getSize())).sum();
         if (sink == null) {
+            progress.begin("hashing artifacts", hashTotal, ProgressListener.Unit.BYTES);
             speculative = new ArrayList<>();
             // fewer large artifacts than hashing threads: a core is spare, so STORED ones are read ahead too
             long large = expected.values().stream().filter(x -> x.entry().type() == ArtifactType.FILE
@@ -408,8 +429,15 @@ public final class CsarVerifier {
 
         boolean covered = option1 ? manifestSignatureValid : outerCovered;
         boolean extract = sink != null && covered && !b.hasFindings();
-        List<ArtifactRecord> records = hashAndCompare(archive, expected, externals.keySet(), b, extract ? sink : null, speculative,
-                workers);
+        if (sink != null) {
+            progress.begin(extract ? "verifying and writing artifacts" : "hashing artifacts", hashTotal, ProgressListener.Unit.BYTES);
+        }
+        List<ArtifactRecord> records;
+        try {
+            records = hashAndCompare(archive, expected, externals.keySet(), b, extract ? sink : null, speculative, workers);
+        } finally {
+            progress.end();
+        }
         checkToscaMetaDigests(archive, metaChecks, b);
         records.addAll(externalArtifacts(externals, covered, archive.totalBytesRead(), b, extract ? sink : null));
         verifyArtifactSignatures(archive, manifest, expected, b);
@@ -891,8 +919,9 @@ public final class CsarVerifier {
             }
             long size;
             OutputStream file = sink != null ? sink.file(e.getKey(), x.mode(), -1) : null; // its failures are the environment's
+            progress.begin("fetching " + subject, -1, ProgressListener.Unit.BYTES);
             try {
-                OutputStream hashed = Streams.updating(mds.toArray(MessageDigest[]::new));
+                OutputStream hashed = Streams.counting(Streams.updating(mds.toArray(MessageDigest[]::new)), progress);
                 size = fetcher.fetch(x.source().uri(), Math.max(0, budget), file == null ? hashed : tee(file, hashed));
             } catch (SinkException ex) {
                 throw (IOException) ex.getCause();
@@ -903,6 +932,7 @@ public final class CsarVerifier {
                 b.finding(Finding.of(FindingCode.ARTIFACT_MISSING, subject, "external artifact could not be fetched: " + ex.getMessage()));
                 continue;
             } finally {
+                progress.end();
                 if (file != null) {
                     file.close();
                 }
@@ -1216,7 +1246,7 @@ public final class CsarVerifier {
                             hashed = new DigestOutputStream(hashed, d);
                         }
                     }
-                    size = Streams.transfer(in, hashed);
+                    size = Streams.transfer(in, Streams.counting(hashed, progress));
                 }
             }
         } catch (ZipArchive.LimitExceededException ex) {

@@ -17,6 +17,7 @@ import org.veripack.core.ArtifactType;
 import org.veripack.core.Finding;
 import org.veripack.core.FindingCode;
 import org.veripack.core.PackageFormat;
+import org.veripack.core.ProgressListener;
 import org.veripack.core.RevocationSource;
 import org.veripack.core.TrustPolicy;
 import org.veripack.core.VerificationReport;
@@ -46,6 +47,15 @@ public final class DetachedVerifier {
     /** As {@link #verify(Path, Path, TrustPolicy, Instant)} with revocation data from {@code revocation}. */
     public static VerificationReport verify(Path file, Path signature, TrustPolicy policy, Instant at,
                                             RevocationSource revocation) throws IOException {
+        return verify(file, signature, policy, at, revocation, ProgressListener.NONE);
+    }
+
+    /**
+     * As {@link #verify(Path, Path, TrustPolicy, Instant, RevocationSource)}, telling {@code progress} the step
+     * {@code "hashing FILE"} (total: the file's bytes; counted only for files read ahead, from 4 MiB on).
+     */
+    public static VerificationReport verify(Path file, Path signature, TrustPolicy policy, Instant at,
+                                            RevocationSource revocation, ProgressListener progress) throws IOException {
         if (!Files.isRegularFile(file)) {
             throw new NoSuchFileException(file.toString(), null, "not a regular file");
         }
@@ -65,12 +75,16 @@ public final class DetachedVerifier {
         // large file is read ahead on a second thread, so the kernel's copies overlap the hashing
         CmsSignatureVerifier.DigestedResult d;
         ExecutorService readAhead = PrefetchInputStream.newExecutor("veripack-read-ahead");
+        long fileBytes = Files.size(file);
         try {
-            SignedContent content = Files.size(file) >= PrefetchInputStream.MIN_SOURCE_BYTES
-                    ? () -> new PrefetchInputStream(Files.newInputStream(file), readAhead)
+            // progress: large files only (small ones take no visible time), counted per read-ahead buffer
+            SignedContent content = fileBytes >= PrefetchInputStream.MIN_SOURCE_BYTES
+                    ? () -> new PrefetchInputStream(Files.newInputStream(file), readAhead, progress)
                     : () -> Files.newInputStream(file);
+            progress.begin("hashing " + file.getFileName(), fileBytes, ProgressListener.Unit.BYTES);
             d = CmsSignatureVerifier.verifyAndDigest(sig, content, List.of(), policy, at, revocation, "SHA-256");
         } finally {
+            progress.end();
             readAhead.shutdown();
         }
         SignatureCheckResult r = d.check();

@@ -9,6 +9,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.concurrent.ExecutorService;
+import org.veripack.core.ProgressListener;
 import org.veripack.core.internal.io.PrefetchInputStream;
 import org.veripack.core.internal.io.Streams;
 
@@ -37,6 +38,15 @@ public final class Digests {
      * @throws IOException when the file cannot be read or the JDK lacks {@code jcaName}
      */
     public static String fileHex(Path file, String jcaName, boolean readAhead, LinkOption... options) throws IOException {
+        return fileHex(file, jcaName, readAhead, ProgressListener.NONE, options);
+    }
+
+    /**
+     * As {@link #fileHex(Path, String, boolean, LinkOption...)}, telling {@code progress} the bytes of each block
+     * hashed (the caller begins and ends the step).
+     */
+    public static String fileHex(Path file, String jcaName, boolean readAhead, ProgressListener progress, LinkOption... options)
+            throws IOException {
         MessageDigest md;
         try {
             md = MessageDigest.getInstance(jcaName);
@@ -50,7 +60,7 @@ public final class Digests {
                 reader = PrefetchInputStream.newExecutor("veripack-read-ahead");
                 in = new PrefetchInputStream(in, reader);
             }
-            Streams.transfer(in, Streams.updating(md));
+            Streams.transfer(in, Streams.counting(Streams.updating(md), progress));
         } finally {
             in.close();
             if (reader != null) {

@@ -10,6 +10,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import org.veripack.core.ProgressListener;
 
 /**
  * Reads a source stream ahead on another thread into a few recycled buffers, so that producing the bytes
@@ -35,6 +36,7 @@ public final class PrefetchInputStream extends InputStream {
     }
 
     private final InputStream source;
+    private final ProgressListener progress;
     private final BlockingQueue<Chunk> full = new ArrayBlockingQueue<>(BUFFERS + 1);
     private final BlockingQueue<byte[]> empty = new ArrayBlockingQueue<>(BUFFERS);
     private final CountDownLatch producerDone = new CountDownLatch(1);
@@ -63,7 +65,16 @@ public final class PrefetchInputStream extends InputStream {
      * @param executor from {@link #newExecutor}
      */
     public PrefetchInputStream(InputStream source, ExecutorService executor) {
+        this(source, executor, ProgressListener.NONE);
+    }
+
+    /**
+     * As {@link #PrefetchInputStream(InputStream, ExecutorService)}, telling {@code progress} the length of
+     * each buffer when the reader takes it (one call per {@link #BUFFER_BYTES} read, on the reader's thread).
+     */
+    public PrefetchInputStream(InputStream source, ExecutorService executor, ProgressListener progress) {
         this.source = source;
+        this.progress = java.util.Objects.requireNonNull(progress, "progress");
         for (int i = 0; i < BUFFERS; i++) {
             empty.add(new byte[BUFFER_BYTES]);
         }
@@ -160,6 +171,7 @@ public final class PrefetchInputStream extends InputStream {
         }
         current = c;
         position = 0;
+        progress.advance(c.length());
         return c;
     }
 
