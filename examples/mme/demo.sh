@@ -25,6 +25,7 @@ say "fetching nextepc-mme and nextepc-core from Debian"
 command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null || skip "apt-get/dpkg-deb not available on this machine"
 candidate() { local p; p="$(apt-cache policy nextepc-mme 2>/dev/null)"; grep -q 'Candidate: [0-9]' <<<"$p"; }
 if ! candidate; then
+  echo "updating apt's package lists (apt-get update)..." >&2
   apt-get update -qq >/dev/null 2>&1 || true
 fi
 candidate || skip "no apt candidate for nextepc-mme (is Debian bookworm main in the apt sources?)"
