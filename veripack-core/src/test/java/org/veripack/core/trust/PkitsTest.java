@@ -69,16 +69,6 @@ class PkitsTest {
             "NIST-test-policy-1", "2.16.840.1.101.3.2.1.48.1", "NIST-test-policy-2", "2.16.840.1.101.3.2.1.48.2",
             "NIST-test-policy-3", "2.16.840.1.101.3.2.1.48.3", "NIST-test-policy-6", "2.16.840.1.101.3.2.1.48.6");
 
-    /**
-     * Tests that do not give PKITS's verdict yet, with the reason. The run fails when one of them starts to
-     * agree (remove it here) or another one disagrees.
-     */
-    static final Map<String, String> KNOWN_MISMATCHES = Map.of(
-            "4.10.13.3", "the JDK's PKIX validator, which decides path validity, keeps the path valid for"
-                    + " initialPolicies [NIST-test-policy-2]: it matches the initial set against the end entity's"
-                    + " policy after mapping instead of the trust anchor's (RFC 5280 §6.1.5 (g)(iii)), so the CA's"
-                    + " requireExplicitPolicy 0 does not reject; Bouncy Castle's validator agrees with PKITS");
-
     @TempDir Path tmp;
 
     /** One line of {@code pkits/tests.tsv}. */
@@ -133,12 +123,7 @@ class PkitsTest {
         }
         System.out.printf("PKITS: %d of %d cases agree with PKITS%n", right, cases.size());
         mismatches.forEach((k, v) -> System.out.println("PKITS mismatch " + k + ": " + v));
-        Map<String, String> unexpected = new TreeMap<>(mismatches);
-        unexpected.keySet().removeAll(KNOWN_MISMATCHES.keySet());
-        Set<String> nowAgree = KNOWN_MISMATCHES.keySet().stream().filter(k -> !mismatches.containsKey(k))
-                .collect(Collectors.toCollection(java.util.TreeSet::new));
-        assertTrue(unexpected.isEmpty() && nowAgree.isEmpty(), "PKITS tests disagreeing with PKITS: " + unexpected
-                + "; listed as known mismatches but now agreeing: " + nowAgree);
+        assertTrue(mismatches.isEmpty(), "PKITS tests disagreeing with PKITS: " + mismatches);
     }
 
     @Test
@@ -153,6 +138,22 @@ class PkitsTest {
         Case other = cases().stream().filter(c -> c.name().equals("4.10.1.2")).findFirst().orElseThrow();
         VerificationReport rejected = verify(other);
         assertTrue(rejected.has(FindingCode.SIGNER_UNTRUSTED), rejected.toString());
+    }
+
+    @Test
+    void aMappedPolicyIsJudgedInTheTrustAnchorsTerms() throws Exception {
+        // 4.10.13: the CA asserts NIST-test-policy-1 and anyPolicy, maps -1 to -2, and requires explicit policy;
+        // the end entity asserts -2, which is the anchor's -1. Under initialPolicies [-1, -2] the path is valid
+        // for -1; under [-2] alone it is valid for none (RFC 5280 §6.1.5 (g)(iii)), so it is rejected
+        // (the JDK's validator alone accepted it; docs/architecture.md)
+        Case both = cases().stream().filter(c -> c.name().equals("4.10.13.2")).findFirst().orElseThrow();
+        VerificationReport accepted = verify(both);
+        assertTrue(accepted.accepted(), accepted.toString());
+        assertEquals(List.of(POLICY_OIDS.get("NIST-test-policy-1")), accepted.signers().get(0).certificatePolicies());
+        Case mappedOnly = cases().stream().filter(c -> c.name().equals("4.10.13.3")).findFirst().orElseThrow();
+        VerificationReport rejected = verify(mappedOnly);
+        assertEquals(Set.of(FindingCode.SIGNER_UNTRUSTED), rejected.findings().stream().map(f -> f.code())
+                .collect(Collectors.toSet()), rejected.toString());
     }
 
     /** Null when the report gives PKITS's verdict, else what differs. */

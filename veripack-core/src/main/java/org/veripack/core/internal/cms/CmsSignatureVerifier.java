@@ -20,6 +20,7 @@ import java.security.cert.CertificateParsingException;
 import java.security.cert.CollectionCertStoreParameters;
 import java.security.cert.PKIXBuilderParameters;
 import java.security.cert.PKIXCertPathBuilderResult;
+import java.security.cert.PKIXCertPathValidatorResult;
 import java.security.cert.PKIXParameters;
 import java.security.cert.PKIXReason;
 import java.security.cert.PolicyNode;
@@ -100,7 +101,8 @@ import org.veripack.core.internal.io.Streams;
  *   <li>{@link #checkCertificationPath}: direct trust when the signer certificate is itself a trust
  *       anchor; otherwise JDK PKIX {@code CertPathBuilder} at {@code at} (JDK revocation checking off; step 9 checks revocation)
  *       over the CMS certificates, {@code packageCerts} and {@code policy.intermediates()}, with the policy's
- *       certificate-policy inputs (RFC 5280 §6.1.1 (c), (e)-(g)). When no path
+ *       certificate-policy inputs (RFC 5280 §6.1.1 (c), (e)-(g)); when the initial policy set is not any-policy,
+ *       Bouncy Castle's PKIX {@code CertPathValidator} re-validates the built path and decides (docs/pkix.md). When no path
  *       is built, a diagnosis (see {@link #diagnose}) names the reason. Mapping: no path, name chaining
  *       without key chaining, unknown critical extension, no valid certificate policy where one is
  *       required, other PKIX failures → {@code SIGNER_UNTRUSTED};
@@ -128,7 +130,7 @@ public final class CmsSignatureVerifier {
     private final RevocationSource revocationSource;
     /** The instant the current signer's path is validated at: its trusted time-stamp, else {@link #at}. */
     private Instant pathTime;
-    /** The certificate policies the current signer's path is valid for, as the PKIX builder found them. */
+    /** The certificate policies the current signer's path is valid for, from the deciding validator's policy tree. */
     private List<String> pathPolicies = List.of();
     private final Map<String, Finding> findings = new LinkedHashMap<>();
     private final List<SignerSummary> signers = new ArrayList<>();
@@ -779,7 +781,9 @@ public final class CmsSignatureVerifier {
 
     /**
      * JDK PKIX CertPathBuilder (RFC 5280 §6) at {@code at}, revocation disabled, with the policy's
-     * certificate-policy inputs; sets {@link #pathPolicies}.
+     * certificate-policy inputs, then Bouncy Castle's validator ({@link #validatePath}) when the initial policy set is not
+     * any-policy (its failure is thrown as a {@code CertPathBuilderException}, which {@link #diagnose} then
+     * names); sets {@link #pathPolicies}.
      */
     private List<X509Certificate> buildPath(X509Certificate signer, List<X509Certificate> pool) throws CertPathBuilderException {
         try {
@@ -797,13 +801,56 @@ public final class CmsSignatureVerifier {
             List<X509Certificate> path = new ArrayList<>();
             r.getCertPath().getCertificates().forEach(c -> path.add((X509Certificate) c));
             path.add(r.getTrustAnchor().getTrustedCert());
-            pathPolicies = validPolicies(r.getPolicyTree(), path.size() - 1, policy.initialPolicies());
+            PolicyNode tree = r.getPolicyTree();
+            if (!anyPolicyInitial()) {
+                try {
+                    tree = validatePath(path, pathTime, true).getPolicyTree();
+                } catch (CertPathValidatorException e) {
+                    throw new CertPathBuilderException("certification path invalid (RFC 5280 §6.1): " + e.getMessage(), e);
+                }
+            }
+            pathPolicies = validPolicies(tree, path.size() - 1, policy.initialPolicies());
             return path;
         } catch (GeneralSecurityException e) {
             if (e instanceof CertPathBuilderException) {
                 throw (CertPathBuilderException) e;
             }
             throw new CertPathBuilderException("PKIX builder unavailable: " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether the user-initial-policy-set is any-policy (RFC 5280 §6.1.1 (c): empty, or naming anyPolicy). */
+    private boolean anyPolicyInitial() {
+        return policy.initialPolicies().isEmpty() || policy.initialPolicies().contains(TrustPolicy.ANY_POLICY);
+    }
+
+    /**
+     * A PKIX CertPathValidator over {@code path} (signer first, trust anchor last) at {@code when}, revocation
+     * off, with the policy's certificate-policy inputs: the JDK's ({@code bouncyCastle} false) or Bouncy
+     * Castle's. Bouncy Castle's decides the certificate-policy outcome when the initial policy set is not
+     * any-policy: then the JDK's validator intersects the valid_policy_tree with the initial set at every
+     * certificate instead of once after the last (RFC 5280 §6.1.5 (g)(iii)), so a node it deleted early no
+     * longer takes a mapped policy at the next certificate (§6.1.3 (d)(1)(i)), which falls through to anyPolicy
+     * ((d)(1)(ii)) and is accepted where the RFC rejects (PKITS 4.10.13; docs/pkix.md). With the default set
+     * the JDK's result stands and Bouncy Castle's validator is not run.
+     *
+     * @throws CertPathValidatorException the validator's failure, or its absence
+     */
+    private PKIXCertPathValidatorResult validatePath(List<X509Certificate> path, Instant when, boolean bouncyCastle)
+            throws CertPathValidatorException {
+        try {
+            CertPath cp = CertificateFactory.getInstance("X.509").generateCertPath(path.subList(0, path.size() - 1));
+            PKIXParameters params = new PKIXParameters(Set.of(new TrustAnchor(path.get(path.size() - 1), null)));
+            params.setRevocationEnabled(false);
+            params.setDate(Date.from(when));
+            applyPolicyInputs(params);
+            CertPathValidator validator = bouncyCastle ? CertPathValidator.getInstance("PKIX", BcProvider.INSTANCE)
+                    : CertPathValidator.getInstance("PKIX");
+            return (PKIXCertPathValidatorResult) validator.validate(cp, params);
+        } catch (CertPathValidatorException e) {
+            throw e;
+        } catch (GeneralSecurityException e) {
+            throw new CertPathValidatorException("PKIX validator unavailable: " + e.getMessage(), e);
         }
     }
 
@@ -944,17 +991,13 @@ public final class CmsSignatureVerifier {
 
     private CertPathValidatorException validate(List<X509Certificate> candidate, Instant when) {
         try {
-            CertPath cp = CertificateFactory.getInstance("X.509").generateCertPath(candidate.subList(0, candidate.size() - 1));
-            PKIXParameters params = new PKIXParameters(Set.of(new TrustAnchor(candidate.get(candidate.size() - 1), null)));
-            params.setRevocationEnabled(false);
-            params.setDate(Date.from(when));
-            applyPolicyInputs(params);
-            CertPathValidator.getInstance("PKIX").validate(cp, params);
+            validatePath(candidate, when, false);
+            if (!anyPolicyInitial()) {
+                validatePath(candidate, when, true);
+            }
             return null;
         } catch (CertPathValidatorException e) {
             return e;
-        } catch (GeneralSecurityException e) {
-            return new CertPathValidatorException("PKIX validator unavailable: " + e.getMessage(), e);
         }
     }
 
