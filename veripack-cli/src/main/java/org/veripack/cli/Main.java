@@ -34,6 +34,7 @@ public final class Main implements Runnable {
         m.put("audit", AuditCommand.class);
         m.put("trust", TrustCommand.class);
         m.put("scas", ScasCommand.class);
+        m.put("repo", RepoCommand.class);
         return m;
     }
 

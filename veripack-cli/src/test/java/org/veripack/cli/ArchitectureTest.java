@@ -8,7 +8,7 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Holds the module dependency direction of docs/architecture.md: core ← node ← cli, core ← scas ← cli. */
+/** Holds the module dependency direction of docs/architecture.md: core ← node ← repo ← cli, core ← scas ← cli. */
 class ArchitectureTest {
     private static JavaClasses classes;
 
@@ -21,27 +21,34 @@ class ArchitectureTest {
     @Test
     void coreDependsOnNoOtherModule() {
         noClasses().that().resideInAPackage("org.veripack.core..")
-                .should().dependOnClassesThat().resideInAnyPackage("org.veripack.node..", "org.veripack.scas..", "org.veripack.cli..")
+                .should().dependOnClassesThat().resideInAnyPackage("org.veripack.node..", "org.veripack.scas..", "org.veripack.repo..", "org.veripack.cli..")
                 .check(classes);
     }
 
     @Test
     void nodeDependsNeitherOnCliNorScas() {
         noClasses().that().resideInAPackage("org.veripack.node..")
-                .should().dependOnClassesThat().resideInAnyPackage("org.veripack.scas..", "org.veripack.cli..")
+                .should().dependOnClassesThat().resideInAnyPackage("org.veripack.scas..", "org.veripack.repo..", "org.veripack.cli..")
                 .check(classes);
     }
 
     @Test
     void scasDependsNeitherOnCliNorNode() {
         noClasses().that().resideInAPackage("org.veripack.scas..")
-                .should().dependOnClassesThat().resideInAnyPackage("org.veripack.node..", "org.veripack.cli..")
+                .should().dependOnClassesThat().resideInAnyPackage("org.veripack.node..", "org.veripack.repo..", "org.veripack.cli..")
+                .check(classes);
+    }
+
+    @Test
+    void repoDependsNeitherOnCliNorScas() {
+        noClasses().that().resideInAPackage("org.veripack.repo..")
+                .should().dependOnClassesThat().resideInAnyPackage("org.veripack.scas..", "org.veripack.cli..")
                 .check(classes);
     }
 
     @Test
     void noModuleReachesIntoAnotherModulesInternals() {
-        for (String module : new String[] {"core", "node", "scas", "cli"}) {
+        for (String module : new String[] {"core", "node", "scas", "repo", "cli"}) {
             noClasses().that().resideOutsideOfPackage("org.veripack." + module + "..")
                     .should().dependOnClassesThat().resideInAPackage("org.veripack." + module + ".internal..")
                     .check(classes);

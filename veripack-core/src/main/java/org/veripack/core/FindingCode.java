@@ -83,5 +83,51 @@ public enum FindingCode {
      * ({@link #DIGEST_MISMATCH}; {@link #LIMIT_EXCEEDED} for the size and time bounds; {@link #ARTIFACT_MISSING} when
      * it cannot be had).
      */
-    ARTIFACT_EXTERNAL
+    ARTIFACT_EXTERNAL,
+    /*
+     * Package repository (TUF, spec v1.0.x; docs/repository.md "Finding codes"): raised by `veripack update` while
+     * it refreshes the repository's metadata or downloads a target. Subject: the metadata file or the target name.
+     */
+    /** Repository metadata cannot be parsed, is not the expected role type, or lacks a required field (TUF §4). */
+    REPO_MALFORMED,
+    /**
+     * Too few valid signatures on repository metadata and at least one signature by a key of the role does not
+     * verify (a changed byte in the metadata or in the signature; TUF §5.3.4, §5.4.2, §5.5.3, §5.6.3).
+     */
+    REPO_SIGNATURE_INVALID,
+    /**
+     * Fewer distinct keys of the role than its threshold signed the metadata (each key counted once however many
+     * key ids or signatures name it; TUF §4.3 threshold, §5.3.4 ff.). expected/actual: threshold / keys that verified.
+     */
+    REPO_THRESHOLD_UNMET,
+    /**
+     * Repository metadata older than what the node already trusts: a timestamp, snapshot or targets version lower
+     * than the trusted one, a root that is not the next version, or a targets file dropped from the snapshot (TUF
+     * §5.3.5, §5.4.3, §5.5.5). expected/actual: the versions.
+     */
+    REPO_ROLLBACK,
+    /** Repository metadata past its {@code expires} at the node's clock (freeze attack; TUF §5.3.10, §5.4.4, §5.5.6, §5.6.5). */
+    REPO_EXPIRED,
+    /**
+     * Metadata that does not match what the metadata above it says about it: a snapshot or targets whose version,
+     * length or hashes differ from the timestamp's or snapshot's record (mix-and-match; TUF §5.5.2, §5.5.4, §5.6.2,
+     * §5.6.4).
+     */
+    REPO_METADATA_MISMATCH,
+    /** A downloaded target's length or hash differs from the signed targets metadata (TUF §5.7.3). */
+    REPO_TARGET_MISMATCH,
+    /** The requested package (or any package for this node) is not among the repository's signed targets. */
+    REPO_TARGET_UNKNOWN,
+    /**
+     * A response crossed its bound: metadata larger than its size limit, a target longer than its signed length, a
+     * server that does not finish within the time bounds (endless data, slow retrieval; TUF §5.4.1, §5.7.3).
+     */
+    REPO_LIMIT_EXCEEDED,
+    /** The repository cannot be reached or a file it must serve is missing (connection, HTTP status, I/O). */
+    REPO_UNREACHABLE,
+    /**
+     * The root.json given with {@code --repo-root} differs from the root the node has pinned for the repository
+     * (TUF §5.2: the first root is trusted once, then only its signed successors).
+     */
+    REPO_ROOT_MISMATCH
 }

@@ -1,0 +1,281 @@
+package org.veripack.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.veripack.core.PackageVerifier;
+import org.veripack.core.PolicyException;
+import org.veripack.core.ReportFormat;
+import org.veripack.core.TrustPolicy;
+import org.veripack.core.TrustPolicyLoader;
+import org.veripack.repo.RepositoryKeys;
+import org.veripack.repo.TufRepository;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code veripack repo (init|add|timestamp|status) DIR ...}: the publisher side of a TUF package repository
+ * (docs/repository.md), a directory any static web server serves as it is. Exit codes: 0 done, 1 {@code add}: the
+ * package does not verify (nothing published), 2 usage, bad keys, a threshold the key directory cannot meet, not a
+ * repository, 3 I/O.
+ */
+@Command(name = "repo", mixinStandardHelpOptions = true, description = "Publish packages in a TUF repository (init, add, timestamp, status).",
+        subcommands = {RepoCommand.Init.class, RepoCommand.Add.class, RepoCommand.Timestamp.class, RepoCommand.Status.class})
+final class RepoCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        throw new ParameterException(spec.commandLine(), "a subcommand is required (init, add, timestamp, status)");
+    }
+
+    /** A publisher action that may fail with the usual errors. */
+    @FunctionalInterface
+    interface Action {
+        int run() throws IOException, PolicyException, VerifyCommand.UsageError;
+    }
+
+    static int run(String command, Action a) {
+        try {
+            return a.run();
+        } catch (PolicyException | VerifyCommand.UsageError | IllegalArgumentException e) {
+            System.err.println("veripack repo " + command + ": " + e.getMessage());
+            return ExitCode.USAGE;
+        } catch (NoSuchFileException e) {
+            System.err.println("veripack repo " + command + ": " + e.getFile() + (e.getReason() == null ? ": not found" : ": " + e.getReason()));
+            return ExitCode.USAGE;
+        } catch (IOException e) {
+            System.err.println("veripack repo " + command + ": I/O error: " + e);
+            return ExitCode.IO;
+        }
+    }
+
+    /** {@code ROLE=VALUE} options: role names checked, values parsed by {@code parse}. */
+    static <T> Map<TufRepository.Role, T> byRole(Map<String, String> raw, java.util.function.Function<String, T> parse) {
+        Map<TufRepository.Role, T> out = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : raw.entrySet()) {
+            TufRepository.Role role;
+            try {
+                role = TufRepository.Role.valueOf(e.getKey().toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException x) {
+                throw new IllegalArgumentException("unknown role " + e.getKey() + " (root, targets, snapshot, timestamp)");
+            }
+            out.put(role, parse.apply(e.getValue()));
+        }
+        return out;
+    }
+
+    /** {@code 7d}, {@code 12h}, {@code 30m} or an ISO-8601 duration ({@code P1D}). */
+    static Duration duration(String s) {
+        try {
+            if (s.matches("[0-9]+[dhm]")) {
+                long n = Long.parseLong(s.substring(0, s.length() - 1));
+                return switch (s.charAt(s.length() - 1)) {
+                    case 'd' -> Duration.ofDays(n);
+                    case 'h' -> Duration.ofHours(n);
+                    default -> Duration.ofMinutes(n);
+                };
+            }
+            return Duration.parse(s);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("not a duration: " + s + " (e.g. 7d, 12h, P1D)");
+        }
+    }
+
+    /** The expiry of each role: the defaults with {@code --expires} applied. */
+    static Map<TufRepository.Role, Duration> expiries(Map<String, String> raw) {
+        Map<TufRepository.Role, Duration> m = new LinkedHashMap<>();
+        TufRepository.defaultRoles().forEach((r, s) -> m.put(r, s.expiry()));
+        m.putAll(byRole(raw, RepoCommand::duration));
+        return m;
+    }
+
+    static final String EXPIRES_HELP = "ROLE=DURATION: validity of new metadata of that role (7d, 12h, P1D); "
+            + "defaults root=365d, targets=90d, snapshot=7d, timestamp=1d; repeatable";
+
+    @Command(name = "init", mixinStandardHelpOptions = true, description = "Create a TUF repository: keys missing in KEYDIR, "
+            + "then version 1 of root, targets, snapshot and timestamp (consistent snapshots).")
+    static final class Init implements Callable<Integer> {
+        @Parameters(paramLabel = "DIR", description = "the repository directory (created; served as it is)")
+        Path dir;
+
+        @Option(names = "--keys", paramLabel = "KEYDIR", required = true,
+                description = "private keys <role>-<n>.pem (created when missing, mode 0600); never inside DIR")
+        Path keys;
+
+        @Option(names = "--key-type", paramLabel = "TYPE", description = "type of keys created: ed25519 (default) or ecdsa-p256")
+        String keyType = "ed25519";
+
+        @Option(names = "--role-keys", paramLabel = "ROLE=N", description = "number of keys of a role (default 1); repeatable")
+        Map<String, String> roleKeys = new LinkedHashMap<>();
+
+        @Option(names = "--threshold", paramLabel = "ROLE=N", description = "signatures a role needs (default 1); repeatable")
+        Map<String, String> thresholds = new LinkedHashMap<>();
+
+        @Option(names = "--expires", paramLabel = "ROLE=DURATION", description = EXPIRES_HELP)
+        Map<String, String> expires = new LinkedHashMap<>();
+
+        @Override
+        public Integer call() {
+            return run("init", () -> {
+                RepositoryKeys.KeyType type = switch (keyType.toLowerCase(Locale.ROOT)) {
+                    case "ed25519" -> RepositoryKeys.KeyType.ED25519;
+                    case "ecdsa-p256", "ecdsa" -> RepositoryKeys.KeyType.ECDSA_P256;
+                    default -> throw new IllegalArgumentException("--key-type " + keyType + ": ed25519 or ecdsa-p256");
+                };
+                Map<TufRepository.Role, Integer> n = byRole(roleKeys, Integer::parseInt);
+                Map<TufRepository.Role, Integer> t = byRole(thresholds, Integer::parseInt);
+                Map<TufRepository.Role, Duration> e = expiries(expires);
+                Map<TufRepository.Role, TufRepository.RoleSpec> roles = new LinkedHashMap<>();
+                for (TufRepository.Role r : TufRepository.Role.values()) {
+                    roles.put(r, new TufRepository.RoleSpec(n.getOrDefault(r, 1), t.getOrDefault(r, 1), e.get(r)));
+                }
+                TufRepository repo = TufRepository.init(dir, keys, roles, type, Clock.systemUTC());
+                System.err.println("veripack repo init: " + dir + ": root, targets, snapshot, timestamp version 1; keys in " + keys);
+                printStatus(repo);
+                return ExitCode.OK;
+            });
+        }
+    }
+
+    /** Where the publisher's trust in vendor packages comes from (as {@code verify}). */
+    static final class Trust {
+        @Option(names = "--trust", paramLabel = "CA.pem", required = true, description = "vendor trust anchor(s); repeatable")
+        List<Path> anchors = new ArrayList<>();
+
+        @Option(names = "--policy", paramLabel = "POLICY.yaml", required = true, description = "trust policy file (YAML), as verify --policy")
+        Path policy;
+
+        TrustPolicy load() throws PolicyException, VerifyCommand.UsageError {
+            if (policy != null) {
+                VerifyCommand.requireFile(policy, "--policy");
+                return TrustPolicyLoader.load(policy);
+            }
+            List<X509Certificate> certs = new ArrayList<>();
+            for (Path p : anchors) {
+                VerifyCommand.requireFile(p, "--trust");
+                certs.addAll(TrustPolicyLoader.readCertificates(null, "--trust", p));
+            }
+            return TrustPolicy.withAnchors(certs);
+        }
+    }
+
+    @Command(name = "add", mixinStandardHelpOptions = true, description = "Verify PACKAGE with the normal verifier and, only if "
+            + "ACCEPTED, publish it: targets/<sha256>.<file name>, new targets, snapshot and timestamp.")
+    static final class Add implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "DIR", description = "the repository directory")
+        Path dir;
+
+        @Parameters(index = "1", paramLabel = "PACKAGE", description = "the CSAR; its file name is the target name")
+        Path pkg;
+
+        @Option(names = "--keys", paramLabel = "KEYDIR", required = true, description = "the publisher's private keys")
+        Path keys;
+
+        @ArgGroup(exclusive = true, multiplicity = "1")
+        Trust trust;
+
+        @Option(names = "--expires", paramLabel = "ROLE=DURATION", description = EXPIRES_HELP)
+        Map<String, String> expires = new LinkedHashMap<>();
+
+        @Override
+        public Integer call() {
+            return run("add", () -> {
+                VerifyCommand.requireFile(pkg, "PACKAGE");
+                Map<TufRepository.Role, Duration> e = expiries(expires);
+                TufRepository repo = TufRepository.open(dir, RepositoryKeys.load(keys), Clock.systemUTC());
+                PackageVerifier verifier = PackageVerifier.create(trust.load(), Clock.systemUTC()); // as verify
+                try {
+                    TufRepository.Added a = repo.add(pkg, verifier, e.get(TufRepository.Role.TARGETS),
+                            e.get(TufRepository.Role.SNAPSHOT), e.get(TufRepository.Role.TIMESTAMP));
+                    System.err.println("veripack repo add: published " + a.target() + " as " + a.file() + " (targets v" + a.targetsVersion() + ", snapshot v" + a.snapshotVersion()
+                            + ", timestamp v" + a.timestampVersion() + ")");
+                    return ExitCode.OK;
+                } catch (TufRepository.Rejected r) {
+                    System.err.print(ReportFormat.toText(r.report()));
+                    System.err.println("veripack repo add: not published: the package does not verify");
+                    return ExitCode.REJECTED;
+                }
+            });
+        }
+    }
+
+    @Command(name = "timestamp", mixinStandardHelpOptions = true, description = "Renew the timestamp (same snapshot, next "
+            + "version, new expiry): run it from cron more often than the timestamp expires.")
+    static final class Timestamp implements Callable<Integer> {
+        @Parameters(paramLabel = "DIR", description = "the repository directory")
+        Path dir;
+
+        @Option(names = "--keys", paramLabel = "KEYDIR", required = true, description = "holds the timestamp key(s)")
+        Path keys;
+
+        @Option(names = "--expires", paramLabel = "DURATION", description = "validity of the new timestamp (default 1d)")
+        String expires = "1d";
+
+        @Override
+        public Integer call() {
+            return run("timestamp", () -> {
+                TufRepository repo = TufRepository.open(dir, RepositoryKeys.load(keys), Clock.systemUTC());
+                long v = repo.timestamp(duration(expires));
+                System.err.println("veripack repo timestamp: timestamp version " + v);
+                return ExitCode.OK;
+            });
+        }
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true, description = "Each role's version and expiry, and the targets.")
+    static final class Status implements Callable<Integer> {
+        @Parameters(paramLabel = "DIR", description = "the repository directory")
+        Path dir;
+
+        @Option(names = "--json", description = "one JSON document on stdout")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            return run("status", () -> {
+                TufRepository repo = TufRepository.open(dir, RepositoryKeys.load(Path.of("/nonexistent")), Clock.systemUTC());
+                if (json) {
+                    var o = NodeOutput.JSON.createObjectNode();
+                    ArrayNode roles = o.putArray("roles");
+                    for (TufRepository.RoleStatus s : repo.status()) {
+                        roles.addObject().put("role", s.role()).put("file", s.file()).put("version", s.version())
+                                .put("expires", s.expires().toString());
+                    }
+                    ArrayNode targets = o.putArray("targets");
+                    repo.targets().forEach((name, t) -> targets.addObject().put("name", name).put("length", t.length())
+                            .put("sha256", t.hashes().get("sha256")).set("custom", t.custom()));
+                    System.out.println(o.toPrettyString());
+                } else {
+                    printStatus(repo);
+                }
+                return ExitCode.OK;
+            });
+        }
+    }
+
+    static void printStatus(TufRepository repo) throws IOException {
+        for (TufRepository.RoleStatus s : repo.status()) {
+            System.out.printf("%-9s %-18s version %-5d expires %s%n", s.role(), s.file(), s.version(), s.expires());
+        }
+        repo.targets().forEach((name, t) -> System.out.printf("target    %s %d bytes %s %s%n", name, t.length(),
+                t.custom() == null ? "" : t.custom().path("veripack").path("name").asText(""),
+                t.custom() == null ? "" : t.custom().path("veripack").path("version").asText("")));
+    }
+}

@@ -1,0 +1,146 @@
+package org.veripack.repo;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.spec.ECGenParameterSpec;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
+import org.veripack.core.PolicyException;
+import org.veripack.core.sign.SigningIdentities;
+import org.veripack.repo.tuf.TufKey;
+
+/**
+ * The publisher's private keys: {@code KEYDIR/<role>-<n>.pem}, unencrypted PKCS#8 PEM (Ed25519 or EC P-256), mode
+ * 0600, never inside the served repository directory (docs/repository.md "Keys"). A key signs for every role whose
+ * root entry lists its public key, so one file may serve several roles.
+ */
+public final class RepositoryKeys {
+    /** Key types {@code repo init --key-type} creates. */
+    public enum KeyType { ED25519, ECDSA_P256 }
+
+    private final Path dir;
+    private final Map<TufKey, PrivateKey> keys;
+
+    private RepositoryKeys(Path dir, Map<TufKey, PrivateKey> keys) {
+        this.dir = dir;
+        this.keys = keys;
+    }
+
+    /**
+     * Reads every {@code *.pem} private key of {@code dir}.
+     *
+     * @throws PolicyException when a key file cannot be read or is not Ed25519/P-256 (CLI exit 2)
+     */
+    public static RepositoryKeys load(Path dir) throws IOException, PolicyException {
+        Map<TufKey, PrivateKey> keys = new LinkedHashMap<>();
+        if (Files.isDirectory(dir)) {
+            List<Path> files = new ArrayList<>();
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.pem")) {
+                ds.forEach(files::add);
+            }
+            files.sort(null);
+            for (Path f : files) {
+                PrivateKey k = SigningIdentities.readPrivateKey(f);
+                try {
+                    keys.put(TufKey.of(publicKeyOf(k)), k);
+                } catch (IllegalArgumentException | GeneralSecurityException e) {
+                    throw new PolicyException(f + ": " + e.getMessage(), e);
+                }
+            }
+        }
+        return new RepositoryKeys(dir, keys);
+    }
+
+    public Path directory() { return dir; }
+
+    /** The private key of {@code key}, if this directory has it. */
+    public PrivateKey privateKey(TufKey key) { return keys.get(key); }
+
+    /** The public keys whose private halves this directory holds. */
+    public List<TufKey> publicKeys() { return List.copyOf(keys.keySet()); }
+
+    /**
+     * Creates {@code KEYDIR/<name>.pem} (0600, the directory 0700 when created) unless it exists, and returns its key.
+     *
+     * @throws IOException when the file cannot be written
+     */
+    public TufKey createIfMissing(String name, KeyType type) throws IOException, PolicyException {
+        Path f = dir.resolve(name + ".pem");
+        if (!Files.exists(f, LinkOption.NOFOLLOW_LINKS)) {
+            if (!Files.isDirectory(dir)) {
+                Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            }
+            KeyPair kp;
+            try {
+                KeyPairGenerator g = KeyPairGenerator.getInstance(type == KeyType.ED25519 ? "Ed25519" : "EC");
+                if (type == KeyType.ECDSA_P256) {
+                    g.initialize(new ECGenParameterSpec("secp256r1"));
+                }
+                kp = g.generateKeyPair();
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException(e);
+            }
+            String pem = "-----BEGIN PRIVATE KEY-----\n"
+                    + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(kp.getPrivate().getEncoded())
+                    + "\n-----END PRIVATE KEY-----\n";
+            Files.write(f, pem.getBytes(StandardCharsets.US_ASCII), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
+            TufKey key = TufKey.of(kp.getPublic());
+            keys.put(key, kp.getPrivate());
+            return key;
+        }
+        PrivateKey k = SigningIdentities.readPrivateKey(f);
+        try {
+            TufKey key = TufKey.of(publicKeyOf(k));
+            keys.put(key, k);
+            return key;
+        } catch (IllegalArgumentException | GeneralSecurityException e) {
+            throw new PolicyException(f + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The public key of an Ed25519 or EC private key (Bouncy Castle derives it from the PKCS#8 encoding). */
+    static PublicKey publicKeyOf(PrivateKey k) throws GeneralSecurityException {
+        try {
+            PrivateKeyInfo info = PrivateKeyInfo.getInstance(k.getEncoded());
+            org.bouncycastle.crypto.params.AsymmetricKeyParameter priv = org.bouncycastle.crypto.util.PrivateKeyFactory.createKey(info);
+            org.bouncycastle.asn1.x509.SubjectPublicKeyInfo spki;
+            if (priv instanceof org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters ed) {
+                spki = org.bouncycastle.crypto.util.SubjectPublicKeyInfoFactory.createSubjectPublicKeyInfo(ed.generatePublicKey());
+            } else if (priv instanceof org.bouncycastle.crypto.params.ECPrivateKeyParameters ec) {
+                org.bouncycastle.math.ec.ECPoint q = ec.getParameters().getG().multiply(ec.getD()).normalize();
+                spki = org.bouncycastle.crypto.util.SubjectPublicKeyInfoFactory.createSubjectPublicKeyInfo(
+                        new org.bouncycastle.crypto.params.ECPublicKeyParameters(q, ec.getParameters()));
+            } else {
+                throw new GeneralSecurityException("TUF keys are Ed25519 or ECDSA P-256, not " + k.getAlgorithm());
+            }
+            return new JcaPEMKeyConverter().getPublicKey(spki);
+        } catch (IOException e) {
+            throw new GeneralSecurityException(e);
+        }
+    }
+
+    /** The key as the JDK's provider reads it (a PKCS#8 round trip), so JCA signatures accept it. */
+    static PrivateKey jca(PrivateKey k) throws GeneralSecurityException {
+        String alg = k.getAlgorithm().startsWith("Ed") ? "Ed25519" : "EC";
+        return KeyFactory.getInstance(alg).generatePrivate(new PKCS8EncodedKeySpec(k.getEncoded()));
+    }
+}
