@@ -85,8 +85,8 @@ public enum FindingCode {
      */
     ARTIFACT_EXTERNAL,
     /*
-     * Package repository (TUF, spec v1.0.x; docs/repository.md "Finding codes"): raised by `veripack update` while
-     * it refreshes the repository's metadata or downloads a target. Subject: the metadata file or the target name.
+     * Package repository (TUF, spec v1.0.x; docs/repository.md "Finding codes"): raised by the TUF client core
+     * (org.veripack.repo.tuf.TrustedMetadata) for repository metadata or a downloaded target. Subject: the metadata file or the target name.
      */
     /** Repository metadata cannot be parsed, is not the expected role type, or lacks a required field (TUF §4). */
     REPO_MALFORMED,
@@ -115,19 +115,5 @@ public enum FindingCode {
      */
     REPO_METADATA_MISMATCH,
     /** A downloaded target's length or hash differs from the signed targets metadata (TUF §5.7.3). */
-    REPO_TARGET_MISMATCH,
-    /** The requested package (or any package for this node) is not among the repository's signed targets. */
-    REPO_TARGET_UNKNOWN,
-    /**
-     * A response crossed its bound: metadata larger than its size limit, a target longer than its signed length, a
-     * server that does not finish within the time bounds (endless data, slow retrieval; TUF §5.4.1, §5.7.3).
-     */
-    REPO_LIMIT_EXCEEDED,
-    /** The repository cannot be reached or a file it must serve is missing (connection, HTTP status, I/O). */
-    REPO_UNREACHABLE,
-    /**
-     * The root.json given with {@code --repo-root} differs from the root the node has pinned for the repository
-     * (TUF §5.2: the first root is trusted once, then only its signed successors).
-     */
-    REPO_ROOT_MISMATCH
+    REPO_TARGET_MISMATCH
 }
