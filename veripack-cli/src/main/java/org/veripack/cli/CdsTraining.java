@@ -3,28 +3,37 @@ package org.veripack.cli;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.util.Base64;
 import java.util.Comparator;
 import java.util.stream.Stream;
 import org.veripack.core.PackageVerifier;
-import org.veripack.core.pki.TestPki;
 
 /**
- * The training run of the launcher's class-data-sharing archive (AppCDS, JEP 350): {@code ./veripack}
- * runs {@code java -XX:ArchiveClassesAtExit=... -cp veripack-cli.jar org.veripack.cli.CdsTraining} once per
- * build, so that later runs map the classes of the verify path (picocli, Commons Compress, Bouncy Castle,
- * the verifier) from the archive instead of loading and verifying them. It signs and verifies a tiny
- * CSAR and a detached file through the real CLI in a temporary directory, with a throw-away test PKI,
- * installs the CSAR into a temporary node root and re-verifies it (best effort), and deletes everything. Exit 0 when every step gave the expected exit code.
+ * The training run of the launcher's class-data-sharing archive (AppCDS, JEP 310): {@code ./veripack} runs
+ * {@code java -XX:DumpLoadedClassList=... -cp veripack-cli.jar org.veripack.cli.CdsTraining PKI_DIR} once per
+ * build, so that later runs map the classes of the verify path (picocli, Commons Compress, Bouncy Castle, the
+ * verifier) from the archive instead of loading and verifying them. It signs and verifies a tiny CSAR and a
+ * detached file through the real CLI in a temporary directory, installs the CSAR into a temporary node root
+ * and re-verifies it (best effort), and deletes everything. Exit 0 when every step gave the expected exit code.
+ *
+ * <p>The signer comes from {@code PKI_DIR} ({@code ca.pem}, {@code signer.pem}, {@code signer.key}): the
+ * throw-away PKI kept in {@code veripack-cli/src/cds-training} (its README says why and how it was made), outside
+ * the CLI jar, which mints no certificates. Without it the run fails and the launcher works without an archive,
+ * only slower.
  */
 public final class CdsTraining {
     private CdsTraining() { }
 
-    public static void main(String[] args) throws IOException, GeneralSecurityException {
+    public static void main(String[] args) throws IOException {
+        Path pki = Path.of(args.length == 1 ? args[0] : "");
+        Path ca = pki.resolve("ca.pem");
+        Path cert = pki.resolve("signer.pem");
+        Path key = pki.resolve("signer.key");
+        if (args.length != 1 || !Files.isRegularFile(ca) || !Files.isRegularFile(cert) || !Files.isRegularFile(key)) {
+            System.err.println("veripack: class-data training run: usage CdsTraining PKI_DIR (ca.pem, signer.pem, signer.key)");
+            System.exit(2);
+        }
         Path dir = Files.createTempDirectory("veripack-cds-");
         PrintStream out = System.out;
         PrintStream err = System.err;
@@ -33,11 +42,6 @@ public final class CdsTraining {
             PackageVerifier.warmUp(); // as Main.main does for verify: its classes belong in the archive too
             System.setOut(new PrintStream(OutputStream.nullOutputStream()));
             System.setErr(new PrintStream(OutputStream.nullOutputStream()));
-            TestPki.Issued root = TestPki.cert("CN=Training Root").ca(true).build();
-            TestPki.Issued signer = TestPki.cert("CN=Training Signer").issuedBy(root).codeSigningEku(true).build();
-            Path ca = pem(dir.resolve("ca.pem"), "CERTIFICATE", root.certificate().getEncoded());
-            Path cert = pem(dir.resolve("signer.pem"), "CERTIFICATE", signer.certificate().getEncoded());
-            Path key = pem(dir.resolve("signer.key"), "PRIVATE KEY", signer.keyPair().getPrivate().getEncoded());
             Path src = Files.createDirectories(dir.resolve("src/Artifacts"));
             Files.write(src.resolve("app.bin"), new byte[64 * 1024]);
             Path csar = dir.resolve("t.csar");
@@ -73,11 +77,5 @@ public final class CdsTraining {
 
     private static int expect(int exit, String... args) {
         return Main.execute(args) == exit ? 0 : 1;
-    }
-
-    private static Path pem(Path p, String type, byte[] der) throws IOException {
-        String text = "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
-                + "\n-----END " + type + "-----\n";
-        return Files.writeString(p, text, StandardCharsets.US_ASCII);
     }
 }

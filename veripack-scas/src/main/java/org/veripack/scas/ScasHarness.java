@@ -1,7 +1,6 @@
 package org.veripack.scas;
 
 import java.io.IOException;
-import org.veripack.core.pki.TestPki;
 import org.veripack.scas.internal.HarnessRun;
 
 /**
@@ -20,6 +19,14 @@ public final class ScasHarness {
 
     private ScasHarness() { }
 
+    /** Key type of the signers the harness generates for its re-signing cases. */
+    public enum KeyType {
+        /** RSA 2048 (F4), certificates signed SHA256withRSA: the default, accepted by every product's algorithm policy. */
+        RSA_2048,
+        /** EC P-256, certificates signed SHA256withECDSA: much faster to generate (tests). */
+        EC_P256
+    }
+
     /**
      * Runs every case. Variants and harness certificates are written under {@code config.outDir()}
      * ({@code variants/}, {@code harness/}); the reports are written by {@link ScasReports}.
@@ -28,11 +35,11 @@ public final class ScasHarness {
      * @throws IllegalArgumentException when the genuine package is not an option-1 CSAR or the test CA is unusable
      */
     public static ScasReport run(ScasConfig config) throws IOException {
-        return new HarnessRun(config, TestPki.KeyType.RSA_2048).run();
+        return new HarnessRun(config, KeyType.RSA_2048).run();
     }
 
     /** As {@link #run(ScasConfig)} with harness signers of {@code keyType} (tests use fast EC keys). */
-    public static ScasReport run(ScasConfig config, TestPki.KeyType keyType) throws IOException {
+    public static ScasReport run(ScasConfig config, KeyType keyType) throws IOException {
         return new HarnessRun(config, keyType).run();
     }
 }

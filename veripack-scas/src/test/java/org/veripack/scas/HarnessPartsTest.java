@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.veripack.core.pki.TestPki;
 import org.veripack.scas.internal.AccessControlCheck;
 import org.veripack.scas.internal.HtmlReport;
 import org.veripack.scas.internal.JunitReport;
@@ -95,7 +94,7 @@ class HarnessPartsTest {
         Path out = dir.resolve("out");
         ScasReport r = ScasHarness.run(ScasConfig.builder().genuinePackage(genuine).downgradePackage(old)
                 .policyFile(policy).target(new Target.Node(dir.resolve("node"), List.of("/bin/false"), List.of(), List.of()))
-                .outDir(out).commandTimeout(Duration.ofSeconds(30)).build(), TestPki.KeyType.EC_P256);
+                .outDir(out).commandTimeout(Duration.ofSeconds(30)).build(), ScasHarness.KeyType.EC_P256);
         Map<String, CaseResult> byId = new java.util.HashMap<>();
         r.cases().forEach(c -> byId.put(c.id(), c));
         assertEquals(CaseVerdict.NOT_RUN, byId.get("TAMPER.resigned-non-code-signing-cert").verdict());

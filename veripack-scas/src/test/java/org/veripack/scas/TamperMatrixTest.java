@@ -63,7 +63,7 @@ class TamperMatrixTest {
         vendor = new GenuineCsar(NOW);
         genuine = vendor.write(dir.resolve("acme-mme-2.0.csar"), "2.0");
         old = vendor.write(dir.resolve("acme-mme-1.0.csar"), "1.0");
-        pki = HarnessPki.generate(NOW, TestPki.KeyType.EC_P256, null, null);
+        pki = HarnessPki.generate(NOW, ScasHarness.KeyType.EC_P256, null, null);
     }
 
     private static Map<String, TamperCase> derive(Path oldCsar, String sub) throws IOException {

@@ -24,7 +24,6 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.veripack.core.pki.TestPki;
 import org.w3c.dom.Document;
 
 /**
@@ -56,7 +55,7 @@ class WeakInstallerScasTest {
         ScasConfig config = ScasConfig.builder().genuinePackage(genuine).downgradePackage(old)
                 .trustAnchors(List.of(anchor)).target(target).outDir(out).protectedPaths(List.of(installer))
                 .commandTimeout(Duration.ofSeconds(60)).build();
-        report = ScasHarness.run(config, TestPki.KeyType.EC_P256);
+        report = ScasHarness.run(config, ScasHarness.KeyType.EC_P256);
         ScasReports.writeAll(report, out);
     }
 

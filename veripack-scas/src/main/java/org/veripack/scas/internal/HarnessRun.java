@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -26,11 +25,11 @@ import org.veripack.core.ProgressListener;
 import org.veripack.core.TrustPolicy;
 import org.veripack.core.PackageVerifier;
 import org.veripack.core.VerificationReport;
-import org.veripack.core.pki.TestPki;
 import org.veripack.core.sign.SigningIdentities;
 import org.veripack.scas.CaseResult;
 import org.veripack.scas.CaseVerdict;
 import org.veripack.scas.CommandRecord;
+import org.veripack.scas.ScasHarness;
 import org.veripack.scas.ScasConfig;
 import org.veripack.scas.ScasReport;
 import org.veripack.scas.Target;
@@ -47,12 +46,12 @@ public final class HarnessRun {
     static final String PRECONDITION = "precondition: ";
 
     private final ScasConfig config;
-    private final TestPki.KeyType keyType;
+    private final ScasHarness.KeyType keyType;
     private TargetDriver driver;
     private CsarLayout genuine;
     private String genuineSha256;
 
-    public HarnessRun(ScasConfig config, TestPki.KeyType keyType) {
+    public HarnessRun(ScasConfig config, ScasHarness.KeyType keyType) {
         this.config = config;
         this.keyType = keyType;
     }
@@ -74,11 +73,9 @@ public final class HarnessRun {
 
         HarnessPki pki = pki(started);
         Path testCaPem = harnessDir.resolve("harness-test-ca.pem");
-        TestPki.writeCertificatesPem(testCaPem, pki.testCa().certificate());
+        Files.write(testCaPem, HarnessPki.certificatesPem(pki.testCa().certificate()));
         if (!pki.testCaProvided()) {
-            Path key = harnessDir.resolve("harness-test-ca.key");
-            TestPki.writePrivateKeyPem(key, pki.testCa().keyPair().getPrivate());
-            Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
+            HarnessPki.writePrivateKeyPem(harnessDir.resolve("harness-test-ca.key"), pki.testCa().privateKey());
         }
         List<TamperCase> matrix = TamperMatrix.derive(genuine, old, pki, config.clock(), out.resolve("variants"));
 
@@ -140,7 +137,7 @@ public final class HarnessRun {
                 }
             }
             return new NodeDriver(node, runner, trust, testCaPem, genuine.packageName().orElse(null),
-                    List.of(pki.expiredLeaf().subject(), pki.nonCodeSigning().subject(), pki.validLeaf().subject()), harnessDir);
+                    List.of(HarnessPki.subject(pki.expiredLeaf()), HarnessPki.subject(pki.nonCodeSigning()), HarnessPki.subject(pki.validLeaf())), harnessDir);
         }
         return new CommandDriver((Target.Command) t, runner, config.protectedPaths());
     }
@@ -267,10 +264,10 @@ public final class HarnessRun {
         if (tc.signedByTestCa()) {
             pre.add(driver instanceof NodeDriver
                     ? "for this install the harness sets the node's trust store to its own policy plus the harness test CA "
-                            + pki.testCa().subject() + " (and, when the policy has a signers: map, the harness's test signers for the"
+                            + HarnessPki.subject(pki.testCa()) + " (and, when the policy has a signers: map, the harness's test signers for the"
                             + " package) with veripack trust set as trust administrator, and restores the node's policy afterwards,"
                             + " so only this case's defect can cause a refusal"
-                    : pki.testCaProvided() ? "the target trusts the lab test CA " + pki.testCa().subject()
+                    : pki.testCaProvided() ? "the target trusts the lab test CA " + HarnessPki.subject(pki.testCa())
                     : "the harness test CA is generated for this run and not trusted by the target: a refusal may "
                             + "be for the untrusted signer (pass --test-ca-cert/--test-ca-key of a CA the target trusts)");
         }
@@ -448,7 +445,7 @@ public final class HarnessRun {
         }
         String root = ((Target.Node) config.target()).root().toString();
         Path rogueRoot = harnessDir.resolve("untrusted-root.pem");
-        TestPki.writeCertificatesPem(rogueRoot, pki.untrustedRoot().certificate());
+        Files.write(rogueRoot, HarnessPki.certificatesPem(pki.untrustedRoot().certificate()));
         CommandRecord showBefore = nd.veripackRun("trust store before", "trust", "show", "--root", root, "--json");
         TargetDriver.ActiveState before = driver.active("status before");
         add(steps, showBefore);
@@ -504,7 +501,7 @@ public final class HarnessRun {
         String actual = problems.isEmpty() ? "all three attempts by " + user + " refused and audited; trust store and active "
                 + "version unchanged" : String.join("; ", problems);
         return result(KEY_LIST_ID, title, purpose, List.of("the harness installs as " + user + " (an authorised installer "
-                        + "expected not to be a trust administrator)", "untrusted root " + pki.untrustedRoot().subject()
+                        + "expected not to be a trust administrator)", "untrusted root " + HarnessPki.subject(pki.untrustedRoot())
                         + ", package " + untrusted.variant().getFileName()), steps, expected, actual, ev, problems.isEmpty());
     }
 

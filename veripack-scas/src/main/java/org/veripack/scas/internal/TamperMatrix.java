@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -16,9 +15,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Function;
-import org.veripack.core.pki.TestPki;
-import org.veripack.core.pki.TestPki.Issued;
 import org.veripack.core.sign.CmsSigner;
+import org.veripack.core.sign.SigningIdentity;
 import org.veripack.scas.internal.CsarLayout.ManifestEntry;
 
 /**
@@ -297,7 +295,7 @@ public final class TamperMatrix {
 
     // ---- re-signed modifications
 
-    private TamperCase resigned(String id, String title, String purpose, Issued signer, Issued issuer,
+    private TamperCase resigned(String id, String title, String purpose, SigningIdentity signer, SigningIdentity issuer,
                                 List<String> codes, boolean testCa) throws IOException {
         String pre = PAYLOAD_PRECONDITION + (testCa ? "; " + TEST_CA_PRECONDITION : "");
         Optional<ManifestEntry> a = firstPayloadArtifact();
@@ -312,7 +310,7 @@ public final class TamperMatrix {
         z.write(genuine.csar(), out);
         return new TamperCase(id, title, purpose, pre, out, null, codes, testCa,
                 List.of("replaced " + a.get().source() + " by a " + TROJAN.length + "-byte script and its manifest digest",
-                        "re-signed the manifest with " + signer.subject() + " issued by " + issuer.subject()));
+                        "re-signed the manifest with " + HarnessPki.subject(signer) + " issued by " + HarnessPki.subject(issuer)));
     }
 
     private TamperCase signatureStripped() throws IOException {
@@ -382,7 +380,7 @@ public final class TamperMatrix {
                 TEST_CA_PRECONDITION, out, null, List.of("UNSAFE_PATH"), true,
                 List.of("added entry " + ZIP_SLIP_NAME + " and its manifest entry"
                                 + (genuine.usesVeripackMode() ? " (with Veripack-Mode 100644, as the genuine manifest signs modes)" : ""),
-                        "re-signed with " + pki.validLeaf().subject()));
+                        "re-signed with " + HarnessPki.subject(pki.validLeaf())));
     }
 
     private TamperCase symlinkEscape() throws IOException {
@@ -408,7 +406,7 @@ public final class TamperMatrix {
                 List.of("added symlink " + link + " -> " + SYMLINK_TARGET + " and file " + through + ", both in the "
                                 + "manifest" + (modes ? " (with Veripack-Mode 120000 and 100644, as the genuine "
                                 + "manifest signs entry types)" : ""),
-                        "re-signed with " + pki.validLeaf().subject()));
+                        "re-signed with " + HarnessPki.subject(pki.validLeaf())));
     }
 
     // ---- helpers
@@ -452,25 +450,19 @@ public final class TamperMatrix {
         return new TamperCase(id, title, title + ".", precondition, null, reason, List.of(), false, List.of());
     }
 
-    private byte[] signedManifest(String body, Issued signer, Issued issuer) throws IOException {
+    private byte[] signedManifest(String body, SigningIdentity signer, SigningIdentity issuer) throws IOException {
         byte[] bodyBytes = utf8(body);
-        byte[] der = CmsSigner.builder(signer.identity(issuer.certificate())).clock(clock).build()
+        byte[] der = CmsSigner.builder(new SigningIdentity(signer.privateKey(), signer.certificate(), List.of(issuer.certificate()))).clock(clock).build()
                 .signDetached(new ByteArrayInputStream(bodyBytes));
         return utf8(body + CmsSigner.toPem(der));
     }
 
-    private void replaceCertificates(ZipRewriter z, Issued signer, Issued issuer) throws IOException {
+    private void replaceCertificates(ZipRewriter z, SigningIdentity signer, SigningIdentity issuer) throws IOException {
         if (genuine.certificateEntries().isEmpty()) {
             return;
         }
-        Path tmp = Files.createTempFile(dir, "cert", ".pem");
-        try {
-            TestPki.writeCertificatesPem(tmp, new X509Certificate[] {signer.certificate(), issuer.certificate()});
-            byte[] pem = Files.readAllBytes(tmp);
-            genuine.certificateEntries().forEach(name -> z.replace(name, pem));
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        byte[] pem = HarnessPki.certificatesPem(signer.certificate(), issuer.certificate());
+        genuine.certificateEntries().forEach(name -> z.replace(name, pem));
     }
 
     /** {@code body} with the {@code Hash:} line of {@code entry}'s block set to {@code newHex}. */

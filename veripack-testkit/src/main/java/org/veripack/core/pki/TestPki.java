@@ -59,8 +59,10 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.veripack.core.sign.SigningIdentity;
 
 /**
- * A throw-away X.509 PKI for tests, demos and the SCAS harness: key pairs, root/intermediate/leaf
- * certificates (RFC 5280) built with Bouncy Castle, and PEM/PKCS#12 writers.
+ * A throw-away X.509 PKI for tests and benchmarks: key pairs, root/intermediate/leaf certificates
+ * (RFC 5280) built with Bouncy Castle, and PEM/PKCS#12 writers. Part of the test kit
+ * ({@code veripack-testkit}): other modules use it in test scope only, and production code never
+ * ({@code ArchitectureTest}; the CLI jar holds none of it).
  *
  * <p><b>Never use it for production keys</b>: keys are generated without any protection, written
  * unencrypted, and certificates carry whatever (also deliberately broken) extensions the test asks

@@ -27,7 +27,7 @@ import org.bouncycastle.tsp.TimeStampResponseGenerator;
 import org.bouncycastle.tsp.TimeStampTokenGenerator;
 
 /**
- * A throw-away RFC 3161 time-stamping authority for tests and demos: Bouncy Castle's
+ * A throw-away RFC 3161 time-stamping authority for tests (test kit, test scope only): Bouncy Castle's
  * {@link TimeStampResponseGenerator} behind the JDK HTTP server on 127.0.0.1 (an ephemeral port),
  * answering {@code POST application/timestamp-query} (RFC 3161 §3.4). genTime comes from an injected
  * supplier, so tests are exact. <b>Never use it in production.</b>
