@@ -8,6 +8,7 @@ import java.io.PrintStream;
 import java.util.List;
 import java.util.Optional;
 import org.veripack.core.Finding;
+import org.veripack.core.ReportFormat;
 import org.veripack.node.SlotInfo;
 
 /** Shared human/JSON rendering of node results (findings with their stable codes, slot summaries). */
@@ -20,15 +21,9 @@ final class NodeOutput {
 
     private NodeOutput() { }
 
-    /** One line per finding: {@code   CODE subject: detail (expected X, found Y)}. */
+    /** The findings' human lines (ReportFormat's rendering, capped per code) on {@code err}. */
     static void printFindings(PrintStream err, List<Finding> findings) {
-        for (Finding f : findings) {
-            StringBuilder sb = new StringBuilder("  ").append(f.code().name()).append(' ').append(f.subject()).append(": ").append(f.detail());
-            if (f.expected() != null || f.actual() != null) {
-                sb.append(" (expected ").append(f.expected()).append(", found ").append(f.actual()).append(')');
-            }
-            err.println(sb);
-        }
+        ReportFormat.findingLines(findings).forEach(err::println);
     }
 
     static ArrayNode findingsJson(List<Finding> findings) {

@@ -23,6 +23,7 @@ class FirstHourMessagesTest {
     @TempDir Path dir;
     private Path anchor;
     private Path signerKey;
+    private Path signerCert;
     private Path node;
 
     @BeforeEach
@@ -33,6 +34,8 @@ class FirstHourMessagesTest {
         TestPki.writeCertificatesPem(anchor, root.certificate());
         signerKey = dir.resolve("signer.key");
         TestPki.writePrivateKeyPem(signerKey, leaf.keyPair().getPrivate());
+        signerCert = dir.resolve("signer.pem");
+        TestPki.writeCertificatesPem(signerCert, leaf.certificate());
         node = dir.resolve("node");
     }
 
@@ -59,6 +62,9 @@ class FirstHourMessagesTest {
         Run v = cli("verify", "--trust", anchor.toString(), "--json", tar.toString());
         assertEquals(ExitCode.REJECTED, v.exit(), v.err());
         assertEquals(List.of("MALFORMED_PACKAGE"), v.codes());
+        // the finding names the file and the problem, not the class that read it
+        Run text = cli("verify", "--trust", anchor.toString(), tar.toString());
+        assertTrue(lines(text, "  MALFORMED_PACKAGE").size() == 1 && !text.err().contains("Channel"), text.err());
         assertTrue(lines(v, "hint:").stream().anyMatch(l -> l.contains("--signature")), v.err());
         Run vd = cli("verify", "--trust", anchor.toString(), deb.toString());
         assertEquals(ExitCode.REJECTED, vd.exit(), vd.err());
@@ -70,6 +76,42 @@ class FirstHourMessagesTest {
             assertEquals(1, lines(i, "hint:").size(), i.err());
             assertEquals(input == deb, i.err().contains("--apt-release"), i.err());
         }
+    }
+
+    @Test
+    void thousandsOfFindingsOfOneCodeAreCountedNotPrintedWhileJsonAndInstallKeepTheVerdict() throws Exception {
+        Path pkg = Files.createDirectories(dir.resolve("pkg/Files")).getParent();
+        Files.writeString(pkg.resolve("Files/app.conf"), "x: 1\n");
+        Path signed = dir.resolve("acme-1.0.csar");
+        Run s = cli("sign", "--key", signerKey.toString(), "--cert", signerCert.toString(), "--csar", pkg.toString(),
+                "--name", "acme", "--version", "1.0", "--out", signed.toString());
+        assertEquals(ExitCode.OK, s.exit(), s.err());
+        // the attack: the genuine signed package plus 25 files the manifest does not list, entries copied raw
+        Path padded = dir.resolve("padded.csar");
+        try (org.apache.commons.compress.archivers.zip.ZipFile in = org.apache.commons.compress.archivers.zip.ZipFile.builder()
+                     .setPath(signed).get();
+             org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream out =
+                     new org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream(padded.toFile())) {
+            for (var e : java.util.Collections.list(in.getEntriesInPhysicalOrder())) {
+                out.addRawArchiveEntry(e, in.getRawInputStream(e));
+            }
+            for (int i = 0; i < 25; i++) {
+                out.putArchiveEntry(new org.apache.commons.compress.archivers.zip.ZipArchiveEntry("Files/extra-" + i));
+                out.write(new byte[] {1});
+                out.closeArchiveEntry();
+            }
+        }
+        Run text = cli("verify", "--trust", anchor.toString(), padded.toString());
+        assertEquals(ExitCode.REJECTED, text.exit(), text.err());
+        assertEquals(10, lines(text, "  ARTIFACT_UNLISTED ").size(), text.err());
+        assertEquals(1, lines(text, "  ... and 15 more ARTIFACT_UNLISTED").size(), text.err());
+        Run json = cli("verify", "--trust", anchor.toString(), "--json", padded.toString());
+        assertEquals(25, json.codes().stream().filter("ARTIFACT_UNLISTED"::equals).count(), json.out());
+        trustedNode();
+        Run install = cli("install", "--root", node.toString(), padded.toString());
+        assertEquals(ExitCode.REJECTED, install.exit(), install.err());
+        assertEquals(10, lines(install, "  ARTIFACT_UNLISTED ").size(), install.err());
+        assertEquals(1, lines(install, "  ... and 15 more ARTIFACT_UNLISTED").size(), install.err());
     }
 
     @Test

@@ -130,6 +130,15 @@ class TackerSignInstallTest {
         assertRefused(w, out);
         assertTrue(w.err().contains("ALGORITHM_REJECTED"), w.err());
 
+        // two names a verifier reads as one (ARTIFACT_DUPLICATE): letter case, and NFC vs NFD
+        for (List<String> pair : List.of(List.of("Files/Readme", "Files/README"), List.of("Files/caf\u00e9", "Files/cafe\u0301"))) {
+            Path twin = Files.createDirectories(dir.resolve("twin-" + pair.get(0).length() + "/Files")).getParent();
+            Files.writeString(twin.resolve(pair.get(0)), "a\n");
+            Files.writeString(twin.resolve(pair.get(1)), "b\n");
+            Run t = sign(key, cert, twin, out, "--name", "acme", "--version", "3.1");
+            assertRefused(t, out);
+            assertTrue(t.err().contains("ARTIFACT_DUPLICATE"), t.err());
+        }
         assertEquals(ExitCode.OK, sign(key, cert, pkg, out, "--name", "acme", "--version", "1:3.1~beta1-2").exit());
         assertTrue(Files.isRegularFile(out));
     }

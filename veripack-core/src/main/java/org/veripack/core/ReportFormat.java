@@ -91,6 +91,37 @@ public final class ReportFormat {
         return root;
     }
 
+    /** Text lines shown per finding code before the rest of that code is counted in one line. */
+    public static final int TEXT_LINES_PER_CODE = 10;
+
+    /**
+     * The human lines for findings, in report order: {@code   CODE subject: detail (expected X, found Y)}. At most
+     * {@link #TEXT_LINES_PER_CODE} lines per code; the rest of a code is one line
+     * {@code   ... and N more CODE findings (--json lists every finding)}, so a hostile package with 90 000 unlisted
+     * entries gives a readable verdict instead of megabytes on stderr (the JSON report and the audit log keep all).
+     */
+    public static java.util.List<String> findingLines(java.util.List<Finding> findings) {
+        java.util.List<String> lines = new java.util.ArrayList<>();
+        java.util.Map<FindingCode, Integer> shown = new java.util.EnumMap<>(FindingCode.class);
+        java.util.Map<FindingCode, Integer> hidden = new java.util.EnumMap<>(FindingCode.class);
+        for (Finding f : findings) {
+            int n = shown.merge(f.code(), 1, Integer::sum);
+            if (n > TEXT_LINES_PER_CODE) {
+                hidden.merge(f.code(), 1, Integer::sum);
+                continue;
+            }
+            StringBuilder sb = new StringBuilder("  ").append(f.code().name()).append(' ').append(f.subject())
+                    .append(": ").append(f.detail());
+            if (f.expected() != null || f.actual() != null) {
+                sb.append(" (expected ").append(f.expected()).append(", found ").append(f.actual()).append(')');
+            }
+            lines.add(sb.toString());
+        }
+        hidden.forEach((code, n) -> lines.add("  ... and " + n + " more " + code.name()
+                + " findings (--json lists every finding)"));
+        return lines;
+    }
+
     /** One pretty-printed JSON document. */
     public static String toJson(VerificationReport r) {
         try {
@@ -121,13 +152,7 @@ public final class ReportFormat {
                     .append(String.join("; ", r.signers().stream().map(SignerSummary::subject).toList()));
         }
         sb.append('\n');
-        for (Finding f : r.findings()) {
-            sb.append("  ").append(f.code().name()).append(' ').append(f.subject()).append(": ").append(f.detail());
-            if (f.expected() != null || f.actual() != null) {
-                sb.append(" (expected ").append(f.expected()).append(", found ").append(f.actual()).append(')');
-            }
-            sb.append('\n');
-        }
+        findingLines(r.findings()).forEach(line -> sb.append(line).append('\n'));
         for (String w : r.warnings()) {
             sb.append("  warning: ").append(w).append('\n');
         }

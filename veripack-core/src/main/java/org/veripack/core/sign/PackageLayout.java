@@ -95,6 +95,7 @@ final class PackageLayout {
         }
         Map<String, Entry> byPath = new TreeMap<>();
         scan(dir).forEach(e -> byPath.put(e.path(), e));
+        refuseCollisions(byPath.keySet());
         Map<String, Path> files = new LinkedHashMap<>();
         byPath.values().stream().filter(e -> e.kind() == Kind.FILE).forEach(e -> files.put(e.path(), e.file()));
         List<String> notes = new ArrayList<>();
@@ -185,6 +186,25 @@ final class PackageLayout {
         }
         addMissingDirectories(byPath);
         return new PackageLayout(ordered(byPath), manifest, metadata, notes, name, version);
+    }
+
+    /**
+     * Refuses two paths a verifier treats as one name (PathRules.collisionKey: Unicode NFC and case folded, so
+     * {@code Files/A} and {@code Files/a}, or NFC and NFD {@code café}): every verifier reports the second as
+     * {@code ARTIFACT_DUPLICATE} (docs/threat-model.md, case-insensitive and normalising file systems), so
+     * signing them would write a package no node installs.
+     *
+     * @throws IllegalArgumentException naming both paths
+     */
+    private static void refuseCollisions(Set<String> paths) {
+        Map<String, String> byKey = new java.util.HashMap<>();
+        for (String path : paths) {
+            String earlier = byKey.putIfAbsent(PathRules.collisionKey(path), path);
+            if (earlier != null) {
+                throw new IllegalArgumentException("paths " + earlier + " and " + path + " differ only in letter case or"
+                        + " Unicode normalisation; a verifier refuses the second as ARTIFACT_DUPLICATE: rename one");
+            }
+        }
     }
 
     // --- metadata (SOL004 §4.3.2: the VNF package keys; v3/v4 add vnfd_id and vnf_software_version) ---

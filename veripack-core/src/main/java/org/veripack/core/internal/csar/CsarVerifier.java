@@ -316,7 +316,8 @@ public final class CsarVerifier {
             Streams.transfer(in, Streams.counting(out, progress));
             return true;
         } catch (ZipArchive.LimitExceededException e) {
-            b.finding(Finding.of(FindingCode.LIMIT_EXCEEDED, csar.path(), e.getMessage()));
+            b.finding(Finding.of(FindingCode.LIMIT_EXCEEDED, csar.path(),
+                    "package".equals(e.subject()) ? e.getMessage() : e.subject() + ": " + e.getMessage()));
         } catch (ZipArchive.MalformedEntryException e) {
             b.finding(Finding.of(FindingCode.MALFORMED_PACKAGE, csar.path(), e.getMessage()));
         } finally {
@@ -566,7 +567,7 @@ public final class CsarVerifier {
         try {
             return archive.readSmall(e, MAX_SMALL_FILE_BYTES);
         } catch (ZipArchive.LimitExceededException ex) {
-            b.finding(Finding.of(FindingCode.LIMIT_EXCEEDED, e.path(), ex.getMessage()));
+            b.finding(Finding.of(FindingCode.LIMIT_EXCEEDED, ex.subject(), ex.getMessage()));
         } catch (IOException ex) {
             b.finding(Finding.of(FindingCode.MALFORMED_PACKAGE, e.path(), ex.getMessage()));
         }
@@ -859,8 +860,7 @@ public final class CsarVerifier {
                     }
                 }
             } catch (ZipArchive.LimitExceededException ex) {
-                b.finding(Finding.of(FindingCode.LIMIT_EXCEEDED, ex.getMessage().startsWith("total") ? "package" : c.entry().path(),
-                        ex.getMessage()));
+                b.finding(Finding.of(FindingCode.LIMIT_EXCEEDED, ex.subject(), ex.getMessage()));
                 continue;
             } catch (ZipArchive.MalformedEntryException ex) {
                 b.finding(Finding.of(FindingCode.MALFORMED_PACKAGE, c.entry().path(), ex.getMessage()));
@@ -1250,7 +1250,7 @@ public final class CsarVerifier {
                 }
             }
         } catch (ZipArchive.LimitExceededException ex) {
-            findings.add(Finding.of(FindingCode.LIMIT_EXCEEDED, ex.getMessage().startsWith("total") ? "package" : e.path(), ex.getMessage()));
+            findings.add(Finding.of(FindingCode.LIMIT_EXCEEDED, ex.subject(), ex.getMessage()));
             return new Hashed(null, findings);
         } catch (ZipArchive.MalformedEntryException ex) {
             findings.add(Finding.of(FindingCode.MALFORMED_PACKAGE, e.path(), ex.getMessage()));

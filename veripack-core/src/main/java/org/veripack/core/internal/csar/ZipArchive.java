@@ -111,7 +111,7 @@ public final class ZipArchive implements Closeable {
                         "zip headers (central directory and local extra fields) larger than the limit",
                         Long.toString(limits.maxHeaderBytes()), "more than " + limits.maxHeaderBytes()));
             } else {
-                sink.add(Finding.of(FindingCode.MALFORMED_PACKAGE, subject, "not a readable zip archive: " + e.getMessage()));
+                sink.add(Finding.of(FindingCode.MALFORMED_PACKAGE, subject, "not a readable zip archive" + readableReason(e)));
             }
             return Optional.empty();
         }
@@ -352,7 +352,7 @@ public final class ZipArchive implements Closeable {
         try (InputStream in = open(entry)) {
             byte[] bytes = in.readNBytes(maxBytes + 1);
             if (bytes.length > maxBytes) {
-                throw new LimitExceededException(entry.path() + ": larger than " + maxBytes + " bytes");
+                throw new LimitExceededException(entry.path(), "larger than " + maxBytes + " bytes");
             }
             return bytes;
         }
@@ -373,15 +373,43 @@ public final class ZipArchive implements Closeable {
         }
     }
 
+    /**
+     * The library's reason for refusing the archive, for the finding's detail; Commons Compress names the
+     * channel it read ("... from HeaderBudgetChannel"), an internal class a user cannot act on, so that
+     * generic message is left out.
+     */
+    private static String readableReason(Exception e) {
+        String why = e.getMessage();
+        if (why == null || why.isBlank() || why.contains(HeaderBudgetChannel.class.getSimpleName())) {
+            return " (no valid zip end-of-central-directory record or central directory)";
+        }
+        return ": " + why;
+    }
+
     static String printable(String name) {
         return name.replace("\0", "\\0").replace("\r", "\\r").replace("\n", "\\n");
     }
 
-    /** A policy limit was crossed while reading (→ {@code LIMIT_EXCEEDED}). */
+    /**
+     * A policy limit was crossed while reading (→ {@code LIMIT_EXCEEDED}). {@link #subject()} is what the
+     * finding is about: the entry path for a per-entry limit, {@code "package"} for a whole-archive one, so
+     * callers choose the finding's subject by type rather than by reading the message.
+     */
     public static final class LimitExceededException extends IOException {
         private static final long serialVersionUID = 1L;
+        private final String subject;
 
-        public LimitExceededException(String message) { super(message); }
+        /** A whole-archive limit (total size, header budget): subject {@code "package"}. */
+        public LimitExceededException(String message) { this("package", message); }
+
+        /** A limit of one entry: {@code subject} is its normalised path; the message does not repeat it. */
+        public LimitExceededException(String subject, String message) {
+            super(message);
+            this.subject = subject;
+        }
+
+        /** The entry path, or {@code "package"} for a whole-archive limit. */
+        public String subject() { return subject; }
     }
 
     /** An entry's data is truncated, corrupt or inconsistent (→ {@code MALFORMED_PACKAGE}). */
@@ -432,7 +460,7 @@ public final class ZipArchive implements Closeable {
             }
             long compressed = Math.max(1L, entry.zipEntry().getCompressedSize());
             if (count > RATIO_FLOOR_BYTES && count / compressed > limits.maxExpansionRatio()) {
-                throw new LimitExceededException(entry.path() + ": expansion ratio above " + limits.maxExpansionRatio());
+                throw new LimitExceededException(entry.path(), "expansion ratio above " + limits.maxExpansionRatio());
             }
             return n;
         }
