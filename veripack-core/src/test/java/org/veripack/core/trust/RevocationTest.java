@@ -128,6 +128,36 @@ class RevocationTest {
         assertTrue(r.has(FindingCode.CERT_REVOKED), r.toString());
     }
 
+    /**
+     * Replay: an attacker between Veripack and the responder keeps a genuine "good" answer and returns it to
+     * every later request. Each request carries a fresh nonce (RFC 8954), which openssl's responder echoes, so
+     * the kept answer names the first request's nonce and is not believed for the second (no answer, not good).
+     */
+    @Test
+    void replayedOcspResponseIsNotBelieved() throws Exception {
+        RevocationSource http = RevocationSource.http(Duration.ofSeconds(5), 1 << 20, null);
+        byte[][] kept = new byte[1][];
+        RevocationSource replaying = new RevocationSource() {
+            @Override public byte[] fetchCrl(java.net.URI uri) throws java.io.IOException {
+                return http.fetchCrl(uri);
+            }
+
+            @Override public byte[] ocsp(java.net.URI responder, byte[] request) throws java.io.IOException {
+                if (kept[0] == null) {
+                    kept[0] = http.ocsp(responder, request);
+                }
+                return kept[0];
+            }
+        };
+        Issued signer = leaf(GOOD, caSigned.url(), null);
+        VerificationReport first = verify(signer, policy(RevocationMode.REQUIRE).build(), replaying);
+        assertTrue(first.accepted(), first.toString());
+        VerificationReport replayed = verify(signer, policy(RevocationMode.REQUIRE).build(), replaying);
+        assertFalse(replayed.accepted());
+        assertEquals(java.util.Set.of(FindingCode.REVOCATION_UNKNOWN),
+                replayed.findings().stream().map(f -> f.code()).collect(java.util.stream.Collectors.toSet()), replayed.toString());
+    }
+
     @Test
     void ocspResponseSignedByTheWrongKeyIsNotTrusted() throws Exception {
         VerificationReport good = verify(leaf(GOOD, rogue.url(), null), policy(RevocationMode.REQUIRE).build());
