@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -586,5 +588,79 @@ class NodeTest {
 
         NodeTrust.of(root).addAnchors(dir.resolve("fixture-root.pem"));
         assertTrue(node.verifyInstalled().trustedNow());
+    }
+
+    /**
+     * The node's certificate-policy requirement is sealed with the slot (docs/node.md "Sealed trust and current
+     * trust"): a package installed under initialPolicies [X] with requireExplicitPolicy is re-verified by the
+     * guard under [X], the sealed requirement, and the guard refuses the slot when the sealed set no longer
+     * admits the signer's policy.
+     */
+    @Test
+    void certificatePolicyRequirementIsSealedAndTheGuardReverifiesUnderIt() throws Exception {
+        String codeSigningPolicy = "1.3.6.1.4.1.99999.1.2";
+        String otherPolicy = "1.3.6.1.4.1.99999.1.3";
+        Path root = dir.resolve("node");
+        Path pem = dir.resolve("root.pem");
+        TestPki.writeCertificatesPem(pem, NodeFixture.ROOT.certificate());
+        Path policy = dir.resolve("policy.yaml");
+        Files.writeString(policy, "trustAnchors: [root.pem]\ninitialPolicies: [" + codeSigningPolicy + "]\n"
+                + "requireExplicitPolicy: true\n");
+        NodeTrust.of(root).set(policy);
+        TestPki.Issued withPolicy = TestPki.cert("CN=Acme Code Signing,O=Acme").issuedBy(NodeFixture.ROOT)
+                .certificatePolicies(codeSigningPolicy).build();
+        TestPki.Issued withoutPolicy = TestPki.cert("CN=Acme Code Signing,O=Acme").issuedBy(NodeFixture.ROOT).build();
+        Path tree = Files.createDirectories(dir.resolve("tree/bin"));
+        Files.writeString(tree.resolve("prog"), "#!/bin/sh\nexit 0\n");
+        Files.setPosixFilePermissions(tree.resolve("prog"), PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path good = dir.resolve("good.csar");
+        Path bad = dir.resolve("bad.csar");
+        CsarSigner.builder(withPolicy.identity()).name("acme-mme").version("1.0").clock(NodeFixture.CLOCK).build()
+                .writeOption1(dir.resolve("tree"), good);
+        CsarSigner.builder(withoutPolicy.identity()).name("acme-mme").version("1.1").clock(NodeFixture.CLOCK).build()
+                .writeOption1(dir.resolve("tree"), bad);
+        Node node = Node.open(root, NodeFixture.CLOCK);
+
+        InstallResult installed = node.install(good, RevocationSource.offline());
+        assertEquals(InstallResult.Outcome.ACTIVATED, installed.outcome(), installed.report().toString());
+        InstallResult refused = node.install(bad, RevocationSource.offline()); // the store enforces it at install
+        assertEquals(Set.of(FindingCode.SIGNER_UNTRUSTED), codes(refused.report().findings()));
+        assertEquals("slots/" + installed.slot(), current(root));
+
+        Path record = root.resolve("state/slots/" + installed.slot() + ".json");
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode sealed = (ObjectNode) json.readTree(record.toFile());
+        JsonNode trust = sealed.get("trust");
+        assertEquals("[\"" + codeSigningPolicy + "\"]", trust.get("initialPolicies").toString());
+        assertTrue(trust.get("requireExplicitPolicy").asBoolean());
+        assertFalse(trust.get("inhibitPolicyMapping").asBoolean());
+        assertFalse(trust.get("inhibitAnyPolicy").asBoolean());
+        GuardDecision intact = Node.openExisting(root, NodeFixture.CLOCK).guard("bin/prog");
+        assertTrue(intact.allowed(), intact.findings() + " " + intact.refusal());
+
+        // the guard reads the sealed set: one that still admits the signer's policy keeps the slot running ...
+        ((ArrayNode) trust.get("initialPolicies")).add(otherPolicy);
+        rewrite(record, json.writeValueAsBytes(sealed));
+        GuardDecision stillAdmitted = Node.openExisting(root, NodeFixture.CLOCK).guard("bin/prog");
+        assertTrue(stillAdmitted.allowed(), stillAdmitted.findings().toString());
+        // ... one that does not (the node's store still requires the signer's policy) stops it
+        ((ObjectNode) trust).putArray("initialPolicies").add(otherPolicy);
+        rewrite(record, json.writeValueAsBytes(sealed));
+        GuardDecision d = Node.openExisting(root, NodeFixture.CLOCK).guard("bin/prog");
+        assertEquals(GuardDecision.Refusal.TAMPERED, d.refusal());
+        assertEquals(List.of(FindingCode.INSTALLATION_TAMPERED), d.findings().stream().map(Finding::code).toList());
+        assertEquals("SIGNER_UNTRUSTED", d.findings().get(0).actual(), d.findings().toString());
+        // a record sealed before these keys existed is re-verified with the RFC 5280 defaults, as it was then
+        ((ObjectNode) trust).remove(
+                List.of("initialPolicies", "requireExplicitPolicy", "inhibitPolicyMapping", "inhibitAnyPolicy"));
+        rewrite(record, json.writeValueAsBytes(sealed));
+        assertTrue(Node.openExisting(root, NodeFixture.CLOCK).guard("bin/prog").allowed());
+    }
+
+    /** Replaces a sealed (read-only) state file, as whoever can write {@code state/} could. */
+    private static void rewrite(Path file, byte[] bytes) throws Exception {
+        Path tmp = file.resolveSibling(file.getFileName() + ".edit");
+        Files.write(tmp, bytes);
+        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
 }

@@ -84,8 +84,9 @@ public final class SealedEvidence {
         }
         if (!report.accepted()) {
             List<String> codes = Installer.codes(report.findings());
-            return List.of(Finding.of(FindingCode.INSTALLATION_TAMPERED, "signature",
-                    "the sealed signature no longer verifies at " + r.verifiedAt() + " with the sealed trust anchors: " + codes));
+            return List.of(Finding.mismatch(FindingCode.INSTALLATION_TAMPERED, "signature",
+                    "the sealed signature no longer verifies at " + r.verifiedAt() + " with the sealed trust: " + codes,
+                    "ACCEPTED", String.join(",", codes)));
         }
         PackageIdentity id = report.identity().orElse(null);
         String sealedKey = r.identity().versionKey(); // null in records written before the key was kept

@@ -24,7 +24,8 @@ import org.veripack.core.TrustPolicy;
  * The trust the node sealed with a slot at install time, so the guard can re-verify the sealed signed
  * manifest without the operator's policy files (which may have changed since): the X.509 trust anchors,
  * intermediates and RFC 3161 time-stamp anchors of the install-time policy, the certificates the package
- * shipped beside its manifest, the policy's algorithm rules and its {@code archiveExecuteBits} rule. Revocation is not re-checked (it was at
+ * shipped beside its manifest, the policy's algorithm rules, its certificate-policy inputs (RFC 5280 §6.1.1: a slot
+ * verified under {@code initialPolicies} X is re-checked under X) and its {@code archiveExecuteBits} rule. Revocation is not re-checked (it was at
  * install; the guard works offline), nor are the policy's signer-authorisation rules (they were applied
  * to the same manifest at install).
  *
@@ -38,11 +39,17 @@ import org.veripack.core.TrustPolicy;
  * @param archiveExecuteBits   the policy's rule for unsigned zip execute bits: with {@code HONOUR} the record may
  *                             carry mode {@code 0755} for a file whose signed manifest block has no
  *                             {@code Veripack-Mode} ({@code SealedEvidence}); absent in older records: {@code IGNORE}
+ * @param initialPolicies      the policy's user-initial-policy-set (OIDs; empty = any-policy)
+ * @param requireExplicitPolicy the policy's initial-explicit-policy
+ * @param inhibitPolicyMapping the policy's initial-policy-mapping-inhibit
+ * @param inhibitAnyPolicy     the policy's initial-any-policy-inhibit; the four are absent in records sealed before
+ *                             they were: the RFC's defaults, which those slots were re-checked with
  */
 public record SealedTrust(List<X509Certificate> trustAnchors, List<X509Certificate> intermediates,
                           List<X509Certificate> timestampAnchors, List<X509Certificate> manifestCertificates,
                           boolean requireCodeSigningEku, Set<String> allowedDigestAlgorithms, int minRsaKeyBits,
-                          ArchiveExecuteBits archiveExecuteBits) {
+                          ArchiveExecuteBits archiveExecuteBits, Set<String> initialPolicies, boolean requireExplicitPolicy,
+                          boolean inhibitPolicyMapping, boolean inhibitAnyPolicy) {
     public SealedTrust {
         Objects.requireNonNull(archiveExecuteBits, "archiveExecuteBits");
         trustAnchors = List.copyOf(trustAnchors);
@@ -50,16 +57,19 @@ public record SealedTrust(List<X509Certificate> trustAnchors, List<X509Certifica
         timestampAnchors = List.copyOf(timestampAnchors);
         manifestCertificates = List.copyOf(manifestCertificates);
         allowedDigestAlgorithms = Set.copyOf(allowedDigestAlgorithms);
+        initialPolicies = java.util.Collections.unmodifiableSet(new LinkedHashSet<>(initialPolicies));
     }
 
     /** What to seal from the install-time policy and the package's manifest certificates. */
     public static SealedTrust of(TrustPolicy policy, List<X509Certificate> manifestCertificates) {
         return new SealedTrust(policy.trustAnchors(), policy.intermediates(), policy.timestampAnchors(), manifestCertificates,
-                policy.requireCodeSigningEku(), policy.allowedDigestAlgorithms(), policy.minRsaKeyBits(), policy.archiveExecuteBits());
+                policy.requireCodeSigningEku(), policy.allowedDigestAlgorithms(), policy.minRsaKeyBits(), policy.archiveExecuteBits(),
+                policy.initialPolicies(), policy.requireExplicitPolicy(), policy.inhibitPolicyMapping(), policy.inhibitAnyPolicy());
     }
 
     /**
-     * The policy the guard re-verifies with: these anchors and rules, revocation OFF.
+     * The policy the guard re-verifies with: these anchors and rules (the certificate-policy inputs included),
+     * revocation OFF.
      *
      * @throws IOException when the sealed trust cannot form a policy (no anchor, bad rule): the record was altered
      */
@@ -67,7 +77,9 @@ public record SealedTrust(List<X509Certificate> trustAnchors, List<X509Certifica
         try {
             return TrustPolicy.builder().trustAnchors(trustAnchors).intermediates(intermediates).timestampAnchors(timestampAnchors)
                     .requireCodeSigningEku(requireCodeSigningEku).allowedDigestAlgorithms(allowedDigestAlgorithms)
-                    .minRsaKeyBits(minRsaKeyBits).archiveExecuteBits(archiveExecuteBits).revocation(RevocationMode.OFF).build();
+                    .minRsaKeyBits(minRsaKeyBits).archiveExecuteBits(archiveExecuteBits).initialPolicies(initialPolicies)
+                    .requireExplicitPolicy(requireExplicitPolicy).inhibitPolicyMapping(inhibitPolicyMapping)
+                    .inhibitAnyPolicy(inhibitAnyPolicy).revocation(RevocationMode.OFF).build();
         } catch (IllegalArgumentException e) {
             throw new IOException("sealed trust does not form a trust policy: " + e.getMessage(), e);
         }
@@ -83,6 +95,11 @@ public record SealedTrust(List<X509Certificate> trustAnchors, List<X509Certifica
         allowedDigestAlgorithms.stream().sorted().forEach(a::add);
         o.put("minRsaKeyBits", minRsaKeyBits);
         o.put("archiveExecuteBits", archiveExecuteBits.name().toLowerCase(Locale.ROOT));
+        ArrayNode p = o.putArray("initialPolicies");
+        initialPolicies.forEach(p::add);
+        o.put("requireExplicitPolicy", requireExplicitPolicy);
+        o.put("inhibitPolicyMapping", inhibitPolicyMapping);
+        o.put("inhibitAnyPolicy", inhibitAnyPolicy);
         return o;
     }
 
@@ -101,9 +118,32 @@ public record SealedTrust(List<X509Certificate> trustAnchors, List<X509Certifica
             case "honour" -> exec = ArchiveExecuteBits.HONOUR;
             default -> throw new IOException("sealed trust has an unknown archiveExecuteBits rule");
         }
+        Set<String> initialPolicies = new LinkedHashSet<>();
+        JsonNode p = o.path("initialPolicies");
+        if (!p.isMissingNode() && !p.isArray()) {
+            throw new IOException("sealed trust has unreadable initialPolicies");
+        }
+        for (JsonNode n : p) {
+            if (!n.isTextual()) {
+                throw new IOException("sealed trust has unreadable initialPolicies");
+            }
+            initialPolicies.add(n.asText());
+        }
         return new SealedTrust(certs(o.path("trustAnchors")), certs(o.path("intermediates")), certs(o.path("timestampAnchors")),
                 certs(o.path("manifestCertificates")), o.path("requireCodeSigningEku").asBoolean(), algs, o.path("minRsaKeyBits").asInt(),
-                exec);
+                exec, initialPolicies, flag(o, "requireExplicitPolicy"), flag(o, "inhibitPolicyMapping"), flag(o, "inhibitAnyPolicy"));
+    }
+
+    /** A sealed boolean; absent (a record sealed before the key existed) = false, the RFC 5280 default. */
+    private static boolean flag(JsonNode o, String key) throws IOException {
+        JsonNode n = o.path(key);
+        if (n.isMissingNode()) {
+            return false;
+        }
+        if (!n.isBoolean()) {
+            throw new IOException("sealed trust has an unreadable " + key);
+        }
+        return n.asBoolean();
     }
 
     private static void certs(ArrayNode a, List<X509Certificate> certs) throws IOException {

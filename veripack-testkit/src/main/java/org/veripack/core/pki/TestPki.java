@@ -40,9 +40,11 @@ import org.bouncycastle.asn1.x509.DistributionPointName;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
+import org.bouncycastle.asn1.x509.CertificatePolicies;
 import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.asn1.x509.PolicyInformation;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.cert.CertIOException;
 import org.bouncycastle.cert.X509CertificateHolder;
@@ -200,6 +202,7 @@ public final class TestPki {
         private boolean noExtensions;
         private String signatureAlgorithm;
         private boolean criticalUnknownExtension;
+        private String[] certificatePolicies;
         private Issued issuer;
         private BigInteger serial;
         private String crlDistributionPoint;
@@ -265,6 +268,9 @@ public final class TestPki {
 
         /** Issuer (its key signs, its subject becomes our issuer). Absent = self-signed. */
         public CertSpec issuedBy(Issued issuerCert) { this.issuer = issuerCert; return this; }
+
+        /** Adds a certificatePolicies extension asserting these policy OIDs, no qualifiers (RFC 5280 §4.2.1.4). */
+        public CertSpec certificatePolicies(String... oids) { this.certificatePolicies = oids.clone(); return this; }
 
         /** Adds a cRLDistributionPoints extension with this {@code http} URI (RFC 5280 §4.2.1.13). */
         public CertSpec crlDistributionPoint(String uri) { this.crlDistributionPoint = uri; return this; }
@@ -355,6 +361,13 @@ public final class TestPki {
             if (ocspResponder != null) {
                 b.addExtension(Extension.authorityInfoAccess, false, new AuthorityInformationAccess(AccessDescription.id_ad_ocsp,
                         new GeneralName(GeneralName.uniformResourceIdentifier, ocspResponder)));
+            }
+            if (certificatePolicies != null) {
+                PolicyInformation[] infos = new PolicyInformation[certificatePolicies.length];
+                for (int i = 0; i < infos.length; i++) {
+                    infos[i] = new PolicyInformation(new ASN1ObjectIdentifier(certificatePolicies[i]));
+                }
+                b.addExtension(Extension.certificatePolicies, false, new CertificatePolicies(infos));
             }
             if (criticalUnknownExtension) {
                 b.addExtension(UNKNOWN_EXTENSION_OID, true, new DERUTF8String("veripack test: unknown critical"));
