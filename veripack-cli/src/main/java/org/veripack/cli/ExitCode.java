@@ -22,10 +22,11 @@ public final class ExitCode {
      */
     public static final int NOT_TRUSTED_NOW = 5;
     /**
-     * {@code verify-installed}: nothing is installed on the node, so there is nothing to check. Not 1, which a
-     * monitor reads as "tampered".
+     * The node has no version to act on: {@code verify-installed} found nothing installed (nothing to check; not 1,
+     * which a monitor reads as "tampered"); {@code rollback} found no version to roll back to (nothing installed, a
+     * single version, or the active version was reached by a rollback). Nothing changed.
      */
-    public static final int NOTHING_INSTALLED = 6;
+    public static final int NO_VERSION = 6;
     /** {@code run}: the guard refused to execute a tampered slot. */
     public static final int TAMPERED = 126;
 

@@ -16,7 +16,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code veripack status --root NODE [--json]}: active and previous name/version/signer/installed-at,
  * the highest version ever activated, and the last verification result. JSON shape:
- * {@code {"root","active":{slot,name,version,provider,signer,installedAt,packageSha256}|null,"previous":...,
+ * {@code {"root","active":{slot,name,version,provider,signer,installedAt,packageSha256}|null,"previous":... (the rollback target),
+ * "previousInvalid","product","rolledBackFrom":VERSION|null (the active version was reached by a rollback from it),
  * "highestActivated":{name:version},"lastVerification":{time,event,slot,verdict,findings}|null}}.
  */
 @Command(name = "status", mixinStandardHelpOptions = true, description = "Show the active and previous version, the version floor and the last verification.")
@@ -48,6 +49,7 @@ final class StatusCommand implements Callable<Integer> {
             NodeOutput.putSlot(o, "active", s.active());
             NodeOutput.putSlot(o, "previous", s.previous());
             o.put("previousInvalid", s.previousProblem());
+            o.put("rolledBackFrom", s.rolledBackFrom());
             o.put("product", s.product());
             ObjectNode h = o.putObject("highestActivated");
             s.highestActivated().forEach(h::put);
@@ -58,6 +60,8 @@ final class StatusCommand implements Callable<Integer> {
         System.out.println("node:      " + root.root.toAbsolutePath() + (s.product() == null ? "" : "  (product " + s.product() + ")"));
         System.out.println("active:    " + NodeOutput.describe(s.active()));
         System.out.println("previous:  " + (s.previousProblem() != null ? "INVALID (" + s.previousProblem() + ")"
+                : s.previous().isEmpty() && s.rolledBackFrom() != null
+                ? "none (the active version was reached by a rollback from " + s.rolledBackFrom() + "; no rollback target until the next install)"
                 : NodeOutput.describe(s.previous())));
         if (s.highestActivated().isEmpty()) {
             System.out.println("version floor: none");

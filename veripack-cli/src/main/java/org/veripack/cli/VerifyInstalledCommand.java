@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
  * accepts its signature. Exit 0 intact and trusted, 1 tampered (a {@code next:} line says what repairs it), 2 not a node root, no or
  * an unsafe trust store, {@code --trust/--policy} given, 3 I/O, 5 intact but no longer trusted by the node's
  * current trust store ({@code SIGNER_NO_LONGER_TRUSTED}; the guard still runs it), 6 nothing installed
- * ({@link ExitCode#NOTHING_INSTALLED}). JSON:
+ * ({@link ExitCode#NO_VERSION}). JSON:
  * {@code {"slot", "intact", "trustedNow", "findings": [{code, subject, detail, expected?, actual?}]}} (tamper
  * findings, then the current-trust finding).
  */
@@ -68,7 +68,7 @@ final class VerifyInstalledCommand implements Callable<Integer> {
         }
         if (r.slot() == null && r.findings().isEmpty()) {
             System.err.println("nothing installed on " + root.root + ": nothing to verify (install a package with veripack install)");
-            return ExitCode.NOTHING_INSTALLED;
+            return ExitCode.NO_VERSION;
         }
         if (r.intact() && !r.trustedNow()) {
             System.err.println("NOT TRUSTED NOW slots/" + r.slot() + " matches its sealed record, but the node's current trust store"

@@ -263,6 +263,8 @@ class FaultMatrixTest {
         String active = st.active().orElseThrow().identity().version();
         assertTrue(active.equals("1.0") || active.equals("2.0"), name + ": active " + active);
         assertEquals(active, Files.readString(node.resolve("current").resolve("VERSION")), name + ": status tells the truth");
+        assertTrue(st.previous().isEmpty() || !st.previous().get().slot().equals(st.active().get().slot()),
+                name + ": the active slot is its own rollback target");
         Optional<String> floor = Optional.ofNullable(st.highestActivated().get("acme-mme"));
         assertTrue(floor.isPresent() && (floor.get().equals(active) || floor.get().equals("2.0")),
                 name + ": version floor " + floor + " with active " + active);

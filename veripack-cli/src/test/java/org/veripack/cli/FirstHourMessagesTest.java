@@ -178,7 +178,7 @@ class FirstHourMessagesTest {
     void verifyInstalledOnAnEmptyNodeHasItsOwnExitCodeNotTampered() {
         trustedNode();
         Run r = cli("verify-installed", "--root", node.toString(), "--json");
-        assertEquals(ExitCode.NOTHING_INSTALLED, r.exit(), r.err());
+        assertEquals(ExitCode.NO_VERSION, r.exit(), r.err());
         assertTrue(r.err().lines().noneMatch(l -> l.startsWith("TAMPERED")), r.err());
     }
 

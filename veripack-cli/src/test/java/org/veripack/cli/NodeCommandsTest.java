@@ -396,7 +396,39 @@ class NodeCommandsTest {
         assertEquals(ExitCode.USAGE, install(dir.resolve("missing.csar")).exit());
         assertEquals(ExitCode.USAGE, cli("status", "--root", dir.resolve("nowhere").toString()).exit());
         assertEquals(ExitCode.USAGE, cli("audit", "verify", "--root", dir.resolve("nowhere").toString()).exit());
+    }
+
+    /**
+     * Rollback goes back one activation, never forward: the second rollback (which used to swap back to the newer
+     * version and print "rolled back") is exit 6 with one line, the active version unchanged and running, the
+     * attempt audited; a node with one version has no target either.
+     */
+    @Test
+    void rollbackTwiceRefusesTheSecondTimeWithItsExitCode() throws Exception {
         assertEquals(ExitCode.OK, install(sign(vendor, "1.0")).exit());
-        assertEquals(ExitCode.USAGE, cli("rollback", "--root", node.toString()).exit()); // no previous
+        Run one = cli("rollback", "--root", node.toString());
+        assertEquals(ExitCode.NO_VERSION, one.exit(), one.err());
+        assertEquals(1, one.err().strip().lines().count(), one.err());
+        assertEquals(ExitCode.OK, install(sign(vendor, "1.0-1")).exit());
+        Run first = cli("rollback", "--root", node.toString());
+        assertEquals(ExitCode.OK, first.exit(), first.err());
+        assertEquals("1.0", activeVersion());
+        JsonNode s = status();
+        assertTrue(s.path("previous").isNull(), s.toString());
+        assertEquals("1.0-1", s.path("rolledBackFrom").asText(), s.toString());
+
+        Run second = cli("rollback", "--root", node.toString());
+        assertEquals(ExitCode.NO_VERSION, second.exit(), second.err());
+        assertEquals(1, second.err().strip().lines().count(), second.err());
+        assertFalse(second.err().contains("rolled back:"), second.err());
+        assertEquals("1.0", activeVersion(), "not rolled forward");
+        assertEquals(7, runProg().exit(), "the active version still runs");
+        List<String> audit = Files.readAllLines(node.resolve("audit/events.jsonl"));
+        JsonNode refused = NodeOutput.JSON.readTree(audit.stream().filter(l -> l.contains("\"rollback.refused\"")).reduce((a, b) -> b).orElseThrow());
+        assertEquals("REFUSED", refused.path("verdict").asText(), refused.toString());
+        assertEquals(ExitCode.OK, cli("audit", "verify", "--root", node.toString()).exit());
+
+        assertEquals(ExitCode.OK, install(sign(vendor, "1.0-1")).exit(), "the way back to the newer version is to install it");
+        assertEquals("1.0", status().path("previous").path("version").asText());
     }
 }

@@ -304,7 +304,8 @@ class NodeReviewAttacksTest {
         assertEquals(ExitCode.OK, again.exit(), again.err());
         assertEquals("ALREADY_ACTIVE", again.json().get("outcome").asText());
         assertEquals("2.1", status().path("active").path("version").asText());
-        assertEquals("2.2", status().path("previous").path("version").asText());
+        assertTrue(status().path("previous").isNull(), "a rollback leaves no target; re-installing the active version adds none");
+        assertEquals("2.2", status().path("rolledBackFrom").asText());
     }
 
     // --- finding 6: one node, one product ---

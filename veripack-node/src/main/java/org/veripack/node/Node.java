@@ -262,26 +262,33 @@ public final class Node {
     }
 
     /**
-     * Re-verifies the slot {@code previous} names (its sealed signature with the sealed trust, then every entry
-     * against its sealed record), requires the node's current trust store to accept its signature, then activates
-     * it ({@code previous} then names the slot that was current). The version floor is not lowered.
+     * Rolls back one activation: to the version that was active before the active one (the slot {@code previous}
+     * names), never forward. The target is re-verified (its sealed signature with the sealed trust, then every entry
+     * against its sealed record), must be the node's product, and the node's current trust store must accept its
+     * signature; then it becomes {@code current} and there is no rollback target until the next install (the version
+     * rolled back from is discarded: rolling back again would roll forward; install it again to return to it). The
+     * version floor is not lowered. Every call is audited: {@code rollback} or {@code rollback.refused} (with the
+     * findings, or the reason when there is no target).
      *
-     * @return the findings that refused the rollback ({@code INSTALLATION_TAMPERED}; {@code PACKAGE_MISMATCH} when
-     *         the previous slot's package is not the node's product; {@code SIGNER_NO_LONGER_TRUSTED} when the
-     *         node's current trust store does not accept its signature), empty on success
+     * @return {@link RollbackResult.Outcome#ROLLED_BACK}; {@link RollbackResult.Outcome#NO_TARGET} when nothing is
+     *         installed, only one version was ever activated, or the active version was reached by a rollback;
+     *         {@link RollbackResult.Outcome#REFUSED} with {@code INSTALLATION_TAMPERED}, {@code PACKAGE_MISMATCH}
+     *         (another product) or {@code SIGNER_NO_LONGER_TRUSTED} (nothing changed in both)
      * @throws NodeTrustException      when the node has no trust store or its policy is invalid (CLI exit 2)
      * @throws UnsafeNodeRootException when {@code config.yaml} or a trust file is unprotected or invalid (CLI exit 2)
      * @throws NodeBusyException when another installer holds the lock
-     * @throws NoSuchFileException when there is no previous slot (CLI exit 2)
      */
-    public List<Finding> rollback() throws IOException {
+    public RollbackResult rollback() throws IOException {
         org.veripack.core.TrustPolicy policy = trust.load();
         try (NodeLock l = lockOrBusy()) {
             installer.recover();
-            Optional<String> previous = layout.validLinkedSlot(layout.previous());
             Optional<String> current = layout.linkedSlot(layout.current());
+            Optional<String> previous = layout.validLinkedSlot(layout.previous()).filter(p -> !Optional.of(p).equals(current));
+            var currentId = current.flatMap(this::identityOf).orElse(null);
             if (previous.isEmpty()) {
-                throw new NoSuchFileException(layout.previous().toString(), null, "no previous version to roll back to");
+                String reason = noRollbackTarget(currentId);
+                audit.append(Installer.event(AuditEvent.ROLLBACK_REFUSED, currentId, current.orElse(null), "REFUSED", List.of(), reason));
+                return new RollbackResult(RollbackResult.Outcome.NO_TARGET, List.of(), current.orElse(null), reason);
             }
             List<Finding> findings = new java.util.ArrayList<>(installer.verifySlot(previous.get()));
             Optional<SealedRecord> rec = readRecord(previous.get());
@@ -297,18 +304,34 @@ public final class Node {
             if (!findings.isEmpty()) {
                 audit.append(Installer.event(AuditEvent.ROLLBACK_REFUSED, id, previous.get(), "REJECTED", findings, null));
                 installer.recordLastVerification("rollback", previous.get(), "REJECTED", findings);
-                return findings;
+                return new RollbackResult(RollbackResult.Outcome.REFUSED, findings, current.orElse(null),
+                        "the rollback target " + previous.get() + " was refused");
             }
             Failpoints.hit("rollback.verified");
-            installer.activate(previous.get(), current.orElse(null));
-            StateStore.Versions v = state.readVersions();
-            state.writeVersions(new StateStore.Versions(v.highestActivated(), v.versionKeys(), previous.get(), current.orElse(null),
-                    v.product()));
-            Failpoints.hit("rollback.versions-written");
-            audit.append(Installer.event(AuditEvent.ROLLBACK, id, previous.get(), "ACCEPTED", List.of(),
-                    "current -> " + previous.get() + current.map(c -> ", previous -> " + c).orElse("")));
-            installer.recordLastVerification("rollback", previous.get(), "ACCEPTED", List.of());
-            return List.of();
+            installer.rollBackTo(previous.get(), id, current.orElse(null), currentId);
+            return new RollbackResult(RollbackResult.Outcome.ROLLED_BACK, List.of(), previous.get(), null);
+        }
+    }
+
+    /** Why there is no version to roll back to from {@code active} (null: nothing installed); one line. */
+    private String noRollbackTarget(org.veripack.core.PackageIdentity active) throws IOException {
+        if (active == null) {
+            return "no version to roll back to: nothing is installed on this node";
+        }
+        String from = state.readVersions().rolledBackFrom();
+        String name = active.name() + " " + active.version();
+        if (from != null) {
+            return "no version to roll back to: " + name + " is active since a rollback from " + from
+                    + "; rollback goes back one activation and never forward (to return to " + from + ", install it again)";
+        }
+        return "no version to roll back to: no other version was active before " + name + " on this node";
+    }
+
+    private Optional<org.veripack.core.PackageIdentity> identityOf(String slot) {
+        try {
+            return readRecord(slot).map(SealedRecord::identity);
+        } catch (IOException e) {
+            return Optional.empty();
         }
     }
 
@@ -319,8 +342,9 @@ public final class Node {
      */
     public NodeStatus status() throws IOException {
         String problem = layout.linkProblem(layout.previous());
+        StateStore.Versions v = state.readVersions();
         return new NodeStatus(slotInfo(layout.current()), problem == null ? slotInfo(layout.previous()) : Optional.empty(),
-                state.readVersions().highestActivated(), state.readLastVerification(), problem, installer.nodeProduct().orElse(null));
+                v.highestActivated(), state.readLastVerification(), problem, installer.nodeProduct().orElse(null), v.rolledBackFrom());
     }
 
     private Optional<SlotInfo> slotInfo(Path link) throws IOException {

@@ -2,6 +2,7 @@ package org.veripack.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -206,10 +208,14 @@ class NodeTest {
         InstallResult a = fx.install("acme-mme", "1.0", true);
         InstallResult b = fx.install("acme-mme", "1.1", true);
         Node node = Node.openExisting(root, NodeFixture.CLOCK);
-        assertEquals(List.of(), node.rollback());
+        RollbackResult rb = node.rollback();
+        assertEquals(RollbackResult.Outcome.ROLLED_BACK, rb.outcome());
+        assertEquals(a.slot(), rb.active());
         assertEquals("slots/" + a.slot(), current(root));
-        assertEquals("slots/" + b.slot(), Files.readSymbolicLink(root.resolve("previous")).toString());
+        assertFalse(Files.exists(root.resolve("previous"), LinkOption.NOFOLLOW_LINKS), "the version rolled back from is no rollback target");
+        assertFalse(Files.exists(root.resolve("slots").resolve(b.slot())), "its slot is discarded");
         assertEquals(Map.of("acme-mme", "1.1"), node.status().highestActivated());
+        assertEquals("1.1", node.status().rolledBackFrom());
         assertTrue(node.verifyInstalled().intact());
         assertTrue(Files.readString(root.resolve("audit/events.jsonl")).contains("\"event\":\"rollback\""));
         // the identical 1.0 package is the active one: not a downgrade of itself (docs/node.md "Install sequence")
@@ -219,7 +225,7 @@ class NodeTest {
         // another build of 1.0 (re-signed) is still below the floor
         InstallResult rebuilt = fx.installer.commit(fx.stage("acme-mme", "1.0", NodeFixture.program("1.0")), true, null);
         assertTrue(rebuilt.report().has(FindingCode.VERSION_ROLLBACK));
-        // 1.1 again (it is the previous slot): accepted, replaces the stale copy
+        // 1.1 again (the version rolled back from): accepted, the way back to it
         InstallResult again = fx.install("acme-mme", "1.1", true);
         assertEquals(InstallResult.Outcome.ACTIVATED, again.outcome());
         assertTrue(Node.openExisting(root, NodeFixture.CLOCK).verifyInstalled().intact());
@@ -236,16 +242,101 @@ class NodeTest {
         Files.writeString(conf, "version=evil\n");
         Files.setPosixFilePermissions(conf, PosixFilePermissions.fromString("r--r--r--"));
         Node node = Node.openExisting(root, NodeFixture.CLOCK);
-        List<Finding> f = node.rollback();
-        assertEquals(Set.of(FindingCode.INSTALLATION_TAMPERED), codes(f));
+        RollbackResult r = node.rollback();
+        assertEquals(RollbackResult.Outcome.REFUSED, r.outcome());
+        assertEquals(Set.of(FindingCode.INSTALLATION_TAMPERED), codes(r.findings()));
         assertEquals("slots/" + b.slot(), current(root));
+        assertEquals("slots/" + a.slot(), Files.readSymbolicLink(root.resolve("previous")).toString());
     }
 
     @Test
-    void rollbackWithoutPreviousIsAnError() throws Exception {
+    void rollbackWithOneVersionHasNoTargetIsAuditedAndChangesNothing() throws Exception {
         Path root = dir.resolve("node");
-        new NodeFixture(root).install("acme-mme", "1.0", true);
-        assertThrows(java.nio.file.NoSuchFileException.class, () -> Node.openExisting(root, NodeFixture.CLOCK).rollback());
+        InstallResult a = new NodeFixture(root).install("acme-mme", "1.0", true);
+        Node node = Node.openExisting(root, NodeFixture.CLOCK);
+        RollbackResult r = node.rollback();
+        assertEquals(RollbackResult.Outcome.NO_TARGET, r.outcome());
+        assertEquals(a.slot(), r.active());
+        assertEquals("slots/" + a.slot(), current(root));
+        assertTrue(lastAuditLine(root).contains("\"event\":\"rollback.refused\""), lastAuditLine(root));
+        assertTrue(node.auditLog().verify().intact());
+    }
+
+    @Test
+    void rollbackOnANodeWithNothingInstalledHasNoTarget() throws Exception {
+        Path root = dir.resolve("node");
+        new NodeFixture(root);
+        RollbackResult r = Node.open(root, NodeFixture.CLOCK).rollback();
+        assertEquals(RollbackResult.Outcome.NO_TARGET, r.outcome());
+        assertNull(r.active());
+        assertTrue(lastAuditLine(root).contains("\"event\":\"rollback.refused\""), lastAuditLine(root));
+    }
+
+    /** Rollback goes back one activation and never forward: the second rollback has no target (it used to swap back to 1.1). */
+    @Test
+    void rollbackTwiceRefusesTheSecondTimeAndNeverRollsForward() throws Exception {
+        Path root = dir.resolve("node");
+        NodeFixture fx = new NodeFixture(root);
+        InstallResult a = fx.install("acme-mme", "1.0", true);
+        fx.install("acme-mme", "1.1", true);
+        Node node = Node.openExisting(root, NodeFixture.CLOCK);
+        assertTrue(node.rollback().rolledBack());
+        String auditBefore = Files.readString(root.resolve("audit/events.jsonl"));
+        RollbackResult second = node.rollback();
+        assertEquals(RollbackResult.Outcome.NO_TARGET, second.outcome());
+        assertEquals(a.slot(), second.active());
+        assertEquals("slots/" + a.slot(), current(root), "still 1.0, not rolled forward to 1.1");
+        assertTrue(node.guard("bin/prog").allowed(), "the active version still runs");
+        String added = Files.readString(root.resolve("audit/events.jsonl")).substring(auditBefore.length());
+        assertTrue(added.contains("\"event\":\"rollback.refused\"") && added.contains("\"REFUSED\""), added);
+        assertEquals("1.1", node.status().rolledBackFrom());
+    }
+
+    /**
+     * "Before the active one" after each sequence (docs/node.md "Rollback"): install A, install B, rollback -> A;
+     * install C makes A (the formerly active version) the target again, so rollback -> A; then there is none.
+     */
+    @Test
+    void anInstallMakesTheFormerlyActiveVersionTheRollbackTarget() throws Exception {
+        Path root = dir.resolve("node");
+        NodeFixture fx = new NodeFixture(root);
+        InstallResult a = fx.install("acme-mme", "1.0", true);
+        fx.install("acme-mme", "1.1", true);
+        Node node = Node.openExisting(root, NodeFixture.CLOCK);
+        assertEquals(a.slot(), node.rollback().active());
+        InstallResult c = fx.install("acme-mme", "1.2", true);
+        assertEquals(InstallResult.Outcome.ACTIVATED, c.outcome());
+        assertEquals(a.slot(), c.previousSlot());
+        node = Node.openExisting(root, NodeFixture.CLOCK);
+        assertNull(node.status().rolledBackFrom(), "1.2 was installed, not reached by a rollback");
+        RollbackResult rb = node.rollback();
+        assertEquals(RollbackResult.Outcome.ROLLED_BACK, rb.outcome());
+        assertEquals(a.slot(), rb.active());
+        assertEquals(Map.of("acme-mme", "1.2"), node.status().highestActivated());
+        assertEquals(RollbackResult.Outcome.NO_TARGET, node.rollback().outcome());
+    }
+
+    /** A rollback killed after switching current but before removing previous: recovery removes the self-reference. */
+    @Test
+    void recoveryRemovesAPreviousLinkThatNamesTheActiveSlot() throws Exception {
+        Path root = dir.resolve("node");
+        NodeFixture fx = new NodeFixture(root);
+        InstallResult a = fx.install("acme-mme", "1.0", true);
+        InstallResult b = fx.install("acme-mme", "1.1", true);
+        fx.state.writeVersions(fx.state.readVersions().rolledBack(a.slot(), "1.1"));
+        Files.delete(root.resolve("current"));
+        Files.createSymbolicLink(root.resolve("current"), Path.of("slots", a.slot()));
+        Node node = Node.openExisting(root, NodeFixture.CLOCK);
+        assertEquals("slots/" + a.slot(), current(root));
+        assertFalse(Files.exists(root.resolve("previous"), LinkOption.NOFOLLOW_LINKS));
+        assertFalse(Files.exists(root.resolve("slots").resolve(b.slot())));
+        assertEquals(RollbackResult.Outcome.NO_TARGET, node.rollback().outcome());
+        assertTrue(node.verifyInstalled().intact());
+    }
+
+    private static String lastAuditLine(Path root) throws IOException {
+        List<String> lines = Files.readAllLines(root.resolve("audit/events.jsonl"));
+        return lines.get(lines.size() - 1);
     }
 
     @Test
@@ -582,8 +673,9 @@ class NodeTest {
 
         assertTrue(node.guard("bin/prog").allowed(), "the guard runs what was verified and sealed at install");
 
-        List<Finding> refused = node.rollback();
-        assertEquals(List.of(FindingCode.SIGNER_NO_LONGER_TRUSTED), refused.stream().map(Finding::code).toList());
+        RollbackResult refused = node.rollback();
+        assertEquals(RollbackResult.Outcome.REFUSED, refused.outcome());
+        assertEquals(List.of(FindingCode.SIGNER_NO_LONGER_TRUSTED), refused.findings().stream().map(Finding::code).toList());
         assertEquals(b.slot(), node.status().active().orElseThrow().slot(), "current unchanged");
 
         NodeTrust.of(root).addAnchors(dir.resolve("fixture-root.pem"));

@@ -44,7 +44,9 @@ public final class Failpoints {
             "durable.temp-written",         // any atomic write: temp file fsync'ed, not yet renamed
             "durable.symlink-temp-created", // any symlink swap: temp link created, not yet renamed
             "rollback.verified",            // previous slot re-verified, nothing switched yet
-            "rollback.versions-written");   // after the switch, state updated, before the audit event
+            "rollback.versions-written",    // versions.json names the target, current not yet switched
+            "rollback.current-switched",    // current -> target, previous still names it
+            "rollback.previous-removed");   // previous removed, before the audit event
 
     private static volatile String armed = System.getProperty(PROPERTY);
     private static volatile boolean fired;

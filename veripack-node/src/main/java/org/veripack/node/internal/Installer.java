@@ -40,7 +40,7 @@ import org.veripack.node.InstallResult;
  * The installer's steps after the single verify-while-extract pass, all under the node lock:
  * node checks → finalise the staged tree read-only → seal record → move slot into place → atomic
  * activation → raise the version floor → audit → discard unreferenced slots. Also the recovery that
- * every command runs first, and rollback.
+ * every command runs first, and the activation of a rollback target.
  *
  * <p>Crash invariant (docs/node.md "Install sequence"; tested by the CLI's FaultMatrixTest): {@code current}
  * only ever names a slot that was completely written, made read-only, fsync'ed and sealed before the symlink
@@ -146,7 +146,10 @@ public final class Installer {
         Failpoints.hit("install.slot-moved");
         String newPrevious = sameAsActive ? oldPrevious.orElse(null) : oldCurrent.orElse(null);
         activate(slot, newPrevious);
-        state.writeVersions(state.readVersions().activated(id, slot, newPrevious));
+        StateStore.Versions before = state.readVersions();
+        StateStore.Versions after = before.activated(id, slot, newPrevious);
+        // a repair re-activates the same version: it is still the one a rollback reached, if it was
+        state.writeVersions(sameAsActive ? after.withRolledBackFrom(before.rolledBackFrom()) : after);
         Failpoints.hit("install.versions-written");
         if (sameAsActive) {
             audit.append(event(AuditEvent.INSTALL_REPAIR, id, slot, "ACCEPTED", activeFindings,
@@ -359,6 +362,29 @@ public final class Installer {
     }
 
     /**
+     * Activates the rollback target {@code target} (re-verified by the caller) in place of {@code from}, the active
+     * slot holding {@code fromId}: {@code versions.json} first (active = target, no previous, rolled back from
+     * {@code fromId}'s version; the floor unchanged), then {@code current -> target} by atomic rename, then the
+     * {@code previous} link removed (the version rolled back from is no rollback target), audited {@code rollback},
+     * and the slot rolled back from discarded. A crash before the {@code current} rename leaves the old version
+     * active, which {@link #recover()} records again ({@code versions.json} follows {@code current}); a crash after it
+     * leaves {@code previous} naming {@code current}, which recovery removes.
+     */
+    public void rollBackTo(String target, PackageIdentity targetId, String from, PackageIdentity fromId) throws IOException {
+        state.writeVersions(state.readVersions().rolledBack(target, fromId == null ? null : fromId.version()));
+        Failpoints.hit("rollback.versions-written");
+        DurableFiles.replaceSymlink(layout.current(), NodeLayout.linkTarget(target));
+        Failpoints.hit("rollback.current-switched");
+        Files.deleteIfExists(layout.previous());
+        DurableFiles.fsync(layout.root());
+        Failpoints.hit("rollback.previous-removed");
+        audit.append(event(AuditEvent.ROLLBACK, targetId, target, "ACCEPTED", List.of(),
+                "current -> " + target + (from == null ? "" : ", rolled back from " + from + "; no previous")));
+        recordLastVerification("rollback", target, "ACCEPTED", List.of());
+        collectGarbage();
+    }
+
+    /**
      * Re-verifies {@code slot}: first the sealed record is bound to the vendor signature
      * ({@link SealedEvidence}: the sealed manifest's CMS with the sealed anchors at the sealed verification
      * instant, digests from the signed manifest), then every installed entry against the record
@@ -486,6 +512,14 @@ public final class Installer {
             DurableFiles.replaceSymlink(layout.previous(), NodeLayout.linkTarget(v.previousSlot()));
             previous = Optional.of(v.previousSlot());
             notes.add("restored previous -> " + v.previousSlot() + " (interrupted activation)");
+        }
+        if (current.isPresent() && previous.equals(current)) {
+            // a slot is never its own rollback target: a rollback that switched current but died before removing
+            // previous, or an install that died between its two renames on a node without a previous version
+            Files.delete(layout.previous());
+            DurableFiles.fsync(layout.root());
+            previous = Optional.empty();
+            notes.add("removed previous -> " + current.get() + " (it named the active slot: interrupted activation or rollback)");
         }
         if (previous.isPresent() && !Files.isDirectory(layout.slotDir(previous.get()), LinkOption.NOFOLLOW_LINKS)) {
             Files.deleteIfExists(layout.previous());

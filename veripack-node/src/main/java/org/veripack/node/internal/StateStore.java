@@ -13,9 +13,8 @@ import org.veripack.core.DebianVersion;
 
 /**
  * Durable node state under {@code NODE/state/}, every file written by temp file + fsync + atomic rename.
- * {@code versions.json} (highest activated version per package with the metadata key it was read from, and
- * the active/previous slot as last
- * recorded) is written only under the installer lock; {@code last-verification.json} may be written by
+ * {@code versions.json} (highest activated version per package with the metadata key it was read from, the
+ * active/previous slot as last recorded, and the version the last rollback left) is written only under the installer lock; {@code last-verification.json} may be written by
  * any command (a lost update there only loses a status line, never the version floor).
  */
 public final class StateStore {
@@ -34,15 +33,36 @@ public final class StateStore {
      * @param activeSlot       slot {@code current} pointed at after the last completed activation, or null
      * @param previousSlot     slot {@code previous} pointed at then, or null
      * @param product          the package name the first activation fixed for this node (one node, one product), or null
+     * @param rolledBackFrom   the version the last rollback left (the active version was reached by that rollback and
+     *                         has no rollback target), or null when the active version was installed
      */
     public record Versions(Map<String, String> highestActivated, Map<String, String> versionKeys, String activeSlot,
-                           String previousSlot, String product) {
+                           String previousSlot, String product, String rolledBackFrom) {
         public Versions {
             highestActivated = Map.copyOf(highestActivated);
             versionKeys = Map.copyOf(versionKeys);
         }
 
+        /** A state whose active version was installed (not reached by a rollback). */
+        public Versions(Map<String, String> highestActivated, Map<String, String> versionKeys, String activeSlot,
+                        String previousSlot, String product) {
+            this(highestActivated, versionKeys, activeSlot, previousSlot, product, null);
+        }
+
         public static final Versions EMPTY = new Versions(Map.of(), Map.of(), null, null, null);
+
+        /**
+         * This state after rolling back to {@code slot} from version {@code fromVersion}: no previous slot (the
+         * version rolled back from is no rollback target), the floor and its key unchanged.
+         */
+        public Versions rolledBack(String slot, String fromVersion) {
+            return new Versions(highestActivated, versionKeys, slot, null, product, fromVersion);
+        }
+
+        /** This state with {@link #rolledBackFrom} set to {@code fromVersion} (kept across a repair of the active slot). */
+        public Versions withRolledBackFrom(String fromVersion) {
+            return new Versions(highestActivated, versionKeys, activeSlot, previousSlot, product, fromVersion);
+        }
 
         public Optional<String> highest(String name) {
             return Optional.ofNullable(highestActivated.get(name));
@@ -84,7 +104,8 @@ public final class StateStore {
         o.path("highestActivated").fields().forEachRemaining(e -> h.put(e.getKey(), e.getValue().asText()));
         Map<String, String> k = new LinkedHashMap<>();
         o.path("versionKeys").fields().forEachRemaining(e -> k.put(e.getKey(), e.getValue().asText()));
-        return new Versions(h, k, textOrNull(o, "activeSlot"), textOrNull(o, "previousSlot"), textOrNull(o, "product"));
+        return new Versions(h, k, textOrNull(o, "activeSlot"), textOrNull(o, "previousSlot"), textOrNull(o, "product"),
+                textOrNull(o, "rolledBackFrom"));
     }
 
     public void writeVersions(Versions v) throws IOException {
@@ -96,6 +117,7 @@ public final class StateStore {
         o.put("activeSlot", v.activeSlot());
         o.put("previousSlot", v.previousSlot());
         o.put("product", v.product());
+        o.put("rolledBackFrom", v.rolledBackFrom());
         DurableFiles.writeAtomically(layout.versionsFile(), MAPPER.writeValueAsBytes(o));
     }
 
