@@ -2,7 +2,6 @@ package org.veripack.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintStream;
 import java.util.List;
@@ -24,23 +23,6 @@ final class NodeOutput {
     /** The findings' human lines (ReportFormat's rendering, capped per code) on {@code err}. */
     static void printFindings(PrintStream err, List<Finding> findings) {
         ReportFormat.findingLines(findings).forEach(err::println);
-    }
-
-    static ArrayNode findingsJson(List<Finding> findings) {
-        ArrayNode a = JSON.createArrayNode();
-        for (Finding f : findings) {
-            ObjectNode o = a.addObject();
-            o.put("code", f.code().name());
-            o.put("subject", f.subject());
-            o.put("detail", f.detail());
-            if (f.expected() != null) {
-                o.put("expected", f.expected());
-            }
-            if (f.actual() != null) {
-                o.put("actual", f.actual());
-            }
-        }
-        return a;
     }
 
     static void putSlot(ObjectNode parent, String field, Optional<SlotInfo> slot) {

@@ -63,7 +63,7 @@ final class VerifyInstalledCommand implements Callable<Integer> {
             o.put("trustedNow", r.trustedNow());
             List<Finding> all = new ArrayList<>(r.findings());
             all.addAll(r.currentTrust());
-            o.set("findings", NodeOutput.findingsJson(all));
+            o.set("findings", org.veripack.core.ReportFormat.findingsJson(all));
             System.out.println(o.toPrettyString());
         }
         if (r.slot() == null && r.findings().isEmpty()) {

@@ -179,21 +179,27 @@ class NodeCommandsTest {
     @Test
     void archiveExecuteBitsHonourRunsAThirdPartyExecutableAndTheDefaultDoesNot() throws Exception {
         Path csar = thirdParty("exec", 0100755);
-        Run plain = install(csar);
+        Run plain = install(csar, "--json");
         assertEquals(ExitCode.OK, plain.exit(), plain.err());
-        assertTrue(plain.err().contains("execute bit in the archive ignored"), plain.err());
+        // warnings in JSON are objects {code, subject, detail} like findings
+        JsonNode warning = plain.json().path("report").path("warnings").path(0);
+        assertEquals("EXECUTE_BIT_IGNORED", warning.path("code").asText(), plain.out());
+        assertEquals("bin/prog", warning.path("subject").asText(), plain.out());
+        assertTrue(warning.path("detail").isTextual(), plain.out());
         Run refused = runProg();
         assertEquals(ExitCode.USAGE, refused.exit(), refused.err());
         assertFalse(Files.exists(marker), "a program the slot does not mark executable must not run");
 
         node = dir.resolve("node-honour");
-        Run honoured = installHonouring(csar);
+        Run honoured = installHonouring(csar, "--json");
         assertEquals(ExitCode.OK, honoured.exit(), honoured.err());
-        assertTrue(honoured.err().contains("bin/prog: execute bit from the unsigned zip header"), honoured.err());
+        JsonNode honouredWarning = honoured.json().path("report").path("warnings").path(0);
+        assertEquals("EXECUTE_BIT_FROM_ARCHIVE", honouredWarning.path("code").asText(), honoured.out());
+        assertEquals("bin/prog", honouredWarning.path("subject").asText(), honoured.out());
         assertEquals("honour", cli("trust", "show", "--root", node.toString(), "--json").json().path("archiveExecuteBits").asText());
         String audit = Files.readString(node.resolve("audit/events.jsonl"));
         assertTrue(audit.lines().anyMatch(l -> l.contains("\"event\":\"install.accepted\"")
-                && l.contains("execute bit from the unsigned zip header")), audit);
+                && l.contains("EXECUTE_BIT_FROM_ARCHIVE bin/prog")), audit);
         Path slot = node.resolve("current").toRealPath();
         assertEquals("r-xr-xr-x", PosixFilePermissions.toString(Files.getPosixFilePermissions(slot.resolve("bin/prog"))));
         Run run = runProg();

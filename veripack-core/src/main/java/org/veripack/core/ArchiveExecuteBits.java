@@ -9,15 +9,13 @@ package org.veripack.core;
  * {@link FindingCode#UNSAFE_PATH} under every setting.
  */
 public enum ArchiveExecuteBits {
-    /** Default: the artifact is recorded {@code 0644} (installed {@code 0444}); an execute bit in the zip is a report warning. */
+    /** Default: the artifact is recorded {@code 0644} (installed {@code 0444}); an execute bit in the zip is the report warning {@link WarningCode#EXECUTE_BIT_IGNORED}. */
     IGNORE,
     /**
      * The zip entry's owner-execute bit is installed: the artifact is recorded {@code 0755} (installed
-     * {@code 0555}, so {@code veripack run} may start it), with a report and audit warning containing
-     * {@link #WARNING}; the node seals that mode and its guard checks it like a signed one.
+     * {@code 0555}, so {@code veripack run} may start it), with the report warning
+     * {@link WarningCode#EXECUTE_BIT_FROM_ARCHIVE}, also in the node's audit entry; the node seals that mode and its
+     * guard checks it like a signed one.
      */
-    HONOUR;
-
-    /** The words every warning about an honoured execute bit contains (report and audit entry). */
-    public static final String WARNING = "execute bit from the unsigned zip header";
+    HONOUR
 }

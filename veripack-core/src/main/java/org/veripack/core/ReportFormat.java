@@ -14,7 +14,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * provider,releaseTime,versionKey},"signers":[{subject,issuer,serial,fingerprintSha256,certificationPath,
  * certificatePolicies}],
  * "artifacts":[{path,type,mode,size,algorithm,digest,linkTarget,source}],"findings":[{code,subject,detail,
- * expected,actual}],"warnings":[]}}; mode is an octal string such as {@code "0755"}; {@code linkTarget} only for a
+ * expected,actual}],"warnings":[{code,subject,detail}]}}; mode is an octal string such as {@code "0755"}; {@code linkTarget} only for a
  * symlink, {@code source} (the URI as signed) only for an external artifact.
  */
 public final class ReportFormat {
@@ -73,9 +73,19 @@ public final class ReportFormat {
                 o.put("source", a.source());
             }
         }
-        ArrayNode findings = root.putArray("findings");
-        for (Finding f : r.findings()) {
-            ObjectNode o = findings.addObject();
+        root.set("findings", findingsJson(r.findings()));
+        root.set("warnings", warningsJson(r.warnings()));
+        return root;
+    }
+
+    /**
+     * Findings as JSON, the one shape every document uses (reports, node results, scans):
+     * {@code [{code,subject,detail,expected?,actual?}]}, {@code expected}/{@code actual} only when set.
+     */
+    public static ArrayNode findingsJson(java.util.List<Finding> findings) {
+        ArrayNode a = Json.MAPPER.createArrayNode();
+        for (Finding f : findings) {
+            ObjectNode o = a.addObject();
             o.put("code", f.code().name());
             o.put("subject", f.subject());
             o.put("detail", f.detail());
@@ -86,9 +96,16 @@ public final class ReportFormat {
                 o.put("actual", f.actual());
             }
         }
-        ArrayNode warnings = root.putArray("warnings");
-        r.warnings().forEach(warnings::add);
-        return root;
+        return a;
+    }
+
+    /** Warnings as JSON, shaped like findings: {@code [{code,subject,detail}]} ({@link WarningCode}). */
+    public static ArrayNode warningsJson(java.util.List<Warning> warnings) {
+        ArrayNode a = Json.MAPPER.createArrayNode();
+        for (Warning w : warnings) {
+            a.addObject().put("code", w.code().name()).put("subject", w.subject()).put("detail", w.detail());
+        }
+        return a;
     }
 
     /** Text lines shown per finding code before the rest of that code is counted in one line. */
@@ -132,8 +149,8 @@ public final class ReportFormat {
     }
 
     /**
-     * Short human text: a verdict line, then one line per finding {@code CODE subject: detail}, then
-     * warnings; the verdict line names every signer, in SignerInfo (DER SET) order: {@code signed by A; B} when the
+     * Short human text: a verdict line, then one line per finding {@code CODE subject: detail}, then one per
+     * warning {@code warning: CODE subject: detail}; the verdict line names every signer, in SignerInfo (DER SET) order: {@code signed by A; B} when the
      * signature verified, {@code signer named, signature not verified: A} after a signature or signer-certificate
      * finding ({@code SIGNATURE_INVALID}, {@code SIGNER_UNTRUSTED}, {@code CERT_*}, {@code REVOCATION_UNKNOWN},
      * {@code KEY_USAGE_INVALID}). Example:
@@ -153,8 +170,8 @@ public final class ReportFormat {
         }
         sb.append('\n');
         findingLines(r.findings()).forEach(line -> sb.append(line).append('\n'));
-        for (String w : r.warnings()) {
-            sb.append("  warning: ").append(w).append('\n');
+        for (Warning w : r.warnings()) {
+            sb.append("  warning: ").append(w.code().name()).append(' ').append(w.subject()).append(": ").append(w.detail()).append('\n');
         }
         return sb.toString();
     }

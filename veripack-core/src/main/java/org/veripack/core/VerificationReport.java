@@ -20,7 +20,7 @@ public final class VerificationReport {
     private final List<SignerSummary> signers;
     private final List<ArtifactRecord> artifacts;
     private final List<Finding> findings;
-    private final List<String> warnings;
+    private final List<Warning> warnings;
 
     private VerificationReport(Builder b) {
         this.format = b.format;
@@ -64,8 +64,13 @@ public final class VerificationReport {
 
     public List<Finding> findings() { return findings; }
 
-    /** Non-fatal notes (e.g. revocation {@code prefer} without an answer). Never change the verdict. */
-    public List<String> warnings() { return warnings; }
+    /** Non-fatal notes, each with its {@link WarningCode} (e.g. revocation {@code prefer} without an answer). Never change the verdict. */
+    public List<Warning> warnings() { return warnings; }
+
+    /** True if some warning carries {@code code}. */
+    public boolean hasWarning(WarningCode code) {
+        return warnings.stream().anyMatch(w -> w.code() == code);
+    }
 
     /** True if some finding carries {@code code}. */
     public boolean has(FindingCode code) {
@@ -86,7 +91,7 @@ public final class VerificationReport {
         private final List<SignerSummary> signers = new ArrayList<>();
         private final List<ArtifactRecord> artifacts = new ArrayList<>();
         private final List<Finding> findings = new ArrayList<>();
-        private final List<String> warnings = new ArrayList<>();
+        private final List<Warning> warnings = new ArrayList<>();
 
         private Builder(PackageFormat format, Instant verificationTime) {
             this.format = Objects.requireNonNull(format, "format");
@@ -98,7 +103,8 @@ public final class VerificationReport {
         public Builder signer(SignerSummary s) { signers.add(Objects.requireNonNull(s)); return this; }
         public Builder artifact(ArtifactRecord a) { artifacts.add(Objects.requireNonNull(a)); return this; }
         public Builder finding(Finding f) { findings.add(Objects.requireNonNull(f)); return this; }
-        public Builder warning(String w) { warnings.add(Objects.requireNonNull(w)); return this; }
+        public Builder warning(Warning w) { warnings.add(Objects.requireNonNull(w)); return this; }
+        public Builder warning(WarningCode code, String subject, String detail) { return warning(new Warning(code, subject, detail)); }
         /** Whether any finding has been added so far. */
         public boolean hasFindings() { return !findings.isEmpty(); }
         public boolean has(FindingCode code) { return findings.stream().anyMatch(f -> f.code() == code); }

@@ -21,7 +21,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import org.veripack.core.ArchiveExecuteBits;
 import org.veripack.core.ArtifactRecord;
 import org.veripack.core.ArtifactType;
 import org.veripack.core.DebianVersion;
@@ -32,6 +31,7 @@ import org.veripack.core.PackageIdentity;
 import org.veripack.core.ReportFormat;
 import org.veripack.core.SignerSummary;
 import org.veripack.core.VerificationReport;
+import org.veripack.core.WarningCode;
 import org.veripack.node.AuditEvent;
 import org.veripack.node.AuditLog;
 import org.veripack.node.InstallResult;
@@ -133,7 +133,8 @@ public final class Installer {
         state.writeRecord(record, p.manifestBytes(), packageCopy);
         Failpoints.hit("install.sealed");
         // an execute bit taken from the unsigned zip header (archiveExecuteBits: honour) is on record with the install
-        List<String> honoured = report.warnings().stream().filter(w -> w.contains(ArchiveExecuteBits.WARNING)).toList();
+        List<String> honoured = report.warnings().stream().filter(w -> w.code() == WarningCode.EXECUTE_BIT_FROM_ARCHIVE)
+                .map(w -> w.code() + " " + w.subject() + ": " + w.detail()).toList();
         audit.append(event(AuditEvent.INSTALL_ACCEPTED, id, slot, "ACCEPTED", List.of(),
                 honoured.isEmpty() ? p.manifestName() : p.manifestName() + "; warning: " + String.join("; ", honoured)));
         Failpoints.hit("install.accepted-audited");

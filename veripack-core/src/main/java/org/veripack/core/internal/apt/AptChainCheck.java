@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import org.bouncycastle.openpgp.PGPSignature;
+import org.veripack.core.Warning;
+import org.veripack.core.WarningCode;
 import org.veripack.core.ArtifactRecord;
 import org.veripack.core.ArtifactType;
 import org.veripack.core.Finding;
@@ -161,7 +163,7 @@ public final class AptChainCheck {
             } else if (!anyGood || o.code() == FindingCode.SIGNATURE_INVALID) {
                 report.finding(Finding.of(o.code(), "signature " + o.issuer(), o.detail()));
             } else {
-                report.warning("signature " + o.issuer() + " ignored (" + o.code() + "): " + o.detail());
+                report.warning(WarningCode.SIGNATURE_IGNORED, "signature " + o.issuer(), "ignored (" + o.code() + "): " + o.detail());
             }
         }
     }

@@ -63,6 +63,8 @@ import org.bouncycastle.cms.SignerId;
 import org.bouncycastle.cms.SignerInformation;
 import org.bouncycastle.util.io.pem.PemObject;
 import org.bouncycastle.util.io.pem.PemReader;
+import org.veripack.core.Warning;
+import org.veripack.core.WarningCode;
 import org.veripack.core.Finding;
 import org.veripack.core.RevocationMode;
 import org.veripack.core.RevocationSource;
@@ -135,7 +137,7 @@ public final class CmsSignatureVerifier {
     private final Map<String, Finding> findings = new LinkedHashMap<>();
     private final List<SignerSummary> signers = new ArrayList<>();
     private final List<X509Certificate> signerCertificates = new ArrayList<>();
-    private final List<String> warnings = new ArrayList<>();
+    private final List<Warning> warnings = new ArrayList<>();
     private final Set<X509Certificate> keysChecked = new HashSet<>();
     private final Set<X509Certificate> algorithmsChecked = new HashSet<>();
     private final List<X509CertificateHolder> undecodable = new ArrayList<>();
@@ -483,15 +485,16 @@ public final class CmsSignatureVerifier {
                                 name(c), "certificate revoked (" + o.detail() + ")", "not revoked at " + pathTime,
                                 "revoked " + when + (o.reason() == null ? "" : " reason " + o.reason())));
                     } else {
-                        warnings.add(name(c) + ": revoked " + when + " (" + o.reason()
-                                + ") after the time-stamped signing time " + pathTime);
+                        warnings.add(new Warning(WarningCode.REVOKED_AFTER_TIMESTAMP, name(c), "revoked " + when + " (" + o.reason()
+                                + ") after the time-stamped signing time " + pathTime));
                     }
                     break;
                 case UNKNOWN:
                     if (policy.revocation() == RevocationMode.REQUIRE) {
                         add(FindingCode.REVOCATION_UNKNOWN, name(c), "no revocation answer: " + o.detail());
                     } else {
-                        warnings.add(name(c) + ": revocation status unknown (revocation: prefer): " + o.detail());
+                        warnings.add(new Warning(WarningCode.REVOCATION_NOT_CHECKED, name(c),
+                                "revocation status unknown (revocation: prefer): " + o.detail()));
                     }
                     break;
                 default:

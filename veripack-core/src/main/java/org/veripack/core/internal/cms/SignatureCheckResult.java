@@ -2,6 +2,7 @@ package org.veripack.core.internal.cms;
 
 import java.security.cert.X509Certificate;
 import java.util.List;
+import org.veripack.core.Warning;
 import org.veripack.core.Finding;
 import org.veripack.core.SignerSummary;
 
@@ -10,7 +11,7 @@ import org.veripack.core.SignerSummary;
  * identified (even when untrusted, so the report can name them) and their certificates.
  */
 public record SignatureCheckResult(List<Finding> findings, List<SignerSummary> signers,
-                                   List<X509Certificate> signerCertificates, List<String> warnings) {
+                                   List<X509Certificate> signerCertificates, List<Warning> warnings) {
     public SignatureCheckResult {
         findings = List.copyOf(findings);
         signers = List.copyOf(signers);

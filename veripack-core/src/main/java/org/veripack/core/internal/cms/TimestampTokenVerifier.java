@@ -30,6 +30,8 @@ import org.bouncycastle.cms.jcajce.JcaSimpleSignerInfoVerifierBuilder;
 import org.bouncycastle.tsp.TSPException;
 import org.bouncycastle.tsp.TimeStampToken;
 import org.bouncycastle.tsp.TimeStampTokenInfo;
+import org.veripack.core.Warning;
+import org.veripack.core.WarningCode;
 import org.veripack.core.Finding;
 import org.veripack.core.FindingCode;
 import org.veripack.core.TrustPolicy;
@@ -55,7 +57,7 @@ final class TimestampTokenVerifier {
     static final String SUBJECT = "timestamp";
 
     /** Outcome: the trusted genTime, or findings, or a warning; all empty/null = no token. */
-    record Result(Instant genTime, List<Finding> findings, String warning) { }
+    record Result(Instant genTime, List<Finding> findings, Warning warning) { }
 
     private TimestampTokenVerifier() { }
 
@@ -69,8 +71,9 @@ final class TimestampTokenVerifier {
             return new Result(null, List.of(), null);
         }
         if (policy.timestampAnchors().isEmpty()) {
-            return new Result(null, List.of(), "a time-stamp token is present but the trust policy has no timestampAnchors:"
-                    + " certificates are validated at the verification time");
+            return new Result(null, List.of(), new Warning(WarningCode.TIMESTAMP_IGNORED, "signature",
+                    "a time-stamp token is present but the trust policy has no timestampAnchors: certificates are validated at the"
+                            + " verification time"));
         }
         List<Finding> findings = new ArrayList<>();
         if (attrs.size() != 1 || Attribute.getInstance(attrs.get(0)).getAttrValues().size() != 1) {

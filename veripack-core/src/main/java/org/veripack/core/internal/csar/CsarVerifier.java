@@ -30,6 +30,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.apache.commons.compress.archivers.zip.ZipMethod;
+import org.veripack.core.Warning;
+import org.veripack.core.WarningCode;
 import org.veripack.core.ArchiveExecuteBits;
 import org.veripack.core.ArtifactFetcher;
 import org.veripack.core.ArtifactRecord;
@@ -377,7 +379,7 @@ public final class CsarVerifier {
         // Matching needs only the parsed manifest; its findings join the report after the signature's,
         // in the same order as before. Without a sink, hashing starts now and overlaps the CMS checks.
         List<Finding> matchFindings = new ArrayList<>();
-        List<String> matchWarnings = new ArrayList<>();
+        List<Warning> matchWarnings = new ArrayList<>();
         Map<String, External> externals = new LinkedHashMap<>();
         Map<String, Expected> expected = matchManifest(manifest, manifestEntry.path(), entries, archive.refused(), excluded,
                 option1, externals, matchFindings, matchWarnings);
@@ -635,7 +637,7 @@ public final class CsarVerifier {
 
     private Map<String, Expected> matchManifest(Manifest manifest, String manifestPath, Map<String, ZipArchive.Entry> entries,
                                                 Set<String> refused, Set<String> excluded, boolean option1,
-                                                Map<String, External> externals, List<Finding> b, List<String> warnings) {
+                                                Map<String, External> externals, List<Finding> b, List<Warning> warnings) {
         Map<String, Expected> expected = new LinkedHashMap<>();
         Map<String, String> seen = new LinkedHashMap<>();
         for (Manifest.Entry m : manifest.artifacts()) {
@@ -905,7 +907,7 @@ public final class CsarVerifier {
             return records;
         }
         if (!covered || b.hasFindings()) {
-            b.warning(externals.size() + " external artifact(s) not fetched: the package is rejected already");
+            b.warning(WarningCode.EXTERNAL_NOT_FETCHED, "package", externals.size() + " external artifact(s) not fetched: the package is rejected already");
             return records;
         }
         long budget = policy.limits().maxTotalBytes() - archiveBytes;
@@ -993,15 +995,15 @@ public final class CsarVerifier {
      *   <li>no {@code Veripack-Mode}, option 1 (third-party CSARs such as ONAP's): nothing signs the mode,
      *       so the artifact is a regular file recorded as {@value #UNSIGNED_FILE_MODE} (installed 0444); an
      *       entry marked as a symlink is {@link FindingCode#UNSAFE_PATH} (link type not covered by the
-     *       signature); an execute bit in the zip is ignored with a report warning — unless the policy says
+     *       signature); an execute bit in the zip is ignored with the warning {@link WarningCode#EXECUTE_BIT_IGNORED} — unless the policy says
      *       {@code archiveExecuteBits: honour} ({@link ArchiveExecuteBits}): then an owner-execute bit in the
-     *       zip makes it {@value #HONOURED_EXEC_MODE} (installed 0555), with a warning naming
-     *       {@link ArchiveExecuteBits#WARNING}. Setuid/setgid/sticky bits never get here ({@link ZipArchive}
+     *       zip makes it {@value #HONOURED_EXEC_MODE} (installed 0555), with the warning
+     *       {@link WarningCode#EXECUTE_BIT_FROM_ARCHIVE}. Setuid/setgid/sticky bits never get here ({@link ZipArchive}
      *       refuses them as {@link FindingCode#UNSAFE_PATH}).</li>
      * </ul>
      */
     private Installed installedMode(Manifest.Entry m, ZipArchive.Entry e, boolean zipModesSigned, List<Finding> b,
-                                    List<String> warnings) {
+                                    List<Warning> warnings) {
         int actual = e.type() == ArtifactType.SYMLINK ? VeripackMode.SYMLINK | e.mode() : VeripackMode.REGULAR | e.mode();
         if (m.mode() != null) {
             int signed = m.mode();
@@ -1022,13 +1024,14 @@ public final class CsarVerifier {
                     "link type not covered by the signature (the manifest block has no " + VeripackMode.KEY + ")",
                     VeripackMode.format(VeripackMode.REGULAR | UNSIGNED_FILE_MODE), VeripackMode.format(actual)));
         } else if ((e.mode() & 0100) != 0 && policy.archiveExecuteBits() == ArchiveExecuteBits.HONOUR) {
-            warnings.add(e.path() + ": " + ArchiveExecuteBits.WARNING + " installed (mode " + VeripackMode.format(actual)
-                    + " in the zip, not signed: the manifest block has no " + VeripackMode.KEY
-                    + "; archiveExecuteBits: honour); recorded " + VeripackMode.format(VeripackMode.REGULAR | HONOURED_EXEC_MODE));
+            warnings.add(new Warning(WarningCode.EXECUTE_BIT_FROM_ARCHIVE, e.path(), "execute bit from the unsigned zip header installed (mode "
+                    + VeripackMode.format(actual) + " in the zip, not signed: the manifest block has no " + VeripackMode.KEY
+                    + "; archiveExecuteBits: honour); recorded " + VeripackMode.format(VeripackMode.REGULAR | HONOURED_EXEC_MODE)));
             return new Installed(ArtifactType.FILE, HONOURED_EXEC_MODE);
         } else if ((e.mode() & 0111) != 0) {
-            warnings.add(e.path() + ": execute bit in the archive ignored (mode " + VeripackMode.format(actual)
-                    + " is not signed: the manifest block has no " + VeripackMode.KEY + "); installed non-executable");
+            warnings.add(new Warning(WarningCode.EXECUTE_BIT_IGNORED, e.path(), "execute bit in the archive ignored (mode "
+                    + VeripackMode.format(actual) + " is not signed: the manifest block has no " + VeripackMode.KEY
+                    + "); installed non-executable"));
         }
         return new Installed(ArtifactType.FILE, UNSIGNED_FILE_MODE);
     }

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.veripack.core.Warning;
 import org.veripack.core.Finding;
 import org.veripack.core.PackageIdentity;
 
@@ -21,7 +22,7 @@ import org.veripack.core.PackageIdentity;
  * @param warnings     tolerated oddities (unknown metadata and top-level keys)
  */
 public record Manifest(Map<String, String> metadata, List<Entry> artifacts, byte[] signedPrefix, byte[] cmsPem,
-                       List<Finding> findings, List<String> warnings) {
+                       List<Finding> findings, List<Warning> warnings) {
 
     /**
      * One artifact block.

@@ -13,6 +13,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
+import org.veripack.core.Warning;
+import org.veripack.core.WarningCode;
 import org.veripack.core.Finding;
 import org.veripack.core.FindingCode;
 
@@ -62,7 +64,7 @@ public final class ManifestParser {
     /** Parses {@code bytes}; never throws for bad input (problems are findings). */
     public static Manifest parse(byte[] bytes) {
         List<Finding> findings = new ArrayList<>();
-        List<String> warnings = new ArrayList<>();
+        List<Warning> warnings = new ArrayList<>();
         int[] lineStarts = lineStarts(bytes);
         int beginLine = -1;
         int endLine = -1;
@@ -114,7 +116,7 @@ public final class ManifestParser {
             "algorithm", "hash", "signature", "certificate", "veripack-mode");
 
     private static void parseBody(String text, Map<String, String> metadata, List<Manifest.Entry> artifacts,
-                                  List<Finding> findings, List<String> warnings) {
+                                  List<Finding> findings, List<Warning> warnings) {
         State state = State.NONE;
         boolean sawMetadata = false;
         boolean metadataBlankLine = false;
@@ -195,7 +197,7 @@ public final class ManifestParser {
                     } else if (value.isEmpty()) {
                         state = State.BLOCK;
                     } else {
-                        warnings.add("manifest: unknown key '" + key + "' ignored (line " + lineNo + ")");
+                        warnings.add(new Warning(WarningCode.MANIFEST_KEY_UNKNOWN, key, "unknown manifest key ignored (line " + lineNo + ")"));
                         state = State.NONE;
                     }
                 }
@@ -212,11 +214,11 @@ public final class ManifestParser {
 
     /** One metadata line: a repeated key is {@code MALFORMED_PACKAGE}, a key no kind defines a warning. */
     private static void putMetadata(Map<String, String> metadata, String key, String value, int lineNo, List<Finding> findings,
-                                    List<String> warnings) {
+                                    List<Warning> warnings) {
         if (metadata.putIfAbsent(key, value) != null) {
             findings.add(Finding.of(FindingCode.MALFORMED_PACKAGE, "manifest", "metadata key '" + key + "' repeated, line " + lineNo));
         } else if (!MetadataKeys.isStandard(key)) {
-            warnings.add("manifest: unknown metadata key '" + key + "' ignored (line " + lineNo + ")");
+            warnings.add(new Warning(WarningCode.MANIFEST_KEY_UNKNOWN, key, "unknown metadata key ignored (line " + lineNo + ")"));
         }
     }
 

@@ -101,7 +101,8 @@ class ManifestParserTest {
         Manifest m = parse("metadata:\nvnf_product_name: a\nvnf_package_version: 1\nvendor_build: 1234\n\n" + SOURCE);
         assertTrue(m.findings().isEmpty(), m.findings()::toString);
         assertEquals(1, m.warnings().size(), m.warnings()::toString);
-        assertTrue(m.warnings().get(0).contains("vendor_build"), m.warnings()::toString);
+        assertEquals(org.veripack.core.WarningCode.MANIFEST_KEY_UNKNOWN, m.warnings().get(0).code(), m.warnings()::toString);
+        assertEquals("vendor_build", m.warnings().get(0).subject(), m.warnings()::toString);
         assertEquals("a", m.identity().orElseThrow().name());
     }
 
