@@ -86,6 +86,24 @@ class TackerSignInstallTest {
         assertEquals(TackerSamples.all().size() - 1, n);
     }
 
+    /** A manifest without a metadata block: exit 1, MALFORMED_PACKAGE whose expected value names each package type's keys. */
+    @Test
+    void verifyOfAManifestWithoutMetadataNamesTheKeysThePackageTypeRequires() throws Exception {
+        TackerSamples.Sample s = TackerSamples.all().stream().filter(x -> x.name().equals("sample_vnf_package_csar_manifest")).findFirst().orElseThrow();
+        Path zip = TackerSamples.zip(s, TackerSamples.assemble(s, Files.createTempDirectory(dir, "src")), dir.resolve("no-metadata.zip"));
+        Run r = SignVerifyCommandTest.run("verify", "--trust", root.toString(), "--json", zip.toString());
+        assertEquals(ExitCode.REJECTED, r.exit(), r.err());
+        List<String> expected = new ArrayList<>();
+        r.json().path("findings").forEach(f -> {
+            if (f.path("code").asText().equals("MALFORMED_PACKAGE") && f.path("actual").asText().equals("none")) {
+                expected.add(f.path("expected").asText());
+            }
+        });
+        assertEquals(List.of("VNF: vnf_provider_id, vnf_product_name, vnf_release_date_time, vnf_package_version or vnf_software_version; "
+                + "PNF: pnfd_provider, pnfd_name, pnfd_release_date_time, pnfd_archive_version; "
+                + "NS: nsd_designer, nsd_name, nsd_release_date_time, nsd_file_structure_version"), expected, r.out());
+    }
+
     @Test
     void aDirectoryWithAWrongToscaMetaHashIsRefused() throws Exception {
         TackerSamples.Sample s = TackerSamples.all().stream().filter(x -> x.name().endsWith("_false_hash")).findFirst().orElseThrow();

@@ -423,8 +423,7 @@ public final class CsarVerifier {
             b.identity(identity.get());
             SignerAuthorization.check(policy, identity.get().name(), signerCerts).forEach(b::finding);
         } else {
-            b.finding(Finding.of(FindingCode.MALFORMED_PACKAGE, manifestEntry.path(),
-                    Manifest.NO_IDENTITY));
+            b.finding(manifest.noIdentityFinding(manifestEntry.path()));
         }
 
         matchFindings.forEach(b::finding);

@@ -54,8 +54,7 @@ public final class SealedManifestVerifier {
             r.signers().forEach(b::signer);
             r.warnings().forEach(b::warning);
         }
-        manifest.identity().ifPresentOrElse(b::identity, () -> b.finding(Finding.of(FindingCode.MALFORMED_PACKAGE, "manifest",
-                Manifest.NO_IDENTITY)));
+        manifest.identity().ifPresentOrElse(b::identity, () -> b.finding(manifest.noIdentityFinding("manifest")));
         List<SignedManifest.Entry> entries = entries(manifest, policy, b);
         VerificationReport report = b.build();
         return new SignedManifest(report, report.accepted() ? entries : List.of());

@@ -7,6 +7,7 @@ import java.util.Optional;
 import java.util.Set;
 import org.veripack.core.Warning;
 import org.veripack.core.Finding;
+import org.veripack.core.FindingCode;
 import org.veripack.core.PackageIdentity;
 
 /**
@@ -47,10 +48,33 @@ public record Manifest(Map<String, String> metadata, List<Entry> artifacts, byte
         warnings = List.copyOf(warnings);
     }
 
-    /** Detail of the {@code MALFORMED_PACKAGE} finding for a manifest without {@link #identity()}. */
-    public static final String NO_IDENTITY = "manifest metadata lacks the package name or version (vnf_product_name with"
-            + " vnf_package_version or vnf_software_version, pnfd_name with pnfd_archive_version, or nsd_name with"
-            + " nsd_file_structure_version)";
+    /**
+     * The {@code MALFORMED_PACKAGE} finding for a manifest without {@link #identity()}, naming the metadata keys the
+     * package kind requires ({@link MetadataKeys.Kind#requiredKeys()}, SOL004 §4.3.2 / SOL007 §4.3.2): expected = those
+     * keys (for a block of one kind, else every kind's, {@code VNF: ...; PNF: ...; NS: ...}), actual = the metadata
+     * keys present ({@code none} without a metadata block); the detail names the missing ones.
+     *
+     * @param subject the manifest's path in the package ({@code manifest} for a sealed one)
+     */
+    public Finding noIdentityFinding(String subject) {
+        Set<MetadataKeys.Kind> kinds = EnumSet.noneOf(MetadataKeys.Kind.class);
+        metadata.keySet().forEach(k -> MetadataKeys.kindOf(k).ifPresent(kinds::add));
+        String present = metadata.isEmpty() ? "none" : String.join(", ", new java.util.TreeSet<>(metadata.keySet()));
+        if (kinds.size() == 1) {
+            MetadataKeys.Kind kind = kinds.iterator().next();
+            return Finding.mismatch(FindingCode.MALFORMED_PACKAGE, subject, "manifest metadata of a " + kind + " package lacks "
+                    + String.join(", ", kind.missingKeys(metadata)) + " (its package name and version come from them)",
+                    String.join(", ", kind.requiredKeys()), present);
+        }
+        StringBuilder required = new StringBuilder();
+        for (MetadataKeys.Kind k : MetadataKeys.Kind.values()) {
+            required.append(required.length() == 0 ? "" : "; ").append(k).append(": ").append(String.join(", ", k.requiredKeys()));
+        }
+        String why = metadata.isEmpty() ? "manifest has no metadata block" : kinds.isEmpty()
+                ? "manifest metadata has none of the standard keys" : "manifest metadata mixes the keys of " + kinds + " packages";
+        return Finding.mismatch(FindingCode.MALFORMED_PACKAGE, subject, why + ": the package name and version come from the keys"
+                + " its package type requires", required.toString(), present);
+    }
 
     public boolean hasCms() { return cmsPem != null; }
 

@@ -63,6 +63,29 @@ final class MetadataKeys {
                     value(metadata, releaseKey), versionKey));
         }
 
+        /**
+         * The keys this kind's metadata block must carry (SOL004 §4.3.2, SOL007 §4.3.2), in the order the standard
+         * lists them; the version entry names every key the version may come from ({@code vnf_package_version or
+         * vnf_software_version}). The identity needs the name and the version; the others are required by the standard.
+         */
+        List<String> requiredKeys() {
+            return List.of(providerKey, nameKey, releaseKey, String.join(" or ", versionKeys));
+        }
+
+        /** The entries of {@link #requiredKeys()} without a non-empty value in {@code metadata}. */
+        List<String> missingKeys(Map<String, String> metadata) {
+            List<String> missing = new java.util.ArrayList<>();
+            for (String k : List.of(providerKey, nameKey, releaseKey)) {
+                if (value(metadata, k) == null) {
+                    missing.add(k);
+                }
+            }
+            if (versionKeys.stream().allMatch(k -> value(metadata, k) == null)) {
+                missing.add(String.join(" or ", versionKeys));
+            }
+            return missing;
+        }
+
         private static String value(Map<String, String> metadata, String key) {
             String v = metadata.get(key);
             return v == null || v.isEmpty() ? null : v;

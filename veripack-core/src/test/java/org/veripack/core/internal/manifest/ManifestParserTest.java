@@ -40,6 +40,21 @@ class ManifestParserTest {
         assertTrue(new String(m.cmsPem(), StandardCharsets.US_ASCII).startsWith("-----BEGIN CMS-----\r\n"));
     }
 
+    /** A VNF block without its version: the finding names the VNF keys (from MetadataKeys), the keys present and the missing ones. */
+    @Test
+    void aVnfBlockWithoutAVersionNamesTheKeysAVnfPackageRequires() {
+        Manifest m = parse("metadata:\nvnf_product_name: vMRF\nvnf_provider_id: Acme\n\n" + SOURCE + CMS);
+        assertTrue(m.identity().isEmpty());
+        org.veripack.core.Finding f = m.noIdentityFinding("vMRF.mf");
+        assertEquals(FindingCode.MALFORMED_PACKAGE, f.code());
+        assertEquals("vMRF.mf", f.subject());
+        assertEquals("vnf_provider_id, vnf_product_name, vnf_release_date_time, vnf_package_version or vnf_software_version", f.expected());
+        assertEquals("vnf_product_name, vnf_provider_id", f.actual());
+
+        org.veripack.core.Finding pnf = parse("metadata:\npnfd_name: RadioNode\n\n" + SOURCE + CMS).noIdentityFinding("r.mf");
+        assertEquals("pnfd_provider, pnfd_name, pnfd_release_date_time, pnfd_archive_version", pnf.expected());
+    }
+
     private static final String SOURCE = "Source: Definitions/vnfd.yaml\nAlgorithm: SHA-256\nHash: " + "ab".repeat(32) + "\n";
 
     private static Manifest wellFormed(String s) {
