@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.veripack.core.FindingCode;
+import org.veripack.core.WarningCode;
 import org.veripack.core.TrustPolicyLoader;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
@@ -27,7 +28,7 @@ import picocli.CommandLine.Model.PositionalParamSpec;
  * command (from picocli's {@link CommandSpec}, in the command's own {@code ### `veripack ...`} section; the
  * help and version options in "Options every command takes"), every exit code constant of {@link ExitCode}
  * (a table row {@code | `N` | `NAME` |}), every trust policy key {@link TrustPolicyLoader#knownKeys()}
- * accepts (a row {@code | `key` | default |} with a default), and every {@link FindingCode} (a row).
+ * accepts (a row {@code | `key` | default |} with a default), every {@link FindingCode} and every {@link WarningCode} (a row).
  */
 class ReferenceDocTest {
     private static final Path REFERENCE = Path.of("../docs/reference.md");
@@ -43,11 +44,11 @@ class ReferenceDocTest {
     void aRemovedOptionExitCodePolicyKeyOrFindingCodeIsReported() throws IOException {
         String doc = Files.readString(REFERENCE, StandardCharsets.UTF_8);
         String cut = doc.replaceFirst("(?m)^\\| `--store` \\|.*\\n", "")
-                .replaceFirst("(?m)^\\| `6` \\| `NOTHING_INSTALLED` \\|.*\\n", "")
+                .replaceFirst("(?m)^\\| `6` \\| `NO_VERSION` \\|.*\\n", "")
                 .replaceFirst("(?m)^\\| `limits\\.maxHeaderBytes` \\|.*\\n", "")
                 .replaceFirst("(?m)^\\| `revocation` \\|.*\\n", "")
                 .replaceFirst("(?m)^\\| `MODE_MISMATCH` \\|.*\\n", "");
-        assertEquals(List.of("veripack sign: option --store", "exit code 6 NOTHING_INSTALLED",
+        assertEquals(List.of("veripack sign: option --store", "exit code 6 NO_VERSION",
                 "policy key limits.maxHeaderBytes", "policy key revocation", "finding code MODE_MISMATCH"), missing(cut));
         String noDefault = doc.replaceFirst("(?m)^\\| `antiRollback` \\| `true` \\|", "| `antiRollback` |  |");
         assertEquals(List.of("policy key antiRollback"), missing(noDefault));
@@ -106,6 +107,12 @@ class ReferenceDocTest {
         for (FindingCode c : FindingCode.values()) {
             if (!row(codes, "`" + c.name() + "`")) {
                 missing.add("finding code " + c.name());
+            }
+        }
+        String warnings = sections.getOrDefault("Warning codes", "");
+        for (WarningCode c : WarningCode.values()) {
+            if (!row(warnings, "`" + c.name() + "`")) {
+                missing.add("warning code " + c.name());
             }
         }
         return missing;
