@@ -16,8 +16,8 @@ import org.veripack.core.pki.TestPki.Issued;
 
 /**
  * Bad input on the command line is exit 2 with a message that
- * names the option or path, never a Java exception class name or a stack trace; and finding 14's hint
- * for a detached signature.
+ * names the option or path, never a Java exception class name or a stack trace; and the hint
+ * toward --signature for a detached signature.
  */
 class CliInputErrorsTest {
     @TempDir Path dir;

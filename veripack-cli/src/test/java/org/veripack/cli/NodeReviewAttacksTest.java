@@ -113,7 +113,7 @@ class NodeReviewAttacksTest {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
     }
 
-    // --- finding 3: node root ownership and modes; the sealed record is bound to the signature ---
+    // --- node root ownership and modes; the sealed record is bound to the signature ---
 
     @Test
     void nodeRootOwnedByNobodyIsRefusedByEveryNodeCommand() throws Exception {
@@ -268,7 +268,7 @@ class NodeReviewAttacksTest {
         assertTrue(refused.err().contains("INSTALLATION_TAMPERED"), refused.err());
     }
 
-    // --- finding 5: re-installing the active version ---
+    // --- re-installing the active version ---
 
     @Test
     void reinstallOverATamperedActiveSlotRepairsIt() throws Exception {
@@ -308,7 +308,7 @@ class NodeReviewAttacksTest {
         assertEquals("2.2", status().path("rolledBackFrom").asText());
     }
 
-    // --- finding 6: one node, one product ---
+    // --- one node, one product ---
 
     @Test
     void packageWithAnotherNameCannotBypassAntiRollback() throws Exception {
@@ -358,7 +358,7 @@ class NodeReviewAttacksTest {
         assertFalse(Files.exists(node.resolve("current"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
     }
 
-    // --- finding 7: a bad previous link ---
+    // --- a bad previous link ---
 
     @Test
     void previousLinkToEtcDoesNotTakeTheNodeDown() throws Exception {
@@ -376,7 +376,7 @@ class NodeReviewAttacksTest {
         assertEquals("1.0", status().path("previous").path("version").asText());
     }
 
-    // --- finding 11: loader variables ---
+    // --- loader variables ---
 
     @Test
     void loaderVariablesOutsideTheSlotAreRefused() throws Exception {
@@ -417,7 +417,7 @@ class NodeReviewAttacksTest {
         assertTrue(env.stream().noneMatch(l -> l.startsWith("GCONV_PATH=") || l.startsWith("LD_PRELOAD=")), env.toString());
     }
 
-    // --- finding 12: audit truncation ---
+    // --- audit truncation ---
 
     @Test
     void truncatingEmptyingOrDeletingTheAuditLogIsDetected() throws Exception {
@@ -515,7 +515,7 @@ class NodeReviewAttacksTest {
         assertTrue(Files.isDirectory(slot), "recovery did not collect the genuine slot");
     }
 
-    // --- finding 13: exit codes and honest messages ---
+    // --- exit codes and honest messages ---
 
     @Test
     void installWithARootThatIsAFileIsAUsageError() throws Exception {
@@ -556,7 +556,7 @@ class NodeReviewAttacksTest {
         assertEquals(7, run("--", "bin/prog").exit());
     }
 
-    // --- finding 14: status for humans ---
+    // --- status for humans ---
 
     @Test
     void statusPrintsReadableLines() throws Exception {
