@@ -23,6 +23,7 @@ import java.time.Clock;
 import java.util.HexFormat;
 import java.util.Objects;
 import java.util.Optional;
+import org.veripack.core.AtomicFile;
 
 /**
  * The append-only, hash-chained audit log {@code NODE/audit/events.jsonl} (docs/node.md "Node root layout").
@@ -232,18 +233,7 @@ public final class AuditLog {
             ArrayNode a = o.putArray("unsealed");
             h.unsealed().forEach(u -> a.addObject().put("fromLine", u.fromLine()).put("reason", u.reason()));
         }
-        Path tmp = headFile.resolveSibling(headFile.getFileName() + ".tmp-" + Long.toHexString(System.nanoTime()));
-        try (FileChannel c = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            ByteBuffer buf = ByteBuffer.wrap(MAPPER.writeValueAsBytes(o));
-            while (buf.hasRemaining()) {
-                c.write(buf);
-            }
-            c.force(true);
-        }
-        Files.move(tmp, headFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        try (FileChannel d = FileChannel.open(headFile.getParent(), StandardOpenOption.READ)) {
-            d.force(true);
-        }
+        AtomicFile.write(headFile, MAPPER.writeValueAsBytes(o));
     }
 
     private String line(AuditEvent e, String prev) throws IOException {

@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import org.veripack.core.AtomicFile;
 import org.veripack.scas.internal.HtmlReport;
 import org.veripack.scas.internal.JsonReport;
 import org.veripack.scas.internal.JunitReport;
@@ -30,8 +30,6 @@ public final class ScasReports {
     }
 
     private static void write(Path target, String content) throws IOException {
-        Path tmp = Files.createTempFile(target.getParent(), target.getFileName().toString(), ".tmp");
-        Files.writeString(tmp, content, StandardCharsets.UTF_8);
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFile.write(target, content.getBytes(StandardCharsets.UTF_8));
     }
 }

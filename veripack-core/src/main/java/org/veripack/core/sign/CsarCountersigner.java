@@ -5,10 +5,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
@@ -22,6 +20,7 @@ import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
 import org.apache.commons.compress.archivers.zip.ZipFile;
 import org.bouncycastle.util.io.pem.PemObject;
 import org.bouncycastle.util.io.pem.PemReader;
+import org.veripack.core.AtomicFile;
 import org.veripack.core.Finding;
 import org.veripack.core.FindingCode;
 import org.veripack.core.Limits;
@@ -83,82 +82,76 @@ public final class CsarCountersigner {
      */
     public void countersign(Path in, Path out) throws IOException, PackageRejectedException {
         requireIntegrity(in);
-        Path parent = out.toAbsolutePath().getParent();
-        Path tmp = Files.createTempFile(parent, ".veripack-", ".tmp");
+        ZipFile opened;
         try {
-            ZipFile opened;
-            try {
-                opened = ZipFile.builder().setPath(in).get();
-            } catch (java.util.zip.ZipException | java.io.EOFException e) {
+            opened = ZipFile.builder().setPath(in).get();
+        } catch (java.util.zip.ZipException | java.io.EOFException e) {
+            throw new IllegalArgumentException(in + " is not a zip (CSAR): " + e.getMessage(), e);
+        } catch (IOException e) {
+            if (Files.isRegularFile(in) && Files.isReadable(in)) {
                 throw new IllegalArgumentException(in + " is not a zip (CSAR): " + e.getMessage(), e);
-            } catch (IOException e) {
-                if (Files.isRegularFile(in) && Files.isReadable(in)) {
-                    throw new IllegalArgumentException(in + " is not a zip (CSAR): " + e.getMessage(), e);
-                }
-                throw e;
             }
-            try (ZipFile zip = opened; OutputStream o = Files.newOutputStream(tmp)) {
-                List<ZipArchiveEntry> entries = Collections.list(zip.getEntriesInPhysicalOrder());
-                ZipArchiveEntry option2Cms = null;
-                ZipArchiveEntry option2Csar = null;
-                ZipArchiveEntry manifest = null;
-                boolean hasMeta = zip.getEntry(ToscaMeta.PATH) != null;
-                for (ZipArchiveEntry e : entries) {
-                    String lower = e.getName().toLowerCase(Locale.ROOT);
-                    if (e.getName().indexOf('/') < 0 && lower.endsWith(".cms")) {
-                        option2Cms = e;
-                    } else if (e.getName().indexOf('/') < 0 && lower.endsWith(".csar")) {
-                        option2Csar = e;
-                    }
-                }
-                byte[] replacement;
-                ZipArchiveEntry replaced;
-                if (option2Csar != null && option2Cms != null && !hasMeta) {
-                    byte[] cms = pemOrDer(read(zip, option2Cms));
-                    byte[] newCms;
-                    try (InputStream content = zip.getInputStream(option2Csar)) {
-                        newCms = signer.addSignerTo(cms, content);
-                    }
-                    replacement = CmsSigner.toPemBytes(newCms);
-                    replaced = option2Cms;
+            throw e;
+        }
+        try (ZipFile zip = opened) {
+            AtomicFile.write(out, o -> writeCountersigned(zip, in, o));
+        }
+    }
+
+    /** Writes {@code zip} to {@code o} with the added signer: the CMS of option 2, else the manifest's CMS block. */
+    private void writeCountersigned(ZipFile zip, Path in, OutputStream o) throws IOException {
+        List<ZipArchiveEntry> entries = Collections.list(zip.getEntriesInPhysicalOrder());
+        ZipArchiveEntry option2Cms = null;
+        ZipArchiveEntry option2Csar = null;
+        ZipArchiveEntry manifest = null;
+        boolean hasMeta = zip.getEntry(ToscaMeta.PATH) != null;
+        for (ZipArchiveEntry e : entries) {
+            String lower = e.getName().toLowerCase(Locale.ROOT);
+            if (e.getName().indexOf('/') < 0 && lower.endsWith(".cms")) {
+                option2Cms = e;
+            } else if (e.getName().indexOf('/') < 0 && lower.endsWith(".csar")) {
+                option2Csar = e;
+            }
+        }
+        byte[] replacement;
+        ZipArchiveEntry replaced;
+        if (option2Csar != null && option2Cms != null && !hasMeta) {
+            byte[] cms = pemOrDer(read(zip, option2Cms));
+            byte[] newCms;
+            try (InputStream content = zip.getInputStream(option2Csar)) {
+                newCms = signer.addSignerTo(cms, content);
+            }
+            replacement = CmsSigner.toPemBytes(newCms);
+            replaced = option2Cms;
+        } else {
+            manifest = locateManifest(zip, entries);
+            Manifest m = ManifestParser.parse(read(zip, manifest));
+            if (!m.hasCms()) {
+                throw new IllegalArgumentException(in + ": the manifest " + manifest.getName() + " has no CMS signature block");
+            }
+            byte[] newCms = signer.addSignerTo(pemOrDer(m.cmsPem()), new ByteArrayInputStream(m.signedPrefix()));
+            byte[] pem = CmsSigner.toPemBytes(newCms);
+            replacement = new byte[m.signedPrefix().length + pem.length];
+            System.arraycopy(m.signedPrefix(), 0, replacement, 0, m.signedPrefix().length);
+            System.arraycopy(pem, 0, replacement, m.signedPrefix().length, pem.length);
+            replaced = manifest;
+        }
+        try (ZipArchiveOutputStream z = new ZipArchiveOutputStream(o)) {
+            for (ZipArchiveEntry e : entries) {
+                if (e == replaced) {
+                    ZipArchiveEntry n = new ZipArchiveEntry(e.getName());
+                    n.setUnixMode(e.getUnixMode() == 0 ? 0100644 : e.getUnixMode());
+                    n.setTime(e.getTime());
+                    n.setMethod(ZipArchiveEntry.DEFLATED);
+                    z.putArchiveEntry(n);
+                    z.write(replacement);
+                    z.closeArchiveEntry();
                 } else {
-                    manifest = locateManifest(zip, entries);
-                    Manifest m = ManifestParser.parse(read(zip, manifest));
-                    if (!m.hasCms()) {
-                        throw new IllegalArgumentException(in + ": the manifest " + manifest.getName() + " has no CMS signature block");
-                    }
-                    byte[] newCms = signer.addSignerTo(pemOrDer(m.cmsPem()), new ByteArrayInputStream(m.signedPrefix()));
-                    byte[] pem = CmsSigner.toPemBytes(newCms);
-                    replacement = new byte[m.signedPrefix().length + pem.length];
-                    System.arraycopy(m.signedPrefix(), 0, replacement, 0, m.signedPrefix().length);
-                    System.arraycopy(pem, 0, replacement, m.signedPrefix().length, pem.length);
-                    replaced = manifest;
-                }
-                try (ZipArchiveOutputStream z = new ZipArchiveOutputStream(o)) {
-                    for (ZipArchiveEntry e : entries) {
-                        if (e == replaced) {
-                            ZipArchiveEntry n = new ZipArchiveEntry(e.getName());
-                            n.setUnixMode(e.getUnixMode() == 0 ? 0100644 : e.getUnixMode());
-                            n.setTime(e.getTime());
-                            n.setMethod(ZipArchiveEntry.DEFLATED);
-                            z.putArchiveEntry(n);
-                            z.write(replacement);
-                            z.closeArchiveEntry();
-                        } else {
-                            try (InputStream raw = zip.getRawInputStream(e)) {
-                                z.addRawArchiveEntry(e, raw);
-                            }
-                        }
+                    try (InputStream raw = zip.getRawInputStream(e)) {
+                        z.addRawArchiveEntry(e, raw);
                     }
                 }
             }
-            try {
-                Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
         }
     }
 

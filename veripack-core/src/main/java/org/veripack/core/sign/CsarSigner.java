@@ -5,10 +5,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
@@ -29,6 +27,7 @@ import javax.naming.ldap.LdapName;
 import javax.naming.ldap.Rdn;
 import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
 import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
+import org.veripack.core.AtomicFile;
 import org.veripack.core.Finding;
 import org.veripack.core.ProgressListener;
 import org.veripack.core.RevocationSource;
@@ -161,7 +160,7 @@ public final class CsarSigner {
     /** Writes an option-1 CSAR of {@code dir} to {@code out}; when it throws before writing, no file is created. */
     public Result writeOption1(Path dir, Path out) throws IOException {
         PackageLayout layout = prepare(dir);
-        writeAtomically(out, o -> writeOption1To(layout, o));
+        AtomicFile.write(out, o -> writeOption1To(layout, o));
         return result(layout);
     }
 
@@ -175,7 +174,7 @@ public final class CsarSigner {
             }
             byte[] cms = CmsSigner.toPemBytes(cmsSigner.signDetached(inner, progress));
             byte[] cert = certificatesPem();
-            writeAtomically(out, o -> {
+            AtomicFile.write(out, o -> {
                 try (ZipArchiveOutputStream zip = new ZipArchiveOutputStream(o)) {
                     String base = (layout.name + "-" + layout.version).replaceAll("[^A-Za-z0-9._-]", "_");
                     progress.begin("writing the outer package", Files.size(inner), ProgressListener.Unit.BYTES);
@@ -219,7 +218,7 @@ public final class CsarSigner {
                                      ProgressListener progress) throws IOException {
         checkSigner(identity, clock.instant());
         byte[] der = CmsSigner.builder(identity).clock(clock).timestampAuthority(tsa).build().signDetached(file, progress);
-        writeAtomically(out, o -> o.write(der));
+        AtomicFile.write(out, o -> o.write(der));
     }
 
     /**
@@ -407,28 +406,6 @@ public final class CsarSigner {
             return cn != null ? cn : cert.getSubjectX500Principal().getName();
         } catch (InvalidNameException e) {
             return cert.getSubjectX500Principal().getName();
-        }
-    }
-
-    @FunctionalInterface
-    private interface Writer {
-        void write(OutputStream out) throws IOException;
-    }
-
-    private static void writeAtomically(Path out, Writer writer) throws IOException {
-        Path parent = out.toAbsolutePath().getParent();
-        Path tmp = Files.createTempFile(parent, ".veripack-", ".tmp");
-        try {
-            try (OutputStream o = Files.newOutputStream(tmp)) {
-                writer.write(o);
-            }
-            try {
-                Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
         }
     }
 

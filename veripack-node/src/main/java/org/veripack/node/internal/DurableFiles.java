@@ -1,9 +1,6 @@
 package org.veripack.node.internal;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -11,70 +8,43 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
-import java.util.HexFormat;
 import java.util.Set;
+import org.veripack.core.AtomicFile;
 
 /**
- * Crash-safe file primitives: fsync of files and directories, write-by-temp-file-and-atomic-rename
- * (python-tuf {@code _persist_metadata}), atomic symlink replacement, and removal of read-only trees.
+ * The node's crash-safe file primitives: atomic symlink replacement and removal of read-only trees, and the
+ * node's entry to {@link AtomicFile} (write by temporary file, fsync and atomic rename) with its fault hook.
  * POSIX only (the node runs on Linux): {@code rename(2)} within one directory is atomic, and a
  * directory's entries are durable after an {@code fsync} of the directory itself.
  */
 public final class DurableFiles {
-    private static final SecureRandom RANDOM = new SecureRandom();
-
     private DurableFiles() { }
 
-    /** {@code fsync} of a regular file or a directory (Linux allows opening a directory read-only to fsync it). */
+    /** {@code fsync} of a regular file or a directory ({@link AtomicFile#fsync}). */
     public static void fsync(Path p) throws IOException {
-        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
-            ch.force(true);
-        }
+        AtomicFile.fsync(p);
     }
 
-    /** A random suffix for temporary names ({@code .tmp-<16 hex>}). */
+    /** A random suffix for temporary names ({@code .tmp-<16 hex>}, {@link AtomicFile#tempSuffix}). */
     public static String tempSuffix() {
-        byte[] b = new byte[8];
-        RANDOM.nextBytes(b);
-        return ".tmp-" + HexFormat.of().formatHex(b);
+        return AtomicFile.tempSuffix();
     }
 
     /**
-     * Writes {@code bytes} to {@code target} durably and atomically: temp file in the same directory,
-     * fsync, {@code rename(2)} over the target, fsync of the directory. A crash leaves either the old
-     * or the new content, plus at worst a stray {@code *.tmp-*} file that recovery removes.
+     * {@link AtomicFile#write(Path, byte[])} with the node's fault hook between the temporary file's {@code fsync}
+     * and the rename (failpoint {@code durable.temp-written}). A crash leaves either the old or the new content,
+     * plus at worst a stray {@code *.tmp-*} file that recovery removes.
      */
     public static void writeAtomically(Path target, byte[] bytes) throws IOException {
-        Path dir = target.toAbsolutePath().getParent();
-        Path tmp = dir.resolve(target.getFileName() + tempSuffix());
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            ByteBuffer buf = ByteBuffer.wrap(bytes);
-            while (buf.hasRemaining()) {
-                ch.write(buf);
-            }
-            ch.force(true);
-        } catch (IOException e) {
-            Files.deleteIfExists(tmp);
-            throw e;
-        }
-        Failpoints.hit("durable.temp-written");
-        moveAtomically(tmp, target);
-        fsync(dir);
+        AtomicFile.write(target, out -> out.write(bytes), () -> Failpoints.hit("durable.temp-written"));
     }
 
-    /** {@code rename(2)}: atomic replacement of {@code target} (a file, or a symlink itself, never followed). */
+    /** {@code rename(2)}: atomic replacement of {@code target} ({@link AtomicFile#moveAtomically}). */
     public static void moveAtomically(Path source, Path target) throws IOException {
-        try {
-            Files.move(source, target, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            throw new IOException("the node root's file system cannot rename atomically: " + target, e);
-        }
+        AtomicFile.moveAtomically(source, target);
     }
 
     /**

@@ -1,0 +1,82 @@
+package org.veripack.core;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+import java.util.zip.ZipOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AtomicFileTest {
+    @TempDir
+    Path dir;
+
+    private List<String> names() throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    @Test
+    void replacesTheContentAndLeavesNoTemporaryFile() throws IOException {
+        Path f = dir.resolve("state.json");
+        Files.writeString(f, "old");
+        AtomicFile.write(f, "new".getBytes(StandardCharsets.UTF_8));
+        assertEquals("new", Files.readString(f));
+        assertEquals(List.of("state.json"), names());
+    }
+
+    @Test
+    void aWriterThatFailsLeavesTheOldContentAndNoTemporaryFile() throws IOException {
+        Path f = dir.resolve("state.json");
+        Files.writeString(f, "old");
+        assertThrows(IOException.class, () -> AtomicFile.write(f, out -> {
+            out.write("half".getBytes(StandardCharsets.UTF_8));
+            throw new IOException("disk full");
+        }));
+        assertThrows(UncheckedIOException.class, () -> AtomicFile.write(f, out -> {
+            throw new UncheckedIOException(new IOException("broken"));
+        }));
+        assertEquals("old", Files.readString(f));
+        assertEquals(List.of("state.json"), names());
+    }
+
+    @Test
+    void aHookFailingBeforeTheRenameLeavesTheTargetAsACrashWould() throws IOException {
+        Path f = dir.resolve("versions.json");
+        Files.writeString(f, "old");
+        assertThrows(IOException.class, () -> AtomicFile.write(f, out -> out.write('n'), () -> {
+            throw new IOException("killed");
+        }));
+        assertEquals("old", Files.readString(f));
+        List<String> names = names();
+        assertEquals(2, names.size());
+        assertEquals(true, names.get(1).matches("versions\\.json\\.tmp-[0-9a-f]{16}"), names.toString());
+        assertArrayEquals(new byte[] {'n'}, Files.readAllBytes(dir.resolve(names.get(1))));
+    }
+
+    @Test
+    void aWriterMayCloseTheStreamItIsGiven() throws IOException {
+        Path f = dir.resolve("out.csar");
+        AtomicFile.write(f, out -> {
+            try (ZipOutputStream z = new ZipOutputStream(out)) {
+                z.putNextEntry(new ZipEntry("a.txt"));
+                z.write("x".getBytes(StandardCharsets.UTF_8));
+            }
+        });
+        try (ZipInputStream z = new ZipInputStream(Files.newInputStream(f))) {
+            assertEquals("a.txt", z.getNextEntry().getName());
+            assertArrayEquals("x".getBytes(StandardCharsets.UTF_8), z.readAllBytes());
+        }
+    }
+}
