@@ -8,7 +8,6 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.CRL;
-import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.CRLException;
@@ -21,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.veripack.core.internal.cms.CertificateFiles;
 
 /**
  * Reads a trust policy file (YAML, paths relative to the file; every key with its default:
@@ -67,6 +67,8 @@ public final class TrustPolicyLoader {
     /** The earlier name of {@code limits.maxEntries}, still read so existing policy files keep working. */
     private static final String MAX_ENTRIES_EARLIER = "maxArtifacts";
     private static final long MAX_POLICY_BYTES = 1024 * 1024;
+    /** Bytes a certificate file may hold (16 MiB: far above any CA bundle), so a wrong file is no OutOfMemoryError. */
+    public static final long MAX_CERTIFICATE_FILE_BYTES = 16L * 1024 * 1024;
 
     private TrustPolicyLoader() { }
 
@@ -382,25 +384,40 @@ public final class TrustPolicyLoader {
     }
 
     /**
-     * Reads every certificate of a PEM or DER file.
+     * Reads every certificate of a PEM or DER file ({@link CertificateFiles#decode}): the one reader of trust-anchor,
+     * intermediate and time-stamp-anchor files, for a policy, {@code verify --trust}, the node's trust store and the
+     * SCAS harness.
      *
-     * @throws PolicyException when the file is missing, unreadable or holds no certificate
+     * @param policyFile the policy naming the file, or null (then messages name only the file)
+     * @param key        the policy key naming the file (in messages)
+     * @param certFile   the file
+     * @return at least one certificate, in file order
+     * @throws PolicyException when the file is missing, unreadable, larger than {@value #MAX_CERTIFICATE_FILE_BYTES}
+     *                         bytes or holds no certificate (saying what it holds when it is a private key or a policy)
      */
     public static List<X509Certificate> readCertificates(Path policyFile, String key, Path certFile) throws PolicyException {
-        try (InputStream in = Files.newInputStream(certFile)) {
-            List<X509Certificate> out = new ArrayList<>();
-            for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-                out.add((X509Certificate) c);
+        byte[] bytes;
+        try {
+            if (Files.size(certFile) > MAX_CERTIFICATE_FILE_BYTES) {
+                throw new PolicyException(where(policyFile, key) + certFile + ": larger than " + MAX_CERTIFICATE_FILE_BYTES
+                        + " bytes: not a certificate file");
             }
-            if (out.isEmpty()) {
-                throw new PolicyException(where(policyFile, key) + certFile + ": no certificate in file" + notACertificate(policyFile, certFile));
-            }
-            return out;
-        } catch (IOException | CertificateException | RuntimeException e) {
+            bytes = Files.readAllBytes(certFile);
+        } catch (IOException e) {
+            throw new PolicyException(where(policyFile, key) + certFile + ": cannot read certificates: " + e.getMessage(), e);
+        }
+        List<X509Certificate> out;
+        try {
+            out = CertificateFiles.decode(bytes);
+        } catch (CertificateException | RuntimeException e) {
             String what = notACertificate(policyFile, certFile);
             throw new PolicyException(where(policyFile, key) + certFile + (what.isEmpty()
                     ? ": cannot read certificates: " + e.getMessage() : ": no certificate in file" + what), e);
         }
+        if (out.isEmpty()) {
+            throw new PolicyException(where(policyFile, key) + certFile + ": no certificate in file" + notACertificate(policyFile, certFile));
+        }
+        return out;
     }
 
     /**

@@ -1,6 +1,5 @@
 package org.veripack.core.sign;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -17,7 +16,6 @@ import java.security.SecureRandom;
 import java.security.Signature;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
@@ -26,14 +24,13 @@ import java.util.Collections;
 import java.util.Enumeration;
 import java.util.List;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
-import org.bouncycastle.cert.X509CertificateHolder;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.openssl.PEMEncryptedKeyPair;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
 import org.veripack.core.PolicyException;
+import org.veripack.core.internal.cms.CertificateFiles;
 
 /**
  * Loads a {@link SigningIdentity} from files, as {@code veripack sign --key KEY --cert CERT [--chain PEM]}
@@ -233,24 +230,10 @@ public final class SigningIdentities {
         } catch (IOException e) {
             throw new PolicyException(file + ": cannot read certificate file: " + e.getMessage(), e);
         }
-        List<X509Certificate> out = new ArrayList<>();
+        List<X509Certificate> out;
         try {
-            if (looksLikePem(bytes)) {
-                try (PEMParser parser = new PEMParser(new InputStreamReader(new ByteArrayInputStream(bytes),
-                        StandardCharsets.US_ASCII))) {
-                    JcaX509CertificateConverter conv = new JcaX509CertificateConverter();
-                    Object o;
-                    while ((o = parser.readObject()) != null) {
-                        if (o instanceof X509CertificateHolder) {
-                            out.add(conv.getCertificate((X509CertificateHolder) o));
-                        }
-                    }
-                }
-            } else {
-                CertificateFactory cf = CertificateFactory.getInstance("X.509");
-                out.add((X509Certificate) cf.generateCertificate(new ByteArrayInputStream(bytes)));
-            }
-        } catch (IOException | CertificateException | RuntimeException e) {
+            out = CertificateFiles.decode(bytes);
+        } catch (CertificateException | RuntimeException e) {
             // the provider's message names Java exception classes ("java.io.IOException: Empty input"): not for users
             throw new PolicyException(file + ": not a valid certificate file (neither PEM CERTIFICATE blocks nor one DER certificate)", e);
         }
@@ -258,11 +241,6 @@ public final class SigningIdentities {
             throw new PolicyException(file + ": no CERTIFICATE found");
         }
         return Collections.unmodifiableList(out);
-    }
-
-    private static boolean looksLikePem(byte[] bytes) {
-        String head = new String(bytes, 0, Math.min(bytes.length, 4096), StandardCharsets.ISO_8859_1);
-        return head.contains("-----BEGIN ");
     }
 
     private static SigningIdentity checked(SigningIdentity id, String source) throws PolicyException {

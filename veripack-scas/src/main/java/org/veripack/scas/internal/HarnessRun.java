@@ -23,6 +23,7 @@ import org.veripack.core.FindingCode;
 import org.veripack.core.PolicyException;
 import org.veripack.core.ProgressListener;
 import org.veripack.core.TrustPolicy;
+import org.veripack.core.TrustPolicyLoader;
 import org.veripack.core.PackageVerifier;
 import org.veripack.core.VerificationReport;
 import org.veripack.core.sign.SigningIdentities;
@@ -232,7 +233,7 @@ public final class HarnessRun {
         try {
             List<X509Certificate> anchors = new ArrayList<>();
             for (Path p : config.trustAnchors()) {
-                anchors.addAll(SigningIdentities.readCertificates(p));
+                anchors.addAll(TrustPolicyLoader.readCertificates(null, "--trust", p));
             }
             VerificationReport rep = PackageVerifier.create(TrustPolicy.withAnchors(anchors), config.clock())
                     .verifyCsar(config.genuinePackage());

@@ -10,7 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.veripack.core.PolicyException;
-import org.veripack.core.sign.SigningIdentities;
+import org.veripack.core.TrustPolicyLoader;
 
 /**
  * Reads the file references of a trust policy YAML (docs/reference.md "Trust policy keys": paths relative to the
@@ -48,7 +48,7 @@ final class PolicyFiles {
         Map<String, Object> tree = read(policy);
         byte[] wanted;
         try {
-            wanted = SigningIdentities.readCertificates(anchorPem).get(0).getEncoded();
+            wanted = TrustPolicyLoader.readCertificates(null, "test CA", anchorPem).get(0).getEncoded();
         } catch (PolicyException | java.security.cert.CertificateEncodingException e) {
             throw new IOException(anchorPem + ": " + e.getMessage(), e);
         }
@@ -57,7 +57,7 @@ final class PolicyFiles {
         Object anchors = tree.get("trustAnchors");
         for (Object o : anchors instanceof List<?> l ? l : anchors == null ? List.of() : List.of(anchors)) {
             try {
-                for (java.security.cert.X509Certificate c : SigningIdentities.readCertificates(base.resolve(String.valueOf(o)))) {
+                for (java.security.cert.X509Certificate c : TrustPolicyLoader.readCertificates(policy, "trustAnchors", base.resolve(String.valueOf(o)))) {
                     anchored |= java.util.Arrays.equals(c.getEncoded(), wanted);
                 }
             } catch (PolicyException | java.security.cert.CertificateEncodingException e) {

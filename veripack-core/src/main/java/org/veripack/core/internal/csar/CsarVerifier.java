@@ -12,7 +12,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -45,6 +44,7 @@ import org.veripack.core.ProgressListener;
 import org.veripack.core.RevocationSource;
 import org.veripack.core.TrustPolicy;
 import org.veripack.core.VerificationReport;
+import org.veripack.core.internal.cms.CertificateFiles;
 import org.veripack.core.internal.cms.CmsSignatureVerifier;
 import org.veripack.core.internal.cms.SignatureCheckResult;
 import org.veripack.core.internal.io.PrefetchInputStream;
@@ -549,10 +549,7 @@ public final class CsarVerifier {
             return List.of();
         }
         try {
-            List<X509Certificate> certs = new ArrayList<>();
-            for (var c : CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(bytes))) {
-                certs.add((X509Certificate) c);
-            }
+            List<X509Certificate> certs = CertificateFiles.decode(bytes);
             if (certs.isEmpty()) {
                 b.finding(Finding.of(FindingCode.MALFORMED_PACKAGE, e.path(), "certificate file holds no certificate"));
             }
