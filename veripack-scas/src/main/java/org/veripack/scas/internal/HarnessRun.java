@@ -1,5 +1,10 @@
 package org.veripack.scas.internal;
 
+import static org.veripack.scas.internal.CaseResults.add;
+import static org.veripack.scas.internal.CaseResults.notRun;
+import static org.veripack.scas.internal.CaseResults.result;
+import static org.veripack.scas.internal.CaseResults.steps;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -13,13 +18,9 @@ import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Collectors;
-import org.veripack.core.FindingCode;
 import org.veripack.core.PolicyException;
 import org.veripack.core.ProgressListener;
 import org.veripack.core.TrustPolicy;
@@ -33,6 +34,7 @@ import org.veripack.scas.CommandRecord;
 import org.veripack.scas.ScasHarness;
 import org.veripack.scas.ScasConfig;
 import org.veripack.scas.ScasReport;
+import org.veripack.scas.internal.CaseResults.Evidence;
 import org.veripack.scas.Target;
 
 /**
@@ -101,7 +103,7 @@ public final class HarnessRun {
             results.addAll(tampered);
             results.add(accessControl());
             progress.advance(1);
-            results.add(keyListAccessControl(pki, matrix, harnessDir));
+            results.add(driver.keyListAccessControl(new KeyListAccessControl(pki, matrix, harnessDir)));
             progress.advance(1);
         } finally {
             progress.end();
@@ -163,17 +165,17 @@ public final class HarnessRun {
         TargetDriver.ActiveState after = driver.active("status after");
         List<CommandRecord> steps = steps(before.record(), r, after.record());
         boolean accepted = driver.installSucceeded(r);
-        boolean unchanged = unchanged(before, after, ev);
-        boolean exitOk = !(driver instanceof NodeDriver) || r.exitCode() == 3 || r.exitCode() == 4;
+        boolean unchanged = CaseResults.unchanged(before, after, ev);
+        Optional<String> exitProblem = driver.unauthorisedExitProblem(r.exitCode());
         ev.put("package SHA-256", genuineSha256);
         ev.put("as-user wrapper", config.asUserTemplate());
         ev.put("install exit code", String.valueOf(r.exitCode()));
-        audit(ev, pos);
+        CaseResults.audit(driver, ev, pos);
         String actual = (accepted ? "the unauthorised install was ACCEPTED" : "the unauthorised install was refused (exit "
                 + r.exitCode() + ")") + "; active version " + (unchanged ? "unchanged" : "CHANGED")
-                + (exitOk ? "" : "; exit code " + r.exitCode() + " is neither 4 (not authorised) nor 3 (node root not writable)");
+                + exitProblem.map(p -> "; " + p).orElse("");
         return result(id, title, purpose, List.of("genuine package " + config.genuinePackage().getFileName()),
-                steps, expected, actual, ev, !accepted && unchanged && exitOk);
+                steps, expected, actual, ev, !accepted && unchanged && exitProblem.isEmpty());
     }
 
     // ---- TC_SW_PKG_INTEGRITY_1 step 2, valid package
@@ -205,19 +207,14 @@ public final class HarnessRun {
         run.ifPresent(steps::add);
         boolean accepted = driver.installSucceeded(r);
         boolean runnable = runnable(after, run);
-        boolean activeOk = true;
-        if (driver instanceof NodeDriver) {
-            // the node's own record of what it activated, not the harness's reading of the manifest's version
-            Optional<String> activeSha = NodeDriver.activePackageSha256(after.record());
-            activeOk = activeSha.filter(genuineSha256::equalsIgnoreCase).isPresent();
-            ev.put("active package SHA-256 (status --json)", activeSha.orElse("(none)"));
-        }
+        // the target's own record of what it activated, not the harness's reading of the manifest's version
+        boolean activeOk = driver.recordsActive(after, genuineSha256, ev::put);
         ev.put("package SHA-256", genuineSha256);
         ev.put("install exit code", String.valueOf(r.exitCode()));
         ev.put("active before", String.valueOf(before.active()));
         ev.put("active after", String.valueOf(after.active()));
-        ev.put("finding codes in output", codes(r));
-        audit(ev, pos);
+        ev.put("finding codes in output", CaseResults.codesText(driver, r));
+        CaseResults.audit(driver, ev, pos);
         String actual = (accepted ? "installed (exit " + r.exitCode() + ")" : "REFUSED (exit " + r.exitCode() + ")")
                 + "; " + (activeOk ? "the genuine version is active" : "the active version is not the genuine one")
                 + "; " + (runnable ? "runnable" : "NOT runnable");
@@ -263,14 +260,7 @@ public final class HarnessRun {
         pre.add("genuine version installed by " + TC + ".step2.valid-package");
         pre.addAll(tc.notes());
         if (tc.signedByTestCa()) {
-            pre.add(driver instanceof NodeDriver
-                    ? "for this install the harness sets the node's trust store to its own policy plus the harness test CA "
-                            + HarnessPki.subject(pki.testCa()) + " (and, when the policy has a signers: map, the harness's test signers for the"
-                            + " package) with veripack trust set as trust administrator, and restores the node's policy afterwards,"
-                            + " so only this case's defect can cause a refusal"
-                    : pki.testCaProvided() ? "the target trusts the lab test CA " + HarnessPki.subject(pki.testCa())
-                    : "the harness test CA is generated for this run and not trusted by the target: a refusal may "
-                            + "be for the untrusted signer (pass --test-ca-cert/--test-ca-key of a CA the target trusts)");
+            pre.add(driver.testCaTrust(pki));
         }
         TargetDriver.ActiveState before = driver.active("status before");
         long pos = driver.auditPosition();
@@ -282,12 +272,12 @@ public final class HarnessRun {
             steps.add(x);
         });
         boolean accepted = driver.installSucceeded(r);
-        boolean unchanged = unchanged(before, after, ev);
+        boolean unchanged = CaseResults.unchanged(before, after, ev);
         boolean runnable = runnable(after, run);
         boolean exitOk = driver.rejectionExitCode() == null || r.exitCode() == driver.rejectionExitCode();
-        String found = codes(r);
-        boolean codesOk = !(driver instanceof NodeDriver) || tc.expectedCodes().isEmpty()
-                || tc.expectedCodes().stream().anyMatch(found::contains);
+        String found = CaseResults.codesText(driver, r);
+        boolean codesOk = tc.expectedCodes().isEmpty() || driver.findingCodes(r)
+                .map(codes -> tc.expectedCodes().stream().anyMatch(codes::contains)).orElse(true);
         ev.put("package", tc.variant().getFileName().toString());
         ev.put("package SHA-256", sha256(tc.variant()));
         ev.put("install exit code", String.valueOf(r.exitCode()));
@@ -295,7 +285,7 @@ public final class HarnessRun {
         ev.put("finding codes in output", found);
         ev.put("active before", String.valueOf(before.active()));
         ev.put("active after", String.valueOf(after.active()));
-        audit(ev, pos);
+        CaseResults.audit(driver, ev, pos);
         List<String> problems = new ArrayList<>();
         if (accepted) {
             problems.add("the tampered package was ACCEPTED (exit " + r.exitCode() + ")");
@@ -324,10 +314,7 @@ public final class HarnessRun {
      * defaults refuse both.
      */
     private Optional<String> policyExcludes(TamperCase tc) throws IOException {
-        if (!(driver instanceof NodeDriver nd)) {
-            return Optional.empty();
-        }
-        Optional<Path> policy = nd.trustPolicy();
+        Optional<Path> policy = driver.trustPolicy();
         if (policy.isEmpty()) {
             return Optional.empty();
         }
@@ -387,188 +374,19 @@ public final class HarnessRun {
                 "TS 33.117 §4.2.3.3.5 step 3: the list of trusted keys (trust anchors / policy) and the checking "
                         + "program's files and state cannot be modified by unauthorised users.",
                 List.of("paths: trust anchors or policy (and the files it names), --protect paths"
-                        + (driver instanceof NodeDriver ? ", NODE/state, NODE/slots, NODE/audit, NODE/staging, the veripack "
-                        + "program files" : "")),
+                        + driver.programFilesDescription()),
                 List.of(), "no inspected file or directory is writable by group or others, and no ancestor "
                         + "directory is world-writable without the sticky bit",
                 actual, ev, problems.isEmpty());
     }
 
-    // ---- TC_SW_PKG_INTEGRITY_1 step 3, the key list and the integrity check under access control (node target)
-
-    static final String KEY_LIST_ID = TC + ".step3.key-list-access-control";
-
-    /**
-     * TS 33.117 §4.2.3.3.5 test step 3, exercised: "the access control permissions for ... the list of public keys
-     * of authorised software sources ... ensure that the process cannot be controlled by persons that are not
-     * authorized to do so". As the identity the harness installs with (which must be a user who may install but
-     * not administer trust: observed as the {@code user} of the node's own audit line), the harness tries to add
-     * its untrusted root to the node's trust store, to install with that root given as {@code --trust}, and to
-     * install a package signed under it. Each must be refused (exit 4, 2 and 1 with {@code SIGNER_UNTRUSTED}) and
-     * audited ({@code trust.unauthorized}, {@code trust.option-refused}, {@code install.rejected}), with the trust
-     * store's policy digest and the active version unchanged. NOT_RUN for a command target (its trust commands
-     * are unknown) and when the harness drives the node as root (root administers every node's trust).
-     */
-    private CaseResult keyListAccessControl(HarnessPki pki, List<TamperCase> matrix, Path harnessDir) throws IOException {
-        String title = "Installer cannot change or bypass the trusted key list";
-        String purpose = "TS 33.117 §4.2.3.3.5 step 3: the access control around the integrity check and the list of public "
-                + "keys of authorised software sources: a user who may install but not administer trust cannot change "
-                + "the node's trust store, cannot bring a trust anchor of their own to an install, and cannot install a "
-                + "package signed by a PKI the node does not trust; every attempt is refused and audited.";
-        String expected = "trust add-anchor refused with exit 4 (trust.unauthorized), install --trust refused with exit 2 "
-                + "(trust.option-refused), the untrusted-PKI package REJECTED with exit 1 SIGNER_UNTRUSTED (install.rejected); "
-                + "trust store policy digest and active version unchanged";
-        if (!(driver instanceof NodeDriver nd)) {
-            return notRun(KEY_LIST_ID, title, purpose, expected, "only against a Veripack node target: the trust "
-                    + "administration commands of a command target are not known to the harness (see step3.access-control "
-                    + "and --protect for its files)");
-        }
-        TamperCase untrusted = matrix.stream().filter(tc -> tc.id().equals("TAMPER.resigned-untrusted-key") && tc.variant() != null)
-                .findFirst().orElse(null);
-        if (untrusted == null) {
-            return notRun(KEY_LIST_ID, title, purpose, expected, "no package signed under the harness's untrusted root "
-                    + "could be derived from the genuine package");
-        }
-        Evidence ev = new Evidence();
-        List<CommandRecord> steps = new ArrayList<>();
-        long pos = driver.auditPosition();
-        CommandRecord who = nd.veripackRun("who the harness drives the node as (the user of the audit line)", "verify-installed",
-                "--root", ((Target.Node) config.target()).root().toString());
-        steps.add(who);
-        String user = NodeDriver.auditUser(driver.auditLinesSince(pos)).orElse(null);
-        ev.put("installing identity (audit log user)", String.valueOf(user));
-        if (user == null || user.equals("root")) {
-            return notRun(KEY_LIST_ID, title, purpose, expected, (user == null ? "the node's audit log did not show who the "
-                    + "harness installs as" : "the harness drives the node as root, who administers every node's trust")
-                    + ": run it as an authorised installer who is not a trust administrator, e.g. --veripack "
-                    + "'runuser -u release-bot -- veripack' (with the lab's test CA already trusted by the node: "
-                    + "--test-ca-cert/--test-ca-key)");
-        }
-        String root = ((Target.Node) config.target()).root().toString();
-        Path rogueRoot = harnessDir.resolve("untrusted-root.pem");
-        Files.write(rogueRoot, HarnessPki.certificatesPem(pki.untrustedRoot().certificate()));
-        CommandRecord showBefore = nd.veripackRun("trust store before", "trust", "show", "--root", root, "--json");
-        TargetDriver.ActiveState before = driver.active("status before");
-        add(steps, showBefore);
-        add(steps, before.record());
-        List<String> problems = new ArrayList<>();
-        // the node's audit event names and exit codes (docs/guide.md "Protecting the node's trust store")
-        record Attempt(String event, int exit, String code, String purpose, String... args) { }
-        List<Attempt> attempts = List.of(
-                new Attempt("trust.unauthorized", 4, null, "add the untrusted root to the node's trust store",
-                        "trust", "add-anchor", "--root", root, rogueRoot.toString()),
-                new Attempt("trust.option-refused", 2, null, "install with the untrusted root given as --trust",
-                        "install", "--root", root, "--trust", rogueRoot.toString(), untrusted.variant().toString()),
-                new Attempt("install.rejected", 1, "SIGNER_UNTRUSTED", "install the package signed under the untrusted root",
-                        "install", "--root", root, untrusted.variant().toString()));
-        for (Attempt a : attempts) {
-            long p = driver.auditPosition();
-            CommandRecord r = nd.veripackRun(a.purpose(), a.args());
-            steps.add(r);
-            List<String> lines = driver.auditLinesSince(p);
-            boolean audited = lines.stream().anyMatch(l -> l.contains("\"event\":\"" + a.event() + "\""));
-            ev.put(a.purpose(), "exit " + r.exitCode() + (audited ? ", audited " + a.event() : ", NOT audited")
-                    + (a.code() == null ? "" : ", codes " + codes(r)));
-            if (r.exitCode() != a.exit()) {
-                problems.add(a.purpose() + ": exit " + r.exitCode() + " instead of " + a.exit());
-            }
-            if (a.code() != null && !codes(r).contains(a.code())) {
-                problems.add(a.purpose() + ": no " + a.code());
-            }
-            if (!audited) {
-                problems.add(a.purpose() + ": no " + a.event() + " audit event");
-            }
-            if (a.exit() == 4 && r.exitCode() == 0) {
-                // the installing identity administers trust: undo the change the harness just made
-                steps.add(nd.veripackRun("restore the node's trust store", "trust", "remove-anchor", "--root", root,
-                        sha256Der(rogueRoot)));
-            }
-        }
-        CommandRecord showAfter = nd.veripackRun("trust store after", "trust", "show", "--root", root, "--json");
-        TargetDriver.ActiveState after = driver.active("status after");
-        add(steps, showAfter);
-        add(steps, after.record());
-        Optional<String> d0 = NodeDriver.policyDigest(showBefore);
-        Optional<String> d1 = NodeDriver.policyDigest(showAfter);
-        ev.put("trust store policy digest before", d0.orElse("(unknown)"));
-        ev.put("trust store policy digest after", d1.orElse("(unknown)"));
-        if (d0.isEmpty() || !d0.equals(d1)) {
-            problems.add("the trust store's policy digest " + (d0.isEmpty() ? "could not be read" : "CHANGED"));
-        }
-        if (!unchanged(before, after, ev)) {
-            problems.add("the active version CHANGED");
-        }
-        audit(ev, pos);
-        String actual = problems.isEmpty() ? "all three attempts by " + user + " refused and audited; trust store and active "
-                + "version unchanged" : String.join("; ", problems);
-        return result(KEY_LIST_ID, title, purpose, List.of("the harness installs as " + user + " (an authorised installer "
-                        + "expected not to be a trust administrator)", "untrusted root " + HarnessPki.subject(pki.untrustedRoot())
-                        + ", package " + untrusted.variant().getFileName()), steps, expected, actual, ev, problems.isEmpty());
-    }
-
     // ---- helpers
-
-    private boolean unchanged(TargetDriver.ActiveState before, TargetDriver.ActiveState after, Evidence ev) {
-        if (before.record() == null) {
-            ev.put("active-version comparison", "not possible: no --status-cmd configured");
-            return true;
-        }
-        return Objects.equals(before.active(), after.active());
-    }
 
     private static boolean runnable(TargetDriver.ActiveState after, Optional<CommandRecord> run) {
         if (run.isPresent()) {
             return run.get().exitCode() == 0;
         }
         return after.record() == null || after.record().exitCode() == 0;
-    }
-
-    private void audit(Evidence ev, long pos) {
-        if (pos >= 0) {
-            List<String> lines = driver.auditLinesSince(pos);
-            ev.put("new audit-log lines", lines.isEmpty() ? "(none)" : String.join("\n", lines));
-        }
-    }
-
-    private static String codes(CommandRecord r) {
-        String out = CommandRecordSupport.output(r);
-        List<String> found = new ArrayList<>();
-        for (FindingCode c : FindingCode.values()) {
-            if (out.matches("(?s).*\\b" + c.name() + "\\b.*")) {
-                found.add(c.name());
-            }
-        }
-        return String.join(", ", found);
-    }
-
-    private static List<CommandRecord> steps(CommandRecord... rs) {
-        List<CommandRecord> l = new ArrayList<>();
-        for (CommandRecord r : rs) {
-            add(l, r);
-        }
-        return l;
-    }
-
-    private static void add(List<CommandRecord> l, CommandRecord r) {
-        if (r != null) {
-            l.add(r);
-        }
-    }
-
-    private static CaseResult result(String id, String title, String purpose, List<String> pre, List<CommandRecord> steps,
-                                     String expected, String actual, Evidence ev, boolean pass) {
-        return new CaseResult(id, title, purpose, pre, steps, expected, actual, ev.map,
-                pass ? CaseVerdict.PASS : CaseVerdict.FAIL, null);
-    }
-
-    private static CaseResult notRun(String id, String title, String purpose, String expected, String reason) {
-        return notRun(id, title, purpose, List.of(), expected, reason);
-    }
-
-    private static CaseResult notRun(String id, String title, String purpose, List<String> pre, String expected,
-                                     String reason) {
-        return new CaseResult(id, title, purpose, pre, List.of(), expected, "not run", Map.of(),
-                CaseVerdict.NOT_RUN, reason);
     }
 
     /** SHA-256 (hex) of the DER encoding of the first certificate in a PEM/DER file: its fingerprint. */
@@ -597,15 +415,6 @@ public final class HarnessRun {
             return InetAddress.getLocalHost().getHostName();
         } catch (IOException e) {
             return Optional.ofNullable(System.getenv("HOSTNAME")).orElse("?");
-        }
-    }
-
-    /** Insertion-ordered evidence map. */
-    private static final class Evidence {
-        final Map<String, String> map = new LinkedHashMap<>();
-
-        void put(String k, String v) {
-            map.put(k, v == null ? "" : v);
         }
     }
 }

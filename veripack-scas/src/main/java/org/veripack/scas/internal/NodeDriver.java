@@ -10,14 +10,19 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.BiConsumer;
+import org.veripack.scas.CaseResult;
 import org.veripack.scas.CommandRecord;
 import org.veripack.scas.Target;
 
 /**
- * Drives a Veripack node root through the {@code veripack} CLI contract (docs/reference.md "Commands"): {@code install}
- * (exit 1 = REJECTED) under the node's own trust store, {@code status --json}, {@code run}, {@code trust set},
+ * Drives a Veripack node root through the {@code veripack} CLI contract (docs/reference.md "Commands"): {@code install
+ * --json} (exit 1 = REJECTED; the finding codes read from the report it prints, never from its human text) under the
+ * node's own trust store, {@code status --json}, {@code run}, {@code trust set},
  * the {@code current} symlink and {@code audit/events.jsonl}. The node's trust is its configuration: the harness
  * sets it (from the lab's {@code --trust}/{@code --policy}) only when the node has none, and for a case signed
  * under the harness test CA sets the node's own policy plus that CA (and the harness's test signers when the
@@ -26,6 +31,8 @@ import org.veripack.scas.Target;
  */
 final class NodeDriver implements TargetDriver {
     private static final int MAX_AUDIT_BYTES = 64 * 1024;
+    /** Bytes of an {@code install --json} document read for its finding codes (a report lists every artifact). */
+    private static final int MAX_JSON_BYTES = 8 * 1024 * 1024;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Target.Node node;
@@ -36,6 +43,8 @@ final class NodeDriver implements TargetDriver {
     private final List<String> testSigners;
     private final Path harnessDir;
     private boolean trustEnsured;
+    /** The finding codes each {@code --json} install reported (docs/reference.md "JSON documents"), by its record. */
+    private final Map<CommandRecord, List<String>> reportedCodes = new IdentityHashMap<>();
 
     /**
      * @param trustSetArgs {@code --trust A ...} or {@code --policy P}: the node's trust when it has none yet
@@ -62,7 +71,8 @@ final class NodeDriver implements TargetDriver {
     }
 
     /** The node's trust policy file ({@code NODE/config/policy.yaml}), when the node has a trust store. */
-    Optional<Path> trustPolicy() {
+    @Override
+    public Optional<Path> trustPolicy() {
         ensureTrust();
         Path p = node.root().resolve("config").resolve("policy.yaml");
         return Files.isRegularFile(p) ? Optional.of(p) : Optional.empty();
@@ -70,7 +80,62 @@ final class NodeDriver implements TargetDriver {
 
     /** Runs {@code veripack ARGS} as the identity the harness drives the node with. */
     CommandRecord veripackRun(String purpose, String... args) {
-        return runner.run(purpose, veripack(args));
+        return run(purpose, veripack(args));
+    }
+
+    /** Runs {@code argv}, keeping the finding codes of the report it prints when it is a {@code --json} install. */
+    private CommandRecord run(String purpose, List<String> argv) {
+        ProcessRunner.Output o = runner.runKeepingStdout(purpose, argv, MAX_JSON_BYTES);
+        try {
+            JsonNode findings = JSON.readTree(o.stdout()).path("report").path("findings");
+            if (findings.isArray()) {
+                List<String> codes = new ArrayList<>();
+                findings.forEach(f -> codes.add(f.path("code").asText()));
+                reportedCodes.put(o.record(), codes.stream().distinct().toList());
+            }
+        } catch (IOException e) {
+            // no JSON document (a usage error prints none): no codes reported
+        }
+        return o.record();
+    }
+
+    /** The codes of the report the install printed with {@code --json}; none when it printed no report. */
+    @Override
+    public Optional<List<String>> findingCodes(CommandRecord install) {
+        return Optional.of(reportedCodes.getOrDefault(install, List.of()));
+    }
+
+    /** {@code install}'s documented refusals of a user: 4 not authorised, 3 node root not writable. */
+    @Override
+    public Optional<String> unauthorisedExitProblem(int exitCode) {
+        return exitCode == 3 || exitCode == 4 ? Optional.empty()
+                : Optional.of("exit code " + exitCode + " is neither 4 (not authorised) nor 3 (node root not writable)");
+    }
+
+    /** The node's own record of what it activated ({@code status --json} {@code active.packageSha256}). */
+    @Override
+    public boolean recordsActive(ActiveState after, String packageSha256, BiConsumer<String, String> evidence) {
+        Optional<String> activeSha = activePackageSha256(after.record());
+        evidence.accept("active package SHA-256 (status --json)", activeSha.orElse("(none)"));
+        return activeSha.filter(packageSha256::equalsIgnoreCase).isPresent();
+    }
+
+    @Override
+    public String testCaTrust(HarnessPki pki) {
+        return "for this install the harness sets the node's trust store to its own policy plus the harness test CA "
+                + HarnessPki.subject(pki.testCa()) + " (and, when the policy has a signers: map, the harness's test signers for the"
+                + " package) with veripack trust set as trust administrator, and restores the node's policy afterwards,"
+                + " so only this case's defect can cause a refusal";
+    }
+
+    @Override
+    public String programFilesDescription() {
+        return ", NODE/state, NODE/slots, NODE/audit, NODE/staging, the veripack program files";
+    }
+
+    @Override
+    public CaseResult keyListAccessControl(KeyListAccessControl c) throws IOException {
+        return c.run(this, node.root().toString());
     }
 
     /** The {@code policyDigest} that {@code trust show --json} printed, or empty when it failed. */
@@ -123,10 +188,10 @@ final class NodeDriver implements TargetDriver {
     @Override
     public CommandRecord install(String purpose, Path pkg, boolean trustTestCa, String asUserTemplate) {
         ensureTrust();
-        List<String> argv = veripack("install", "--root", node.root().toString(), pkg.toAbsolutePath().toString());
+        List<String> argv = veripack("install", "--root", node.root().toString(), "--json", pkg.toAbsolutePath().toString());
         if (asUserTemplate != null) {
             String line = new CommandRecord(purpose, argv, 0, false, "", "", 0, 0).commandLine();
-            return runner.run(purpose, TargetDriver.wrapAsUser(asUserTemplate, line));
+            return run(purpose, TargetDriver.wrapAsUser(asUserTemplate, line));
         }
         Optional<Path> policy = trustPolicy();
         boolean trusted;
@@ -136,7 +201,7 @@ final class NodeDriver implements TargetDriver {
             trusted = false; // an unreadable policy: let trust set say why
         }
         if (!trustTestCa || trusted) {
-            return runner.run(purpose, argv); // the node already trusts the (lab's) test CA and its signers
+            return run(purpose, argv); // the node already trusts the (lab's) test CA and its signers
         }
         Path saved = harnessDir.resolve("node-policy-saved.yaml");
         Path derived = harnessDir.resolve("node-policy-with-harness-test-ca.yaml");
@@ -149,7 +214,7 @@ final class NodeDriver implements TargetDriver {
         runner.run("trust the harness test CA for this install", veripack("trust", "set", "--root", node.root().toString(),
                 "--policy", derived.toString()));
         try {
-            return runner.run(purpose, argv);
+            return run(purpose, argv);
         } finally {
             runner.run("restore the node's trust store", veripack("trust", "set", "--root", node.root().toString(),
                     "--policy", saved.toString()));

@@ -30,6 +30,17 @@ public final class ProcessRunner {
 
     /** Runs {@code argv}; a command that cannot be started is a record with exit code -1 and the reason in stderr. */
     public CommandRecord run(String purpose, List<String> argv) {
+        return runKeepingStdout(purpose, argv, EXCERPT_BYTES).record();
+    }
+
+    /**
+     * A run's record (with the usual {@link #EXCERPT_BYTES} excerpts) and up to {@code stdoutBytes} of its stdout, for
+     * a machine-readable document larger than an excerpt (a {@code --json} report listing every artifact).
+     */
+    public record Output(CommandRecord record, String stdout) { }
+
+    /** As {@link #run}, also keeping the first {@code stdoutBytes} (at least {@link #EXCERPT_BYTES}) of stdout. */
+    public Output runKeepingStdout(String purpose, List<String> argv, int stdoutBytes) {
         long start = System.nanoTime();
         ProcessBuilder pb = new ProcessBuilder(argv).redirectInput(ProcessBuilder.Redirect.from(nullDevice()));
         if (workingDirectory != null) {
@@ -39,12 +50,12 @@ public final class ProcessRunner {
         try {
             p = pb.start();
         } catch (IOException e) {
-            return new CommandRecord(purpose, argv, -1, false, "", "cannot start: " + e.getMessage(), 0,
-                    millisSince(start));
+            return new Output(new CommandRecord(purpose, argv, -1, false, "", "cannot start: " + e.getMessage(), 0,
+                    millisSince(start)), "");
         }
         AtomicLong dropped = new AtomicLong();
-        BoundedSink out = new BoundedSink(p.getInputStream(), dropped);
-        BoundedSink err = new BoundedSink(p.getErrorStream(), dropped);
+        BoundedSink out = new BoundedSink(p.getInputStream(), dropped, Math.max(EXCERPT_BYTES, stdoutBytes));
+        BoundedSink err = new BoundedSink(p.getErrorStream(), dropped, EXCERPT_BYTES);
         out.start();
         err.start();
         boolean timedOut = false;
@@ -64,8 +75,12 @@ public final class ProcessRunner {
             timedOut = true;
         }
         int exit = timedOut || p.isAlive() ? -1 : p.exitValue();
-        return new CommandRecord(purpose, argv, exit, timedOut, out.text(), err.text(), dropped.get(),
-                millisSince(start));
+        String stdout = out.text();
+        String excerpt = out.size() <= EXCERPT_BYTES ? stdout : out.excerpt();
+        // what stdout kept beyond the excerpt is not in the report: counted as dropped there
+        long beyond = out.size() - Math.min(out.size(), EXCERPT_BYTES);
+        return new Output(new CommandRecord(purpose, argv, exit, timedOut, excerpt, err.text(), dropped.get() + beyond,
+                millisSince(start)), stdout);
     }
 
     private static long millisSince(long startNanos) {
@@ -76,15 +91,17 @@ public final class ProcessRunner {
         return new java.io.File("/dev/null");
     }
 
-    /** Drains one stream, keeping the first {@link #EXCERPT_BYTES}. */
+    /** Drains one stream, keeping the first {@code limit} bytes. */
     private static final class BoundedSink extends Thread {
         private final InputStream in;
         private final AtomicLong dropped;
+        private final int limit;
         private final ByteArrayOutputStream kept = new ByteArrayOutputStream();
 
-        BoundedSink(InputStream in, AtomicLong dropped) {
+        BoundedSink(InputStream in, AtomicLong dropped, int limit) {
             this.in = in;
             this.dropped = dropped;
+            this.limit = limit;
             setDaemon(true);
         }
 
@@ -96,7 +113,7 @@ public final class ProcessRunner {
                 while ((n = in.read(buf)) >= 0) {
                     int keep;
                     synchronized (kept) {
-                        keep = Math.max(0, Math.min(n, EXCERPT_BYTES - kept.size()));
+                        keep = Math.max(0, Math.min(n, limit - kept.size()));
                         kept.write(buf, 0, keep);
                     }
                     dropped.addAndGet(n - keep);
@@ -109,6 +126,19 @@ public final class ProcessRunner {
         String text() {
             synchronized (kept) {
                 return kept.toString(StandardCharsets.UTF_8);
+            }
+        }
+
+        /** The first {@link #EXCERPT_BYTES} kept. */
+        String excerpt() {
+            synchronized (kept) {
+                return new String(kept.toByteArray(), 0, Math.min(kept.size(), EXCERPT_BYTES), StandardCharsets.UTF_8);
+            }
+        }
+
+        int size() {
+            synchronized (kept) {
+                return kept.size();
             }
         }
     }
