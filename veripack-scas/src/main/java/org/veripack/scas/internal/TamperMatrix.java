@@ -6,13 +6,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.HexFormat;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Function;
 import org.veripack.core.sign.CmsSigner;
@@ -47,8 +43,6 @@ public final class TamperMatrix {
             + "file (not under TOSCA-Metadata/, not the manifest, a certificate entry or the change log) with a SHA-2 or SHA-3 digest";
     static final String NO_PAYLOAD = "the package lists no payload artifact present as a non-empty regular file "
             + "with a SHA-2 or SHA-3 digest";
-    /** Hexadecimal digits whose lowest-bit flip is another hexadecimal digit of the same case. */
-    private static final String HEX_FLIPPABLE = "0123456789bcdeBCDE";
     static final String TEST_CA_PRECONDITION = "the target trusts the harness test CA (node target: added to the trust "
             + "for this case; command target: --test-ca-cert/--test-ca-key of a CA the product trusts), so only this "
             + "case's defect can cause a refusal";
@@ -135,7 +129,7 @@ public final class TamperMatrix {
                 + "hexadecimal digit of a Hash value inside the signed prefix, turned into another hexadecimal digit "
                 + "(never a line break or other whitespace a reader may normalise, never a case change)";
         String body = genuine.manifestBody();
-        int pos = genuine.signatureBlock().isEmpty() ? -1 : hexDigitToFlip(body);
+        int pos = genuine.signatureBlock().isEmpty() ? -1 : ManifestText.hexDigitToFlip(body);
         if (pos < 0) {
             return notRun(id, title, pre, genuine.signatureBlock().isEmpty()
                     ? "the manifest carries no CMS signature block" : "the manifest lists no hexadecimal digest");
@@ -187,7 +181,7 @@ public final class TamperMatrix {
         if (block.isEmpty()) {
             return notRun(id, title, pre, "the manifest carries no CMS signature block");
         }
-        byte[] der = pemBody(block.get());
+        byte[] der = ManifestText.pemBody(block.get());
         CmsLayout cms;
         try {
             cms = CmsLayout.parse(der);
@@ -267,7 +261,7 @@ public final class TamperMatrix {
         List<String> oldPaths = old.payloadArtifacts().stream().map(ManifestEntry::source).toList();
         int compared = 0;
         for (ManifestEntry a : genuine.payloadArtifacts()) {
-            Optional<MessageDigest> md = messageDigest(a.algorithm());
+            Optional<MessageDigest> md = ManifestText.messageDigest(a.algorithm());
             if (!oldPaths.contains(a.source()) || md.isEmpty()) {
                 continue;
             }
@@ -302,7 +296,7 @@ public final class TamperMatrix {
         if (a.isEmpty()) {
             return notRun(id, title, pre, NO_PAYLOAD);
         }
-        String body = replaceHash(genuine.manifestBody(), a.get(), digestHex(a.get().algorithm(), TROJAN));
+        String body = ManifestText.replaceHash(genuine.manifestBody(), a.get(), ManifestText.digestHex(a.get().algorithm(), TROJAN));
         Path out = variant(id);
         ZipRewriter z = new ZipRewriter().replace(a.get().source(), TROJAN)
                 .replace(genuine.manifestName(), signedManifest(body, signer, issuer));
@@ -321,7 +315,7 @@ public final class TamperMatrix {
         if (a.isEmpty() || genuine.signatureBlock().isEmpty()) {
             return notRun(id, title, pre, a.isEmpty() ? NO_PAYLOAD : "the manifest carries no CMS signature block");
         }
-        String body = replaceHash(genuine.manifestBody(), a.get(), digestHex(a.get().algorithm(), TROJAN));
+        String body = ManifestText.replaceHash(genuine.manifestBody(), a.get(), ManifestText.digestHex(a.get().algorithm(), TROJAN));
         Path out = variant(id);
         new ZipRewriter().replace(a.get().source(), TROJAN).replace(genuine.manifestName(), utf8(body))
                 .write(genuine.csar(), out);
@@ -367,7 +361,7 @@ public final class TamperMatrix {
     private TamperCase zipSlip() throws IOException {
         String id = "TAMPER.zip-slip-entry";
         byte[] content = "written outside the install directory by the SCAS harness\n".getBytes(StandardCharsets.US_ASCII);
-        String body = appendEntry(genuine.manifestBody(), ZIP_SLIP_NAME, digestHex("SHA-256", content),
+        String body = ManifestText.appendEntry(genuine.manifestBody(), ZIP_SLIP_NAME, ManifestText.digestHex("SHA-256", content),
                 genuine.usesVeripackMode() ? "100644" : null);
         ZipRewriter z = new ZipRewriter().addFile(ZIP_SLIP_NAME, content, 0644)
                 .replace(genuine.manifestName(), signedManifest(body, pki.validLeaf(), pki.testCa()));
@@ -389,9 +383,9 @@ public final class TamperMatrix {
         String link = freshName(SYMLINK_NAME);
         String through = link + "/" + SYMLINK_WRITTEN_NAME;
         boolean modes = genuine.usesVeripackMode();
-        String body = appendEntry(genuine.manifestBody(), link,
-                digestHex("SHA-256", SYMLINK_TARGET.getBytes(StandardCharsets.UTF_8)), modes ? "120000" : null);
-        body = appendEntry(body, through, digestHex("SHA-256", content), modes ? "100644" : null);
+        String body = ManifestText.appendEntry(genuine.manifestBody(), link,
+                ManifestText.digestHex("SHA-256", SYMLINK_TARGET.getBytes(StandardCharsets.UTF_8)), modes ? "120000" : null);
+        body = ManifestText.appendEntry(body, through, ManifestText.digestHex("SHA-256", content), modes ? "100644" : null);
         ZipRewriter z = new ZipRewriter().addSymlink(link, SYMLINK_TARGET).addFile(through, content, 0644)
                 .replace(genuine.manifestName(), signedManifest(body, pki.validLeaf(), pki.testCa()));
         replaceCertificates(z, pki.validLeaf(), pki.testCa());
@@ -413,7 +407,7 @@ public final class TamperMatrix {
 
     /** The first payload artifact whose digest algorithm the harness computes (re-signing variants recompute it). */
     private Optional<ManifestEntry> firstPayloadArtifact() {
-        return genuine.payloadArtifacts().stream().filter(a -> messageDigest(a.algorithm()).isPresent()).findFirst();
+        return genuine.payloadArtifacts().stream().filter(a -> ManifestText.messageDigest(a.algorithm()).isPresent()).findFirst();
     }
 
     /** {@code name}, or {@code name} with a counter before its extension, so that the package has no such entry. */
@@ -424,22 +418,6 @@ public final class TamperMatrix {
             candidate = dot > name.lastIndexOf('/') ? name.substring(0, dot) + "-" + i + name.substring(dot) : name + "-" + i;
         }
         return candidate;
-    }
-
-    /**
-     * Index in {@code body} of the first hexadecimal digit of a {@code Hash:} value whose lowest-bit flip is
-     * another hexadecimal digit of the same case (0-9, b-e, B-E), or -1.
-     */
-    static int hexDigitToFlip(String body) {
-        for (int h = body.indexOf("Hash:"); h >= 0; h = body.indexOf("Hash:", h + 1)) {
-            for (int i = h + "Hash:".length(); i < body.length() && body.charAt(i) != '\n' && body.charAt(i) != '\r'; i++) {
-                char c = body.charAt(i);
-                if (HEX_FLIPPABLE.indexOf(c) >= 0) {
-                    return i;
-                }
-            }
-        }
-        return -1;
     }
 
     private Path variant(String id) {
@@ -463,105 +441,6 @@ public final class TamperMatrix {
         }
         byte[] pem = HarnessPki.certificatesPem(signer.certificate(), issuer.certificate());
         genuine.certificateEntries().forEach(name -> z.replace(name, pem));
-    }
-
-    /** {@code body} with the {@code Hash:} line of {@code entry}'s block set to {@code newHex}. */
-    static String replaceHash(String body, ManifestEntry entry, String newHex) {
-        int s = indexOfSourceLine(body, entry.source());
-        int h = body.indexOf("Hash:", s);
-        int v = body.indexOf(entry.hash(), h);
-        if (s < 0 || h < 0 || v < 0) {
-            throw new IllegalStateException("manifest entry not found again: " + entry.source());
-        }
-        return body.substring(0, v) + newHex + body.substring(v + entry.hash().length());
-    }
-
-    private static int indexOfSourceLine(String body, String source) {
-        int from = 0;
-        while (true) {
-            int s = body.indexOf("Source:", from);
-            if (s < 0) {
-                return -1;
-            }
-            int eol = body.indexOf('\n', s);
-            String value = body.substring(s + "Source:".length(), eol < 0 ? body.length() : eol).trim();
-            if (value.equals(source)) {
-                return s;
-            }
-            from = s + 1;
-        }
-    }
-
-    /**
-     * {@code body} with one more {@code Source/Algorithm/Hash} block (and {@code Veripack-Mode} when
-     * {@code veripackMode} is not null) at its end, keeping its final blank line.
-     */
-    static String appendEntry(String body, String source, String sha256Hex, String veripackMode) {
-        String nl = body.contains("\r\n") ? "\r\n" : "\n";
-        boolean blankEnd = body.endsWith(nl + nl);
-        StringBuilder sb = new StringBuilder(body);
-        if (!body.endsWith(nl)) {
-            sb.append(nl);
-        }
-        if (!blankEnd) {
-            sb.append(nl);
-        }
-        sb.append("Source: ").append(source).append(nl)
-                .append("Algorithm: SHA-256").append(nl)
-                .append("Hash: ").append(sha256Hex).append(nl);
-        if (veripackMode != null) {
-            sb.append(CsarLayout.VERIPACK_MODE).append(' ').append(veripackMode).append(nl);
-        }
-        if (blankEnd) {
-            sb.append(nl);
-        }
-        return sb.toString();
-    }
-
-    /**
-     * A digest for a manifest {@code Algorithm} name ({@code SHA-256}, {@code SHA256}, {@code sha-512},
-     * {@code SHA3-256}...), or empty when the harness does not know it.
-     */
-    static Optional<MessageDigest> messageDigest(String manifestAlgorithm) {
-        if (manifestAlgorithm == null) {
-            return Optional.empty();
-        }
-        String alg = manifestAlgorithm.toUpperCase(Locale.ROOT).replace("-", "");
-        String jca = switch (alg) {
-            case "SHA256" -> "SHA-256";
-            case "SHA384" -> "SHA-384";
-            case "SHA512" -> "SHA-512";
-            case "SHA3256" -> "SHA3-256";
-            case "SHA3384" -> "SHA3-384";
-            case "SHA3512" -> "SHA3-512";
-            default -> null;
-        };
-        try {
-            return jca == null ? Optional.empty() : Optional.of(MessageDigest.getInstance(jca));
-        } catch (NoSuchAlgorithmException e) {
-            return Optional.empty();
-        }
-    }
-
-    /** Hex digest of {@code content} with the manifest's algorithm name (one {@link #messageDigest} knows). */
-    static String digestHex(String manifestAlgorithm, byte[] content) {
-        MessageDigest md = messageDigest(manifestAlgorithm)
-                .orElseThrow(() -> new IllegalStateException("no digest for " + manifestAlgorithm));
-        return HexFormat.of().formatHex(md.digest(content));
-    }
-
-    private static byte[] pemBody(String block) throws IOException {
-        StringBuilder b64 = new StringBuilder();
-        for (String line : block.split("\r?\n")) {
-            if (!line.startsWith("-----") && !line.isBlank()) {
-                b64.append(line.trim());
-            }
-        }
-        try {
-            return Base64.getDecoder().decode(b64.toString());
-        } catch (IllegalArgumentException e) {
-            throw new IOException("the manifest's CMS block is not base64: " + e.getMessage(), e);
-        }
     }
 
     private static byte[] utf8(String s) {
