@@ -48,6 +48,7 @@ class AuthorizedInstallersTest {
     static Path v2;
     static Path rogueAnchor;
     static Path rogue99;
+    static Issued authzRoot;
 
     @BeforeAll
     static void users() throws Exception {
@@ -63,6 +64,7 @@ class AuthorizedInstallersTest {
         Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rwxr-xr-x"));
         classpath = shareClasspath(base.resolve("cp"));
         Issued root = TestPki.cert("CN=Authz Root").ca(true).build();
+        authzRoot = root;
         Issued leaf = TestPki.cert("CN=Acme Code Signing,O=Acme").issuedBy(root).build();
         anchor = base.resolve("root.pem");
         TestPki.writeCertificatesPem(anchor, root.certificate());
@@ -253,6 +255,76 @@ class AuthorizedInstallersTest {
         String rogueFp = NodeTrustStoreTest.fingerprint(rogueAnchor);
         assertTrue(audit.lines().anyMatch(l -> l.contains("\"trust.changed\"") && l.contains(INSTALLER) && l.contains(rogueFp)), audit);
         assertEquals(ExitCode.OK, cli(INSTALLER, "install", "--root", node.toString(), rogue99.toString()));
+    }
+
+    /**
+     * The installer account forges a slot together with its sealed trust: on a private node it trusts its own PKI (a
+     * rogue root with the vendor root's name), or the vendor's root with a rule relaxed ({@code archiveExecuteBits:
+     * honour}, so the record may mark an unsigned file executable), installs a package there (its own, or one the vendor
+     * signed), then copies the slot
+     * directory and {@code state/slots/<slot>.{json,mf}} into the real node, repoints {@code current} and edits
+     * {@code state/versions.json}: everything it may write. The sealed trust is none the node's trust administrator
+     * set, so the guard refuses to start the program (INSTALLATION_TAMPERED, exit 126) and verify-installed reports
+     * tampering (exit 1), not a retired anchor (exit 5); both are audited.
+     */
+    @Test
+    void slotForgedWithASealedTrustTheAdministratorNeverSetIsTampered() throws Exception {
+        Issued sameName = TestPki.cert("CN=Authz Root").ca(true).build();
+        Path sameNamePem = base.resolve("same-name-root.pem");
+        TestPki.writeCertificatesPem(sameNamePem, sameName.certificate());
+        Path relaxed = base.resolve("relaxed-policy.yaml");
+        Files.writeString(relaxed, "trustAnchors: [root.pem]\narchiveExecuteBits: honour\n");
+        Path tree = Files.createDirectories(base.resolve("mmed-pkg/Files/bin"));
+        Path mmed = tree.resolve("mmed");
+        Path markers = Files.createDirectories(base.resolve("markers"));
+        assertEquals(0, sh("chown", INSTALLER, markers.toString()));
+        for (String[] forgery : List.of(new String[] {"rogue", "--trust", sameNamePem.toString()},
+                new String[] {"relaxed", "--policy", relaxed.toString()})) {
+            String name = forgery[0];
+            Path node = separatedNode("node-forged-" + name, "authorizedInstallers:\n  groups: [" + GROUP + "]\n");
+            Path genuine = packageRunning(mmed, base.resolve("mmed-1.0.csar"), "1.0", TestPki.cert("CN=Acme Code Signing,O=Acme")
+                    .issuedBy(authzRoot).build().identity());
+            assertEquals(ExitCode.OK, cli(INSTALLER, "install", "--root", node.toString(), genuine.toString()));
+
+            Path priv = base.resolve("private-" + name);
+            SignVerifyCommandTest.Run set = SignVerifyCommandTest.run("trust", "set", "--root", priv.toString(), forgery[1], forgery[2]);
+            assertEquals(ExitCode.OK, set.exit(), set.err());
+            Issued signer = name.equals("rogue") ? TestPki.cert("CN=Acme Code Signing,O=Acme").issuedBy(sameName).build()
+                    : TestPki.cert("CN=Acme Code Signing,O=Acme").issuedBy(authzRoot).build();
+            Path forged = packageRunning(mmed, base.resolve("mmed-9.9-" + name + ".csar"), "9.9", signer.identity());
+            SignVerifyCommandTest.Run in = SignVerifyCommandTest.run("install", "--root", priv.toString(), forged.toString());
+            assertEquals(ExitCode.OK, in.exit(), in.err());
+            assertEquals(0, sh("chown", "-R", INSTALLER + ":" + INSTALLER, priv.toString())); // the installer's own node
+            String slot = Files.readSymbolicLink(priv.resolve("current")).getFileName().toString();
+            String n = node.toString();
+            String p = priv.toString();
+            assertEquals(0, sh("runuser", "-u", INSTALLER, "--", "/bin/sh", "-c", "set -e; cp -a " + p + "/slots/" + slot + " " + n
+                    + "/slots/; cp " + p + "/state/slots/" + slot + ".json " + p + "/state/slots/" + slot + ".mf " + n + "/state/slots/; "
+                    + "ln -s slots/" + slot + " " + n + "/current.new; mv -T " + n + "/current.new " + n + "/current; "
+                    + "sed -i 's/\"1\\.0\"/\"9.9\"/g' " + n + "/state/versions.json"), "the installer may write all of this");
+            assertTrue(Files.readString(node.resolve("state/versions.json")).contains("9.9"));
+
+            Path marker = markers.resolve(name);
+            int run = cli(INSTALLER, "run", "--root", n, "--", "Files/bin/mmed", marker.toString());
+            assertEquals(ExitCode.TAMPERED, run, "the guard must not run a slot sealed with a trust the administrator never set");
+            assertFalse(Files.exists(marker), "the forged program was started");
+            assertEquals(ExitCode.REJECTED, cli(INSTALLER, "verify-installed", "--root", n));
+            List<String> audit = Files.readAllLines(node.resolve("audit/events.jsonl"));
+            assertTrue(audit.stream().anyMatch(l -> l.contains("\"guard.refused\"") && l.contains("INSTALLATION_TAMPERED")
+                    && l.contains(slot)), String.join("\n", audit));
+            assertTrue(audit.stream().anyMatch(l -> l.contains("\"scan\"") && l.contains("INSTALLATION_TAMPERED")), String.join("\n", audit));
+            assertFalse(audit.stream().anyMatch(l -> l.contains("SIGNER_NO_LONGER_TRUSTED")), String.join("\n", audit));
+
+        }
+    }
+
+    /** A package {@code acme-mme VERSION} whose {@code Files/bin/mmed} (0755, signed mode) creates the file named by its argument. */
+    private static Path packageRunning(Path mmed, Path out, String version, org.veripack.core.sign.SigningIdentity id) throws Exception {
+        Files.writeString(mmed, "#!/bin/sh\necho " + version + " > \"$1\"\n");
+        Files.setPosixFilePermissions(mmed, PosixFilePermissions.fromString("rwxr-xr-x"));
+        CsarSigner.builder(id).name("acme-mme").version(version).build().writeOption1(base.resolve("mmed-pkg"), out);
+        Files.setPosixFilePermissions(out, PosixFilePermissions.fromString("rw-r--r--"));
+        return out;
     }
 
     static int cli(String user, String... args) throws Exception {

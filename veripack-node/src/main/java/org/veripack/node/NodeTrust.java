@@ -31,6 +31,7 @@ import org.veripack.core.TrustPolicy;
 import org.veripack.core.TrustPolicyLoader;
 import org.veripack.node.internal.DurableFiles;
 import org.veripack.node.internal.NodeLayout;
+import org.veripack.node.internal.SealedTrust;
 
 /**
  * The node's trust store: the public keys and certificates "configured in the network product" that
@@ -41,6 +42,7 @@ import org.veripack.node.internal.NodeLayout;
  * NODE/config/trust/anchor-&lt;sha256&gt;.der  one trust anchor per file, DER: the file's SHA-256 is the certificate's fingerprint
  * NODE/config/trust/&lt;key&gt;-&lt;sha256&gt;.&lt;ext&gt; the other files the policy names (intermediates, timestampAnchors, crls,
  *                                         openpgpKeyrings), byte for byte, named by their SHA-256
+ * NODE/config/trust-history.jsonl        every configuration ever set, for the guard ({@link #administeredTrust()})
  * NODE/config/trust.lock                  serialises trust changes
  * </pre>
  *
@@ -60,6 +62,13 @@ import org.veripack.node.internal.NodeLayout;
 public final class NodeTrust {
     /** The policy file, relative to the node root. */
     public static final String POLICY_FILE = "config/policy.yaml";
+    /**
+     * Every trust configuration this node's trust administrators set, relative to the node root: one JSON object a
+     * line, the administered form of the sealed trust ({@link SealedTrust#administeredForm()}); written by every
+     * trust change before {@code policy.yaml}, never shortened (docs/node.md "Sealed trust and current trust").
+     */
+    public static final String HISTORY_FILE = "config/trust-history.jsonl";
+    private static final ObjectMapper JSON = new ObjectMapper();
     /** Policy keys whose values name files (docs/reference.md "Trust policy keys"). */
     static final List<String> FILE_KEYS = List.of("trustAnchors", "intermediates", "timestampAnchors", "crls", "openpgpKeyrings");
     /** Largest file a trust change copies (CRLs of large CAs reach tens of MiB). */
@@ -72,12 +81,14 @@ public final class NodeTrust {
     private final Path config;
     private final Path trustDir;
     private final Path policyFile;
+    private final Path historyFile;
 
     private NodeTrust(Path root) {
         this.root = root.toAbsolutePath().normalize();
         this.config = this.root.resolve("config");
         this.trustDir = config.resolve("trust");
         this.policyFile = this.root.resolve(POLICY_FILE);
+        this.historyFile = this.root.resolve(HISTORY_FILE);
     }
 
     /** The trust store of node root {@code root} (nothing is read until a method is called). */
@@ -167,6 +178,73 @@ public final class NodeTrust {
             throw unsafe(e);
         }
         return policy;
+    }
+
+    /**
+     * The trust configurations a slot's sealed trust may carry: the current store's ({@link #load()}) and every one
+     * recorded in {@link #HISTORY_FILE} by an earlier trust change, each in its administered form (trust anchors,
+     * intermediates, time-stamp anchors and the rules the guard re-verifies with; no package's certificates). The
+     * installer account writes {@code state/} but not {@code config/}, so a sealed trust it made up itself (a rogue
+     * root, a rule relaxed) is in neither (docs/node.md "Sealed trust and current trust"). A history line that does
+     * not read admits nothing.
+     *
+     * @throws NodeTrustException      when the current policy is invalid (CLI exit 2)
+     * @throws UnsafeNodeRootException when a trust file is unprotected (CLI exit 2)
+     */
+    public List<SealedTrust> administeredTrust() throws IOException {
+        List<SealedTrust> out = new ArrayList<>();
+        if (exists()) {
+            out.add(SealedTrust.of(load(), List.of()));
+        } else {
+            requireProtected();
+        }
+        out.addAll(history());
+        return out;
+    }
+
+    private List<SealedTrust> history() throws IOException {
+        List<SealedTrust> out = new ArrayList<>();
+        if (!Files.exists(historyFile, LinkOption.NOFOLLOW_LINKS)) {
+            return out;
+        }
+        for (String line : Files.readAllLines(historyFile, StandardCharsets.UTF_8)) {
+            if (line.isBlank()) {
+                continue;
+            }
+            try {
+                out.add(SealedTrust.fromJson(JSON.readTree(line)).administeredForm());
+            } catch (IOException unreadable) {
+                // admits nothing: the file is the administrator's, a damaged line cannot widen the trust
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Adds {@code next} to {@link #HISTORY_FILE} (temp + fsync + rename) unless it is there; a node set before the
+     * history was kept gets its current policy recorded first, so the slots installed under it stay admitted.
+     */
+    private void recordInHistory(TrustPolicy next) throws IOException {
+        List<SealedTrust> known = history();
+        StringBuilder text = new StringBuilder();
+        if (Files.exists(historyFile, LinkOption.NOFOLLOW_LINKS)) {
+            text.append(Files.readString(historyFile, StandardCharsets.UTF_8));
+        } else if (exists()) {
+            try {
+                SealedTrust old = SealedTrust.of(TrustPolicyLoader.load(policyFile), List.of());
+                known.add(old);
+                text.append(JSON.writeValueAsString(old.toJson(JSON.createObjectNode()))).append('\n');
+            } catch (PolicyException invalid) {
+                // an invalid policy admitted nothing
+            }
+        }
+        SealedTrust form = SealedTrust.of(next, List.of());
+        if (known.contains(form)) {
+            return;
+        }
+        text.append(JSON.writeValueAsString(form.toJson(JSON.createObjectNode()))).append('\n');
+        DurableFiles.writeAtomically(historyFile, text.toString().getBytes(StandardCharsets.UTF_8));
+        Files.setPosixFilePermissions(historyFile, PosixFilePermissions.fromString("rw-r--r--"));
     }
 
     /**
@@ -390,6 +468,7 @@ public final class NodeTrust {
             removeTemporaries();
             String oldDigest = digestOrInvalid();
             byte[] bytes;
+            TrustPolicy next;
             try {
                 ObjectNode tree = edit.apply();
                 if (tree == null) {
@@ -397,11 +476,14 @@ public final class NodeTrust {
                     return new Change(oldDigest, oldDigest, fingerprints(load()), false);
                 }
                 bytes = YAML.writeValueAsBytes(tree);
-                validate(bytes);
+                next = validate(bytes);
             } catch (NodeTrustException e) {
                 collectGarbage(); // the files copied for the refused change
                 throw e;
             }
+            // recorded before the policy takes effect: a crash in between leaves a configuration recorded that was
+            // never in force, never a slot installed under a configuration the history lacks
+            recordInHistory(next);
             DurableFiles.writeAtomically(policyFile, bytes);
             Files.setPosixFilePermissions(policyFile, PosixFilePermissions.fromString("rw-r--r--"));
             collectGarbage();
@@ -412,11 +494,11 @@ public final class NodeTrust {
     }
 
     /** Loads {@code bytes} as a policy next to the real file (same relative paths), exactly as {@link #load()} will. */
-    private void validate(byte[] bytes) throws IOException {
+    private TrustPolicy validate(byte[] bytes) throws IOException {
         Path probe = config.resolve(policyFile.getFileName() + DurableFiles.tempSuffix());
         try {
             Files.write(probe, bytes, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-            TrustPolicyLoader.load(probe);
+            return TrustPolicyLoader.load(probe);
         } catch (PolicyException e) {
             throw new NodeTrustException(policyFile, "the new trust policy would be invalid: "
                     + e.getMessage().replace(probe.toString(), policyFile.toString()));

@@ -390,9 +390,11 @@ public final class Installer {
      * ({@link SealedEvidence}: the sealed manifest's CMS with the sealed anchors at the sealed verification
      * instant, digests from the signed manifest), then every installed entry against the record
      * ({@link SlotVerifier}; the entries are hashed concurrently with the signature check, and their findings
-     * are returned only when the record is bound). Nothing is cached between calls.
+     * are returned only when the record is bound). Before that the sealed trust must be one the node's trust
+     * administrator set ({@link #foreignTrust}). Nothing is cached between calls.
      *
      * @return {@link FindingCode#INSTALLATION_TAMPERED} findings; empty when intact
+     * @throws org.veripack.node.NodeTrustException when the node's trust policy is invalid (CLI exit 2)
      */
     public List<Finding> verifySlot(String slot) throws IOException {
         Optional<SealedRecord> r;
@@ -409,6 +411,10 @@ public final class Installer {
         }
         if (!r.get().slot().equals(slot)) {
             return List.of(Finding.of(FindingCode.INSTALLATION_TAMPERED, slot, "sealed record names another slot"));
+        }
+        Optional<Finding> foreign = foreignTrust(r.get());
+        if (foreign.isPresent()) {
+            return List.of(foreign.get());
         }
         byte[] mf;
         try {
@@ -443,6 +449,31 @@ public final class Installer {
             }
             throw new IllegalStateException(e.getCause());
         }
+    }
+
+    /**
+     * The sealed trust counts only when the node's trust administrator set it: {@code state/} is writable by the
+     * installer account, which could otherwise seal a slot signed by its own PKI together with that PKI's root, or
+     * a genuine root with relaxed rules (docs/node.md "Sealed trust and current trust").
+     *
+     * @return an {@link FindingCode#INSTALLATION_TAMPERED} finding (expected: the current store's anchor
+     *         fingerprints, actual: the sealed ones) when the sealed trust's administered form is neither the current
+     *         store's nor in {@code config/trust-history.jsonl}
+     */
+    private Optional<Finding> foreignTrust(SealedRecord r) throws IOException {
+        org.veripack.node.NodeTrust store = org.veripack.node.NodeTrust.of(layout.root());
+        List<SealedTrust> admitted = store.administeredTrust();
+        if (admitted.contains(r.trust().administeredForm())) {
+            return Optional.empty();
+        }
+        return Optional.of(Finding.mismatch(FindingCode.INSTALLATION_TAMPERED, "trust",
+                "the sealed trust is neither the node's trust store nor one its trust administrator set before ("
+                        + org.veripack.node.NodeTrust.HISTORY_FILE + ")",
+                admitted.isEmpty() ? "none" : fingerprints(admitted.get(0).trustAnchors()), fingerprints(r.trust().trustAnchors())));
+    }
+
+    private static String fingerprints(List<java.security.cert.X509Certificate> anchors) {
+        return anchors.stream().map(org.veripack.node.NodeTrust::fingerprint).toList().toString();
     }
 
     /**

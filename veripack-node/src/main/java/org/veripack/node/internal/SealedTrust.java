@@ -68,6 +68,18 @@ public record SealedTrust(List<X509Certificate> trustAnchors, List<X509Certifica
     }
 
     /**
+     * This trust without the certificates the package shipped beside its manifest: the part the node's trust
+     * administrator chose (the certificate-policy inputs included). The guard admits a slot only when this equals the
+     * form of a trust configuration the administrator set ({@code NodeTrust#administeredTrust()}, docs/node.md
+     * "Sealed trust and current trust").
+     */
+    public SealedTrust administeredForm() {
+        return new SealedTrust(trustAnchors, intermediates, timestampAnchors, List.of(), requireCodeSigningEku,
+                allowedDigestAlgorithms, minRsaKeyBits, archiveExecuteBits, initialPolicies, requireExplicitPolicy,
+                inhibitPolicyMapping, inhibitAnyPolicy);
+    }
+
+    /**
      * The policy the guard re-verifies with: these anchors and rules (the certificate-policy inputs included),
      * revocation OFF.
      *
@@ -85,7 +97,8 @@ public record SealedTrust(List<X509Certificate> trustAnchors, List<X509Certifica
         }
     }
 
-    ObjectNode toJson(ObjectNode o) throws IOException {
+    /** Writes this trust into {@code o} (the {@code trust} object of a sealed record); returns {@code o}. */
+    public ObjectNode toJson(ObjectNode o) throws IOException {
         certs(o.putArray("trustAnchors"), trustAnchors);
         certs(o.putArray("intermediates"), intermediates);
         certs(o.putArray("timestampAnchors"), timestampAnchors);
@@ -103,7 +116,12 @@ public record SealedTrust(List<X509Certificate> trustAnchors, List<X509Certifica
         return o;
     }
 
-    static SealedTrust fromJson(JsonNode o) throws IOException {
+    /**
+     * Reads what {@link #toJson} wrote; keys added later read as their defaults in older records.
+     *
+     * @throws IOException when the object is missing, a rule is unreadable or a certificate does not decode
+     */
+    public static SealedTrust fromJson(JsonNode o) throws IOException {
         if (o == null || !o.isObject()) {
             throw new IOException("sealed record lacks its trust evidence");
         }
