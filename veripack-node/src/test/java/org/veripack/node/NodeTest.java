@@ -685,8 +685,8 @@ class NodeTest {
     /**
      * The node's certificate-policy requirement is sealed with the slot (docs/node.md "Sealed trust and current
      * trust"): a package installed under initialPolicies [X] with requireExplicitPolicy is re-verified by the
-     * guard under [X], the sealed requirement, and the guard refuses the slot when the sealed set no longer
-     * admits the signer's policy.
+     * guard under [X], the sealed requirement; a sealed set the administrator never set (edited in the record) is
+     * refused.
      */
     @Test
     void certificatePolicyRequirementIsSealedAndTheGuardReverifiesUnderIt() throws Exception {
@@ -730,22 +730,25 @@ class NodeTest {
         GuardDecision intact = Node.openExisting(root, NodeFixture.CLOCK).guard("bin/prog");
         assertTrue(intact.allowed(), intact.findings() + " " + intact.refusal());
 
-        // the guard reads the sealed set: one that still admits the signer's policy keeps the slot running ...
+        // the sealed set is the administrator's: widened or replaced in the record, by whoever can write state/, it
+        // is a trust the administrator never set (docs/node.md "Sealed trust and current trust") and the guard stops
+        byte[] original = Files.readAllBytes(record);
         ((ArrayNode) trust.get("initialPolicies")).add(otherPolicy);
         rewrite(record, json.writeValueAsBytes(sealed));
-        GuardDecision stillAdmitted = Node.openExisting(root, NodeFixture.CLOCK).guard("bin/prog");
-        assertTrue(stillAdmitted.allowed(), stillAdmitted.findings().toString());
-        // ... one that does not (the node's store still requires the signer's policy) stops it
-        ((ObjectNode) trust).putArray("initialPolicies").add(otherPolicy);
-        rewrite(record, json.writeValueAsBytes(sealed));
-        GuardDecision d = Node.openExisting(root, NodeFixture.CLOCK).guard("bin/prog");
-        assertEquals(GuardDecision.Refusal.TAMPERED, d.refusal());
-        assertEquals(List.of(FindingCode.INSTALLATION_TAMPERED), d.findings().stream().map(Finding::code).toList());
-        assertEquals("SIGNER_UNTRUSTED", d.findings().get(0).actual(), d.findings().toString());
-        // a record sealed before these keys existed is re-verified with the RFC 5280 defaults, as it was then
+        GuardDecision widened = Node.openExisting(root, NodeFixture.CLOCK).guard("bin/prog");
+        assertEquals(GuardDecision.Refusal.TAMPERED, widened.refusal());
+        assertEquals("trust", widened.findings().get(0).subject(), widened.findings().toString());
         ((ObjectNode) trust).remove(
                 List.of("initialPolicies", "requireExplicitPolicy", "inhibitPolicyMapping", "inhibitAnyPolicy"));
         rewrite(record, json.writeValueAsBytes(sealed));
+        GuardDecision dropped = Node.openExisting(root, NodeFixture.CLOCK).guard("bin/prog");
+        assertEquals(List.of(FindingCode.INSTALLATION_TAMPERED), dropped.findings().stream().map(Finding::code).toList());
+        assertEquals("trust", dropped.findings().get(0).subject(), dropped.findings().toString());
+        rewrite(record, original);
+        assertTrue(Node.openExisting(root, NodeFixture.CLOCK).guard("bin/prog").allowed());
+        // the administrator drops the requirement: the slot sealed under [X] is still the administrator's and runs
+        Files.writeString(policy, "trustAnchors: [root.pem]\n");
+        NodeTrust.of(root).set(policy);
         assertTrue(Node.openExisting(root, NodeFixture.CLOCK).guard("bin/prog").allowed());
     }
 
