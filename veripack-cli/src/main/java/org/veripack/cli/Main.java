@@ -35,6 +35,7 @@ public final class Main implements Runnable {
         m.put("trust", TrustCommand.class);
         m.put("scas", ScasCommand.class);
         m.put("repo", RepoCommand.class);
+        m.put("update", UpdateCommand.class);
         return m;
     }
 

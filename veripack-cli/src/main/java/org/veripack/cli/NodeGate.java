@@ -15,11 +15,12 @@ import org.veripack.node.UnsafeNodeRootException;
 
 /**
  * The checks node commands run before touching the node (TS 33.117 §4.2.3.3.5): {@code NODE/config.yaml}
- * protected (StrictModes) and readable; for {@code install} and {@code rollback} the caller an authorised
- * installer (else an audit event {@code install.unauthorized}/{@code rollback.unauthorized} and exit 4), then an
+ * protected (StrictModes) and readable; for {@code install}, {@code update} and {@code rollback} the caller an
+ * authorised installer (else an audit event {@code install.unauthorized}/{@code rollback.unauthorized} and exit 4), then an
  * existing node root passes the node-root guard ({@link Node#checkRoot}: a directory owned by root or the caller,
  * not group/world-writable, with safe {@code state/}, {@code slots/}, {@code audit/} and trust store; else exit
- * 2); for the {@code trust} commands the caller a trust administrator (else {@code trust.unauthorized}, exit 4).
+ * 2); for the {@code trust} commands and {@code update --repo-root} pinning a repository root the caller a trust
+ * administrator (else {@code trust.unauthorized}, exit 4).
  */
 final class NodeGate {
     private NodeGate() { }
@@ -66,7 +67,7 @@ final class NodeGate {
             err.println("veripack " + command + ": user " + caller.user() + " (uid " + caller.uid() + ") is not "
                     + (trust ? "a trust administrator" : "an authorised installer") + " of " + root + " (" + role + " in " + config + ")");
             audit(command, root, trust ? AuditEvent.TRUST_UNAUTHORIZED
-                    : command.equals("install") ? AuditEvent.INSTALL_UNAUTHORIZED : AuditEvent.ROLLBACK_UNAUTHORIZED,
+                    : command.equals("rollback") ? AuditEvent.ROLLBACK_UNAUTHORIZED : AuditEvent.INSTALL_UNAUTHORIZED,
                     (trust ? command + ": " : "") + "caller " + caller.user() + " uid " + caller.uid() + " groups " + caller.groups(), err);
             return ExitCode.NOT_AUTHORISED;
         } catch (NodeAccess.UnsafeFileException e) {

@@ -25,6 +25,7 @@ public interface ArtifactFetcher {
      * @return the number of bytes written
      * @throws BoundExceededException when the body is larger than {@code maxBytes} or a time bound passes
      *                                ({@link FindingCode#LIMIT_EXCEEDED}; what was written is discarded)
+     * @throws NotFoundException      when the server answers 404 or 410 (an {@link IOException} like the others)
      * @throws IOException            when the artifact cannot be had (unreachable, HTTP status other than 200,
      *                                connection closed early; {@link FindingCode#ARTIFACT_MISSING}), or {@code out}
      *                                failed (then the I/O error is the caller's, e.g. disk full)
@@ -46,6 +47,16 @@ public interface ArtifactFetcher {
      */
     static ArtifactFetcher http(TrustPolicy.FetchTimeouts timeouts) {
         return new HttpArtifactFetcher(timeouts);
+    }
+
+    /**
+     * The server answered that the resource does not exist (HTTP 404 or 410; for a directory, no such file): a
+     * definite answer, unlike an unreachable server. A TUF client ends its root-chain walk on it (TUF §5.3.3).
+     */
+    final class NotFoundException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        public NotFoundException(String message) { super(message); }
     }
 
     /** A fetcher that never has anything (every call throws {@link IOException}). */

@@ -115,5 +115,25 @@ public enum FindingCode {
      */
     REPO_METADATA_MISMATCH,
     /** A downloaded target's length or hash differs from the signed targets metadata (TUF §5.7.3). */
-    REPO_TARGET_MISMATCH
+    REPO_TARGET_MISMATCH,
+    /**
+     * The repository could not be read: connection refused or timed out, an HTTP status other than 200, a missing
+     * metadata file, a response cut short ({@code veripack update}, exit 3). Nothing the node trusts changed.
+     */
+    REPO_UNREACHABLE,
+    /**
+     * A repository response crossed a bound before it ended: larger than the signed length of a target or of
+     * metadata the parent records, larger than the client's limit for metadata of unknown length, or slower than the
+     * time bounds (endless data and slow retrieval; TUF §5.3.3, §5.4.1, §5.5.1, §5.6.1, §5.7.3). The download was
+     * abandoned.
+     */
+    REPO_LIMIT_EXCEEDED,
+    /** The trusted targets metadata lists no package by the asked name, or several packages when none was named. */
+    REPO_TARGET_UNKNOWN,
+    /**
+     * The repository root given to pin differs from the one the node pinned before ({@code NODE/config/repository-root.json}):
+     * changing the pinned root is a trust administrator's act, never a side effect of an update. expected/actual:
+     * SHA-256 of the pinned and of the given root.
+     */
+    REPO_ROOT_MISMATCH
 }

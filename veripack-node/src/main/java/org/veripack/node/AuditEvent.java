@@ -46,6 +46,18 @@ public record AuditEvent(String event, String packageName, String version, Strin
     /** {@code --trust}/{@code --policy} given to a node command: refused, the node's trust comes from its trust store. */
     public static final String TRUST_OPTION_REFUSED = "trust.option-refused";
 
+    /**
+     * {@code veripack update} refreshed the repository metadata the node trusts (TUF §5); the detail gives the
+     * trusted versions and what the update decided (up to date, or the target it installs).
+     */
+    public static final String UPDATE_REFRESHED = "update.refreshed";
+    /** {@code veripack update} refused repository metadata or a target ({@code REPO_*} finding codes); nothing trusted changed. */
+    public static final String UPDATE_REFUSED = "update.refused";
+    /** {@code veripack update} could not read the repository or write its state ({@code REPO_UNREACHABLE}, I/O); verdict {@link #ERROR}. */
+    public static final String UPDATE_FAILED = "update.failed";
+    /** The repository's first root pinned on first use ({@code --repo-root}); the detail gives its SHA-256. */
+    public static final String UPDATE_PINNED = "update.pinned";
+
     public AuditEvent {
         Objects.requireNonNull(event, "event");
         findings = List.copyOf(findings);

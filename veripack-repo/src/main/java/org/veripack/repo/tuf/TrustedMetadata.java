@@ -49,23 +49,35 @@ public final class TrustedMetadata {
     }
 
     /**
-     * The state persisted by an earlier run, re-read: each document is checked against the trusted root's keys and
-     * against its parent (§5.4.3, §5.5.4, §5.6.4) but not for expiry, since it serves only as the floor of the
-     * rollback checks. {@code null} for what was never trusted.
+     * The state persisted by an earlier run, re-read: each document is checked against the trusted root's keys and,
+     * where its parent names it, against its parent (§5.4.3, §5.5.4, §5.6.4), but not for expiry, since it serves only
+     * as the floor of the rollback checks. A snapshot the trusted timestamp does not name (the run that trusted a new
+     * timestamp ended before it had the new snapshot, §5.4.5) is kept as the floor of §5.5.5; a targets file the
+     * trusted snapshot does not name is dropped (no check uses it as a floor; it is downloaded again). {@code null}
+     * for what was never trusted.
      */
     public static TrustedMetadata restore(byte[] rootBytes, byte[] timestampBytes, byte[] snapshotBytes, byte[] targetsBytes)
             throws RepositoryException {
         TrustedMetadata t = fromRoot(rootBytes);
-        if (timestampBytes != null) {
-            t = t.withTimestamp(timestampBytes, null);
-            if (snapshotBytes != null) {
-                t = t.withSnapshot(snapshotBytes, null);
-                if (targetsBytes != null) {
-                    t = t.withTargets(targetsBytes, null);
-                }
-            }
+        if (timestampBytes == null) {
+            return t;
         }
-        return t;
+        t = t.withTimestamp(timestampBytes, null);
+        if (snapshotBytes == null) {
+            return t;
+        }
+        Metadata s = Metadata.parse("snapshot.json", snapshotBytes, SNAPSHOT);
+        if (s.version() != t.timestamp.metadata().meta("timestamp.json", "snapshot.json").version()) {
+            verifyRole("snapshot.json", t.root.metadata(), s, SNAPSHOT); // the floor of §5.5.5 only
+            return new TrustedMetadata(t.root, t.timestamp, new Trusted(snapshotBytes.clone(), s), null);
+        }
+        t = t.withSnapshot(snapshotBytes, null);
+        if (targetsBytes == null || !t.snapshot.metadata().metaNames().contains("targets.json")
+                || Metadata.parse("targets.json", targetsBytes, TARGETS).version()
+                        != t.snapshot.metadata().meta("snapshot.json", "targets.json").version()) {
+            return t;
+        }
+        return t.withTargets(targetsBytes, null);
     }
 
     public Trusted root() { return root; }

@@ -58,6 +58,7 @@ public final class BoundedHttp {
      * @param maxBytes largest body accepted
      * @return the number of body bytes written
      * @throws ArtifactFetcher.BoundExceededException when {@code read}, {@code total} or {@code maxBytes} is crossed
+     * @throws ArtifactFetcher.NotFoundException on a 404 or 410 status
      * @throws IOException on connection failure (the connect timeout included), a status other than 200, a body
      *                     cut short, or a failure of {@code out}
      */
@@ -82,6 +83,9 @@ public final class BoundedHttp {
         boolean done = false;
         try {
             HttpResponse<Void> response = awaitResponse(sent, deadline, total);
+            if (response.statusCode() == 404 || response.statusCode() == 410) {
+                throw new ArtifactFetcher.NotFoundException("HTTP " + response.statusCode() + " from " + response.uri());
+            }
             if (response.statusCode() != 200) {
                 throw new IOException("HTTP " + response.statusCode() + " from " + response.uri());
             }

@@ -1,0 +1,535 @@
+package org.veripack.repo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import org.veripack.core.ArtifactFetcher;
+import org.veripack.core.DebianVersion;
+import org.veripack.core.Finding;
+import org.veripack.core.FindingCode;
+import org.veripack.core.RevocationSource;
+import org.veripack.core.TrustPolicy;
+import org.veripack.node.AuditEvent;
+import org.veripack.node.InstallResult;
+import org.veripack.node.Node;
+import org.veripack.node.NodeBusyException;
+import org.veripack.node.NodeFiles;
+import org.veripack.node.NodeStatus;
+import org.veripack.node.SlotInfo;
+import org.veripack.repo.tuf.Metadata;
+import org.veripack.repo.tuf.RepositoryException;
+import org.veripack.repo.tuf.TrustedMetadata;
+
+/**
+ * The node's {@code veripack update} (docs/repository.md "The node's update"): the I/O around the pure client core
+ * {@link TrustedMetadata}, in the order of TUF spec v1.0.x §5. The root chain from the node's trusted root
+ * ({@code NODE/state/tuf/root.json}, else the pinned {@code NODE/config/repository-root.json}), then timestamp,
+ * snapshot and targets, each fetched with a size bound and persisted crash-safely in {@code NODE/state/tuf} as soon
+ * as it is trusted; then the newest version of the package is downloaded into {@code NODE/cache/update} with its
+ * signed length as the bound and its hashes checked (§5.7.3), and installed by {@link Node#install}, so the vendor's
+ * CMS signature, the node's trust policy and its anti-rollback decide as for any package.
+ *
+ * <p>Every run appends {@code update.refreshed}, {@code update.refused} or {@code update.failed} to the node's audit
+ * log (the install adds its own events). Nothing the node trusts changes on a refusal.
+ */
+public final class NodeUpdate {
+    /** Largest root metadata file read (a root lists every role's keys; python-tuf's default is 512 KiB). */
+    public static final long MAX_ROOT_BYTES = 512 * 1024;
+    /** Largest timestamp.json read (it records one file; python-tuf's default is 16 KiB). */
+    public static final long MAX_TIMESTAMP_BYTES = 16 * 1024;
+    /** Largest snapshot or targets file read when its parent does not record its length. */
+    public static final long MAX_METADATA_BYTES = 8L * 1024 * 1024;
+    /** Most root versions walked in one run (§5.3.3; python-tuf's max_root_rotations). */
+    public static final int MAX_ROOT_ROTATIONS = 32;
+
+    private static final String ROOT = "root.json", TIMESTAMP = "timestamp.json", SNAPSHOT = "snapshot.json", TARGETS = "targets.json";
+
+    /**
+     * Where repository files come from: {@code path} is relative to the repository ({@code metadata/1.root.json},
+     * {@code targets/<sha256>.<name>}).
+     */
+    @FunctionalInterface
+    public interface Transport {
+        /**
+         * Streams the file's bytes into {@code out}, at most {@code maxBytes}.
+         *
+         * @throws ArtifactFetcher.NotFoundException      when the repository has no such file (HTTP 404/410)
+         * @throws ArtifactFetcher.BoundExceededException when the file is larger than {@code maxBytes} or a time bound
+         *                                                passed
+         * @throws IOException                            when the repository cannot be read
+         */
+        long get(String path, long maxBytes, OutputStream out) throws IOException;
+
+        /**
+         * {@code repo} an {@code http://} or {@code https://} base URL (the bounded HTTP of
+         * {@link ArtifactFetcher#http}: no redirects, {@code timeouts}) or a directory.
+         */
+        static Transport of(String repo, TrustPolicy.FetchTimeouts timeouts) {
+            if (repo.startsWith("http://") || repo.startsWith("https://")) {
+                URI base = URI.create(repo.endsWith("/") ? repo : repo + "/");
+                ArtifactFetcher http = ArtifactFetcher.http(timeouts);
+                return (path, maxBytes, out) -> {
+                    String raw;
+                    try {
+                        raw = new URI(null, null, path, null).getRawPath(); // each segment percent-encoded
+                    } catch (URISyntaxException e) {
+                        throw new IOException("not a repository path: " + path, e);
+                    }
+                    return http.fetch(base.resolve(raw), maxBytes, out);
+                };
+            }
+            Path dir = Path.of(repo).toAbsolutePath().normalize();
+            return (path, maxBytes, out) -> {
+                Path file = dir.resolve(path).normalize();
+                if (!file.startsWith(dir) || !Files.isRegularFile(file)) {
+                    throw new ArtifactFetcher.NotFoundException("no file " + path + " in " + dir);
+                }
+                long n = 0;
+                byte[] buf = new byte[64 * 1024];
+                try (InputStream in = Files.newInputStream(file)) {
+                    for (int r; (r = in.read(buf)) > 0; ) {
+                        if (n + r > maxBytes) {
+                            throw new ArtifactFetcher.BoundExceededException(path + " larger than " + maxBytes + " bytes");
+                        }
+                        out.write(buf, 0, r);
+                        n += r;
+                    }
+                }
+                return n;
+            };
+        }
+    }
+
+    /** How a run ended. */
+    public enum Outcome {
+        /** The metadata refreshed and the node already runs the newest version of the package: nothing downloaded. */
+        UP_TO_DATE,
+        /** The target was downloaded and {@link Node#install} activated it (or found it active, or repaired it). */
+        INSTALLED,
+        /** The target was downloaded intact but the node refused it ({@link InstallResult} REJECTED). */
+        REJECTED,
+        /** Repository metadata or the target was refused ({@code REPO_*} finding); nothing trusted changed. */
+        REFUSED,
+        /** The repository could not be read ({@code REPO_UNREACHABLE}). */
+        UNREACHABLE
+    }
+
+    /**
+     * The outcome of one run.
+     *
+     * @param outcome  how it ended
+     * @param trusted  the trusted metadata versions afterwards, e.g. {@code root 1, timestamp 3, snapshot 3, targets 3}
+     * @param target   the chosen target's name, or null when none was chosen
+     * @param version  the chosen target's package version ({@code custom.veripack.version}), or null
+     * @param install  the node's install result, or null when nothing was installed
+     * @param finding  the refusal ({@code REPO_*}), or null
+     * @param requests the repository paths fetched, in order
+     */
+    public record Result(Outcome outcome, String trusted, String target, String version, InstallResult install, Finding finding,
+                         List<String> requests) {
+        public Result {
+            requests = List.copyOf(requests);
+        }
+    }
+
+    private final Node node;
+    private final Transport transport;
+    private final Clock clock;
+    private final RevocationSource revocation;
+    private final Path state;
+    private final List<String> requests = new ArrayList<>();
+
+    /**
+     * @param node       the opened node (its audit log, status and install)
+     * @param transport  where the repository's files come from
+     * @param clock      the node's clock for expiry (§5.3.10, §5.4.4, §5.5.6, §5.6.5)
+     * @param revocation revocation data for the install, as for {@code veripack install}
+     */
+    public NodeUpdate(Node node, Transport transport, Clock clock, RevocationSource revocation) {
+        this.node = Objects.requireNonNull(node, "node");
+        this.transport = Objects.requireNonNull(transport, "transport");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.revocation = Objects.requireNonNull(revocation, "revocation");
+        this.state = NodeFiles.updateState(node.root());
+    }
+
+    /**
+     * Pins the repository's first root ({@code NODE/config/repository-root.json}) when the node has none: the root
+     * must parse and carry a threshold of signatures by its own root keys (§5.2). Audited {@code update.pinned}.
+     * The same bytes again change nothing. The caller checks that the user is a trust administrator.
+     *
+     * @return true when it was written, false when the same root was already pinned
+     * @throws RepositoryException {@code REPO_ROOT_MISMATCH} when a different root is pinned, or the root's own
+     *                             finding ({@code REPO_MALFORMED}, {@code REPO_THRESHOLD_UNMET}...); audited
+     *                             {@code update.refused}
+     */
+    public boolean pin(byte[] rootBytes) throws RepositoryException, IOException {
+        Path pinned = NodeFiles.repositoryRoot(node.root());
+        try {
+            if (Files.exists(pinned, LinkOption.NOFOLLOW_LINKS)) {
+                byte[] have = Files.readAllBytes(pinned);
+                if (java.util.Arrays.equals(have, rootBytes)) {
+                    return false;
+                }
+                throw new RepositoryException(FindingCode.REPO_ROOT_MISMATCH, pinned.toString(),
+                        "the node pinned another repository root (a trust administrator removes it to pin a new one)",
+                        sha256(have), sha256(rootBytes));
+            }
+            TrustedMetadata.fromRoot(rootBytes);
+        } catch (RepositoryException e) {
+            audit(AuditEvent.UPDATE_REFUSED, "REJECTED", e.finding(), "pin: " + e.getMessage());
+            throw e;
+        }
+        NodeFiles.writeAtomically(pinned, rootBytes);
+        Files.setPosixFilePermissions(pinned, PosixFilePermissions.fromString("rw-r--r--"));
+        audit(AuditEvent.UPDATE_PINNED, "ACCEPTED", null, "repository root pinned: sha256 " + sha256(rootBytes));
+        return true;
+    }
+
+    /**
+     * One update: refresh the trusted metadata (§5.3–§5.6), choose the newest version of {@code packageName} (null:
+     * the node's product when it has one, else the repository's only package), and install it unless the node
+     * already runs it.
+     *
+     * @throws NoSuchFileException when no repository root is pinned (the message says how to pin one)
+     * @throws NodeBusyException   when another update holds {@code NODE/state/tuf/lock}, or an installer the node lock
+     * @throws IOException         when the node's state cannot be read or written (audited {@code update.failed})
+     */
+    public Result update(String packageName) throws IOException {
+        Path pinned = NodeFiles.repositoryRoot(node.root());
+        if (!Files.isRegularFile(pinned, LinkOption.NOFOLLOW_LINKS)) {
+            throw new NoSuchFileException(pinned.toString(), null,
+                    "no repository root pinned: a trust administrator runs veripack update once with --repo-root ROOT.json");
+        }
+        NodeFiles.ensurePrivateDirectory(state);
+        try (FileChannel ch = FileChannel.open(state.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             FileLock lock = ch.tryLock()) {
+            if (lock == null) {
+                throw new NodeBusyException("another veripack update holds " + state.resolve("lock"));
+            }
+            NodeFiles.removeTemporaries(state);
+            return locked(Files.readAllBytes(pinned), packageName);
+        } catch (NodeBusyException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            audit(AuditEvent.UPDATE_FAILED, AuditEvent.ERROR, null, e.getClass().getSimpleName() + ": " + e.getMessage());
+            throw e;
+        }
+    }
+
+    private Result locked(byte[] pinnedRoot, String packageName) throws IOException {
+        TrustedMetadata t;
+        try {
+            t = load(pinnedRoot);
+        } catch (RepositoryException e) {
+            return refused(null, e, "the node's trusted repository metadata (" + state + ")");
+        }
+        try {
+            t = refresh(t);
+        } catch (RepositoryException e) {
+            return refused(t, e, null);
+        } catch (Unreachable e) {
+            audit(AuditEvent.UPDATE_FAILED, AuditEvent.ERROR, e.finding, e.finding.detail());
+            return new Result(Outcome.UNREACHABLE, versions(t), null, null, null, e.finding, requests);
+        }
+        String trusted = versions(t);
+        NodeStatus status = node.status();
+        Metadata.TargetFile target;
+        try {
+            target = choose(t, packageName != null ? packageName : status.product());
+        } catch (RepositoryException e) {
+            return refused(t, e, null);
+        }
+        String version = customVersion(target);
+        String sha256 = target.hashes().get("sha256");
+        java.util.Optional<SlotInfo> active = status.active();
+        if (active.isPresent() && active.get().packageSha256() != null && active.get().packageSha256().equalsIgnoreCase(sha256)) {
+            audit(AuditEvent.UPDATE_REFRESHED, "ACCEPTED", null, trusted + "; up to date: " + target.name());
+            return new Result(Outcome.UP_TO_DATE, trusted, target.name(), version, null, null, requests);
+        }
+        audit(AuditEvent.UPDATE_REFRESHED, "ACCEPTED", null, trusted + "; downloading " + target.name()
+                + (version == null ? "" : " (version " + version + ")"));
+        Path cache = NodeFiles.updateCache(node.root());
+        NodeFiles.ensurePrivateDirectory(cache);
+        Path file;
+        try {
+            file = cache.resolve(hashName(target) + ".csar");
+        } catch (RepositoryException e) {
+            return refused(t, e, null);
+        }
+        try {
+            download(t, target, file);
+            InstallResult r = node.install(file, revocation);
+            return new Result(r.outcome() == InstallResult.Outcome.REJECTED ? Outcome.REJECTED : Outcome.INSTALLED, trusted,
+                    target.name(), version, r, null, requests);
+        } catch (RepositoryException e) {
+            return refused(t, e, null);
+        } catch (Unreachable e) {
+            audit(AuditEvent.UPDATE_FAILED, AuditEvent.ERROR, e.finding, e.finding.detail());
+            return new Result(Outcome.UNREACHABLE, trusted, target.name(), version, null, e.finding, requests);
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    /** The trusted state: {@code state/tuf} when it grew from the pinned root, else the pinned root alone (§5.2). */
+    private TrustedMetadata load(byte[] pinnedRoot) throws IOException, RepositoryException {
+        byte[] origin = read(state.resolve("origin"));
+        if (origin == null || !new String(origin, java.nio.charset.StandardCharsets.US_ASCII).equals(sha256(pinnedRoot))) {
+            // first run, or a trust administrator pinned another root: the state of the old chain is not trusted
+            for (String f : List.of(ROOT, TIMESTAMP, SNAPSHOT, TARGETS)) {
+                Files.deleteIfExists(state.resolve(f));
+            }
+            TrustedMetadata t = TrustedMetadata.fromRoot(pinnedRoot);
+            NodeFiles.writeAtomically(state.resolve(ROOT), pinnedRoot);
+            NodeFiles.writeAtomically(state.resolve("origin"), sha256(pinnedRoot).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            return t;
+        }
+        return TrustedMetadata.restore(read(state.resolve(ROOT)), read(state.resolve(TIMESTAMP)), read(state.resolve(SNAPSHOT)),
+                read(state.resolve(TARGETS)));
+    }
+
+    /** §5.3–§5.6, persisting each document as soon as it is trusted (§5.3.8, §5.4.5, §5.5.7, §5.6.6). */
+    private TrustedMetadata refresh(TrustedMetadata t) throws IOException, RepositoryException, Unreachable {
+        // §5.3.2–§5.3.9: walk N+1.root.json until the repository has none
+        for (int i = 0; i < MAX_ROOT_ROTATIONS; i++) {
+            String path = "metadata/" + (t.root().metadata().version() + 1) + ".root.json";
+            byte[] b;
+            try {
+                b = fetch(path, MAX_ROOT_BYTES, true);
+            } catch (ArtifactFetcher.NotFoundException end) {
+                break; // §5.3.3: no newer root
+            }
+            TrustedMetadata next = t.withRoot(b);
+            if (next.timestamp() == null && t.timestamp() != null) {
+                // §5.3.11: timestamp or snapshot keys rotated; deleted before the new root is persisted, so a crash
+                // between the two never pairs the new root with a timestamp its keys did not sign
+                Files.deleteIfExists(state.resolve(TIMESTAMP));
+                Files.deleteIfExists(state.resolve(SNAPSHOT));
+            }
+            NodeFiles.writeAtomically(state.resolve(ROOT), b);
+            t = next;
+        }
+        t.checkRootFresh(clock.instant()); // §5.3.10
+        // §5.4
+        byte[] ts = fetch("metadata/" + TIMESTAMP, MAX_TIMESTAMP_BYTES, false);
+        TrustedMetadata afterTs = t.withTimestamp(ts, clock.instant());
+        if (afterTs != t) {
+            NodeFiles.writeAtomically(state.resolve(TIMESTAMP), ts);
+        }
+        t = afterTs;
+        // §5.5: skipped when the trusted snapshot is the one the timestamp names
+        if (!t.snapshotCurrent()) {
+            Metadata.MetaFile rec = t.timestamp().metadata().meta(TIMESTAMP, SNAPSHOT);
+            byte[] snap = fetch("metadata/" + (t.consistentSnapshot() ? rec.version() + "." : "") + SNAPSHOT, bound(rec), false);
+            t = t.withSnapshot(snap, clock.instant());
+            NodeFiles.writeAtomically(state.resolve(SNAPSHOT), snap);
+        }
+        // §5.6
+        if (!t.targetsCurrent()) {
+            if (!t.snapshot().metadata().metaNames().contains(TARGETS)) {
+                throw new RepositoryException(FindingCode.REPO_MALFORMED, SNAPSHOT, "snapshot does not list targets.json");
+            }
+            Metadata.MetaFile rec = t.snapshot().metadata().meta(SNAPSHOT, TARGETS);
+            byte[] tg = fetch("metadata/" + (t.consistentSnapshot() ? rec.version() + "." : "") + TARGETS, bound(rec), false);
+            t = t.withTargets(tg, clock.instant());
+            NodeFiles.writeAtomically(state.resolve(TARGETS), tg);
+        }
+        t.checkFresh(clock.instant()); // what was not downloaded again must not have expired meanwhile
+        return t;
+    }
+
+    private static long bound(Metadata.MetaFile rec) {
+        return rec.length() != null ? rec.length() : MAX_METADATA_BYTES;
+    }
+
+    /**
+     * The target to install: the newest {@code custom.veripack.version} among the targets whose
+     * {@code custom.veripack.name} (or, without it, whose target name) is {@code packageName}; with no name, the
+     * repository must list one package.
+     */
+    private static Metadata.TargetFile choose(TrustedMetadata t, String packageName) throws RepositoryException {
+        Map<String, Metadata.TargetFile> all = t.targets().metadata().targets(TARGETS);
+        Set<String> names = new LinkedHashSet<>();
+        List<Metadata.TargetFile> matches = new ArrayList<>();
+        for (Metadata.TargetFile f : all.values()) {
+            String name = customName(f);
+            names.add(name != null ? name : f.name());
+            if (packageName != null && (packageName.equals(name) || packageName.equals(f.name()))) {
+                matches.add(f);
+            }
+        }
+        if (packageName == null) {
+            if (names.size() != 1) {
+                throw new RepositoryException(FindingCode.REPO_TARGET_UNKNOWN, TARGETS, names.isEmpty()
+                        ? "the repository lists no package" : "the repository lists several packages: name one with --package",
+                        "one package", String.join(", ", names));
+            }
+            matches.addAll(all.values());
+        }
+        if (matches.isEmpty()) {
+            throw new RepositoryException(FindingCode.REPO_TARGET_UNKNOWN, packageName, "the repository lists no such package",
+                    packageName, String.join(", ", names));
+        }
+        if (matches.size() > 1 && matches.stream().anyMatch(f -> customVersion(f) == null || !DebianVersion.isValid(customVersion(f)))) {
+            throw new RepositoryException(FindingCode.REPO_TARGET_UNKNOWN, packageName != null ? packageName : TARGETS,
+                    "several targets of this package and not all carry a valid custom.veripack.version to order them");
+        }
+        return Collections.max(matches, (a, b) -> matches.size() == 1 ? 0 : DebianVersion.compare(customVersion(a), customVersion(b)));
+    }
+
+    private static String customName(Metadata.TargetFile f) {
+        JsonNode n = f.custom() == null ? null : f.custom().path("veripack").get("name");
+        return n != null && n.isTextual() ? n.asText() : null;
+    }
+
+    private static String customVersion(Metadata.TargetFile f) {
+        JsonNode n = f.custom() == null ? null : f.custom().path("veripack").get("version");
+        return n != null && n.isTextual() ? n.asText() : null;
+    }
+
+    /** §5.7.3: {@code targets/<sha256>.<name>} under consistent snapshots (the hash prefixes the file name's last segment). */
+    private static String hashName(Metadata.TargetFile f) throws RepositoryException {
+        String h = f.hashes().containsKey("sha256") ? f.hashes().get("sha256") : f.hashes().get("sha512");
+        if (h == null || !h.matches("[0-9a-fA-F]{64,128}")) {
+            throw new RepositoryException(FindingCode.REPO_MALFORMED, f.name(), "target has no sha256 or sha512 hash");
+        }
+        return h.toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** Downloads the target into {@code file}: at most its signed length, then length and hashes (§5.7.3). */
+    private void download(TrustedMetadata t, Metadata.TargetFile target, Path file) throws IOException, RepositoryException, Unreachable {
+        String name = target.name();
+        if (name.isEmpty() || name.startsWith("/") || name.contains("\\") || List.of(name.split("/", -1)).stream()
+                .anyMatch(s -> s.isEmpty() || s.equals(".") || s.equals(".."))) {
+            throw new RepositoryException(FindingCode.REPO_MALFORMED, name, "target name is not a relative path");
+        }
+        int slash = name.lastIndexOf('/');
+        String path = "targets/" + (t.consistentSnapshot()
+                ? name.substring(0, slash + 1) + hashName(target) + "." + name.substring(slash + 1) : name);
+        MessageDigest sha256 = digest("SHA-256");
+        MessageDigest sha512 = digest("SHA-512");
+        long n;
+        try (OutputStream out = new DigestOutputStream(new DigestOutputStream(Files.newOutputStream(file,
+                StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE), sha256), sha512)) {
+            n = get(path, target.length(), out, false);
+        } catch (ArtifactFetcher.NotFoundException e) {
+            throw new Unreachable(path, e);
+        }
+        TrustedMetadata.checkTarget(target, n, Map.of("sha256", HexFormat.of().formatHex(sha256.digest()),
+                "sha512", HexFormat.of().formatHex(sha512.digest())));
+    }
+
+    private byte[] fetch(String path, long maxBytes, boolean notFoundEnds) throws IOException, RepositoryException, Unreachable {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try {
+            get(path, maxBytes, out, notFoundEnds);
+        } catch (ArtifactFetcher.NotFoundException e) {
+            if (notFoundEnds) {
+                throw e;
+            }
+            throw new Unreachable(path, e);
+        }
+        return out.toByteArray();
+    }
+
+    /**
+     * One request: a crossed bound is {@code REPO_LIMIT_EXCEEDED}, a failure of the repository {@code REPO_UNREACHABLE},
+     * a failure writing {@code out} (the node's disk) an {@link IOException}.
+     */
+    private long get(String path, long maxBytes, OutputStream out, boolean notFoundEnds)
+            throws IOException, RepositoryException, Unreachable {
+        requests.add(path);
+        boolean[] localFailure = {false};
+        OutputStream tracked = new FilterOutputStream(out) {
+            @Override public void write(byte[] b, int off, int len) throws IOException {
+                try {
+                    out.write(b, off, len);
+                } catch (IOException e) {
+                    localFailure[0] = true;
+                    throw e;
+                }
+            }
+        };
+        try {
+            return transport.get(path, maxBytes, tracked);
+        } catch (ArtifactFetcher.BoundExceededException e) {
+            throw new RepositoryException(FindingCode.REPO_LIMIT_EXCEEDED, path, e.getMessage(), "at most " + maxBytes + " bytes", null);
+        } catch (ArtifactFetcher.NotFoundException e) {
+            throw e;
+        } catch (IOException e) {
+            if (localFailure[0]) {
+                throw e;
+            }
+            throw new Unreachable(path, e);
+        }
+    }
+
+    /** {@code REPO_UNREACHABLE}: the repository failed, not the node. */
+    private static final class Unreachable extends Exception {
+        private static final long serialVersionUID = 1L;
+        final transient Finding finding;
+
+        Unreachable(String path, IOException cause) {
+            super(cause);
+            this.finding = Finding.of(FindingCode.REPO_UNREACHABLE, path, String.valueOf(cause.getMessage()));
+        }
+    }
+
+    private Result refused(TrustedMetadata t, RepositoryException e, String what) throws IOException {
+        audit(AuditEvent.UPDATE_REFUSED, "REJECTED", e.finding(), (what == null ? "" : what + ": ") + e.getMessage());
+        return new Result(Outcome.REFUSED, t == null ? null : versions(t), null, null, null, e.finding(), requests);
+    }
+
+    private static String versions(TrustedMetadata t) {
+        return "root " + t.root().metadata().version()
+                + (t.timestamp() == null ? "" : ", timestamp " + t.timestamp().metadata().version())
+                + (t.snapshot() == null ? "" : ", snapshot " + t.snapshot().metadata().version())
+                + (t.targets() == null ? "" : ", targets " + t.targets().metadata().version());
+    }
+
+    private void audit(String event, String verdict, Finding finding, String detail) throws IOException {
+        node.auditLog().append(new AuditEvent(event, null, null, null, verdict,
+                finding == null ? List.of() : List.of(finding.code().name()), detail));
+    }
+
+    private static byte[] read(Path p) throws IOException {
+        return Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) ? Files.readAllBytes(p) : null;
+    }
+
+    private static MessageDigest digest(String alg) {
+        try {
+            return MessageDigest.getInstance(alg);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String sha256(byte[] b) {
+        return HexFormat.of().formatHex(digest("SHA-256").digest(b));
+    }
+}
