@@ -129,7 +129,7 @@ final class UpdateCommand implements Callable<Integer> {
             o.put("trusted", r.trusted());
             o.put("target", r.target());
             o.put("version", r.version());
-            o.set("finding", r.finding() == null ? null : NodeOutput.JSON.valueToTree(r.finding()));
+            o.set("finding", r.finding() == null ? null : ReportFormat.findingsJson(java.util.List.of(r.finding())).get(0));
             o.set("install", r.install() == null ? null : NodeOutput.JSON.createObjectNode()
                     .put("outcome", r.install().outcome().name()).put("slot", r.install().slot()).put("previous", r.install().previousSlot())
                     .set("report", ReportFormat.toJsonTree(r.install().report())));
