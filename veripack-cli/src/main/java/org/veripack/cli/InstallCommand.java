@@ -2,7 +2,6 @@ package org.veripack.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.Callable;
@@ -11,9 +10,6 @@ import org.veripack.core.RevocationSource;
 import org.veripack.node.InstallResult;
 import org.veripack.node.Node;
 import org.veripack.node.NodeTrust;
-import org.veripack.node.NodeTrustException;
-import org.veripack.node.UnsafeNodeRootException;
-import org.veripack.node.NodeBusyException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -32,7 +28,7 @@ import picocli.CommandLine.Parameters;
  * {@code NODE/cache/revocation}.
  */
 @Command(name = "install", mixinStandardHelpOptions = true, description = "Verify a CSAR under the node's trust store while extracting it into staging, seal it and activate it atomically.")
-final class InstallCommand implements Callable<Integer> {
+final class InstallCommand implements Callable<Integer>, CommandFailures.IoFailureConsequence {
     @Mixin
     NodeRootOption root;
 
@@ -49,7 +45,12 @@ final class InstallCommand implements Callable<Integer> {
     ProgressOptions progress = new ProgressOptions();
 
     @Override
-    public Integer call() {
+    public String ioFailureConsequence() {
+        return "nothing activated";
+    }
+
+    @Override
+    public Integer call() throws IOException {
         Integer refused = trustOptions.refuse("install", root.root, System.err);
         if (refused == null) {
             refused = NodeGate.authorize("install", root.root, System.err);
@@ -67,28 +68,11 @@ final class InstallCommand implements Callable<Integer> {
             System.err.println("veripack install: " + e.getMessage());
             return ExitCode.USAGE;
         }
-        InstallResult r;
-        try {
-            Node node = Node.open(root.root, Clock.systemUTC());
-            RevocationSource revocation = RevocationSource.http(java.time.Duration.ofSeconds(10), 10L << 20,
-                    root.root.resolve("cache").resolve("revocation"));
-            r = node.install(pkg, revocation, progress.listener(new java.io.PrintWriter(System.err, true), "install", json));
-        } catch (NodeTrustException e) {
-            System.err.println("veripack install: " + e.getMessage());
-            return ExitCode.USAGE;
-        } catch (NodeBusyException e) {
-            System.err.println("veripack install: node busy: " + e.getMessage());
-            return ExitCode.IO;
-        } catch (NoSuchFileException e) {
-            System.err.println("veripack install: not found: " + e.getMessage());
-            return ExitCode.USAGE;
-        } catch (UnsafeNodeRootException e) {
-            System.err.println("veripack install: refusing an unsafe node root: " + e.getMessage());
-            return ExitCode.USAGE;
-        } catch (IOException e) {
-            System.err.println("veripack install: I/O error (nothing activated): " + e);
-            return ExitCode.IO;
-        }
+        // failures (trust store, busy, no node root, unsafe root, I/O): CommandFailures
+        Node node = Node.open(root.root, Clock.systemUTC());
+        RevocationSource revocation = RevocationSource.http(java.time.Duration.ofSeconds(10), 10L << 20,
+                root.root.resolve("cache").resolve("revocation"));
+        InstallResult r = node.install(pkg, revocation, progress.listener(new java.io.PrintWriter(System.err, true), "install", json));
         if (json) {
             ObjectNode o = NodeOutput.JSON.createObjectNode();
             o.put("outcome", r.outcome().name());

@@ -109,7 +109,8 @@ public final class Main implements Runnable {
 
     /**
      * Exit codes for picocli's error paths: a usage error is 2 with a hint, an exception escaping a
-     * command is 3 with a one-line message ({@link #internalError}), never a stack trace. A named class, not lambdas: picocli's
+     * command is mapped by {@link CommandFailures} (node and I/O failures to their exit codes, anything else 3
+     * with a one-line message, {@link #internalError}), never a stack trace. A named class, not lambdas: picocli's
      * interfaces are Java 5 class files, so lambdas implementing them are spun at run time instead of
      * coming from the class-data archive (start-up, issue 7).
      */
@@ -140,7 +141,7 @@ public final class Main implements Runnable {
 
         @Override
         public int handleExecutionException(Exception ex, CommandLine c, CommandLine.ParseResult parsed) {
-            return internalError(c.getErr(), ex);
+            return CommandFailures.report(c, ex);
         }
     }
 

@@ -1,14 +1,10 @@
 package org.veripack.cli;
 
 import java.io.IOException;
-import java.nio.file.NoSuchFileException;
 import java.time.Clock;
 import java.util.concurrent.Callable;
 import org.veripack.node.Node;
-import org.veripack.node.NodeTrustException;
 import org.veripack.node.RollbackResult;
-import org.veripack.node.UnsafeNodeRootException;
-import org.veripack.node.NodeBusyException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -33,7 +29,7 @@ final class RollbackCommand implements Callable<Integer> {
     NodeTrustOptions trustOptions;
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
         Integer refused = trustOptions.refuse("rollback", root.root, System.err);
         if (refused == null) {
             refused = NodeGate.authorize("rollback", root.root, System.err);
@@ -41,40 +37,27 @@ final class RollbackCommand implements Callable<Integer> {
         if (refused != null) {
             return refused;
         }
-        try {
-            Node node = Node.openExisting(root.root, Clock.systemUTC());
-            RollbackResult r = node.rollback();
-            switch (r.outcome()) {
-                case NO_TARGET -> {
-                    System.err.println("veripack rollback: " + r.reason() + "; nothing changed");
-                    return ExitCode.NO_VERSION;
-                }
-                case REFUSED -> {
-                    org.veripack.core.FindingCode code = r.findings().get(0).code();
-                    System.err.println("REJECTED rollback: the previous version "
-                            + (code == org.veripack.core.FindingCode.PACKAGE_MISMATCH ? "holds another product than this node runs"
-                            : code == org.veripack.core.FindingCode.SIGNER_NO_LONGER_TRUSTED ? "is signed by a signer the node's trust store no longer accepts"
-                            : "does not match its sealed record") + "; nothing changed");
-                    NodeOutput.printFindings(System.err, r.findings());
-                    return ExitCode.REJECTED;
-                }
-                default -> {
-                    System.err.println("rolled back: " + NodeOutput.describe(node.status().active()));
-                    return ExitCode.OK;
-                }
+        // failures (busy, unsafe root, trust store, I/O): CommandFailures
+        Node node = Node.openExisting(root.root, Clock.systemUTC());
+        RollbackResult r = node.rollback();
+        switch (r.outcome()) {
+            case NO_TARGET -> {
+                System.err.println("veripack rollback: " + r.reason() + "; nothing changed");
+                return ExitCode.NO_VERSION;
             }
-        } catch (NodeBusyException e) {
-            System.err.println("veripack rollback: node busy: " + e.getMessage());
-            return ExitCode.IO;
-        } catch (NodeTrustException | NoSuchFileException e) {
-            System.err.println("veripack rollback: " + e.getMessage());
-            return ExitCode.USAGE;
-        } catch (UnsafeNodeRootException e) {
-            System.err.println("veripack rollback: refusing an unsafe node root: " + e.getMessage());
-            return ExitCode.USAGE;
-        } catch (IOException e) {
-            System.err.println("veripack rollback: I/O error: " + e);
-            return ExitCode.IO;
+            case REFUSED -> {
+                org.veripack.core.FindingCode code = r.findings().get(0).code();
+                System.err.println("REJECTED rollback: the previous version "
+                        + (code == org.veripack.core.FindingCode.PACKAGE_MISMATCH ? "holds another product than this node runs"
+                        : code == org.veripack.core.FindingCode.SIGNER_NO_LONGER_TRUSTED ? "is signed by a signer the node's trust store no longer accepts"
+                        : "does not match its sealed record") + "; nothing changed");
+                NodeOutput.printFindings(System.err, r.findings());
+                return ExitCode.REJECTED;
+            }
+            default -> {
+                System.err.println("rolled back: " + NodeOutput.describe(node.status().active()));
+                return ExitCode.OK;
+            }
         }
     }
 }

@@ -1,7 +1,6 @@
 package org.veripack.cli;
 
 import java.io.IOException;
-import java.nio.file.NoSuchFileException;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -10,7 +9,6 @@ import java.util.concurrent.Callable;
 import org.veripack.node.GuardDecision;
 import org.veripack.node.Node;
 import org.veripack.node.ProgramLauncher;
-import org.veripack.node.UnsafeNodeRootException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -27,7 +25,7 @@ import picocli.CommandLine.Parameters;
  * {@code LD_PRELOAD} or {@code LD_AUDIT} entry leaves the slot, or when the node root is unsafe.
  */
 @Command(name = "run", mixinStandardHelpOptions = true, description = "Re-verify the active slot, then run a program from it (exit 126 if tampered).")
-final class RunCommand implements Callable<Integer> {
+final class RunCommand implements Callable<Integer>, CommandFailures.IoFailureConsequence {
     @Mixin
     NodeRootOption root;
 
@@ -41,7 +39,12 @@ final class RunCommand implements Callable<Integer> {
     List<String> command;
 
     @Override
-    public Integer call() {
+    public String ioFailureConsequence() {
+        return "program not started";
+    }
+
+    @Override
+    public Integer call() throws IOException {
         Integer refused = trustOptions.refuse("run", root.root, System.err);
         if (refused != null) {
             return refused;
@@ -55,19 +58,7 @@ final class RunCommand implements Callable<Integer> {
             }
             extra.put(kv.substring(0, eq), kv.substring(eq + 1));
         }
-        GuardDecision d;
-        try {
-            d = Node.openExisting(root.root, Clock.systemUTC()).guard(command.get(0));
-        } catch (NoSuchFileException e) {
-            System.err.println("veripack run: " + e.getMessage());
-            return ExitCode.USAGE;
-        } catch (UnsafeNodeRootException e) {
-            System.err.println("veripack run: refusing an unsafe node root: " + e.getMessage());
-            return ExitCode.USAGE;
-        } catch (IOException e) {
-            System.err.println("veripack run: I/O error, program not started: " + e);
-            return ExitCode.IO;
-        }
+        GuardDecision d = Node.openExisting(root.root, Clock.systemUTC()).guard(command.get(0)); // failures: CommandFailures
         switch (d.refusal()) {
             case NONE -> { }
             case NOTHING_INSTALLED -> {

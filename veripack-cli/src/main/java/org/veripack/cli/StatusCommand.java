@@ -2,13 +2,11 @@ package org.veripack.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.file.NoSuchFileException;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.veripack.node.Node;
 import org.veripack.node.NodeStatus;
-import org.veripack.node.UnsafeNodeRootException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -29,20 +27,8 @@ final class StatusCommand implements Callable<Integer> {
     boolean json;
 
     @Override
-    public Integer call() {
-        NodeStatus s;
-        try {
-            s = Node.openExisting(root.root, Clock.systemUTC()).status();
-        } catch (NoSuchFileException e) {
-            System.err.println("veripack status: " + e.getMessage());
-            return ExitCode.USAGE;
-        } catch (UnsafeNodeRootException e) {
-            System.err.println("veripack status: refusing an unsafe node root: " + e.getMessage());
-            return ExitCode.USAGE;
-        } catch (IOException e) {
-            System.err.println("veripack status: I/O error: " + e);
-            return ExitCode.IO;
-        }
+    public Integer call() throws IOException {
+        NodeStatus s = Node.openExisting(root.root, Clock.systemUTC()).status(); // failures: CommandFailures
         if (json) {
             ObjectNode o = NodeOutput.JSON.createObjectNode();
             o.put("root", root.root.toAbsolutePath().toString());

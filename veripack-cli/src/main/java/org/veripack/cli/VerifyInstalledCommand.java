@@ -2,15 +2,12 @@ package org.veripack.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.file.NoSuchFileException;
 import java.time.Clock;
 import java.util.concurrent.Callable;
 import java.util.ArrayList;
 import java.util.List;
 import org.veripack.core.Finding;
 import org.veripack.node.Node;
-import org.veripack.node.NodeTrustException;
-import org.veripack.node.UnsafeNodeRootException;
 import org.veripack.node.ScanResult;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -38,24 +35,12 @@ final class VerifyInstalledCommand implements Callable<Integer> {
     boolean json;
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
         Integer refused = trustOptions.refuse("verify-installed", root.root, System.err);
         if (refused != null) {
             return refused;
         }
-        ScanResult r;
-        try {
-            r = Node.openExisting(root.root, Clock.systemUTC()).verifyInstalled();
-        } catch (NodeTrustException | NoSuchFileException e) {
-            System.err.println("veripack verify-installed: " + e.getMessage());
-            return ExitCode.USAGE;
-        } catch (UnsafeNodeRootException e) {
-            System.err.println("veripack verify-installed: refusing an unsafe node root: " + e.getMessage());
-            return ExitCode.USAGE;
-        } catch (IOException e) {
-            System.err.println("veripack verify-installed: I/O error: " + e);
-            return ExitCode.IO;
-        }
+        ScanResult r = Node.openExisting(root.root, Clock.systemUTC()).verifyInstalled(); // failures: CommandFailures
         if (json) {
             ObjectNode o = NodeOutput.JSON.createObjectNode();
             o.put("slot", r.slot());
