@@ -25,7 +25,8 @@ final class AuditVerifyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (!java.nio.file.Files.isDirectory(root.root.resolve("audit"))) {
+        AuditLog log = AuditLog.forNode(root.root, Clock.systemUTC());
+        if (!java.nio.file.Files.isDirectory(log.file().getParent())) {
             System.err.println("veripack audit verify: not a node root (no audit/): " + root.root);
             return ExitCode.USAGE;
         }
@@ -38,7 +39,6 @@ final class AuditVerifyCommand implements Callable<Integer> {
             System.err.println("veripack audit verify: " + e.getMessage());
             return ExitCode.USAGE;
         }
-        AuditLog log = AuditLog.forNode(root.root, Clock.systemUTC());
         try {
             AuditLog.Verification v = log.verify();
             if (json) {

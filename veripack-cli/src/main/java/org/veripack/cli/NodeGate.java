@@ -90,13 +90,13 @@ final class NodeGate {
         if (!Files.isDirectory(root)) {
             return;
         }
-        Path log = root.resolve("audit").resolve("events.jsonl");
+        AuditLog log = AuditLog.forNode(root, Clock.systemUTC());
         try {
-            if (!Files.isDirectory(log.getParent())) {
-                Files.createDirectories(log.getParent(), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+            if (!Files.isDirectory(log.file().getParent())) {
+                Files.createDirectories(log.file().getParent(), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
                         java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-x---")));
             }
-            AuditLog.forNode(root, Clock.systemUTC()).append(new AuditEvent(event, null, null, null, "REFUSED", List.of(), detail));
+            log.append(new AuditEvent(event, null, null, null, "REFUSED", List.of(), detail));
         } catch (IOException e) {
             err.println("veripack " + command + ": the refusal could not be written to the audit log: " + e.getMessage());
         }

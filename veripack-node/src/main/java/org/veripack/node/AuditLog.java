@@ -24,6 +24,7 @@ import java.util.HexFormat;
 import java.util.Objects;
 import java.util.Optional;
 import org.veripack.core.AtomicFile;
+import org.veripack.node.internal.NodeLayout;
 
 /**
  * The append-only, hash-chained audit log {@code NODE/audit/events.jsonl} (docs/node.md "Node root layout").
@@ -79,9 +80,13 @@ public final class AuditLog {
         this.host = hostName();
     }
 
-    /** The log of node root {@code root}: {@code audit/events.jsonl} with its head {@code state/audit-head.json}. */
+    /**
+     * The log of node root {@code root} where its layout puts it ({@code NodeLayout}, docs/node.md):
+     * {@code audit/events.jsonl} with its head {@code state/audit-head.json}.
+     */
     public static AuditLog forNode(Path root, Clock clock) {
-        return new AuditLog(root.resolve("audit").resolve("events.jsonl"), root.resolve("state").resolve("audit-head.json"), clock);
+        NodeLayout layout = new NodeLayout(root);
+        return new AuditLog(layout.auditLog(), layout.auditHeadFile(), clock);
     }
 
     public Path file() { return file; }
