@@ -66,8 +66,8 @@ final class NodeGate {
             String role = trust ? "trustAdministrators" : "authorizedInstallers";
             err.println("veripack " + command + ": user " + caller.user() + " (uid " + caller.uid() + ") is not "
                     + (trust ? "a trust administrator" : "an authorised installer") + " of " + root + " (" + role + " in " + config + ")");
-            audit(command, root, trust ? AuditEvent.TRUST_UNAUTHORIZED
-                    : command.equals("rollback") ? AuditEvent.ROLLBACK_UNAUTHORIZED : AuditEvent.INSTALL_UNAUTHORIZED,
+            audit(command, root, trust ? AuditEvent.Type.TRUST_UNAUTHORIZED
+                    : command.equals("rollback") ? AuditEvent.Type.ROLLBACK_UNAUTHORIZED : AuditEvent.Type.INSTALL_UNAUTHORIZED,
                     (trust ? command + ": " : "") + "caller " + caller.user() + " uid " + caller.uid() + " groups " + caller.groups(), err);
             return ExitCode.NOT_AUTHORISED;
         } catch (NodeAccess.UnsafeFileException e) {
@@ -86,7 +86,7 @@ final class NodeGate {
      * Appends a refusal to the node's audit log (verdict {@code REFUSED}) when the node root exists, creating
      * {@code audit/} if needed; a caller who cannot write it gets the failure on {@code err} (the refusal stands).
      */
-    static void audit(String command, Path root, String event, String detail, PrintStream err) {
+    static void audit(String command, Path root, AuditEvent.Type event, String detail, PrintStream err) {
         if (!Files.isDirectory(root)) {
             return;
         }
@@ -96,7 +96,7 @@ final class NodeGate {
                 Files.createDirectories(log.file().getParent(), java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
                         java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-x---")));
             }
-            log.append(new AuditEvent(event, null, null, null, "REFUSED", List.of(), detail));
+            log.append(new AuditEvent(event, null, null, null, AuditEvent.Verdict.REFUSED, List.of(), detail));
         } catch (IOException e) {
             err.println("veripack " + command + ": the refusal could not be written to the audit log: " + e.getMessage());
         }

@@ -33,7 +33,7 @@ final class NodeTrustOptions {
         err.println("veripack " + command + ": " + (trust.isEmpty() ? "--policy" : "--trust") + " is refused on a node command: "
                 + "the node's trust comes only from its trust store " + file + " ('veripack trust show --root " + root
                 + "'; a trust administrator changes it with 'veripack trust set|add-anchor|remove-anchor --root " + root + "')");
-        NodeGate.audit(command, root, AuditEvent.TRUST_OPTION_REFUSED, command + " " + given + ": refused, the node's trust is " + file, err);
+        NodeGate.audit(command, root, AuditEvent.Type.TRUST_OPTION_REFUSED, command + " " + given + ": refused, the node's trust is " + file, err);
         return ExitCode.USAGE;
     }
 }

@@ -87,7 +87,7 @@ final class TrustCommand implements Callable<Integer> {
             return ExitCode.OK;
         }
         try {
-            AuditLog.forNode(root, Clock.systemUTC()).append(new AuditEvent(AuditEvent.TRUST_CHANGED, null, null, null, "ACCEPTED",
+            AuditLog.forNode(root, Clock.systemUTC()).append(new AuditEvent(AuditEvent.Type.TRUST_CHANGED, null, null, null, AuditEvent.Verdict.ACCEPTED,
                     List.of(), command + ": " + c.describe()));
         } catch (IOException e) {
             err.println("veripack " + command + ": the trust store changed but the audit log could not be written: " + VerifyCommand.describe(e));

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.veripack.core.FindingCode;
 import org.veripack.core.WarningCode;
 import org.veripack.core.TrustPolicyLoader;
+import org.veripack.node.AuditEvent;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
@@ -113,6 +114,18 @@ class ReferenceDocTest {
         for (WarningCode c : WarningCode.values()) {
             if (!row(warnings, "`" + c.name() + "`")) {
                 missing.add("warning code " + c.name());
+            }
+        }
+        // the audit log's event types and verdicts are a contract: every one the node writes is in the table
+        String audit = sections.getOrDefault("Audit events", "");
+        for (AuditEvent.Type t : AuditEvent.Type.values()) {
+            if (!audit.contains("`" + t.wireName() + "`")) {
+                missing.add("audit event " + t.wireName());
+            }
+        }
+        for (AuditEvent.Verdict v : AuditEvent.Verdict.values()) {
+            if (!audit.contains("`" + v.name() + "`")) {
+                missing.add("audit verdict " + v.name());
             }
         }
         return missing;

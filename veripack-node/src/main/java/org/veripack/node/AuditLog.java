@@ -134,12 +134,12 @@ public final class AuditLog {
                 }
                 java.util.List<String> out = new java.util.ArrayList<>();
                 if (torn > 0) {
-                    out.add(line(new AuditEvent(AuditEvent.RECOVERY, null, null, null, null, java.util.List.of(),
+                    out.add(line(new AuditEvent(AuditEvent.Type.RECOVERY, null, null, null, null, java.util.List.of(),
                             "discarded a torn audit line of " + torn + " bytes left by a crash"), prev));
                     prev = hexSha256(out.get(out.size() - 1).getBytes(StandardCharsets.UTF_8));
                 }
                 if (anomaly != null) {
-                    out.add(line(new AuditEvent(AuditEvent.RECOVERY, null, null, null, "UNSEALED", java.util.List.of(),
+                    out.add(line(new AuditEvent(AuditEvent.Type.RECOVERY, null, null, null, AuditEvent.Verdict.UNSEALED, java.util.List.of(),
                             "audit log did not match its head: " + anomaly), prev));
                     prev = hexSha256(out.get(out.size() - 1).getBytes(StandardCharsets.UTF_8));
                 }
@@ -244,11 +244,11 @@ public final class AuditLog {
     private String line(AuditEvent e, String prev) throws IOException {
         ObjectNode o = MAPPER.createObjectNode();
         o.put("time", clock.instant().toString());
-        o.put("event", e.event());
+        o.put("event", e.event().wireName());
         o.put("package", e.packageName());
         o.put("version", e.version());
         o.put("slot", e.slot());
-        o.put("verdict", e.verdict());
+        o.put("verdict", e.verdict() == null ? null : e.verdict().name());
         ArrayNode f = o.putArray("findings");
         e.findings().forEach(f::add);
         o.put("detail", e.detail());

@@ -254,7 +254,7 @@ public final class Node {
     /** One {@code install.failed} event, verdict {@code ERROR}, no finding codes, the cause in the detail. */
     private void auditFailure(Throwable cause) {
         try {
-            audit.append(new AuditEvent(AuditEvent.INSTALL_FAILED, null, null, null, AuditEvent.ERROR, List.of(),
+            audit.append(new AuditEvent(AuditEvent.Type.INSTALL_FAILED, null, null, null, AuditEvent.Verdict.ERROR, List.of(),
                     cause.getClass().getSimpleName() + ": " + cause.getMessage()));
         } catch (IOException | RuntimeException | Error suppressed) {
             cause.addSuppressed(suppressed);
@@ -287,7 +287,7 @@ public final class Node {
             var currentId = current.flatMap(this::identityOf).orElse(null);
             if (previous.isEmpty()) {
                 String reason = noRollbackTarget(currentId);
-                audit.append(Installer.event(AuditEvent.ROLLBACK_REFUSED, currentId, current.orElse(null), "REFUSED", List.of(), reason));
+                audit.append(Installer.event(AuditEvent.Type.ROLLBACK_REFUSED, currentId, current.orElse(null), AuditEvent.Verdict.REFUSED, List.of(), reason));
                 return new RollbackResult(RollbackResult.Outcome.NO_TARGET, List.of(), current.orElse(null), reason);
             }
             List<Finding> findings = new java.util.ArrayList<>(installer.verifySlot(previous.get()));
@@ -302,7 +302,7 @@ public final class Node {
                 findings.addAll(installer.currentTrust(previous.get(), policy));
             }
             if (!findings.isEmpty()) {
-                audit.append(Installer.event(AuditEvent.ROLLBACK_REFUSED, id, previous.get(), "REJECTED", findings, null));
+                audit.append(Installer.event(AuditEvent.Type.ROLLBACK_REFUSED, id, previous.get(), AuditEvent.Verdict.REJECTED, findings, null));
                 installer.recordLastVerification("rollback", previous.get(), "REJECTED", findings);
                 return new RollbackResult(RollbackResult.Outcome.REFUSED, findings, current.orElse(null),
                         "the rollback target " + previous.get() + " was refused");
@@ -391,17 +391,17 @@ public final class Node {
         List<Finding> findings = installer.verifySlot(current.get());
         List<Finding> trustNow = findings.isEmpty() ? installer.currentTrust(current.get(), policy) : List.of();
         var id = readRecord(current.get()).map(SealedRecord::identity).orElse(null);
-        String verdict = findings.isEmpty() ? "ACCEPTED" : "REJECTED";
+        AuditEvent.Verdict verdict = findings.isEmpty() ? AuditEvent.Verdict.ACCEPTED : AuditEvent.Verdict.REJECTED;
         List<Finding> all = new ArrayList<>(findings);
         all.addAll(trustNow);
-        audit.append(Installer.event(AuditEvent.SCAN, id, current.get(), verdict, all, trustNow.isEmpty() ? null
+        audit.append(Installer.event(AuditEvent.Type.SCAN, id, current.get(), verdict, all, trustNow.isEmpty() ? null
                 : "intact, but the node's current trust store does not accept its signature: " + trustNow.get(0).actual()));
-        installer.recordLastVerification("scan", current.get(), verdict, all);
+        installer.recordLastVerification("scan", current.get(), verdict.name(), all);
         return new ScanResult(current.get(), findings, trustNow);
     }
 
     private ScanResult scanRefused(String slot, List<Finding> findings) throws IOException {
-        audit.append(Installer.event(AuditEvent.SCAN, null, slot, "REJECTED", findings, null));
+        audit.append(Installer.event(AuditEvent.Type.SCAN, null, slot, AuditEvent.Verdict.REJECTED, findings, null));
         installer.recordLastVerification("scan", slot, "REJECTED", findings);
         return new ScanResult(slot, findings, List.of());
     }
@@ -443,14 +443,14 @@ public final class Node {
         }
         Path exe = resolveExecutable(slotDir, relativeExecutable).orElseThrow(
                 () -> new IllegalStateException("a sealed executable did not resolve in a verified slot"));
-        audit.append(Installer.event(AuditEvent.GUARD_ALLOWED, id, slot, "ALLOWED", List.of(), relativeExecutable));
+        audit.append(Installer.event(AuditEvent.Type.GUARD_ALLOWED, id, slot, AuditEvent.Verdict.ALLOWED, List.of(), relativeExecutable));
         installer.recordLastVerification("guard", slot, "ACCEPTED", List.of());
         return new GuardDecision(true, GuardDecision.Refusal.NONE, slot, slotDir, exe, List.of(), null);
     }
 
     private GuardDecision refuse(GuardDecision.Refusal why, String slot, org.veripack.core.PackageIdentity id, List<Finding> findings,
                                  String exe, String reason) throws IOException {
-        audit.append(Installer.event(AuditEvent.GUARD_REFUSED, id, slot, "REFUSED", findings, exe + ": " + reason));
+        audit.append(Installer.event(AuditEvent.Type.GUARD_REFUSED, id, slot, AuditEvent.Verdict.REFUSED, findings, exe + ": " + reason));
         if (why != GuardDecision.Refusal.NOTHING_INSTALLED) {
             // with nothing installed nothing was verified: status keeps its last real check (audited all the same)
             installer.recordLastVerification("guard", slot, "REJECTED", findings);

@@ -201,12 +201,12 @@ public final class NodeUpdate {
             }
             TrustedMetadata.fromRoot(rootBytes);
         } catch (RepositoryException e) {
-            audit(AuditEvent.UPDATE_REFUSED, "REJECTED", e.finding(), "pin: " + e.getMessage());
+            audit(AuditEvent.Type.UPDATE_REFUSED, AuditEvent.Verdict.REJECTED, e.finding(), "pin: " + e.getMessage());
             throw e;
         }
         NodeFiles.writeAtomically(pinned, rootBytes);
         Files.setPosixFilePermissions(pinned, PosixFilePermissions.fromString("rw-r--r--"));
-        audit(AuditEvent.UPDATE_PINNED, "ACCEPTED", null, "repository root pinned: sha256 " + sha256(rootBytes));
+        audit(AuditEvent.Type.UPDATE_PINNED, AuditEvent.Verdict.ACCEPTED, null, "repository root pinned: sha256 " + sha256(rootBytes));
         return true;
     }
 
@@ -236,7 +236,7 @@ public final class NodeUpdate {
         } catch (NodeBusyException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
-            audit(AuditEvent.UPDATE_FAILED, AuditEvent.ERROR, null, e.getClass().getSimpleName() + ": " + e.getMessage());
+            audit(AuditEvent.Type.UPDATE_FAILED, AuditEvent.Verdict.ERROR, null, e.getClass().getSimpleName() + ": " + e.getMessage());
             throw e;
         }
     }
@@ -253,7 +253,7 @@ public final class NodeUpdate {
         } catch (RepositoryException e) {
             return refused(t, e, null);
         } catch (Unreachable e) {
-            audit(AuditEvent.UPDATE_FAILED, AuditEvent.ERROR, e.finding, e.finding.detail());
+            audit(AuditEvent.Type.UPDATE_FAILED, AuditEvent.Verdict.ERROR, e.finding, e.finding.detail());
             return new Result(Outcome.UNREACHABLE, versions(t), null, null, null, e.finding, requests);
         }
         String trusted = versions(t);
@@ -268,10 +268,10 @@ public final class NodeUpdate {
         String sha256 = target.hashes().get("sha256");
         java.util.Optional<SlotInfo> active = status.active();
         if (active.isPresent() && active.get().packageSha256() != null && active.get().packageSha256().equalsIgnoreCase(sha256)) {
-            audit(AuditEvent.UPDATE_REFRESHED, "ACCEPTED", null, trusted + "; up to date: " + target.name());
+            audit(AuditEvent.Type.UPDATE_REFRESHED, AuditEvent.Verdict.ACCEPTED, null, trusted + "; up to date: " + target.name());
             return new Result(Outcome.UP_TO_DATE, trusted, target.name(), version, null, null, requests);
         }
-        audit(AuditEvent.UPDATE_REFRESHED, "ACCEPTED", null, trusted + "; downloading " + target.name()
+        audit(AuditEvent.Type.UPDATE_REFRESHED, AuditEvent.Verdict.ACCEPTED, null, trusted + "; downloading " + target.name()
                 + (version == null ? "" : " (version " + version + ")"));
         Path cache = NodeFiles.updateCache(node.root());
         NodeFiles.ensurePrivateDirectory(cache);
@@ -289,7 +289,7 @@ public final class NodeUpdate {
         } catch (RepositoryException e) {
             return refused(t, e, null);
         } catch (Unreachable e) {
-            audit(AuditEvent.UPDATE_FAILED, AuditEvent.ERROR, e.finding, e.finding.detail());
+            audit(AuditEvent.Type.UPDATE_FAILED, AuditEvent.Verdict.ERROR, e.finding, e.finding.detail());
             return new Result(Outcome.UNREACHABLE, trusted, target.name(), version, null, e.finding, requests);
         } finally {
             Files.deleteIfExists(file);
@@ -501,7 +501,7 @@ public final class NodeUpdate {
     }
 
     private Result refused(TrustedMetadata t, RepositoryException e, String what) throws IOException {
-        audit(AuditEvent.UPDATE_REFUSED, "REJECTED", e.finding(), (what == null ? "" : what + ": ") + e.getMessage());
+        audit(AuditEvent.Type.UPDATE_REFUSED, AuditEvent.Verdict.REJECTED, e.finding(), (what == null ? "" : what + ": ") + e.getMessage());
         return new Result(Outcome.REFUSED, t == null ? null : versions(t), null, null, null, e.finding(), requests);
     }
 
@@ -512,7 +512,7 @@ public final class NodeUpdate {
                 + (t.targets() == null ? "" : ", targets " + t.targets().metadata().version());
     }
 
-    private void audit(String event, String verdict, Finding finding, String detail) throws IOException {
+    private void audit(AuditEvent.Type event, AuditEvent.Verdict verdict, Finding finding, String detail) throws IOException {
         node.auditLog().append(new AuditEvent(event, null, null, null, verdict,
                 finding == null ? List.of() : List.of(finding.code().name()), detail));
     }

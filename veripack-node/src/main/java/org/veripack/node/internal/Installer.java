@@ -96,7 +96,7 @@ public final class Installer {
             activeFindings = verifySlot(oldCurrent.get());
             if (activeFindings.isEmpty()) {
                 DurableFiles.deleteTree(p.workDir());
-                audit.append(event(AuditEvent.INSTALL_ACCEPTED, id, oldCurrent.get(), "ACCEPTED", List.of(),
+                audit.append(event(AuditEvent.Type.INSTALL_ACCEPTED, id, oldCurrent.get(), AuditEvent.Verdict.ACCEPTED, List.of(),
                         "identical package already active, slot re-verified intact"));
                 recordLastVerification("install", oldCurrent.get(), report);
                 return new InstallResult(InstallResult.Outcome.ALREADY_ACTIVE, report, oldCurrent.get(), oldPrevious.orElse(null));
@@ -135,7 +135,7 @@ public final class Installer {
         // an execute bit taken from the unsigned zip header (archiveExecuteBits: honour) is on record with the install
         List<String> honoured = report.warnings().stream().filter(w -> w.code() == WarningCode.EXECUTE_BIT_FROM_ARCHIVE)
                 .map(w -> w.code() + " " + w.subject() + ": " + w.detail()).toList();
-        audit.append(event(AuditEvent.INSTALL_ACCEPTED, id, slot, "ACCEPTED", List.of(),
+        audit.append(event(AuditEvent.Type.INSTALL_ACCEPTED, id, slot, AuditEvent.Verdict.ACCEPTED, List.of(),
                 honoured.isEmpty() ? p.manifestName() : p.manifestName() + "; warning: " + String.join("; ", honoured)));
         Failpoints.hit("install.accepted-audited");
         Path target = layout.slotDir(slot);
@@ -153,10 +153,10 @@ public final class Installer {
         state.writeVersions(sameAsActive ? after.withRolledBackFrom(before.rolledBackFrom()) : after);
         Failpoints.hit("install.versions-written");
         if (sameAsActive) {
-            audit.append(event(AuditEvent.INSTALL_REPAIR, id, slot, "ACCEPTED", activeFindings,
+            audit.append(event(AuditEvent.Type.INSTALL_REPAIR, id, slot, AuditEvent.Verdict.ACCEPTED, activeFindings,
                     "tampered slot " + oldCurrent.get() + " replaced by freshly verified bytes; current -> " + slot));
         } else {
-            audit.append(event(AuditEvent.ACTIVATION, id, slot, "ACCEPTED", List.of(),
+            audit.append(event(AuditEvent.Type.ACTIVATION, id, slot, AuditEvent.Verdict.ACCEPTED, List.of(),
                     "current -> " + slot + (newPrevious == null ? "" : ", previous -> " + newPrevious)));
         }
         Failpoints.hit("install.activation-audited");
@@ -188,8 +188,8 @@ public final class Installer {
             DurableFiles.deleteTree(workDir);
         }
         PackageIdentity id = report.identity().orElse(null);
-        audit.append(new AuditEvent(AuditEvent.INSTALL_REJECTED, id == null ? null : id.name(), id == null ? null : id.version(),
-                null, "REJECTED", codes(report.findings()), null));
+        audit.append(new AuditEvent(AuditEvent.Type.INSTALL_REJECTED, id == null ? null : id.name(), id == null ? null : id.version(),
+                null, AuditEvent.Verdict.REJECTED, codes(report.findings()), null));
         recordLastVerification("install", null, report);
         Optional<String> cur = layout.linkedSlot(layout.current());
         Optional<String> prev = layout.validLinkedSlot(layout.previous());
@@ -379,7 +379,7 @@ public final class Installer {
         Files.deleteIfExists(layout.previous());
         DurableFiles.fsync(layout.root());
         Failpoints.hit("rollback.previous-removed");
-        audit.append(event(AuditEvent.ROLLBACK, targetId, target, "ACCEPTED", List.of(),
+        audit.append(event(AuditEvent.Type.ROLLBACK, targetId, target, AuditEvent.Verdict.ACCEPTED, List.of(),
                 "current -> " + target + (from == null ? "" : ", rolled back from " + from + "; no previous")));
         recordLastVerification("rollback", target, "ACCEPTED", List.of());
         collectGarbage();
@@ -571,7 +571,7 @@ public final class Installer {
         previous.ifPresent(keep::add);
         notes.addAll(collectGarbage(keep));
         if (!notes.isEmpty()) {
-            audit.append(new AuditEvent(AuditEvent.RECOVERY, null, null, current.orElse(null), null, List.of(), String.join("; ", notes)));
+            audit.append(new AuditEvent(AuditEvent.Type.RECOVERY, null, null, current.orElse(null), null, List.of(), String.join("; ", notes)));
         }
         return notes;
     }
@@ -635,7 +635,8 @@ public final class Installer {
         return findings.stream().map(f -> f.code().name()).distinct().toList();
     }
 
-    public static AuditEvent event(String type, PackageIdentity id, String slot, String verdict, List<Finding> findings, String detail) {
+    public static AuditEvent event(AuditEvent.Type type, PackageIdentity id, String slot, AuditEvent.Verdict verdict, List<Finding> findings,
+                                   String detail) {
         return new AuditEvent(type, id == null ? null : id.name(), id == null ? null : id.version(), slot, verdict, codes(findings), detail);
     }
 

@@ -34,13 +34,13 @@ class AuditLogTest {
         return new AuditLog(dir.resolve("events.jsonl"), CLOCK);
     }
 
-    private static AuditEvent ev(String type, int i) {
-        return new AuditEvent(type, "acme-mme", "1." + i, "slot-" + i, "ACCEPTED", List.of("DIGEST_MISMATCH"), "n" + i);
+    private static AuditEvent ev(AuditEvent.Type type, int i) {
+        return new AuditEvent(type, "acme-mme", "1." + i, "slot-" + i, AuditEvent.Verdict.ACCEPTED, List.of("DIGEST_MISMATCH"), "n" + i);
     }
 
     private void writeFive(AuditLog log) throws IOException {
         for (int i = 0; i < 5; i++) {
-            log.append(ev(AuditEvent.INSTALL_ACCEPTED, i));
+            log.append(ev(AuditEvent.Type.INSTALL_ACCEPTED, i));
         }
     }
 
@@ -113,7 +113,7 @@ class AuditLogTest {
         writeFive(log);
         Files.writeString(log.file(), "{\"time\":\"2026-01-01T00:00:00Z\",\"eve", StandardOpenOption.APPEND);
         assertEquals(Optional.of(6L), log.verify().firstBrokenLine());
-        log.append(ev(AuditEvent.SCAN, 9));
+        log.append(ev(AuditEvent.Type.SCAN, 9));
         AuditLog.Verification v = log.verify();
         assertTrue(v.intact(), String.valueOf(v));
         List<String> lines = Files.readAllLines(log.file());
@@ -157,7 +157,7 @@ class AuditLogTest {
         Files.delete(log.file());
         AuditLog forger = log(); // appends without updating the head
         for (int i = 0; i < 5; i++) {
-            forger.append(ev(AuditEvent.SCAN, i));
+            forger.append(ev(AuditEvent.Type.SCAN, i));
         }
         Files.write(dir.resolve("audit-head.json"), head);
         assertFalse(log.verify().intact());
@@ -173,13 +173,13 @@ class AuditLogTest {
     void linesAppendedAfterTheHeadByAWriterWithoutStateAccessAreReportedAsUnsealed() throws Exception {
         AuditLog log = headed();
         writeFive(log);
-        log().append(ev(AuditEvent.INSTALL_UNAUTHORIZED, 9));
+        log().append(ev(AuditEvent.Type.INSTALL_UNAUTHORIZED, 9));
         AuditLog.Verification v = log.verify();
         assertFalse(v.intact());
         assertEquals(Optional.of(6L), v.firstBrokenLine());
         assertTrue(v.reason().contains("1 lines after the sealed head"), v.reason());
 
-        log.append(ev(AuditEvent.SCAN, 10));
+        log.append(ev(AuditEvent.Type.SCAN, 10));
         JsonNode head = new ObjectMapper().readTree(dir.resolve("audit-head.json").toFile());
         assertEquals(8, head.get("lines").asLong()); // 6 lines + the node's record of the mismatch + the scan
         assertEquals(6, head.get("unsealed").get(0).get("fromLine").asLong());
@@ -212,7 +212,7 @@ class AuditLogTest {
         List<String> lines = Files.readAllLines(log.file(), StandardCharsets.UTF_8);
         Files.write(log.file(), (String.join("\n", lines.subList(0, 2)) + "\n").getBytes(StandardCharsets.UTF_8));
         assertFalse(log.verify().intact());
-        log.append(ev(AuditEvent.SCAN, 10));
+        log.append(ev(AuditEvent.Type.SCAN, 10));
         assertFalse(log.verify().intact(), "a missing head is recorded by the next append, not forgotten");
     }
 
@@ -227,7 +227,7 @@ class AuditLogTest {
         Files.writeString(dir.resolve("audit-head.json"), "{\"lines\":4,\"lastLineSha256\":\"" + sha4
                 + "\",\"pendingLines\":5,\"pendingSha256\":\"" + sha5 + "\"}");
         assertTrue(log.verify().intact(), log.verify().reason());
-        log.append(ev(AuditEvent.SCAN, 10));
+        log.append(ev(AuditEvent.Type.SCAN, 10));
         assertTrue(log.verify().intact(), log.verify().reason());
         assertEquals(6, new ObjectMapper().readTree(dir.resolve("audit-head.json").toFile()).get("lines").asLong());
     }
