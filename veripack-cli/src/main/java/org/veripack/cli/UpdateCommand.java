@@ -52,6 +52,10 @@ final class UpdateCommand implements Callable<Integer> {
             description = "the package to install (custom.veripack.name or the target name); default: the node's product, else the repository's only package")
     String packageName;
 
+    @Option(names = "--to", paramLabel = "VERSION",
+            description = "install this version of the package (custom.veripack.version) instead of the newest; the node's anti-rollback still applies")
+    String toVersion;
+
     @Option(names = "--json", description = "print the outcome as one JSON document on stdout")
     boolean json;
 
@@ -102,7 +106,7 @@ final class UpdateCommand implements Callable<Integer> {
                     return ExitCode.REJECTED;
                 }
             }
-            r = update.update(packageName);
+            r = update.update(packageName, toVersion);
         } catch (NodeTrustException e) {
             System.err.println("veripack update: " + e.getMessage());
             return ExitCode.USAGE;

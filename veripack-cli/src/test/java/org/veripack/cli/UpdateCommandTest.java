@@ -189,6 +189,32 @@ class UpdateCommandTest {
     }
 
     @Test
+    void toInstallsTheApprovedVersionNotTheNewestAndTheNodeFloorStillHolds() throws Exception {
+        publish("1.0");
+        publish("2.0");
+        publish("3.0");
+        Run pinned = update("--to", "2.0");
+        assertEquals(ExitCode.OK, pinned.exit(), String.valueOf(pinned.json()));
+        assertEquals("acme-mme-2.0.csar", pinned.json().get("target").asText());
+        assertEquals("2.0", activeVersion());
+
+        Run unlisted = update("--to", "2.5");
+        assertEquals(ExitCode.REJECTED, unlisted.exit());
+        assertEquals("REPO_TARGET_UNKNOWN", code(unlisted));
+        assertEquals("2.0", activeVersion());
+
+        // an approved but older version is still the node's anti-rollback decision
+        Run older = update("--to", "1.0");
+        assertEquals(ExitCode.REJECTED, older.exit(), String.valueOf(older.json()));
+        assertEquals("VERSION_ROLLBACK", older.json().path("install").path("report").path("findings").get(0).path("code").asText());
+        assertEquals("2.0", activeVersion());
+
+        Run newest = update();
+        assertEquals(ExitCode.OK, newest.exit());
+        assertEquals("3.0", activeVersion());
+    }
+
+    @Test
     void aTargetWhoseBytesChangedOnTheServerIsRefusedAndTheActiveVersionKeepsRunning() throws Exception {
         publish("1.0");
         assertEquals(ExitCode.OK, update().exit());

@@ -220,6 +220,20 @@ public final class NodeUpdate {
      * @throws IOException         when the node's state cannot be read or written (audited {@code update.failed})
      */
     public Result update(String packageName) throws IOException {
+        return update(packageName, null);
+    }
+
+    /**
+     * As {@link #update(String)}, but installs the target whose {@code custom.veripack.version} is {@code version}
+     * (null: the newest) — an operator pinning a fleet to an approved version. The node's own rules still decide:
+     * a version below its anti-rollback floor is {@code VERSION_ROLLBACK}; a version the repository does not list is
+     * {@code REPO_TARGET_UNKNOWN}.
+     *
+     * @throws NoSuchFileException when no repository root is pinned
+     * @throws NodeBusyException   when another update or an installer holds the node
+     * @throws IOException         when the node's state cannot be read or written (audited {@code update.failed})
+     */
+    public Result update(String packageName, String version) throws IOException {
         Path pinned = NodeFiles.repositoryRoot(node.root());
         if (!Files.isRegularFile(pinned, LinkOption.NOFOLLOW_LINKS)) {
             throw new NoSuchFileException(pinned.toString(), null,
@@ -232,7 +246,7 @@ public final class NodeUpdate {
                 throw new NodeBusyException("another veripack update holds " + state.resolve("lock"));
             }
             NodeFiles.removeTemporaries(state);
-            return locked(Files.readAllBytes(pinned), packageName);
+            return locked(Files.readAllBytes(pinned), packageName, version);
         } catch (NodeBusyException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
@@ -241,7 +255,7 @@ public final class NodeUpdate {
         }
     }
 
-    private Result locked(byte[] pinnedRoot, String packageName) throws IOException {
+    private Result locked(byte[] pinnedRoot, String packageName, String wantedVersion) throws IOException {
         TrustedMetadata t;
         try {
             t = load(pinnedRoot);
@@ -260,7 +274,7 @@ public final class NodeUpdate {
         NodeStatus status = node.status();
         Metadata.TargetFile target;
         try {
-            target = choose(t, packageName != null ? packageName : status.product());
+            target = choose(t, packageName != null ? packageName : status.product(), wantedVersion);
         } catch (RepositoryException e) {
             return refused(t, e, null);
         }
@@ -370,9 +384,10 @@ public final class NodeUpdate {
     /**
      * The target to install: the newest {@code custom.veripack.version} among the targets whose
      * {@code custom.veripack.name} (or, without it, whose target name) is {@code packageName}; with no name, the
-     * repository must list one package.
+     * repository must list one package. With {@code wantedVersion}, the target of exactly that version.
      */
-    private static Metadata.TargetFile choose(TrustedMetadata t, String packageName) throws RepositoryException {
+    private static Metadata.TargetFile choose(TrustedMetadata t, String packageName, String wantedVersion)
+            throws RepositoryException {
         Map<String, Metadata.TargetFile> all = t.targets().metadata().targets(TARGETS);
         Set<String> names = new LinkedHashSet<>();
         List<Metadata.TargetFile> matches = new ArrayList<>();
@@ -394,6 +409,14 @@ public final class NodeUpdate {
         if (matches.isEmpty()) {
             throw new RepositoryException(FindingCode.REPO_TARGET_UNKNOWN, packageName, "the repository lists no such package",
                     packageName, String.join(", ", names));
+        }
+        if (wantedVersion != null) {
+            List<String> listed = matches.stream().map(NodeUpdate::customVersion).filter(v -> v != null).toList();
+            matches.removeIf(f -> !wantedVersion.equals(customVersion(f)));
+            if (matches.isEmpty()) {
+                throw new RepositoryException(FindingCode.REPO_TARGET_UNKNOWN, packageName != null ? packageName : TARGETS,
+                        "the repository lists no such version of the package", wantedVersion, String.join(", ", listed));
+            }
         }
         if (matches.size() > 1 && matches.stream().anyMatch(f -> customVersion(f) == null || !DebianVersion.isValid(customVersion(f)))) {
             throw new RepositoryException(FindingCode.REPO_TARGET_UNKNOWN, packageName != null ? packageName : TARGETS,
