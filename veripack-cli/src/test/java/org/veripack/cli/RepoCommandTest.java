@@ -24,6 +24,11 @@ class RepoCommandTest {
             .issuedBy(TestPki.cert("CN=Rogue,O=Evil").ca(true).build()).build();
 
     private Path csar(String name, String version, TestPki.Issued signer) throws Exception {
+        return csar(tmp, name, version, signer);
+    }
+
+    /** A CSAR {@code tmp/NAME-VERSION.csar} holding {@code Files/app.conf}, signed by {@code signer}. */
+    static Path csar(Path tmp, String name, String version, TestPki.Issued signer) throws Exception {
         Path tree = Files.createTempDirectory(tmp, "tree-");
         Files.createDirectories(tree.resolve("Files"));
         Files.writeString(tree.resolve("Files/app.conf"), name + " " + version + "\n");

@@ -30,7 +30,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.veripack.core.pki.TestPki;
-import org.veripack.core.sign.CsarSigner;
 import org.veripack.node.Node;
 import org.veripack.node.NodeStatus;
 
@@ -104,12 +103,7 @@ class UpdateCommandTest {
     }
 
     private Path csar(String name, String version, TestPki.Issued signer) throws Exception {
-        Path tree = Files.createTempDirectory(tmp, "tree-");
-        Files.createDirectories(tree.resolve("Files"));
-        Files.writeString(tree.resolve("Files/app.conf"), name + " " + version + "\n");
-        Path out = tmp.resolve(name + "-" + version + ".csar");
-        CsarSigner.builder(signer.identity()).name(name).version(version).conformanceChecks(false).build().writeOption1(tree, out);
-        return out;
+        return RepoCommandTest.csar(tmp, name, version, signer);
     }
 
     private void publish(String version) throws Exception {
