@@ -127,16 +127,31 @@ public final class CmsSigner {
                 }
             }
             gen.addCertificates(new JcaCertStore(certs));
+            return generate(gen, content, "create CMS signature");
+        } catch (CMSException | OperatorCreationException | CertificateEncodingException e) {
+            throw new IllegalStateException("cannot create CMS signature with " + jcaSignatureAlgorithm
+                    + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Generates the detached SignedData over {@code content} and adds the configured time-stamp: the one
+     * generation step of {@link #signDetached} and {@link #addSignerTo}.
+     *
+     * @param what the operation, for the {@code IllegalStateException} message ("create CMS signature")
+     * @throws IOException the content's own read failure, unwrapped from Bouncy Castle's exceptions
+     */
+    private byte[] generate(CMSSignedDataGenerator gen, InputStream content, String what) throws IOException {
+        try {
             CMSSignedData signed = gen.generate(new StreamedContent(content), false);
             return timestamped(signed).getEncoded("DER");
         } catch (StreamedContent.ReadFailure e) {
             throw e.getCause();
-        } catch (CMSException | OperatorCreationException | CertificateEncodingException e) {
+        } catch (CMSException e) {
             if (e.getCause() instanceof StreamedContent.ReadFailure) {
                 throw ((StreamedContent.ReadFailure) e.getCause()).getCause();
             }
-            throw new IllegalStateException("cannot create CMS signature with " + jcaSignatureAlgorithm
-                    + ": " + e.getMessage(), e);
+            throw new IllegalStateException("cannot " + what + " with " + jcaSignatureAlgorithm + ": " + e.getMessage(), e);
         }
     }
 
@@ -177,14 +192,8 @@ public final class CmsSigner {
                 }
             }
             gen.addCertificates(new org.bouncycastle.util.CollectionStore<>(certs));
-            CMSSignedData signed = gen.generate(new StreamedContent(content), false);
-            return timestamped(signed).getEncoded("DER");
-        } catch (StreamedContent.ReadFailure e) {
-            throw e.getCause();
+            return generate(gen, content, "add a CMS SignerInfo");
         } catch (CMSException | OperatorCreationException | CertificateEncodingException e) {
-            if (e.getCause() instanceof StreamedContent.ReadFailure) {
-                throw ((StreamedContent.ReadFailure) e.getCause()).getCause();
-            }
             throw new IllegalStateException("cannot add a CMS SignerInfo with " + jcaSignatureAlgorithm + ": " + e.getMessage(), e);
         }
     }
