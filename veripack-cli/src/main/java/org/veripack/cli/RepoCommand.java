@@ -29,20 +29,22 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code veripack repo (init|add|timestamp|status) DIR ...}: the publisher side of a TUF package repository
- * (docs/repository.md), a directory any static web server serves as it is. Exit codes: 0 done, 1 {@code add}: the
- * package does not verify (nothing published), 2 usage, bad keys, a threshold the key directory cannot meet, not a
- * repository, 3 I/O.
+ * {@code veripack repo (init|add|sign|rotate-root|timestamp|status) DIR ...}: the publisher side of a TUF package
+ * repository (docs/repository.md), a directory any static web server serves as it is. Exit codes: 0 done (published,
+ * or staged awaiting signatures), 1 {@code add}: the package does not verify (nothing published), 2 usage, bad keys, a
+ * snapshot or timestamp key missing, not a repository, 3 I/O.
  */
-@Command(name = "repo", mixinStandardHelpOptions = true, description = "Publish packages in a TUF repository (init, add, timestamp, status).",
-        subcommands = {RepoCommand.Init.class, RepoCommand.Add.class, RepoCommand.Timestamp.class, RepoCommand.Status.class})
+@Command(name = "repo", mixinStandardHelpOptions = true,
+        description = "Publish packages in a TUF repository (init, add, sign, rotate-root, timestamp, status).",
+        subcommands = {RepoCommand.Init.class, RepoCommand.Add.class, RepoCommand.Sign.class, RepoCommand.RotateRoot.class,
+                RepoCommand.Timestamp.class, RepoCommand.Status.class})
 final class RepoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() {
-        throw new ParameterException(spec.commandLine(), "a subcommand is required (init, add, timestamp, status)");
+        throw new ParameterException(spec.commandLine(), "a subcommand is required (init, add, sign, rotate-root, timestamp, status)");
     }
 
     /** A publisher action that may fail with the usual errors. */
@@ -204,6 +206,11 @@ final class RepoCommand implements Callable<Integer> {
                 try {
                     TufRepository.Added a = repo.add(pkg, verifier, e.get(TufRepository.Role.TARGETS),
                             e.get(TufRepository.Role.SNAPSHOT), e.get(TufRepository.Role.TIMESTAMP));
+                    if (a.pending() != null) {
+                        System.err.println("veripack repo add: " + a.target() + " copied to " + a.file() + "; not published yet: ");
+                        printPending(dir, a.pending());
+                        return ExitCode.OK;
+                    }
                     System.err.println("veripack repo add: published " + a.target() + " as " + a.file() + " (targets v" + a.targetsVersion() + ", snapshot v" + a.snapshotVersion()
                             + ", timestamp v" + a.timestampVersion() + ")");
                     return ExitCode.OK;
@@ -212,6 +219,126 @@ final class RepoCommand implements Callable<Integer> {
                     System.err.println("veripack repo add: not published: the package does not verify");
                     return ExitCode.REJECTED;
                 }
+            });
+        }
+    }
+
+    /** Tells what staged metadata still needs and the command that adds a signature. */
+    static void printPending(Path dir, TufRepository.Pending p) {
+        System.err.println("  staged/" + p.file() + " needs " + p.needs());
+        System.err.println("  each key holder runs: veripack repo sign " + dir + " --role " + p.role() + " --key KEY.pem --keys KEYDIR");
+    }
+
+    /** {@code ROLE=VALUE} items of a repeatable option, in order. */
+    static Map<TufRepository.Role, List<String>> roleValues(List<String> items, String option) {
+        Map<TufRepository.Role, List<String>> out = new LinkedHashMap<>();
+        for (String item : items) {
+            int eq = item.indexOf('=');
+            if (eq < 1) {
+                throw new IllegalArgumentException(option + " " + item + ": ROLE=VALUE");
+            }
+            byRole(Map.of(item.substring(0, eq), item.substring(eq + 1)), v -> v)
+                    .forEach((r, v) -> out.computeIfAbsent(r, x -> new ArrayList<>()).add(v));
+        }
+        return out;
+    }
+
+    static TufRepository.Role role(String name) {
+        return byRole(Map.of(name, ""), v -> v).keySet().iterator().next();
+    }
+
+    @Command(name = "sign", mixinStandardHelpOptions = true, description = "Add one key holder's signature to the staged root or "
+            + "targets metadata; once its threshold is met it is published with a new snapshot and timestamp.")
+    static final class Sign implements Callable<Integer> {
+        @Parameters(paramLabel = "DIR", description = "the repository directory")
+        Path dir;
+
+        @Option(names = "--role", paramLabel = "ROLE", required = true, description = "root or targets: the staged metadata to sign")
+        String role;
+
+        @Option(names = "--key", paramLabel = "KEY.pem", required = true,
+                description = "the key holder's private key (PKCS#8 PEM, Ed25519 or ECDSA P-256), one of the role's keys")
+        Path key;
+
+        @Option(names = "--keys", paramLabel = "KEYDIR", required = true,
+                description = "the online keys (snapshot, timestamp) that publish the metadata once complete")
+        Path keys;
+
+        @Option(names = "--expires", paramLabel = "ROLE=DURATION", description = "validity of the new snapshot and timestamp, as repo init")
+        Map<String, String> expires = new LinkedHashMap<>();
+
+        @Override
+        public Integer call() {
+            return run("sign", () -> {
+                VerifyCommand.requireFile(key, "--key");
+                Map<TufRepository.Role, Duration> e = expiries(expires);
+                TufRepository repo = TufRepository.open(dir, RepositoryKeys.load(keys), Clock.systemUTC());
+                TufRepository.Signing s = repo.sign(role(role), org.veripack.core.sign.SigningIdentities.readPrivateKey(key),
+                        RepositoryKeys.readPublicKey(key), e.get(TufRepository.Role.SNAPSHOT), e.get(TufRepository.Role.TIMESTAMP));
+                return signed("sign", dir, s);
+            });
+        }
+    }
+
+    static int signed(String command, Path dir, TufRepository.Signing s) {
+        if (s.pending() != null) {
+            System.err.println("veripack repo " + command + ": signed " + s.file() + "; not published yet:");
+            printPending(dir, s.pending());
+        } else {
+            System.err.println("veripack repo " + command + ": published metadata/" + s.file() + " with a new snapshot and timestamp");
+        }
+        return ExitCode.OK;
+    }
+
+    @Command(name = "rotate-root", mixinStandardHelpOptions = true, description = "Write the next root version (keys added or "
+            + "removed, thresholds, new expiry) signed by the old root's keys and the new root's keys that KEYDIR holds; staged "
+            + "until both thresholds are met (repo sign --role root).")
+    static final class RotateRoot implements Callable<Integer> {
+        @Parameters(paramLabel = "DIR", description = "the repository directory")
+        Path dir;
+
+        @Option(names = "--keys", paramLabel = "KEYDIR", required = true,
+                description = "root keys (old or new) that sign now, and the online keys that publish")
+        Path keys;
+
+        @Option(names = "--add-key", paramLabel = "ROLE=KEY.pem",
+                description = "add this key (a PEM public key, or a private key whose public half is used) to a role; repeatable")
+        List<String> addKeys = new ArrayList<>();
+
+        @Option(names = "--remove-key", paramLabel = "ROLE=KEYID",
+                description = "remove a key (its key id, or a PEM key file) from a role; repeatable")
+        List<String> removeKeys = new ArrayList<>();
+
+        @Option(names = "--threshold", paramLabel = "ROLE=N", description = "new threshold of a role; repeatable")
+        Map<String, String> thresholds = new LinkedHashMap<>();
+
+        @Option(names = "--expires", paramLabel = "ROLE=DURATION", description = "validity of the new root (and of the new snapshot "
+                + "and timestamp), as repo init")
+        Map<String, String> expires = new LinkedHashMap<>();
+
+        @Override
+        public Integer call() {
+            return run("rotate-root", () -> {
+                Map<TufRepository.Role, List<org.veripack.repo.tuf.TufKey>> add = new LinkedHashMap<>();
+                for (var e : roleValues(addKeys, "--add-key").entrySet()) {
+                    for (String f : e.getValue()) {
+                        VerifyCommand.requireFile(Path.of(f), "--add-key");
+                        add.computeIfAbsent(e.getKey(), x -> new ArrayList<>())
+                                .add(org.veripack.repo.tuf.TufKey.of(RepositoryKeys.readPublicKey(Path.of(f))));
+                    }
+                }
+                Map<TufRepository.Role, List<String>> remove = new LinkedHashMap<>();
+                for (var e : roleValues(removeKeys, "--remove-key").entrySet()) {
+                    for (String v : e.getValue()) {
+                        remove.computeIfAbsent(e.getKey(), x -> new ArrayList<>()).add(java.nio.file.Files.isRegularFile(Path.of(v))
+                                ? org.veripack.repo.tuf.TufKey.of(RepositoryKeys.readPublicKey(Path.of(v))).keyId() : v);
+                    }
+                }
+                Map<TufRepository.Role, Duration> e = expiries(expires);
+                TufRepository repo = TufRepository.open(dir, RepositoryKeys.load(keys), Clock.systemUTC());
+                TufRepository.Signing s = repo.rotateRoot(new TufRepository.RootChange(add, remove, byRole(thresholds, Integer::parseInt)),
+                        e.get(TufRepository.Role.ROOT), e.get(TufRepository.Role.SNAPSHOT), e.get(TufRepository.Role.TIMESTAMP));
+                return signed("rotate-root", dir, s);
             });
         }
     }
@@ -261,6 +388,11 @@ final class RepoCommand implements Callable<Integer> {
                     ArrayNode targets = o.putArray("targets");
                     repo.targets().forEach((name, t) -> targets.addObject().put("name", name).put("length", t.length())
                             .put("sha256", t.hashes().get("sha256")).set("custom", t.custom()));
+                    ArrayNode staged = o.putArray("staged");
+                    for (TufRepository.Pending p : repo.staged()) {
+                        staged.addObject().put("role", p.role()).put("file", "staged/" + p.file()).put("version", p.version())
+                                .put("needs", p.needs());
+                    }
                     System.out.println(o.toPrettyString());
                 } else {
                     printStatus(repo);
@@ -277,5 +409,8 @@ final class RepoCommand implements Callable<Integer> {
         repo.targets().forEach((name, t) -> System.out.printf("target    %s %d bytes %s %s%n", name, t.length(),
                 t.custom() == null ? "" : t.custom().path("veripack").path("name").asText(""),
                 t.custom() == null ? "" : t.custom().path("veripack").path("version").asText("")));
+        for (TufRepository.Pending p : repo.staged()) {
+            System.out.printf("staged    %-18s version %-5d needs %s%n", "staged/" + p.file(), p.version(), p.needs());
+        }
     }
 }

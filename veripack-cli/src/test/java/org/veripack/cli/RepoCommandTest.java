@@ -81,4 +81,49 @@ class RepoCommandTest {
         assertEquals(ExitCode.USAGE, Main.execute("repo", "init", tmp.resolve("r3").toString(), "--keys", keys.toString(), "--threshold", "boss=2"));
         assertEquals(ExitCode.USAGE, Main.execute("repo", "status", tmp.toString()));
     }
+
+    @Test
+    void targetsTwoOfTwoAreStagedByAddAndPublishedWhenTheOfflineHolderSigns() throws Exception {
+        Path repo = tmp.resolve("repo");
+        Path keys = tmp.resolve("keys");
+        Path anchor = tmp.resolve("root.pem");
+        TestPki.writeCertificatesPem(anchor, ROOT.certificate());
+        assertEquals(ExitCode.OK, Main.execute("repo", "init", repo.toString(), "--keys", keys.toString(),
+                "--role-keys", "targets=2", "--threshold", "targets=2", "--role-keys", "root=3", "--threshold", "root=2"));
+        Path holder = Files.createDirectories(tmp.resolve("security-team"));
+        Files.move(keys.resolve("targets-2.pem"), holder.resolve("targets-2.pem"));
+        assertEquals(ExitCode.OK, Main.execute("repo", "add", repo.toString(), csar("acme-mme", "2.1", SIGNER).toString(),
+                "--keys", keys.toString(), "--trust", anchor.toString()));
+        var staged = NodeOutput.JSON.readTree(stdout(() -> Main.execute("repo", "status", repo.toString(), "--json")));
+        assertEquals(0, staged.get("targets").size(), "staged, not published");
+        assertEquals("staged/2.targets.json", staged.get("staged").get(0).get("file").asText());
+        // a key that is not a targets key: exit 2, still staged
+        assertEquals(ExitCode.USAGE, Main.execute("repo", "sign", repo.toString(), "--role", "targets",
+                "--key", keys.resolve("snapshot-1.pem").toString(), "--keys", keys.toString()));
+        assertEquals(ExitCode.USAGE, Main.execute("repo", "sign", repo.toString(), "--role", "root",
+                "--key", keys.resolve("root-1.pem").toString(), "--keys", keys.toString())); // nothing staged for root
+        assertEquals(ExitCode.OK, Main.execute("repo", "sign", repo.toString(), "--role", "targets",
+                "--key", holder.resolve("targets-2.pem").toString(), "--keys", keys.toString()));
+        var published = NodeOutput.JSON.readTree(stdout(() -> Main.execute("repo", "status", repo.toString(), "--json")));
+        assertEquals("acme-mme-2.1.csar", published.get("targets").get(0).get("name").asText(), published.toString());
+        assertEquals(0, published.get("staged").size());
+
+        // root 2 of 3: a rotation signed by root-1 alone is staged; a second holder completes it
+        Files.move(keys.resolve("root-2.pem"), holder.resolve("root-2.pem"));
+        Files.move(keys.resolve("root-3.pem"), holder.resolve("root-3.pem"));
+        assertEquals(ExitCode.OK, Main.execute("repo", "rotate-root", repo.toString(), "--keys", keys.toString(),
+                "--remove-key", "root=" + holder.resolve("root-3.pem"), "--threshold", "root=1"));
+        assertTrue(Files.isRegularFile(repo.resolve("staged/2.root.json")));
+        assertTrue(Files.notExists(repo.resolve("metadata/2.root.json")));
+        assertEquals(ExitCode.OK, Main.execute("repo", "sign", repo.toString(), "--role", "root",
+                "--key", holder.resolve("root-2.pem").toString(), "--keys", keys.toString()));
+        assertTrue(Files.isRegularFile(repo.resolve("metadata/2.root.json")));
+        var rotated = NodeOutput.JSON.readTree(stdout(() -> Main.execute("repo", "status", repo.toString(), "--json")));
+        assertEquals(2, rotated.get("roles").get(0).get("version").asInt(), rotated.toString());
+        // usage: a threshold above the key count, a role that does not exist
+        assertEquals(ExitCode.USAGE, Main.execute("repo", "rotate-root", repo.toString(), "--keys", keys.toString(), "--threshold", "root=5"));
+        assertEquals(ExitCode.USAGE, Main.execute("repo", "rotate-root", repo.toString(), "--keys", keys.toString(),
+                "--add-key", "boss=" + keys.resolve("root-1.pem")));
+        assertTrue(Files.notExists(repo.resolve("metadata/3.root.json")));
+    }
 }

@@ -310,4 +310,38 @@ class UpdateCommandTest {
         assertEquals("REPO_UNREACHABLE", code(r));
         assertEquals("1.0", activeVersion());
     }
+
+    @Test
+    void aRootRotationIsWalkedByTheNodeAndOneNotSignedByTheOldRootIsRefused() throws Exception {
+        publish("1.0");
+        assertEquals(ExitCode.OK, update().exit());
+        // legitimate: the root key is replaced; 2.root.json is signed by the old key and the new one
+        org.veripack.repo.RepositoryKeys.load(keys).createIfMissing("root-2", org.veripack.repo.RepositoryKeys.KeyType.ECDSA_P256);
+        assertEquals(ExitCode.OK, Main.execute("repo", "rotate-root", repo.toString(), "--keys", keys.toString(),
+                "--add-key", "root=" + keys.resolve("root-2.pem"), "--remove-key", "root=" + keys.resolve("root-1.pem")));
+        assertTrue(Files.isRegularFile(repo.resolve("metadata/2.root.json")));
+        Files.move(keys.resolve("root-1.pem"), tmp.resolve("retired-root-1.pem")); // the old key is retired
+        publish("2.0");
+        Run rotated = update();
+        assertEquals(ExitCode.OK, rotated.exit(), String.valueOf(rotated.json()));
+        assertTrue(rotated.json().get("requests").toString().contains("/2.root.json"), rotated.json().toString());
+        assertTrue(rotated.json().get("trusted").asText().startsWith("root 2"), rotated.json().toString());
+        assertEquals("2.0", activeVersion());
+
+        // the attack: a 3.root.json made by someone without the current root key (signed by their own key only),
+        // served by the repository
+        Path evil = tmp.resolve("evil-keys");
+        org.veripack.repo.RepositoryKeys.load(evil).createIfMissing("root-evil", org.veripack.repo.RepositoryKeys.KeyType.ED25519);
+        assertEquals(ExitCode.OK, Main.execute("repo", "rotate-root", repo.toString(), "--keys", evil.toString(),
+                "--add-key", "root=" + evil.resolve("root-evil.pem"), "--remove-key", "root=" + keys.resolve("root-2.pem")));
+        Files.move(repo.resolve("staged/3.root.json"), repo.resolve("metadata/3.root.json"));
+        byte[] trustedRoot = Files.readAllBytes(node.resolve("state/tuf/root.json"));
+        Run r = update();
+        assertEquals(ExitCode.REJECTED, r.exit(), String.valueOf(r.json()));
+        assertEquals("REPO_THRESHOLD_UNMET", code(r));
+        assertEquals("3.root.json", r.json().path("finding").path("subject").asText());
+        assertEquals("2.0", activeVersion());
+        assertTrue(java.util.Arrays.equals(trustedRoot, Files.readAllBytes(node.resolve("state/tuf/root.json"))));
+        assertTrue(auditEvents().contains("update.refused REPO_THRESHOLD_UNMET"), auditEvents().toString());
+    }
 }

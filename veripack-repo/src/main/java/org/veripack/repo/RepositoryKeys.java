@@ -117,8 +117,36 @@ public final class RepositoryKeys {
         }
     }
 
-    /** The public key of an Ed25519 or EC private key (Bouncy Castle derives it from the PKCS#8 encoding). */
-    static PublicKey publicKeyOf(PrivateKey k) throws GeneralSecurityException {
+    /**
+     * The public key in a PEM {@code file}: a public key (SubjectPublicKeyInfo, what a key holder hands over, e.g.
+     * {@code openssl pkey -pubout}) or a private key whose public half is derived. For {@code repo rotate-root
+     * --add-key}.
+     *
+     * @throws PolicyException when the file holds neither, or a key that is not Ed25519 or ECDSA P-256
+     */
+    public static PublicKey readPublicKey(Path file) throws PolicyException {
+        Object o;
+        try (var p = new org.bouncycastle.openssl.PEMParser(Files.newBufferedReader(file, StandardCharsets.US_ASCII))) {
+            o = p.readObject();
+        } catch (IOException | RuntimeException e) {
+            throw new PolicyException(file + ": cannot read a PEM key: " + e.getMessage(), e);
+        }
+        try {
+            PublicKey pub = o instanceof org.bouncycastle.asn1.x509.SubjectPublicKeyInfo spki
+                    ? new JcaPEMKeyConverter().getPublicKey(spki) : publicKeyOf(SigningIdentities.readPrivateKey(file));
+            TufKey.of(pub); // Ed25519 or P-256 only
+            return pub;
+        } catch (IOException | GeneralSecurityException | IllegalArgumentException e) {
+            throw new PolicyException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The public key of an Ed25519 or EC private key (Bouncy Castle derives it from the PKCS#8 encoding).
+     *
+     * @throws GeneralSecurityException when the key is neither
+     */
+    public static PublicKey publicKeyOf(PrivateKey k) throws GeneralSecurityException {
         try {
             PrivateKeyInfo info = PrivateKeyInfo.getInstance(k.getEncoded());
             org.bouncycastle.crypto.params.AsymmetricKeyParameter priv = org.bouncycastle.crypto.util.PrivateKeyFactory.createKey(info);

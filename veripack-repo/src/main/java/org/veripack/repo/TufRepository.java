@@ -1,5 +1,6 @@
 package org.veripack.repo;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
@@ -89,8 +90,49 @@ public final class TufRepository {
         public VerificationReport report() { return report; }
     }
 
-    /** What {@link #add} published: the target name, its file under {@code targets/}, and the new versions. */
-    public record Added(String target, Path file, long targetsVersion, long snapshotVersion, long timestampVersion) { }
+    /**
+     * What {@link #add} published: the target name, its file under {@code targets/}, and the versions afterwards.
+     *
+     * @param pending null when published; else the targets metadata staged because the key directory does not meet
+     *                the targets threshold ({@code repo sign} completes it; snapshot and timestamp are unchanged)
+     */
+    public record Added(String target, Path file, long targetsVersion, long snapshotVersion, long timestampVersion, Pending pending) { }
+
+    /**
+     * Metadata of a threshold role waiting for signatures in {@code DIR/staged/} (docs/repository.md "Threshold
+     * roles"): not part of the TUF layout, so clients never read it; {@link #sign} adds one signature at a time and
+     * publishes it once the threshold is met (§4.3: root and targets are the roles whose keys are kept offline).
+     *
+     * @param role    {@code root} or {@code targets}
+     * @param file    the staged file name, {@code N.root.json} or {@code N.targets.json}
+     * @param version the staged version
+     * @param needs   what is missing, e.g. {@code 1 more signature by the targets keys [keyid...]}
+     */
+    public record Pending(String role, String file, long version, String needs) { }
+
+    /**
+     * What {@link #rotateRoot} or {@link #sign} did.
+     *
+     * @param file    the metadata file signed, e.g. {@code 2.root.json}
+     * @param pending null when it is published (and snapshot and timestamp renewed), else what it still needs
+     */
+    public record Signing(String file, Pending pending) { }
+
+    /**
+     * The changes of a new root version ({@code repo rotate-root}, §4.3 "root"): keys added to and removed from
+     * roles, and new thresholds. A key no role lists any more leaves {@code keys}.
+     *
+     * @param add        public keys to add, by role
+     * @param remove     key ids to remove, by role
+     * @param thresholds new thresholds, by role
+     */
+    public record RootChange(Map<Role, List<TufKey>> add, Map<Role, List<String>> remove, Map<Role, Integer> thresholds) {
+        public RootChange {
+            add = Map.copyOf(add);
+            remove = Map.copyOf(remove);
+            thresholds = Map.copyOf(thresholds);
+        }
+    }
 
     /** One role's current metadata: version and expiry ({@link #status}). */
     public record RoleStatus(String role, String file, long version, Instant expires) { }
@@ -159,7 +201,8 @@ public final class TufRepository {
         repo.write("1.root.json", rootBytes);
         ObjectNode targets = signedBase("targets", 1, now.plus(roles.get(Role.TARGETS).expiry()));
         targets.putObject("targets");
-        repo.publish(root, targets, roles.get(Role.SNAPSHOT).expiry(), roles.get(Role.TIMESTAMP).expiry(), 1, 1);
+        repo.writeAll(repo.publication(root, repo.sign(root, targets, Role.TARGETS), 1, roles.get(Role.SNAPSHOT).expiry(),
+                roles.get(Role.TIMESTAMP).expiry(), 1, 1));
         return repo;
     }
 
@@ -169,8 +212,12 @@ public final class TufRepository {
      * publishes targets, snapshot and timestamp with the next versions. The target's {@code custom.veripack} records
      * the package name, version, format, vendor signer fingerprint and verification time.
      *
+     * <p>When the key directory holds fewer targets keys than the targets threshold (offline key holders, e.g.
+     * "vendor + operator security team" 2 of 2), the new targets version is staged with the signatures it has
+     * ({@link Added#pending()}) and published by {@link #sign} once the threshold is met.
+     *
      * @throws Rejected       when the verifier does not accept the package (nothing is written)
-     * @throws PolicyException when the key directory lacks the keys to meet a threshold
+     * @throws PolicyException when metadata is already staged, or the key directory lacks a snapshot or timestamp key
      */
     public Added add(Path pkg, PackageVerifier verifier, Duration targetsExpiry, Duration snapshotExpiry, Duration timestampExpiry)
             throws IOException, PolicyException, Rejected {
@@ -182,6 +229,7 @@ public final class TufRepository {
         if (name.contains("/") || name.startsWith(".")) {
             throw new PolicyException("target name " + name + ": a package file name without a leading dot");
         }
+        requireNothingStaged();
         Current cur = current();
         byte[] digest;
         long length;
@@ -210,9 +258,14 @@ public final class TufRepository {
             custom.put("format", report.format().name());
             custom.put("signer", report.signers().isEmpty() ? null : report.signers().get(0).fingerprintSha256());
             custom.put("verifiedAt", report.verificationTime().toString());
-            long[] versions = publish(cur.root.signed(), targets, snapshotExpiry, timestampExpiry, cur.snapshot.version() + 1,
-                    cur.timestamp.version() + 1);
-            return new Added(name, file, v, versions[0], versions[1]);
+            byte[] targetsBytes = Metadata.document(targets, signatures(cur.root.signed(), Role.TARGETS, CanonicalJson.encode(targets)));
+            if (!complete(cur, Role.TARGETS, targetsBytes)) {
+                Pending p = stage(cur, Role.TARGETS, v + ".targets.json", targetsBytes);
+                return new Added(name, file, v, cur.snapshot.version(), cur.timestamp.version(), p);
+            }
+            writeAll(publication(cur.root.signed(), targetsBytes, v, snapshotExpiry, timestampExpiry, cur.snapshot.version() + 1,
+                    cur.timestamp.version() + 1));
+            return new Added(name, file, v, cur.snapshot.version() + 1, cur.timestamp.version() + 1, null);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         } finally {
@@ -273,23 +326,34 @@ public final class TufRepository {
         }
     }
 
-    /** Writes targets, then the snapshot naming it, then the timestamp naming that; returns {snapshot, timestamp} versions. */
-    private long[] publish(ObjectNode root, ObjectNode targets, Duration snapshotExpiry, Duration timestampExpiry,
-                           long snapshotVersion, long timestampVersion) throws IOException, PolicyException {
+    /**
+     * The files that publish {@code targetsBytes} (version {@code tv}): targets, then the snapshot naming it, then the
+     * timestamp naming that, in the order {@link #writeAll} writes them; everything is signed before anything is
+     * written, so a missing key leaves the repository as it was.
+     */
+    private Map<String, byte[]> publication(ObjectNode root, byte[] targetsBytes, long tv, Duration snapshotExpiry,
+                                            Duration timestampExpiry, long snapshotVersion, long timestampVersion)
+            throws PolicyException {
         Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
-        long tv = targets.get("version").asLong();
-        byte[] targetsBytes = sign(root, targets, Role.TARGETS);
-        write(tv + ".targets.json", targetsBytes);
         ObjectNode snapshot = signedBase("snapshot", snapshotVersion, now.plus(snapshotExpiry));
         ObjectNode meta = snapshot.putObject("meta").putObject("targets.json");
         meta.put("version", tv);
         meta.put("length", targetsBytes.length);
         meta.putObject("hashes").put("sha256", TrustedMetadata.digests(targetsBytes).get("sha256"));
         byte[] snapshotBytes = sign(root, snapshot, Role.SNAPSHOT);
-        write(snapshotVersion + ".snapshot.json", snapshotBytes);
-        write("timestamp.json", sign(root, timestampOf(snapshotBytes, snapshotVersion, timestampVersion, now.plus(timestampExpiry)),
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        files.put(tv + ".targets.json", targetsBytes);
+        files.put(snapshotVersion + ".snapshot.json", snapshotBytes);
+        files.put("timestamp.json", sign(root, timestampOf(snapshotBytes, snapshotVersion, timestampVersion, now.plus(timestampExpiry)),
                 Role.TIMESTAMP));
-        return new long[] {snapshotVersion, timestampVersion};
+        return files;
+    }
+
+    /** Writes metadata files in order (root, targets, snapshot, timestamp last), each by rename. */
+    private void writeAll(Map<String, byte[]> files) throws IOException {
+        for (Map.Entry<String, byte[]> e : files.entrySet()) {
+            write(e.getKey(), e.getValue());
+        }
     }
 
     private static ObjectNode timestampOf(byte[] snapshotBytes, long snapshotVersion, long version, Instant expires) {
@@ -310,11 +374,43 @@ public final class TufRepository {
         return s;
     }
 
-    /** Signs {@code signed} with every key of {@code role} (as {@code root} lists it) that the key directory holds. */
+    /**
+     * Signs {@code signed} with every key of {@code role} (as {@code root} lists it) that the key directory holds.
+     *
+     * @throws PolicyException when they are fewer than the role's threshold
+     */
     private byte[] sign(ObjectNode root, ObjectNode signed, Role role) throws PolicyException {
-        byte[] data = CanonicalJson.encode(signed);
-        List<Metadata.Sig> sigs = new ArrayList<>();
+        List<Metadata.Sig> sigs = signatures(root, role, CanonicalJson.encode(signed));
         int threshold = root.path("roles").path(role.id()).path("threshold").asInt();
+        if (sigs.size() < threshold) {
+            throw new PolicyException("the " + role.id() + " role needs " + threshold + " signatures; " + keys.directory()
+                    + " holds " + sigs.size() + " of its keys");
+        }
+        return Metadata.document(signed, sigs);
+    }
+
+    /** One signature over {@code data} by each key of {@code role} in {@code root} that the key directory holds. */
+    private List<Metadata.Sig> signatures(JsonNode root, Role role, byte[] data) throws PolicyException {
+        List<Metadata.Sig> sigs = new ArrayList<>();
+        for (Map.Entry<String, TufKey> e : roleKeys(root, role).entrySet()) {
+            PrivateKey pk = keys.privateKey(e.getValue());
+            if (pk != null) {
+                sigs.add(signature(e.getKey(), e.getValue(), pk, data, role));
+            }
+        }
+        return sigs;
+    }
+
+    private static Metadata.Sig signature(String keyId, TufKey key, PrivateKey pk, byte[] data, Role role) throws PolicyException {
+        try {
+            return new Metadata.Sig(keyId, key.sign(pk.getEncoded() == null ? pk : RepositoryKeys.jca(pk), data));
+        } catch (GeneralSecurityException ex) {
+            throw new PolicyException(role.id() + " key " + keyId + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    /** The keys {@code root} lists for {@code role}, by key id. */
+    private static Map<String, TufKey> roleKeys(JsonNode root, Role role) throws PolicyException {
         Map<String, TufKey> roleKeys = new LinkedHashMap<>();
         for (var id : root.path("roles").path(role.id()).path("keyids")) {
             try {
@@ -323,27 +419,267 @@ public final class TufRepository {
                 throw new PolicyException(e.getMessage(), e);
             }
         }
-        for (Map.Entry<String, TufKey> e : roleKeys.entrySet()) {
-            PrivateKey pk = keys.privateKey(e.getValue());
-            if (pk != null) {
-                try {
-                    sigs.add(new Metadata.Sig(e.getKey(), e.getValue().sign(RepositoryKeys.jca(pk), data)));
-                } catch (GeneralSecurityException ex) {
-                    throw new PolicyException(role.id() + " key " + e.getKey() + ": " + ex.getMessage(), ex);
-                }
+        return roleKeys;
+    }
+
+    // ---- threshold roles: staged metadata, one signature at a time, root rotation ----
+
+    private Path stagedDir() { return dir.resolve("staged"); }
+
+    /** The staged files ({@code N.root.json}, {@code N.targets.json}) and what each still needs. */
+    public List<Pending> staged() throws IOException {
+        List<Pending> out = new ArrayList<>();
+        if (!Files.isDirectory(stagedDir())) {
+            return out;
+        }
+        Current cur = current();
+        try (var files = Files.list(stagedDir())) {
+            for (Path f : files.filter(p -> p.getFileName().toString().matches("[0-9]+\\.(root|targets)\\.json")).sorted().toList()) {
+                String n = f.getFileName().toString();
+                Role role = n.endsWith(".root.json") ? Role.ROOT : Role.TARGETS;
+                out.add(pending(cur, role, n, Files.readAllBytes(f)));
             }
         }
-        if (sigs.size() < threshold) {
-            throw new PolicyException("the " + role.id() + " role needs " + threshold + " signatures; " + keys.directory()
-                    + " holds " + sigs.size() + " of its keys");
+        return out;
+    }
+
+    private void requireNothingStaged() throws IOException, PolicyException {
+        List<Pending> p = staged();
+        if (!p.isEmpty()) {
+            throw new PolicyException("staged/" + p.get(0).file() + " awaits signatures (" + p.get(0).needs()
+                    + "): complete it with veripack repo sign, or remove it, before another change");
         }
-        return Metadata.document(signed, sigs);
+    }
+
+    /**
+     * Whether {@code bytes} carry enough signatures to publish, decided by the client's own checks: targets, a
+     * threshold of the current root's targets keys (§5.6.3); root, a threshold of the current root's root keys and
+     * of its own, and the next version (§5.3.4, §5.3.5).
+     */
+    private boolean complete(Current cur, Role role, byte[] bytes) throws IOException {
+        try {
+            if (role == Role.ROOT) {
+                TrustedMetadata.fromRoot(Files.readAllBytes(metadataDir().resolve(cur.root.version() + ".root.json"))).withRoot(bytes);
+            } else {
+                TrustedMetadata.verifyRole(role.id() + ".json", cur.root, Metadata.parse(role.id() + ".json", bytes, role.id()), role.id());
+            }
+            return true;
+        } catch (RepositoryException e) {
+            if (e.code() == org.veripack.core.FindingCode.REPO_THRESHOLD_UNMET) {
+                return false;
+            }
+            throw new IOException("staged " + role.id() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private Pending stage(Current cur, Role role, String name, byte[] bytes) throws IOException {
+        Files.createDirectories(stagedDir());
+        write(stagedDir(), name, bytes);
+        return pending(cur, role, name, bytes);
+    }
+
+    /** What staged {@code bytes} still need: per key set, the missing signature count and the key ids not signed yet. */
+    private Pending pending(Current cur, Role role, String name, byte[] bytes) throws IOException {
+        try {
+            Metadata m = Metadata.parse(name, bytes, role.id());
+            java.util.Set<String> signedIds = new java.util.HashSet<>();
+            m.signatures().forEach(x -> signedIds.add(x.keyId()));
+            List<String> needs = new ArrayList<>();
+            List<Metadata> sets = role == Role.ROOT ? List.of(cur.root, m) : List.of(cur.root);
+            for (Metadata delegator : sets) {
+                Metadata.Role r = delegator.role(name, role.id());
+                List<String> missing = r.keyIds().stream().filter(id -> !signedIds.contains(id)).toList();
+                int more = r.threshold() - (r.keyIds().size() - missing.size());
+                if (more > 0) {
+                    needs.add(more + " more signature(s) by " + (role == Role.ROOT ? "root version " + delegator.version() + "'s root keys"
+                            : "the targets keys") + " " + missing);
+                }
+            }
+            return new Pending(role.id(), name, m.version(), needs.isEmpty() ? "nothing" : String.join("; ", needs));
+        } catch (RepositoryException e) {
+            throw new IOException("staged/" + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * {@code repo sign}: adds the signature of {@code key} (an offline key holder's) to the staged metadata of
+     * {@code role} and publishes it once its threshold is met: targets with a new snapshot and timestamp; a root as
+     * {@code metadata/N.root.json}, then the targets re-signed when their keys changed, and a new snapshot and
+     * timestamp signed by the new root's keys (§5.3.11: a client that saw the timestamp or snapshot keys rotate
+     * fetches them again). Signing twice with the same key replaces its signature.
+     *
+     * @param key a private key the repository's root lists for {@code role} (for root: the current root's or the staged
+     *            root's root keys); a PEM key or a PKCS#11 token's key
+     * @throws PolicyException when nothing is staged for {@code role}, the key is not one of its keys, or publishing
+     *                         needs a snapshot, timestamp or targets key the key directory lacks (the signature is
+     *                         kept in the staged file)
+     */
+    public Signing sign(Role role, PrivateKey key, java.security.PublicKey publicKey, Duration snapshotExpiry, Duration timestampExpiry)
+            throws IOException, PolicyException {
+        if (role != Role.ROOT && role != Role.TARGETS) {
+            throw new PolicyException("the " + role.id() + " role is signed online by repo add and repo timestamp with the keys of --keys;"
+                    + " repo sign completes root and targets");
+        }
+        Current cur = current();
+        Path f = null;
+        for (Pending p : staged()) {
+            if (p.role().equals(role.id())) {
+                f = stagedDir().resolve(p.file());
+            }
+        }
+        if (f == null) {
+            throw new PolicyException("nothing staged for the " + role.id() + " role in " + stagedDir()
+                    + (role == Role.ROOT ? " (veripack repo rotate-root stages a new root)" : " (repo add stages targets when --keys lacks targets keys)"));
+        }
+        String name = f.getFileName().toString();
+        byte[] bytes = Files.readAllBytes(f);
+        Metadata m;
+        try {
+            m = Metadata.parse(name, bytes, role.id());
+        } catch (RepositoryException e) {
+            throw new PolicyException("staged/" + name + ": " + e.getMessage(), e);
+        }
+        TufKey tk;
+        try {
+            tk = TufKey.of(publicKey);
+        } catch (IllegalArgumentException e) {
+            throw new PolicyException(e.getMessage(), e);
+        }
+        Map<String, TufKey> allowed = new LinkedHashMap<>(roleKeys(cur.root.signed(), role));
+        if (role == Role.ROOT) {
+            allowed.putAll(roleKeys(m.signed(), role));
+        }
+        List<Metadata.Sig> sigs = new ArrayList<>(m.signatures());
+        boolean listed = false;
+        for (Map.Entry<String, TufKey> e : allowed.entrySet()) {
+            if (e.getValue().equals(tk)) {
+                listed = true;
+                sigs.removeIf(x -> x.keyId().equals(e.getKey()));
+                sigs.add(signature(e.getKey(), e.getValue(), key, m.canonicalSigned(), role));
+            }
+        }
+        if (!listed) {
+            throw new PolicyException("key " + tk.keyId() + " is not a " + role.id() + " key of staged/" + name);
+        }
+        byte[] signed = Metadata.document(m.signed(), sigs);
+        if (!tk.verifies(m.canonicalSigned(), sigs.get(sigs.size() - 1).value())) {
+            throw new PolicyException("the key's signature does not verify with its public key: the private and public key differ");
+        }
+        write(stagedDir(), name, signed);
+        if (!complete(cur, role, signed)) {
+            return new Signing(name, pending(cur, role, name, signed));
+        }
+        publishStaged(cur, role, name, signed, snapshotExpiry, timestampExpiry);
+        return new Signing(name, null);
+    }
+
+    /**
+     * {@code repo rotate-root}: the next root version: the current root with {@code change} applied and a new expiry,
+     * signed by every key of the key directory that is a root key of the current root or of the new one. Published
+     * (as by {@link #sign}) when it carries a threshold of both (§5.3.4); else staged for {@link #sign}.
+     *
+     * @throws PolicyException when metadata is already staged, a role would have a threshold above its key count or
+     *                         below 1, a removed key id is not in the role, or publishing needs a key the directory
+     *                         lacks
+     */
+    public Signing rotateRoot(RootChange change, Duration rootExpiry, Duration snapshotExpiry, Duration timestampExpiry)
+            throws IOException, PolicyException {
+        requireNothingStaged();
+        Current cur = current();
+        ObjectNode root = cur.root.signed().deepCopy();
+        long v = cur.root.version() + 1;
+        root.put("version", v);
+        root.put("expires", clock.instant().truncatedTo(ChronoUnit.SECONDS).plus(rootExpiry).toString());
+        ObjectNode keysNode = (ObjectNode) root.get("keys");
+        for (Role r : Role.values()) {
+            ObjectNode rn = (ObjectNode) root.path("roles").path(r.id());
+            List<String> ids = new ArrayList<>();
+            rn.path("keyids").forEach(i -> ids.add(i.asText()));
+            for (String id : change.remove().getOrDefault(r, List.of())) {
+                if (!ids.remove(id)) {
+                    throw new PolicyException("--remove-key " + r.id() + "=" + id + ": not a key of the " + r.id() + " role " + ids);
+                }
+            }
+            for (TufKey k : change.add().getOrDefault(r, List.of())) {
+                if (!ids.contains(k.keyId())) {
+                    ids.add(k.keyId());
+                    keysNode.set(k.keyId(), k.json());
+                }
+            }
+            var arr = rn.putArray("keyids");
+            ids.forEach(arr::add);
+            int t = change.thresholds().getOrDefault(r, rn.path("threshold").asInt());
+            if (t < 1 || t > ids.size()) {
+                throw new PolicyException("the " + r.id() + " role would need " + t + " of " + ids.size() + " keys: 1 <= threshold <= keys");
+            }
+            rn.put("threshold", t);
+        }
+        java.util.Set<String> used = new java.util.HashSet<>();
+        root.path("roles").forEach(rn -> rn.path("keyids").forEach(i -> used.add(i.asText())));
+        keysNode.retain(used);
+        byte[] data = CanonicalJson.encode(root);
+        Map<String, Metadata.Sig> sigs = new LinkedHashMap<>();
+        for (Metadata.Sig x : signatures(cur.root.signed(), Role.ROOT, data)) {
+            sigs.put(x.keyId(), x);
+        }
+        for (Metadata.Sig x : signatures(root, Role.ROOT, data)) {
+            sigs.putIfAbsent(x.keyId(), x);
+        }
+        byte[] bytes = Metadata.document(root, new ArrayList<>(sigs.values()));
+        String name = v + ".root.json";
+        if (!complete(cur, Role.ROOT, bytes)) {
+            return new Signing(name, stage(cur, Role.ROOT, name, bytes));
+        }
+        publishStaged(cur, Role.ROOT, name, bytes, snapshotExpiry, timestampExpiry);
+        return new Signing(name, null);
+    }
+
+    /** Publishes complete root or targets metadata (see {@link #sign}); the staged file, if any, is removed last. */
+    private void publishStaged(Current cur, Role role, String name, byte[] bytes, Duration snapshotExpiry, Duration timestampExpiry)
+            throws IOException, PolicyException {
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        if (role == Role.ROOT) {
+            Metadata m;
+            try {
+                m = Metadata.parse(name, bytes, "root");
+            } catch (RepositoryException e) {
+                throw new IOException(e.getMessage(), e);
+            }
+            ObjectNode root = m.signed();
+            byte[] targetsBytes;
+            long tv = cur.targets.version();
+            if (root.path("roles").path("targets").equals(cur.root.signed().path("roles").path("targets"))) {
+                targetsBytes = Files.readAllBytes(metadataDir().resolve(tv + ".targets.json"));
+            } else { // new targets keys: the current targets re-signed by them (§5.6.3 checks the new root's keys)
+                ObjectNode targets = cur.targets.signed().deepCopy();
+                targets.put("version", ++tv);
+                targetsBytes = sign(root, targets, Role.TARGETS);
+            }
+            files.put(name, bytes);
+            files.putAll(publication(root, targetsBytes, tv, snapshotExpiry, timestampExpiry, cur.snapshot.version() + 1,
+                    cur.timestamp.version() + 1));
+            if (tv == cur.targets.version()) {
+                files.remove(tv + ".targets.json"); // unchanged: already published
+            }
+        } else {
+            files.putAll(publication(cur.root.signed(), bytes, cur.targets.version() + 1, snapshotExpiry, timestampExpiry,
+                    cur.snapshot.version() + 1, cur.timestamp.version() + 1));
+            if (!files.containsKey(name)) {
+                throw new PolicyException("staged/" + name + " is not the next targets version " + (cur.targets.version() + 1));
+            }
+        }
+        writeAll(files);
+        Files.deleteIfExists(stagedDir().resolve(name));
     }
 
     /** Writes {@code metadata/NAME} by temp file + rename, so a reader never sees half a file. */
     private void write(String name, byte[] bytes) throws IOException {
-        Path target = metadataDir().resolve(name);
-        Path tmp = Files.createTempFile(metadataDir(), "." + name + "-", ".tmp");
+        write(metadataDir(), name, bytes);
+    }
+
+    private static void write(Path directory, String name, byte[] bytes) throws IOException {
+        Path target = directory.resolve(name);
+        Path tmp = Files.createTempFile(directory, "." + name + "-", ".tmp");
         try {
             Files.write(tmp, bytes);
             Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));

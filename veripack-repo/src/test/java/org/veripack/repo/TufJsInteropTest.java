@@ -45,4 +45,39 @@ class TufJsInteropTest {
         assertEquals(1, r.exit(), r.out());
         assertTrue(r.err().contains("LengthOrHashMismatchError") || r.err().toLowerCase().contains("hash"), r.err());
     }
+
+    @Test
+    void tufJsFollowsARootRotationAndTargetsSignedByTwoOfflineHolders() throws Exception {
+        java.time.Clock now = java.time.Clock.systemUTC();
+        var roles = TufRepository.defaultRoles();
+        roles.put(TufRepository.Role.ROOT, new TufRepository.RoleSpec(3, 2, Duration.ofDays(365)));
+        roles.put(TufRepository.Role.TARGETS, new TufRepository.RoleSpec(2, 2, Duration.ofDays(90)));
+        TufRepository.init(tmp.resolve("repo"), tmp.resolve("keys"), roles, RepositoryKeys.KeyType.ECDSA_P256, now);
+        Path holder = Files.createDirectories(tmp.resolve("holder"));
+        for (String k : java.util.List.of("root-2", "root-3", "targets-2")) {
+            Files.move(tmp.resolve("keys/" + k + ".pem"), holder.resolve(k + ".pem"));
+        }
+        RepositoryKeys keys = RepositoryKeys.load(tmp.resolve("keys"));
+        var newTimestamp = keys.createIfMissing("timestamp-2", RepositoryKeys.KeyType.ED25519);
+        String oldTimestamp = org.veripack.repo.tuf.Metadata.parse("r", Files.readAllBytes(tmp.resolve("repo/metadata/1.root.json")), "root")
+                .role("r", "timestamp").keyIds().get(0);
+        TufRepository repo = TufRepository.open(tmp.resolve("repo"), RepositoryKeys.load(tmp.resolve("keys")), now);
+        // root 2: the timestamp key replaced; signed by root-1 now and root-2 later (2 of 3 of the old and of the new root)
+        assertTrue(repo.rotateRoot(new TufRepository.RootChange(java.util.Map.of(TufRepository.Role.TIMESTAMP, java.util.List.of(newTimestamp)),
+                java.util.Map.of(TufRepository.Role.TIMESTAMP, java.util.List.of(oldTimestamp)), java.util.Map.of()),
+                Duration.ofDays(365), Duration.ofDays(1), Duration.ofDays(1)).pending() != null);
+        assertTrue(repo.sign(TufRepository.Role.ROOT, TufRepositoryTest.key(holder.resolve("root-2.pem")),
+                TufRepositoryTest.pub(holder.resolve("root-2.pem")), Duration.ofDays(1), Duration.ofDays(1)).pending() == null);
+        Files.delete(tmp.resolve("keys/timestamp-1.pem"));
+        repo = TufRepository.open(tmp.resolve("repo"), RepositoryKeys.load(tmp.resolve("keys")), now);
+        Path csar = RepoFixture.csar(tmp, "acme-mme", "2.1");
+        assertTrue(repo.add(csar, RepoFixture.verifier(), Duration.ofDays(1), Duration.ofDays(1), Duration.ofDays(1)).pending() != null);
+        assertTrue(repo.sign(TufRepository.Role.TARGETS, TufRepositoryTest.key(holder.resolve("targets-2.pem")),
+                TufRepositoryTest.pub(holder.resolve("targets-2.pem")), Duration.ofDays(1), Duration.ofDays(1)).pending() == null);
+        // tuf-js starts from the first root, walks to 2.root.json and checks the new timestamp key's signature
+        TufJs.Result r = TufJs.download(tmp.resolve("repo"), tmp.resolve("repo/metadata/1.root.json"), "acme-mme-2.1.csar",
+                Files.createDirectories(tmp.resolve("out")));
+        assertEquals(0, r.exit(), r.err());
+        assertArrayEquals(Files.readAllBytes(csar), Files.readAllBytes(Path.of(r.out().strip())));
+    }
 }

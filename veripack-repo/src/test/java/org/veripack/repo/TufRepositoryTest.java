@@ -87,7 +87,7 @@ class TufRepositoryTest {
     }
 
     @Test
-    void thresholdRolesAreSignedByEnoughKeysAndTimestampRenews() throws Exception {
+    void thresholdRolesAreSignedByEnoughKeysOrStagedUntilAnOfflineHolderSigns() throws Exception {
         Map<TufRepository.Role, TufRepository.RoleSpec> roles = TufRepository.defaultRoles();
         roles.put(TufRepository.Role.ROOT, new TufRepository.RoleSpec(3, 2, Duration.ofDays(365)));
         roles.put(TufRepository.Role.TARGETS, new TufRepository.RoleSpec(2, 2, Duration.ofDays(90)));
@@ -97,12 +97,84 @@ class TufRepositoryTest {
         TrustedMetadata t = TrustedMetadata.fromRoot(meta("1.root.json")).withTimestamp(meta("timestamp.json"), RepoFixture.NOW);
         assertEquals(3, t.timestamp().metadata().version());
         assertEquals(List.of(1L, 1L, 1L, 3L), repo.status().stream().map(TufRepository.RoleStatus::version).toList());
-        // one of the two targets keys missing: the publisher refuses instead of writing metadata clients reject
-        Files.delete(tmp.resolve("keys/targets-2.pem"));
+        // one of the two targets keys held offline: add stages the new targets with one signature and publishes nothing
+        Path offline = Files.createDirectories(tmp.resolve("offline"));
+        Files.move(tmp.resolve("keys/targets-2.pem"), offline.resolve("targets-2.pem"));
         TufRepository weak = TufRepository.open(tmp.resolve("repo"), RepositoryKeys.load(tmp.resolve("keys")), RepoFixture.CLOCK);
         Path csar = RepoFixture.csar(tmp, "acme-mme", "2.1");
-        var e = assertThrows(PolicyException.class, () -> weak.add(csar, RepoFixture.verifier(), DAY, DAY, DAY));
-        assertTrue(e.getMessage().contains("targets role needs 2 signatures"), e.getMessage());
+        byte[] tsBefore = meta("timestamp.json");
+        TufRepository.Added staged = weak.add(csar, RepoFixture.verifier(), DAY, DAY, DAY);
+        assertEquals("2.targets.json", staged.pending().file());
+        assertTrue(staged.pending().needs().startsWith("1 more signature(s) by the targets keys"), staged.pending().needs());
+        assertArrayEquals(tsBefore, meta("timestamp.json"));
+        assertTrue(Files.notExists(tmp.resolve("repo/metadata/2.targets.json")));
+        // the staged file is short of the threshold for the client too
+        var unmet = assertThrows(org.veripack.repo.tuf.RepositoryException.class, () -> TrustedMetadata.verifyRole("targets.json",
+                Metadata.parse("root", meta("1.root.json"), "root"),
+                Metadata.parse("t", Files.readAllBytes(tmp.resolve("repo/staged/2.targets.json")), "targets"), "targets"));
+        assertEquals(FindingCode.REPO_THRESHOLD_UNMET, unmet.code());
+        // another change waits until the staged one is complete
+        var busy = assertThrows(PolicyException.class, () -> weak.add(csar, RepoFixture.verifier(), DAY, DAY, DAY));
+        assertTrue(busy.getMessage().contains("awaits signatures"), busy.getMessage());
+        // a key that is not a targets key is refused; the holder's key completes and publishes
+        var notTargets = assertThrows(PolicyException.class, () -> weak.sign(TufRepository.Role.TARGETS,
+                key(tmp.resolve("keys/snapshot-1.pem")), pub(tmp.resolve("keys/snapshot-1.pem")), DAY, DAY));
+        assertTrue(notTargets.getMessage().contains("is not a targets key"), notTargets.getMessage());
+        TufRepository.Signing done = weak.sign(TufRepository.Role.TARGETS, key(offline.resolve("targets-2.pem")),
+                pub(offline.resolve("targets-2.pem")), DAY, DAY);
+        assertEquals(null, done.pending());
+        assertTrue(Files.notExists(tmp.resolve("repo/staged/2.targets.json")));
+        TrustedMetadata c = TrustedMetadata.fromRoot(meta("1.root.json")).withTimestamp(meta("timestamp.json"), RepoFixture.NOW)
+                .withSnapshot(meta("2.snapshot.json"), RepoFixture.NOW).withTargets(meta("2.targets.json"), RepoFixture.NOW);
+        assertEquals(List.of("acme-mme-2.1.csar"), List.copyOf(c.targets().metadata().targets("targets.json").keySet()));
+        assertEquals(List.of(), weak.staged());
+    }
+
+    static java.security.PrivateKey key(Path pem) throws Exception {
+        return org.veripack.core.sign.SigningIdentities.readPrivateKey(pem);
+    }
+
+    static java.security.PublicKey pub(Path pem) throws Exception {
+        return RepositoryKeys.readPublicKey(pem);
+    }
+
+    @Test
+    void rootRotationTwoOfThreeIsStagedThenCompletedByAnOfflineHolderAndTheClientWalksIt() throws Exception {
+        Map<TufRepository.Role, TufRepository.RoleSpec> roles = TufRepository.defaultRoles();
+        roles.put(TufRepository.Role.ROOT, new TufRepository.RoleSpec(3, 2, Duration.ofDays(365)));
+        init(roles, RepositoryKeys.KeyType.ED25519);
+        Path offline = Files.createDirectories(tmp.resolve("offline"));
+        Files.move(tmp.resolve("keys/root-2.pem"), offline.resolve("root-2.pem"));
+        Files.move(tmp.resolve("keys/root-3.pem"), offline.resolve("root-3.pem"));
+        RepositoryKeys keys = RepositoryKeys.load(tmp.resolve("keys"));
+        // replace root-3 (its holder left) by a new key, and the timestamp key by a new one
+        String old3 = org.veripack.repo.tuf.TufKey.of(pub(offline.resolve("root-3.pem"))).keyId();
+        var newRoot = keys.createIfMissing("root-4", RepositoryKeys.KeyType.ECDSA_P256);
+        String oldTs = Metadata.parse("r", meta("1.root.json"), "root").role("r", "timestamp").keyIds().get(0);
+        var newTs = keys.createIfMissing("timestamp-2", RepositoryKeys.KeyType.ED25519);
+        TufRepository repo = TufRepository.open(tmp.resolve("repo"), RepositoryKeys.load(tmp.resolve("keys")), RepoFixture.CLOCK);
+        TufRepository.Signing s = repo.rotateRoot(new TufRepository.RootChange(
+                Map.of(TufRepository.Role.ROOT, List.of(newRoot), TufRepository.Role.TIMESTAMP, List.of(newTs)),
+                Map.of(TufRepository.Role.ROOT, List.of(old3), TufRepository.Role.TIMESTAMP, List.of(oldTs)), Map.of()),
+                Duration.ofDays(365), DAY, DAY);
+        // root-1 and root-4 signed: the new root's 2 of 3, but only 1 of the old root's 2
+        assertEquals("2.root.json", s.file());
+        assertTrue(s.pending().needs().startsWith("1 more signature(s) by root version 1's root keys"), s.pending().needs());
+        assertTrue(Files.notExists(tmp.resolve("repo/metadata/2.root.json")));
+        TufRepository.Signing done = repo.sign(TufRepository.Role.ROOT, key(offline.resolve("root-2.pem")), pub(offline.resolve("root-2.pem")),
+                DAY, DAY);
+        assertEquals(null, done.pending());
+        // the client walks 1 -> 2 (§5.3), then the timestamp signed by the new timestamp key only
+        TrustedMetadata t = TrustedMetadata.fromRoot(meta("1.root.json")).withRoot(meta("2.root.json"));
+        t.checkRootFresh(RepoFixture.NOW);
+        t = t.withTimestamp(meta("timestamp.json"), RepoFixture.NOW).withSnapshot(meta("2.snapshot.json"), RepoFixture.NOW)
+                .withTargets(meta("1.targets.json"), RepoFixture.NOW);
+        assertEquals(List.of(newTs.keyId()), t.root().metadata().role("r", "timestamp").keyIds());
+        // a threshold above the key count is refused before anything is written
+        var e = assertThrows(PolicyException.class, () -> repo.rotateRoot(new TufRepository.RootChange(Map.of(), Map.of(),
+                Map.of(TufRepository.Role.ROOT, 4)), Duration.ofDays(365), DAY, DAY));
+        assertTrue(e.getMessage().contains("4 of 3"), e.getMessage());
+        assertTrue(Files.notExists(tmp.resolve("repo/metadata/3.root.json")));
     }
 
     @Test

@@ -313,9 +313,15 @@ public final class TrustedMetadata {
     /**
      * §4.3/§5.3.4: at least {@code threshold} distinct keys of {@code role} in {@code delegator} verified a signature
      * of {@code m}. Too few: {@code REPO_SIGNATURE_INVALID} when some signature by a key of the role did not verify
-     * (a changed byte), else {@code REPO_THRESHOLD_UNMET}.
+     * (a changed byte), else {@code REPO_THRESHOLD_UNMET}. The publisher uses it to decide whether staged metadata
+     * has its threshold (the client's own rule, not a second one).
+     *
+     * @param subject   the file name, for findings
+     * @param delegator the root metadata listing the role's keys and threshold
+     * @param m         the metadata whose signatures are counted
+     * @param role      {@code root}, {@code timestamp}, {@code snapshot} or {@code targets}
      */
-    static void verifyRole(String subject, Metadata delegator, Metadata m, String role) throws RepositoryException {
+    public static void verifyRole(String subject, Metadata delegator, Metadata m, String role) throws RepositoryException {
         Map<String, TufKey> keys = delegator.keys(subject);
         Metadata.Role r = delegator.role(subject, role);
         byte[] data = m.canonicalSigned();
