@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.veripack.core.pki.TestPki;
 import org.veripack.core.pki.TestTsa;
 
-/** Holds the module dependency direction of docs/architecture.md: core ← node ← repo ← cli, core ← scas ← cli. */
+/** Holds the module dependency direction of docs/architecture.md: core ← node ← repo ← agent ← cli, core ← scas ← cli. */
 class ArchitectureTest {
     /** The test kit's package (veripack-testkit); no production class lives in it. */
     private static final String TEST_KIT = "org.veripack.core.pki..";
@@ -29,27 +29,35 @@ class ArchitectureTest {
     @Test
     void coreDependsOnNoOtherModule() {
         noClasses().that().resideInAPackage("org.veripack.core..")
-                .should().dependOnClassesThat().resideInAnyPackage("org.veripack.node..", "org.veripack.scas..", "org.veripack.repo..", "org.veripack.cli..")
+                .should().dependOnClassesThat().resideInAnyPackage("org.veripack.node..", "org.veripack.scas..", "org.veripack.repo..", "org.veripack.agent..", "org.veripack.cli..")
                 .check(classes);
     }
 
     @Test
     void nodeDependsNeitherOnCliNorScas() {
         noClasses().that().resideInAPackage("org.veripack.node..")
-                .should().dependOnClassesThat().resideInAnyPackage("org.veripack.scas..", "org.veripack.repo..", "org.veripack.cli..")
+                .should().dependOnClassesThat().resideInAnyPackage("org.veripack.scas..", "org.veripack.repo..", "org.veripack.agent..", "org.veripack.cli..")
                 .check(classes);
     }
 
     @Test
     void scasDependsNeitherOnCliNorNode() {
         noClasses().that().resideInAPackage("org.veripack.scas..")
-                .should().dependOnClassesThat().resideInAnyPackage("org.veripack.node..", "org.veripack.repo..", "org.veripack.cli..")
+                .should().dependOnClassesThat().resideInAnyPackage("org.veripack.node..", "org.veripack.repo..", "org.veripack.agent..", "org.veripack.cli..")
                 .check(classes);
     }
 
     @Test
     void repoDependsNeitherOnCliNorScas() {
         noClasses().that().resideInAPackage("org.veripack.repo..")
+                .should().dependOnClassesThat().resideInAnyPackage("org.veripack.scas..", "org.veripack.agent..", "org.veripack.cli..")
+                .check(classes);
+    }
+
+    @Test
+    void agentDependsNeitherOnCliNorScas() {
+        assertTrue(classes.contain(org.veripack.agent.AuditExport.class), "the agent is imported, so the rule can fail");
+        noClasses().that().resideInAPackage("org.veripack.agent..")
                 .should().dependOnClassesThat().resideInAnyPackage("org.veripack.scas..", "org.veripack.cli..")
                 .check(classes);
     }
@@ -68,7 +76,7 @@ class ArchitectureTest {
 
     @Test
     void noModuleReachesIntoAnotherModulesInternals() {
-        for (String module : new String[] {"core", "node", "scas", "repo", "cli"}) {
+        for (String module : new String[] {"core", "node", "scas", "repo", "agent", "cli"}) {
             noClasses().that().resideOutsideOfPackage("org.veripack." + module + "..")
                     .should().dependOnClassesThat().resideInAPackage("org.veripack." + module + ".internal..")
                     .check(classes);
