@@ -10,7 +10,7 @@ import java.util.Objects;
 import org.veripack.core.internal.WarmUp;
 import org.veripack.core.internal.csar.CsarVerifier;
 import org.veripack.core.internal.csar.DetachedVerifier;
-import org.veripack.core.internal.csar.SealedManifestVerifier;
+import org.veripack.core.internal.csar.SignedManifestRules;
 
 /**
  * The one verifier: a pure function of (package bytes, trust policy, time, revocation data) to a
@@ -161,7 +161,7 @@ public final class PackageVerifier {
         if (r.report().identity().isEmpty()) {
             throw new IllegalStateException("an ACCEPTED CSAR report without a signed identity: " + r.report());
         }
-        return seal(r.report(), r.artifacts(), r.manifestBytes(), r.manifestName(), r.manifestCertificates());
+        return seal(r.report(), r.artifacts(), r.signedEntries(), r.manifestBytes(), r.manifestName(), r.manifestCertificates());
     }
 
     /**
@@ -183,7 +183,8 @@ public final class PackageVerifier {
      * expects in an installed slot (the guard, {@code verify-installed}, rollback). Checks the manifest
      * structure (SOL004 §5.3), its CMS block over the bytes before it (SOL004 §5.4, RFC 5652 §5.4) with a
      * certification path to this verifier's trust anchors (RFC 5280 §6) valid at {@code at}, the signed
-     * identity and each artifact's path and digest algorithm under this verifier's policy. Revocation is
+     * identity and each artifact's path and digest algorithm under this verifier's policy, by the rules install applies to
+     * the same manifest (one rule set: {@code SignedManifestRules}; what install adds needs the archive). Revocation is
      * checked as the policy says (a node re-verifying offline passes a policy with revocation OFF); the
      * policy's {@code signers}/{@code requireSigners} rules are not applied (they name packages and were
      * applied at install).
@@ -202,15 +203,15 @@ public final class PackageVerifier {
         Objects.requireNonNull(certificates, "certificates");
         Objects.requireNonNull(at, "at");
         try {
-            return SealedManifestVerifier.verify(manifestBytes.clone(), certificates, policy, at, revocation);
+            return SignedManifestRules.verifySealed(manifestBytes.clone(), certificates, policy, at, revocation);
         } catch (IOException e) {
             throw new IllegalStateException("reading an in-memory manifest failed", e);
         }
     }
 
     /** Wraps an ACCEPTED report into the proof type; only verifiers in this package may call it. */
-    static VerifiedPackage seal(VerificationReport report, List<ArtifactRecord> artifacts, byte[] manifest, String manifestName,
-                                List<X509Certificate> manifestCertificates) {
-        return new VerifiedPackage(report, artifacts, manifest, manifestName, manifestCertificates);
+    static VerifiedPackage seal(VerificationReport report, List<ArtifactRecord> artifacts, List<SignedManifest.Entry> signedEntries,
+                                byte[] manifest, String manifestName, List<X509Certificate> manifestCertificates) {
+        return new VerifiedPackage(report, artifacts, signedEntries, manifest, manifestName, manifestCertificates);
     }
 }

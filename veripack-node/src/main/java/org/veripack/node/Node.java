@@ -213,8 +213,7 @@ public final class Node {
                     Finding.of(FindingCode.UNSAFE_PATH, e.entry(), e.getMessage())), work);
         }
         Failpoints.hit("install.extracted");
-        return installer.commit(new StagedPackage(work, sink, verified.report(), verified.artifacts(),
-                verified.manifestBytes(), verified.manifestName(),
+        return installer.commit(new StagedPackage(work, sink, verified,
                 SealedTrust.of(verifier.policy(), verified.manifestCertificates()), csar),
                 verifier.policy().antiRollback(), configuredProduct());
     }

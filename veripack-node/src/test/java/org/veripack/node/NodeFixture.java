@@ -125,8 +125,7 @@ final class NodeFixture {
         } catch (PackageRejectedException ex) {
             throw new IllegalStateException("fixture package rejected: " + ex.report(), ex);
         }
-        return new StagedPackage(work, sink, v.report(), v.artifacts(), v.manifestBytes(), v.manifestName(),
-                SealedTrust.of(POLICY, v.manifestCertificates()), csar);
+        return new StagedPackage(work, sink, v, SealedTrust.of(POLICY, v.manifestCertificates()), csar);
     }
 
     private static java.util.Set<java.nio.file.attribute.PosixFilePermission> modeOf(int mode) {

@@ -231,6 +231,34 @@ class NodeTest {
         assertTrue(Node.openExisting(root, NodeFixture.CLOCK).verifyInstalled().intact());
     }
 
+    /**
+     * The installer binds the seal to the verifier's proof instead of verifying again: an option-2 package replaced on
+     * disk between verification and the seal (the copy the guard re-verifies later) is refused, nothing is activated.
+     */
+    @Test
+    void optionTwoPackageReplacedBetweenVerificationAndSealIsRefused() throws Exception {
+        Path root = dir.resolve("node");
+        NodeFixture fx = new NodeFixture(root);
+        Path tree = Files.createDirectories(dir.resolve("tree/bin"));
+        Files.writeString(tree.resolve("prog"), "#!/bin/sh\nexit 0\n");
+        Path csar = dir.resolve("opt2.csar");
+        Path other = dir.resolve("opt2-other.csar");
+        CsarSigner.builder(NodeFixture.LEAF.identity()).name("acme-mme").version("1.0").clock(NodeFixture.CLOCK)
+                .build().writeOption2(tree.getParent(), csar);
+        Files.writeString(tree.resolve("prog"), "#!/bin/sh\nexit 1\n");
+        CsarSigner.builder(NodeFixture.LEAF.identity()).name("acme-mme").version("1.0").clock(NodeFixture.CLOCK)
+                .build().writeOption2(tree.getParent(), other);
+        var staged = fx.stage(csar);
+        Files.copy(other, csar, java.nio.file.StandardCopyOption.REPLACE_EXISTING); // a genuinely signed package, not the one verified
+        InstallResult r = fx.installer.commit(staged, true, null);
+        assertEquals(InstallResult.Outcome.REJECTED, r.outcome(), r.report()::toString);
+        assertEquals(List.of(FindingCode.MALFORMED_PACKAGE), r.report().findings().stream().map(Finding::code).toList());
+        assertFalse(Files.exists(root.resolve("current"), LinkOption.NOFOLLOW_LINKS), "nothing activated");
+        // the package left alone installs
+        Files.copy(other, csar, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        assertEquals(InstallResult.Outcome.ACTIVATED, fx.installer.commit(fx.stage(csar), true, null).outcome());
+    }
+
     @Test
     void rollbackToATamperedPreviousSlotIsRefusedAndChangesNothing() throws Exception {
         Path root = dir.resolve("node");

@@ -76,7 +76,8 @@ public final class Installer {
      * active one, its slot is re-verified: intact → ALREADY_ACTIVE (even when the version floor is higher:
      * the floor refuses versions lower than itself, the active version is not a downgrade of itself), tampered
      * → REPAIRED; otherwise anti-rollback; then the staged tree must equal the verified artifacts; the seal
-     * must re-verify ({@link SealedEvidence}) before anything is activated.
+     * must be bound to the proof ({@link SealedEvidence#checkAgainstProof}: what the signature binds, as the guard will
+     * find it; the signature is not verified again) before anything is activated.
      *
      * @param product the node's product name from {@code config.yaml}, or null when not configured
      */
@@ -125,10 +126,10 @@ public final class Installer {
         SealedRecord record = new SealedRecord(slot, id, signerOf(report), clock.instant(), report.verificationTime(),
                 report.packageSha256().orElse(null), p.manifestName(), sha256(p.manifestBytes()), entries, p.trust(),
                 packageCopy != null, ReportFormat.toJsonTree(report));
-        List<Finding> unbound = SealedEvidence.check(slot, record, p.manifestBytes(), packageCopy);
+        List<Finding> unbound = SealedEvidence.checkAgainstProof(slot, record, p.verified(), packageCopy);
         if (!unbound.isEmpty()) {
             return reject(Reports.withFinding(report, Finding.of(FindingCode.MALFORMED_PACKAGE, "package",
-                    "the sealed evidence does not re-verify (package changed during install?): " + unbound.get(0).detail())), p.workDir());
+                    "the sealed record is not what the verified package binds (package changed during install?): " + unbound.get(0).detail())), p.workDir());
         }
         state.writeRecord(record, p.manifestBytes(), packageCopy);
         Failpoints.hit("install.sealed");

@@ -1,6 +1,7 @@
 package org.veripack.node.internal;
 
 import java.io.IOException;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.ZoneOffset;
@@ -9,9 +10,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import org.veripack.core.ArchiveExecuteBits;
 import org.veripack.core.ArtifactRecord;
 import org.veripack.core.ArtifactType;
+import org.veripack.core.FileDigest;
 import org.veripack.core.Finding;
 import org.veripack.core.FindingCode;
 import org.veripack.core.PackageIdentity;
@@ -21,6 +24,7 @@ import org.veripack.core.RevocationSource;
 import org.veripack.core.SignedManifest;
 import org.veripack.core.TrustPolicy;
 import org.veripack.core.VerificationReport;
+import org.veripack.core.VerifiedPackage;
 
 /**
  * Binds a sealed slot record to the vendor's signature, so the digests the guard expects come from the
@@ -34,7 +38,8 @@ import org.veripack.core.VerificationReport;
  * (option 2: the signed inner zip; option 1: {@code Veripack-Mode} lines); an option-1 file whose block has
  * no {@code Veripack-Mode} must not be recorded executable, unless the sealed policy said
  * {@code archiveExecuteBits: honour}, and then only {@code 0755}.
- * Nothing is cached: every guard start, scan and rollback runs this.
+ * Nothing is cached: every guard start, scan and rollback runs {@link #check}. At install the record is bound to the
+ * verifier's proof instead ({@link #checkAgainstProof}): the same comparison, without verifying the signature twice.
  *
  * <p>Limit: the sealed trust anchors live beside the record, so an attacker able to write the root-owned
  * {@code state/} can replace anchors, manifest and record together; the node-root guard
@@ -52,18 +57,9 @@ public final class SealedEvidence {
      * @return {@link FindingCode#INSTALLATION_TAMPERED} findings; empty when the record is bound to a valid signature
      */
     public static List<Finding> check(String slot, SealedRecord r, byte[] manifestBytes, Path packageCopy) throws IOException {
-        List<Finding> out = new ArrayList<>();
-        if (manifestBytes == null) {
-            return List.of(tampered("manifest", "the sealed signed manifest is missing"));
-        }
-        String mfSha = Installer.sha256(manifestBytes);
-        if (!mfSha.equals(r.manifestSha256())) {
-            return List.of(Finding.mismatch(FindingCode.INSTALLATION_TAMPERED, "manifest", "sealed manifest digest differs from the record",
-                    r.manifestSha256(), mfSha));
-        }
-        if (!slot.equals(r.slot()) || !Installer.isSlotOf(slot, Installer.slotName(r.identity(), manifestBytes))) {
-            return List.of(Finding.mismatch(FindingCode.INSTALLATION_TAMPERED, "slot", "slot name is not derived from the signed manifest",
-                    Installer.slotName(r.identity(), manifestBytes), slot));
+        Optional<Finding> unsealed = unsealed(slot, r, manifestBytes);
+        if (unsealed.isPresent()) {
+            return List.of(unsealed.get());
         }
         TrustPolicy sealed;
         try {
@@ -71,16 +67,63 @@ public final class SealedEvidence {
         } catch (IOException e) {
             return List.of(tampered("trust", e.getMessage()));
         }
-        Map<String, Signed> signed = new LinkedHashMap<>();
+        Map<String, SignedManifest.Entry> signed = new LinkedHashMap<>();
         VerificationReport report;
         try {
             report = verify(r, manifestBytes, packageCopy, sealed, signed);
         } catch (java.nio.file.NoSuchFileException e) {
             return List.of(tampered("package", "the sealed package copy is missing"));
         }
-        if (r.sealedPackage() && report.accepted() && !Objects.equals(report.packageSha256().orElse(null), r.packageSha256())) {
+        return bind(r, report, report.packageSha256().orElse(null), signed);
+    }
+
+    /**
+     * Install: the record just built from {@code proof} bound to it, without verifying the signature again (core verified
+     * it once; {@link VerifiedPackage#signedEntries()} are what the guard's {@link #check} will find in the same sealed
+     * bytes, by the same rules). The option-2 package copy is compared with the digest of the package verified.
+     *
+     * @param packageCopy the package copy about to be sealed (option 2), or null
+     * @return {@link FindingCode#INSTALLATION_TAMPERED} findings; empty when the record is what the proof binds
+     */
+    public static List<Finding> checkAgainstProof(String slot, SealedRecord r, VerifiedPackage proof, Path packageCopy)
+            throws IOException {
+        Optional<Finding> unsealed = unsealed(slot, r, proof.manifestBytes());
+        if (unsealed.isPresent()) {
+            return List.of(unsealed.get());
+        }
+        Map<String, SignedManifest.Entry> signed = new LinkedHashMap<>();
+        proof.signedEntries().forEach(e -> signed.put(e.path(), e));
+        String copySha256 = packageCopy == null ? null : FileDigest.hex(packageCopy, "SHA-256", false, LinkOption.NOFOLLOW_LINKS);
+        return bind(r, proof.report(), copySha256, signed);
+    }
+
+    /** The seal's own consistency: the manifest is there, is the one recorded, and names the slot; else the finding. */
+    private static Optional<Finding> unsealed(String slot, SealedRecord r, byte[] manifestBytes) {
+        if (manifestBytes == null) {
+            return Optional.of(tampered("manifest", "the sealed signed manifest is missing"));
+        }
+        String mfSha = Installer.sha256(manifestBytes);
+        if (!mfSha.equals(r.manifestSha256())) {
+            return Optional.of(Finding.mismatch(FindingCode.INSTALLATION_TAMPERED, "manifest", "sealed manifest digest differs from the record",
+                    r.manifestSha256(), mfSha));
+        }
+        if (!slot.equals(r.slot()) || !Installer.isSlotOf(slot, Installer.slotName(r.identity(), manifestBytes))) {
+            return Optional.of(Finding.mismatch(FindingCode.INSTALLATION_TAMPERED, "slot", "slot name is not derived from the signed manifest",
+                    Installer.slotName(r.identity(), manifestBytes), slot));
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The record bound to a verified signature: {@code report} ACCEPTED, the option-2 copy's digest {@code copySha256} the
+     * package's, the same identity, and every entry as {@code signed} says.
+     */
+    private static List<Finding> bind(SealedRecord r, VerificationReport report, String copySha256,
+                                      Map<String, SignedManifest.Entry> signed) throws IOException {
+        List<Finding> out = new ArrayList<>();
+        if (r.sealedPackage() && report.accepted() && !Objects.equals(copySha256, r.packageSha256())) {
             out.add(Finding.mismatch(FindingCode.INSTALLATION_TAMPERED, "package", "sealed package copy is not the package installed",
-                    r.packageSha256(), report.packageSha256().orElse(null)));
+                    r.packageSha256(), copySha256));
         }
         if (!report.accepted()) {
             List<String> codes = Installer.codes(report.findings());
@@ -115,7 +158,7 @@ public final class SealedEvidence {
 
     /** Verifies the sealed signature under {@code policy} (revocation off) at {@code r.verifiedAt()}; fills {@code signed}. */
     private static VerificationReport verify(SealedRecord r, byte[] manifestBytes, Path packageCopy, TrustPolicy policy,
-                                             Map<String, Signed> signed) throws IOException {
+                                             Map<String, SignedManifest.Entry> signed) throws IOException {
         PackageVerifier verifier = PackageVerifier.create(policy.toBuilder().revocation(RevocationMode.OFF).build(),
                 Clock.fixed(r.verifiedAt(), ZoneOffset.UTC), RevocationSource.offline())
                 .withPackageDigest(); // a sealed package copy is compared with the installed package's digest
@@ -123,31 +166,26 @@ public final class SealedEvidence {
             VerificationReport report = verifier.verifySealedCsar(packageCopy);
             for (ArtifactRecord a : report.artifacts()) {
                 if (a.type() != ArtifactType.DIRECTORY) {
-                    signed.put(a.path(), new Signed(a.digestAlgorithm(), a.digestHex(), a.mode(), a.type(), false));
+                    signed.put(a.path(), new SignedManifest.Entry(a.path(), a.digestAlgorithm(), a.digestHex(), a.mode(), a.type()));
                 }
             }
             return report;
         }
         SignedManifest sm = verifier.verifySealedManifest(manifestBytes, r.trust().manifestCertificates(), r.verifiedAt());
         for (SignedManifest.Entry e : sm.entries()) {
-            signed.put(e.path(), new Signed(e.digestAlgorithm(), e.digestHex(), e.signedMode(), e.signedType(), e.signedMode() == null));
+            signed.put(e.path(), e);
         }
         return sm.report();
     }
 
     /**
-     * What the signature says about one artifact (mode/type null when it does not cover them).
-     *
-     * @param execUnsigned true when nothing signs the mode (option-1 block without {@code Veripack-Mode}): the
-     *                     file must not be executable ({@code ArtifactRecord#mode()} rule)
-     */
-    private record Signed(String algorithm, String digestHex, Integer mode, ArtifactType type, boolean execUnsigned) { }
-
-    /**
+     * @param signed   what the signature says about each artifact; mode and type null where it does not cover them
+     *                 (option-1 block without {@code Veripack-Mode}: then the file must not be executable,
+     *                 {@code ArtifactRecord#mode()} rule)
      * @param honoured the install-time policy said {@code archiveExecuteBits: honour}: a file whose mode nothing
      *                 signs may be sealed {@code 0755} (its zip entry's owner-execute bit), never another executable mode
      */
-    private static void compareEntries(List<InstalledEntry> entries, Map<String, Signed> signed, boolean honoured,
+    private static void compareEntries(List<InstalledEntry> entries, Map<String, SignedManifest.Entry> signed, boolean honoured,
                                        List<Finding> out) throws IOException {
         Map<String, InstalledEntry> covered = new LinkedHashMap<>();
         for (InstalledEntry e : entries) {
@@ -155,30 +193,30 @@ public final class SealedEvidence {
                 continue;
             }
             covered.put(e.path(), e);
-            Signed s = signed.get(e.path());
+            SignedManifest.Entry s = signed.get(e.path());
             if (s == null) {
                 out.add(tampered(e.path(), "sealed entry has no digest in the signed manifest"));
                 continue;
             }
             String digest = e.type() == ArtifactType.SYMLINK && e.linkTarget() != null
-                    ? SlotVerifier.digest(e.linkTarget(), s.algorithm()) : e.digestHex();
-            if (!s.algorithm().equals(e.algorithm()) || !s.digestHex().equalsIgnoreCase(String.valueOf(digest))) {
+                    ? SlotVerifier.digest(e.linkTarget(), s.digestAlgorithm()) : e.digestHex();
+            if (!s.digestAlgorithm().equals(e.algorithm()) || !s.digestHex().equalsIgnoreCase(String.valueOf(digest))) {
                 out.add(Finding.mismatch(FindingCode.INSTALLATION_TAMPERED, e.path(), "sealed digest differs from the signed digest",
                         s.digestHex(), digest));
             }
-            if (s.mode() != null && e.type() == ArtifactType.FILE && s.mode() != e.signedMode()) { // a symlink has no mode of its own
+            if (s.signedMode() != null && e.type() == ArtifactType.FILE && s.signedMode() != e.signedMode()) { // a symlink has no mode of its own
                 out.add(Finding.mismatch(FindingCode.INSTALLATION_TAMPERED, e.path(), "sealed mode differs from the signed mode",
-                        String.format("%04o", s.mode()), String.format("%04o", e.signedMode())));
+                        String.format("%04o", s.signedMode()), String.format("%04o", e.signedMode())));
             }
-            if (s.execUnsigned() && e.type() == ArtifactType.FILE && (e.signedMode() & 0111) != 0
+            if (s.signedMode() == null && e.type() == ArtifactType.FILE && (e.signedMode() & 0111) != 0
                     && !(honoured && e.signedMode() == 0755)) {
                 out.add(Finding.mismatch(FindingCode.INSTALLATION_TAMPERED, e.path(),
                         "sealed mode is executable but the signed manifest does not sign an executable mode",
                         "no execute bit", String.format("%04o", e.signedMode())));
             }
-            if (s.type() != null && s.type() != e.type()) {
+            if (s.signedType() != null && s.signedType() != e.type()) {
                 out.add(Finding.mismatch(FindingCode.INSTALLATION_TAMPERED, e.path(), "sealed type differs from the signed type",
-                        s.type().name(), e.type().name()));
+                        s.signedType().name(), e.type().name()));
             }
         }
         for (String path : signed.keySet()) {

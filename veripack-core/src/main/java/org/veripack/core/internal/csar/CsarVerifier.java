@@ -1,6 +1,5 @@
 package org.veripack.core.internal.csar;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -39,9 +38,9 @@ import org.veripack.core.ArtifactType;
 import org.veripack.core.Finding;
 import org.veripack.core.FindingCode;
 import org.veripack.core.PackageFormat;
-import org.veripack.core.PackageIdentity;
 import org.veripack.core.ProgressListener;
 import org.veripack.core.RevocationSource;
+import org.veripack.core.SignedManifest;
 import org.veripack.core.TrustPolicy;
 import org.veripack.core.VerificationReport;
 import org.veripack.core.internal.cms.CertificateFiles;
@@ -49,7 +48,6 @@ import org.veripack.core.internal.cms.CmsSignatureVerifier;
 import org.veripack.core.internal.cms.SignatureCheckResult;
 import org.veripack.core.internal.io.PrefetchInputStream;
 import org.veripack.core.internal.io.Streams;
-import org.veripack.core.internal.manifest.DigestAlgorithms;
 import org.veripack.core.internal.manifest.Manifest;
 import org.veripack.core.internal.manifest.ManifestParser;
 import org.veripack.core.internal.manifest.VeripackMode;
@@ -69,7 +67,8 @@ import org.veripack.core.internal.manifest.VeripackMode;
  *       ({@link #verifyManifestSignature});</li>
  *   <li>read the package identity from the signed metadata; check the policy's signer authorisation;</li>
  *   <li>match manifest entries and archive entries (missing, unlisted, duplicate), check algorithms; a URI
- *       {@code Source} is an external artifact ({@link ExternalSource}, {@link #matchExternal}); TOSCA.meta file
+ *       {@code Source} is an external artifact ({@link ExternalSource}); the manifest's own rules are
+ *       {@link SignedManifestRules}, shared with the node's guard; TOSCA.meta file
  *       blocks with {@code Algorithm}/{@code Hash} join the hashing ({@link #matchToscaMetaBlocks});</li>
  *   <li>check each artifact's entry type and permission bits against its signed {@code Veripack-Mode}
  *       ({@link #installedMode}); only signed metadata is installed;</li>
@@ -110,9 +109,10 @@ public final class CsarVerifier {
     private List<X509Certificate> outerSignerCerts = List.of();
 
     /** The outcome: the report plus what a {@code VerifiedPackage} needs. */
-    public record Result(VerificationReport report, List<ArtifactRecord> artifacts, byte[] manifestBytes,
-                         String manifestName, List<X509Certificate> manifestCertificates) {
+    public record Result(VerificationReport report, List<ArtifactRecord> artifacts, List<SignedManifest.Entry> signedEntries,
+                         byte[] manifestBytes, String manifestName, List<X509Certificate> manifestCertificates) {
         public Result {
+            signedEntries = List.copyOf(signedEntries);
             manifestCertificates = List.copyOf(manifestCertificates);
         }
     }
@@ -169,7 +169,7 @@ public final class CsarVerifier {
                         .packageSha256(await(packageSha256));
                 findings.forEach(f -> b.finding(f.code() != FindingCode.MALFORMED_PACKAGE ? f
                         : new Finding(f.code(), f.subject(), f.detail() + " (a SOL004 CSAR is a zip archive)", f.expected(), f.actual())));
-                return new Result(b.build(), List.of(), new byte[0], "", List.of());
+                return new Result(b.build(), List.of(), List.of(), new byte[0], "", List.of());
             }
             try (ZipArchive archive = opened.get()) {
                 boolean option2 = isOption2(archive);
@@ -178,7 +178,8 @@ public final class CsarVerifier {
                 findings.forEach(b::finding);
                 Inner inner = option2 ? verifyOption2(archive, b, sink, workers) : checkCsar(archive, true, true, b, sink, workers);
                 b.packageSha256(await(packageSha256));
-                return new Result(b.build(), inner.artifacts, inner.manifestBytes, inner.manifestName, inner.manifestCertificates);
+                return new Result(b.build(), inner.artifacts, inner.signedEntries, inner.manifestBytes, inner.manifestName,
+                        inner.manifestCertificates);
             }
         } finally {
             pool.shutdownNow();
@@ -218,9 +219,9 @@ public final class CsarVerifier {
     }
 
     /** What the inner check produced. */
-    private record Inner(List<ArtifactRecord> artifacts, byte[] manifestBytes, String manifestName,
-                         List<X509Certificate> manifestCertificates) {
-        static final Inner EMPTY = new Inner(List.of(), new byte[0], "", List.of());
+    private record Inner(List<ArtifactRecord> artifacts, List<SignedManifest.Entry> signedEntries, byte[] manifestBytes,
+                         String manifestName, List<X509Certificate> manifestCertificates) {
+        static final Inner EMPTY = new Inner(List.of(), List.of(), new byte[0], "", List.of());
     }
 
     // --- option detection and option 2 (SOL004 §5.5) ---
@@ -381,8 +382,9 @@ public final class CsarVerifier {
         List<Finding> matchFindings = new ArrayList<>();
         List<Warning> matchWarnings = new ArrayList<>();
         Map<String, External> externals = new LinkedHashMap<>();
+        List<SignedManifest.Entry> bound = new ArrayList<>();
         Map<String, Expected> expected = matchManifest(manifest, manifestEntry.path(), entries, archive.refused(), excluded,
-                option1, externals, matchFindings, matchWarnings);
+                option1, externals, bound, matchFindings, matchWarnings);
         List<MetaCheck> metaChecks = meta == null ? List.of()
                 : matchToscaMetaBlocks(metaBytes, entries, archive.refused(), expected, externals, matchFindings);
         for (ZipArchive.Entry e : entries.values()) {
@@ -410,7 +412,7 @@ public final class CsarVerifier {
         boolean manifestSignatureValid = false;
         List<X509Certificate> signerCerts = new ArrayList<>(outerSignerCerts);
         if (manifest.hasCms()) {
-            SignatureCheckResult r = verifyManifestSignature(manifest, packageCerts, policy, at, revocation);
+            SignatureCheckResult r = SignedManifestRules.verifySignature(manifest, packageCerts, policy, at, revocation);
             addSignatureResult(r, b);
             manifestSignatureValid = r.valid() && manifest.findings().isEmpty();
             signerCerts.addAll(r.signerCertificates());
@@ -418,13 +420,10 @@ public final class CsarVerifier {
             b.finding(Finding.of(FindingCode.SIGNATURE_MISSING, manifestEntry.path(), "manifest has no -----BEGIN CMS----- block"));
         }
 
-        Optional<PackageIdentity> identity = manifest.identity();
-        if (identity.isPresent()) {
-            b.identity(identity.get());
-            SignerAuthorization.check(policy, identity.get().name(), signerCerts).forEach(b::finding);
-        } else {
-            b.finding(manifest.noIdentityFinding(manifestEntry.path()));
-        }
+        SignedManifestRules.identity(manifest, manifestEntry.path(), b::finding).ifPresent(id -> {
+            b.identity(id);
+            SignerAuthorization.check(policy, id.name(), signerCerts).forEach(b::finding);
+        });
 
         matchFindings.forEach(b::finding);
         matchWarnings.forEach(b::warning);
@@ -443,22 +442,16 @@ public final class CsarVerifier {
         checkToscaMetaDigests(archive, metaChecks, b);
         records.addAll(externalArtifacts(externals, covered, archive.totalBytesRead(), b, extract ? sink : null));
         verifyArtifactSignatures(archive, manifest, expected, b);
-        return new Inner(records, manifestBytes, manifestEntry.path(), packageCerts);
+        return new Inner(records, option1 ? bound : signedByRecords(records), manifestBytes, manifestEntry.path(), packageCerts);
     }
 
     /**
-     * The option-1 signature check, the one for every reader (verify, install, the node's sealed manifest): the
-     * manifest's CMS block over one of {@link Manifest#signedContents()} (SOL004 §5.4, RFC 5652 §5.4).
-     *
-     * @throws IOException never in practice (the content is in memory)
+     * What an option-2 signature binds: the inner CSAR's bytes, so each artifact as recorded from it, with its type and
+     * the inner zip's mode (no directories: they are derived from artifact paths).
      */
-    static SignatureCheckResult verifyManifestSignature(Manifest manifest, List<X509Certificate> certificates, TrustPolicy policy,
-                                                        Instant at, RevocationSource revocation) throws IOException {
-        List<org.veripack.core.internal.cms.SignedContent> contents = new ArrayList<>();
-        for (byte[] c : manifest.signedContents()) {
-            contents.add(() -> new ByteArrayInputStream(c));
-        }
-        return CmsSignatureVerifier.verifyOneOf(manifest.cmsPem(), contents, certificates, policy, at, revocation);
+    private static List<SignedManifest.Entry> signedByRecords(List<ArtifactRecord> records) {
+        return records.stream().filter(a -> a.type() != ArtifactType.DIRECTORY)
+                .map(a -> new SignedManifest.Entry(a.path(), a.digestAlgorithm(), a.digestHex(), a.mode(), a.type())).toList();
     }
 
     private static ZipArchive.Entry locateManifest(ZipArchive archive, ToscaMeta meta, boolean hasToscaMetadata,
@@ -633,27 +626,27 @@ public final class CsarVerifier {
 
     private Map<String, Expected> matchManifest(Manifest manifest, String manifestPath, Map<String, ZipArchive.Entry> entries,
                                                 Set<String> refused, Set<String> excluded, boolean option1,
-                                                Map<String, External> externals, List<Finding> b, List<Warning> warnings) {
+                                                Map<String, External> externals, List<SignedManifest.Entry> bound,
+                                                List<Finding> b, List<Warning> warnings) {
         Map<String, Expected> expected = new LinkedHashMap<>();
         Map<String, String> seen = new LinkedHashMap<>();
         for (Manifest.Entry m : manifest.artifacts()) {
-            String source = m.source();
-            Optional<ExternalSource> external = ExternalSource.of(source);
+            Optional<ExternalSource> external = ExternalSource.of(m.source());
             if (external.isPresent()) {
-                matchExternal(m, external.get(), seen, externals, b);
+                // the node's re-verification of its sealed copy skips the policy's leave: the package was installed
+                SignedManifestRules.external(m, external.get(), policy, !sealedCopy, seen, b::add).ifPresent(x -> {
+                    externals.put(x.source().installPath(), new External(x.source(), x.digest().algorithm(), x.digest().hashHex(),
+                            x.mode(), List.of()));
+                    bound.add(new SignedManifest.Entry(x.source().installPath(), x.digest().algorithm(), x.digest().hashHex(),
+                            x.signedPermissions(), SignedManifestRules.signedType(m)));
+                });
                 continue;
             }
-            Optional<String> unsafe = PathRules.unsafeReason(source);
-            if (unsafe.isPresent()) {
-                b.add(Finding.of(FindingCode.UNSAFE_PATH, ZipArchive.printable(source), "manifest Source " + unsafe.get()));
+            Optional<String> local = SignedManifestRules.localPath(m, seen, b::add);
+            if (local.isEmpty()) {
                 continue;
             }
-            String path = PathRules.normalise(source);
-            String earlier = seen.putIfAbsent(PathRules.collisionKey(path), source);
-            if (earlier != null) {
-                b.add(Finding.mismatch(FindingCode.ARTIFACT_DUPLICATE, path, "manifest lists the artifact twice", earlier, source));
-                continue;
-            }
+            String path = local.get();
             if (m.signature() != null) {
                 excluded.add(PathRules.normalise(m.signature()));
             }
@@ -672,7 +665,8 @@ public final class CsarVerifier {
                 b.add(Finding.of(FindingCode.ARTIFACT_MISSING, path, "manifest lists an artifact the package does not contain"));
                 continue;
             }
-            if (m.algorithm() == null && m.hash() == null) {
+            if (SignedManifestRules.listedOnly(m)) {
+                // which files may be listed without a digest depends on the package's metadata files (TOSCA.meta)
                 if (option1 && !selfOrMeta) {
                     b.add(Finding.of(FindingCode.MALFORMED_PACKAGE, path, "option-1 manifest entry without Algorithm and Hash"));
                 }
@@ -682,98 +676,16 @@ public final class CsarVerifier {
                 }
                 continue;
             }
-            if (m.algorithm() == null || m.hash() == null) {
-                b.add(Finding.of(FindingCode.MALFORMED_PACKAGE, path, "manifest entry has only one of Algorithm and Hash"));
+            Optional<SignedManifestRules.SignedDigest> digest = SignedManifestRules.digest(m, path, policy, b::add);
+            if (digest.isEmpty()) {
                 continue;
             }
-            Optional<String> alg = allowedDigest(policy, m.algorithm(), path, "", b::add);
-            if (alg.isEmpty()) {
-                continue;
-            }
-            // a Hash that is not a well-formed digest cannot match: reported as DIGEST_MISMATCH with the text as written
-            String hash = m.hash().strip().toLowerCase(Locale.ROOT);
             Installed in = installedMode(m, e, !option1, b, warnings);
-            expected.put(path, new Expected(e, alg.get(), hash, in.type(), in.mode()));
+            expected.put(path, new Expected(e, digest.get().algorithm(), digest.get().hashHex(), in.type(), in.mode()));
+            bound.add(new SignedManifest.Entry(path, digest.get().algorithm(), digest.get().hashHex(),
+                    SignedManifestRules.signedPermissions(m), SignedManifestRules.signedType(m)));
         }
         return expected;
-    }
-
-    /**
-     * The JCA name of a digest algorithm as a manifest or TOSCA.meta block writes it ({@link DigestAlgorithms}), or
-     * empty after an {@code ALGORITHM_REJECTED} finding on {@code subject} when it is unknown or not in the policy's
-     * {@code allowedDigestAlgorithms}; the one algorithm rule for artifact digests.
-     *
-     * @param context prefix of the finding's detail (where the algorithm was written), may be empty
-     */
-    static Optional<String> allowedDigest(TrustPolicy policy, String written, String subject, String context,
-                                          java.util.function.Consumer<Finding> out) {
-        Optional<String> alg = DigestAlgorithms.canonical(written);
-        if (alg.isEmpty() || !policy.allowedDigestAlgorithms().contains(alg.get())) {
-            out.accept(Finding.mismatch(FindingCode.ALGORITHM_REJECTED, subject, context + "digest algorithm not allowed by the trust policy",
-                    String.join(",", new TreeSet<>(policy.allowedDigestAlgorithms())), written));
-            return Optional.empty();
-        }
-        return alg;
-    }
-
-    /**
-     * One manifest entry whose {@code Source} is a URI ({@link ExternalSource}), its own kind of entry: it needs
-     * {@code Algorithm} and {@code Hash} (nothing else covers its bytes; else {@code MALFORMED_PACKAGE}), an allowed
-     * algorithm ({@code ALGORITHM_REJECTED}), a regular-file {@code Veripack-Mode} if any, and the policy's leave:
-     * {@code externalArtifacts: fetch} and {@code https}, or {@code http} from a host in
-     * {@code externalArtifactHttpHosts}, and a slot path ({@code ARTIFACT_EXTERNAL} otherwise). The node's
-     * re-verification of a sealed copy ({@link #sealedCopy}) skips the policy's leave: the package was installed.
-     * Findings name the URI as written.
-     */
-    private void matchExternal(Manifest.Entry m, ExternalSource x, Map<String, String> seen, Map<String, External> externals,
-                               List<Finding> b) {
-        String subject = ZipArchive.printable(x.source());
-        if (m.algorithm() == null || m.hash() == null) {
-            b.add(Finding.of(FindingCode.MALFORMED_PACKAGE, subject, "external artifact (Source is a URI) without Algorithm and"
-                    + " Hash: nothing covers its bytes"));
-            return;
-        }
-        Optional<String> alg = allowedDigest(policy, m.algorithm(), subject, "", b::add);
-        if (alg.isEmpty()) {
-            return;
-        }
-        if (m.mode() != null && (m.mode() & 0170000) != VeripackMode.REGULAR) {
-            b.add(Finding.mismatch(FindingCode.MALFORMED_PACKAGE, subject, "an external artifact is a regular file",
-                    "100ppp", VeripackMode.format(m.mode())));
-            return;
-        }
-        if (!sealedCopy) {
-            if (policy.externalArtifacts() != TrustPolicy.ExternalArtifacts.FETCH) {
-                b.add(Finding.of(FindingCode.ARTIFACT_EXTERNAL, subject, "external artifact (Source is a URI, not a file of the"
-                        + " package): the trust policy does not fetch external artifacts (externalArtifacts: reject;"
-                        + " set externalArtifacts: fetch to download and check it)"));
-                return;
-            }
-            boolean https = x.scheme().equals("https");
-            boolean http = x.scheme().equals("http") && policy.externalArtifactHttpHosts().contains(x.host());
-            if (!https && !http) {
-                b.add(Finding.of(FindingCode.ARTIFACT_EXTERNAL, subject, x.scheme().equals("http")
-                        ? "plain http from " + x.host() + ", a host not in the trust policy's externalArtifactHttpHosts"
-                                + " (externalArtifacts: fetch uses https, or http only from the hosts listed there)"
-                        : "scheme '" + x.scheme() + "' is not fetched (externalArtifacts: fetch uses https, or http from"
-                                + " externalArtifactHttpHosts)"));
-                return;
-            }
-        }
-        Optional<String> unmappable = x.unmappableReason();
-        if (unmappable.isPresent()) {
-            b.add(Finding.of(FindingCode.ARTIFACT_EXTERNAL, subject, "external artifact not fetched (externalArtifacts: fetch): "
-                    + unmappable.get()));
-            return;
-        }
-        String earlier = seen.putIfAbsent(PathRules.collisionKey(x.installPath()), x.source());
-        if (earlier != null) {
-            b.add(Finding.mismatch(FindingCode.ARTIFACT_DUPLICATE, subject, "manifest lists the artifact twice (an external"
-                    + " artifact is installed as " + x.installPath() + ")", earlier, x.source()));
-            return;
-        }
-        int mode = m.mode() == null ? UNSIGNED_FILE_MODE : m.mode() & 0777;
-        externals.put(x.installPath(), new External(x, alg.get(), m.hash().strip().toLowerCase(Locale.ROOT), mode, List.of()));
     }
 
     // --- TOSCA.meta file blocks (Name, Content-Type, Algorithm, Hash) ---
@@ -799,7 +711,7 @@ public final class CsarVerifier {
                 b.add(Finding.of(FindingCode.MALFORMED_PACKAGE, ZipArchive.printable(name), where + " has only one of Algorithm and Hash"));
                 continue;
             }
-            Optional<String> alg = allowedDigest(policy, block.algorithm().get(), ZipArchive.printable(name), where + ": ", b::add);
+            Optional<String> alg = SignedManifestRules.allowedDigest(policy, block.algorithm().get(), ZipArchive.printable(name), where + ": ", b::add);
             if (alg.isEmpty()) {
                 continue;
             }

@@ -85,7 +85,7 @@ public record Manifest(Map<String, String> metadata, List<Entry> artifacts, byte
      * signer that signs a manifest not ending in a line break has to insert one before the marker; that
      * separator is then not signed content. Nothing else may vary: the parsed manifest is the same for both
      * (the last line ends either way), so accepting both lets no two readers see different content.
-     * The one rule for every reader of an option-1 manifest ({@code CsarVerifier}, {@code SealedManifestVerifier}).
+     * The one rule for every reader of an option-1 manifest ({@code SignedManifestRules#verifySignature}: install and guard).
      *
      * @return one or two byte arrays (shared: callers must not modify them)
      */

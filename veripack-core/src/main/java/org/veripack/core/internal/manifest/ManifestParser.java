@@ -20,7 +20,7 @@ import org.veripack.core.FindingCode;
 
 /**
  * Parses an ETSI GS NFV-SOL 004 manifest (§4.3.2 manifest file, v2.6.1 to v4.x; the signature §5). The one
- * parser for every reader: {@code CsarVerifier} (verify, install) and {@code SealedManifestVerifier} (the
+ * parser for every reader: {@code CsarVerifier} (verify, install) and {@code SignedManifestRules} (the
  * node's guard and verify-installed).
  *
  * <p>The {@code metadata:} block: a line {@code metadata:} followed by {@code name: value} lines, unindented
