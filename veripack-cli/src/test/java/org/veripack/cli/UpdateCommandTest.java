@@ -98,8 +98,11 @@ class UpdateCommandTest {
         }
     }
 
+    /** The repository's URL: nginx's when a test serves it with nginx, else the JDK server's. */
+    String nginxUrl;
+
     private String url() {
-        return "http://127.0.0.1:" + server.getAddress().getPort() + "/";
+        return nginxUrl != null ? nginxUrl : "http://127.0.0.1:" + server.getAddress().getPort() + "/";
     }
 
     private Path csar(String name, String version, TestPki.Issued signer) throws Exception {
@@ -343,5 +346,57 @@ class UpdateCommandTest {
         assertEquals("2.0", activeVersion());
         assertTrue(java.util.Arrays.equals(trustedRoot, Files.readAllBytes(node.resolve("state/tuf/root.json"))));
         assertTrue(auditEvents().contains("update.refused REPO_THRESHOLD_UNMET"), auditEvents().toString());
+    }
+
+    /** Requests and bytes nginx sent (headers and body) for the access log lines of one run: {@code [requests, bytes]}. */
+    private static long[] traffic(List<String> accessLog) {
+        long bytes = 0;
+        for (String line : accessLog) {
+            bytes += Long.parseLong(line.substring(line.lastIndexOf(' ') + 1));
+        }
+        return new long[] {accessLog.size(), bytes};
+    }
+
+    @Test
+    void servedByNginxTheNodeUpdatesAndAReplayedOldTimestampIsARollback() throws Exception {
+        // nginx's worker runs as nobody when the test runs as root: the served tree must be world-readable
+        Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        try (Nginx nginx = Nginx.serve(repo, Files.createDirectories(tmp.resolve("nginx")))) {
+            nginxUrl = nginx.url();
+            publish("1.0");
+            byte[] old = Files.readAllBytes(repo.resolve("metadata/timestamp.json"));
+            Run first = update();
+            assertEquals(ExitCode.OK, first.exit(), String.valueOf(first.json()));
+            assertEquals("1.0", activeVersion());
+            List<String> firstLog = nginx.takeAccessLog();
+            assertTrue(firstLog.stream().anyMatch(l -> l.matches("/targets/[0-9a-f]{64}\\.acme-mme-1\\.0\\.csar 200 .*")), firstLog.toString());
+
+            // nothing changed: the next root (404) and timestamp.json, as nginx logged them
+            assertEquals("UP_TO_DATE", update().json().get("outcome").asText());
+            List<String> idle = nginx.takeAccessLog();
+            assertEquals(List.of("/metadata/2.root.json 404", "/metadata/timestamp.json 200"),
+                    idle.stream().map(l -> l.substring(0, l.lastIndexOf(' '))).toList());
+            publish("2.0");
+            Run second = update();
+            assertEquals(ExitCode.OK, second.exit(), String.valueOf(second.json()));
+            assertEquals("2.0", activeVersion());
+            List<String> changed = nginx.takeAccessLog();
+            assertEquals(5, changed.size(), changed.toString()); // root 404, timestamp, snapshot, targets, the package
+            long[] i = traffic(idle);
+            long[] c = traffic(changed);
+            System.out.println("nginx-measured poll: nothing changed " + i[0] + " requests " + i[1] + " bytes; one package changed "
+                    + c[0] + " requests " + c[1] + " bytes (package " + Files.size(csar("acme-mme", "2.0", SIGNER)) + " bytes): " + changed);
+
+            // the attacker serves yesterday's genuine timestamp through nginx
+            Files.write(repo.resolve("metadata/timestamp.json"), old);
+            Run r = update();
+            assertEquals(ExitCode.REJECTED, r.exit(), String.valueOf(r.json()));
+            assertEquals("REPO_ROLLBACK", code(r));
+            List<String> replay = nginx.takeAccessLog();
+            assertTrue(replay.stream().anyMatch(l -> l.startsWith("/metadata/timestamp.json 200 ") && traffic(List.of(l))[1] > old.length),
+                    "nginx served the replayed file: " + replay);
+            assertEquals("2.0", activeVersion());
+            assertTrue(auditEvents().contains("update.refused REPO_ROLLBACK"), auditEvents().toString());
+        }
     }
 }

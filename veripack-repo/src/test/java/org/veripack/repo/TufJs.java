@@ -44,8 +44,10 @@ final class TufJs {
                 throw new IOException("npm install tuf-js@" + VERSION + " failed: " + r.err());
             }
         }
-        try (var in = TufJs.class.getResourceAsStream("/tufjs/download.js")) {
-            Files.copy(in, HOME.resolve("download.js"), StandardCopyOption.REPLACE_EXISTING);
+        for (String script : List.of("download.js", "write-repo.js")) {
+            try (var in = TufJs.class.getResourceAsStream("/tufjs/" + script)) {
+                Files.copy(in, HOME.resolve(script), StandardCopyOption.REPLACE_EXISTING);
+            }
         }
         return HOME;
     }
@@ -55,6 +57,19 @@ final class TufJs {
         Path home = home();
         return run(List.of("node", home.resolve("download.js").toString(), repo.toAbsolutePath().toString(),
                 root.toAbsolutePath().toString(), target, out.toAbsolutePath().toString()), 60);
+    }
+
+    /**
+     * tuf-js's own models ({@code @tufjs/models}, the version tuf-js {@value #VERSION} pins) write a repository into
+     * {@code repo}: root, targets, snapshot and timestamp version 1 with keys node's crypto makes (root and snapshot
+     * Ed25519, targets and timestamp ECDSA P-256), consistent snapshots, and {@code pkg} as the target {@code name}
+     * with {@code customJson} as its {@code custom} field, every role expiring at {@code expires}.
+     */
+    static Result writeRepository(Path repo, Path pkg, String name, String customJson, java.time.Instant expires)
+            throws IOException, InterruptedException {
+        Path home = home();
+        return run(List.of("node", home.resolve("write-repo.js").toString(), repo.toAbsolutePath().toString(),
+                pkg.toAbsolutePath().toString(), name, customJson, expires.toString()), 60);
     }
 
     static Result run(List<String> cmd, int seconds) throws IOException, InterruptedException {

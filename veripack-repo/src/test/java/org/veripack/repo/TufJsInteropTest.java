@@ -80,4 +80,47 @@ class TufJsInteropTest {
         assertEquals(0, r.exit(), r.err());
         assertArrayEquals(Files.readAllBytes(csar), Files.readAllBytes(Path.of(r.out().strip())));
     }
+
+    @Test
+    void nodeUpdateInstallsFromARepositoryWrittenByTufJsModels() throws Exception {
+        Path csar = RepoFixture.csar(tmp, "acme-mme", "2.1");
+        Path repo = tmp.resolve("tufjs-repo");
+        TufJs.Result w = TufJs.writeRepository(repo, csar, "acme-mme-2.1.csar",
+                "{\"veripack\":{\"name\":\"acme-mme\",\"version\":\"2.1\"}}", RepoFixture.NOW.plus(Duration.ofDays(7)));
+        assertEquals(0, w.exit(), w.err());
+        String sha256 = w.out().strip();
+        Path anchor = tmp.resolve("anchor.pem");
+        org.veripack.core.pki.TestPki.writeCertificatesPem(anchor, RepoFixture.VENDOR_ROOT.certificate());
+        Path root = tmp.resolve("node");
+        org.veripack.node.NodeTrust.of(root).setAnchors(java.util.List.of(anchor));
+        org.veripack.node.Node node = org.veripack.node.Node.open(root, RepoFixture.CLOCK);
+        NodeUpdate update = new NodeUpdate(node, NodeUpdate.Transport.of(repo.toString(), org.veripack.core.TrustPolicy.FetchTimeouts.DEFAULT),
+                RepoFixture.CLOCK, org.veripack.core.RevocationSource.offline());
+        assertTrue(update.pin(Files.readAllBytes(repo.resolve("metadata/1.root.json"))));
+        NodeUpdate.Result r = update.update(null);
+        assertEquals(NodeUpdate.Outcome.INSTALLED, r.outcome(), String.valueOf(r.finding()));
+        assertEquals(java.util.List.of("metadata/2.root.json", "metadata/timestamp.json", "metadata/1.snapshot.json",
+                "metadata/1.targets.json", "targets/" + sha256 + ".acme-mme-2.1.csar"), r.requests());
+        assertEquals("2.1", node.status().active().orElseThrow().identity().version());
+        assertEquals("root 1, timestamp 1, snapshot 1, targets 1", r.trusted());
+        assertEquals(NodeUpdate.Outcome.UP_TO_DATE, update.update(null).outcome());
+
+        // the same repository with one byte of tuf-js's signed targets changed: refused, nothing new trusted
+        Path forged = tmp.resolve("forged-repo");
+        TufJs.Result w2 = TufJs.writeRepository(forged, RepoFixture.csar(Files.createDirectories(tmp.resolve("v22")), "acme-mme", "2.2"),
+                "acme-mme-2.2.csar", "{\"veripack\":{\"name\":\"acme-mme\",\"version\":\"2.2\"}}", RepoFixture.NOW.plus(Duration.ofDays(7)));
+        assertEquals(0, w2.exit(), w2.err());
+        Path t = forged.resolve("metadata/1.targets.json");
+        Files.writeString(t, Files.readString(t).replace("\"version\":\"2.2\"", "\"version\":\"9.9\""));
+        Path root2 = tmp.resolve("node2");
+        org.veripack.node.NodeTrust.of(root2).setAnchors(java.util.List.of(anchor));
+        org.veripack.node.Node node2 = org.veripack.node.Node.open(root2, RepoFixture.CLOCK);
+        NodeUpdate u2 = new NodeUpdate(node2, NodeUpdate.Transport.of(forged.toString(), org.veripack.core.TrustPolicy.FetchTimeouts.DEFAULT),
+                RepoFixture.CLOCK, org.veripack.core.RevocationSource.offline());
+        u2.pin(Files.readAllBytes(forged.resolve("metadata/1.root.json")));
+        NodeUpdate.Result bad = u2.update(null);
+        assertEquals(NodeUpdate.Outcome.REFUSED, bad.outcome());
+        assertEquals(org.veripack.core.FindingCode.REPO_METADATA_MISMATCH, bad.finding().code()); // §5.6.2: snapshot's hash
+        assertTrue(node2.status().active().isEmpty());
+    }
 }
