@@ -36,6 +36,7 @@ public final class Main implements Runnable {
         m.put("scas", ScasCommand.class);
         m.put("repo", RepoCommand.class);
         m.put("update", UpdateCommand.class);
+        m.put("agent", AgentCommand.class);
         return m;
     }
 

@@ -48,9 +48,11 @@ class ReferenceDocTest {
                 .replaceFirst("(?m)^\\| `6` \\| `NO_VERSION` \\|.*\\n", "")
                 .replaceFirst("(?m)^\\| `limits\\.maxHeaderBytes` \\|.*\\n", "")
                 .replaceFirst("(?m)^\\| `revocation` \\|.*\\n", "")
-                .replaceFirst("(?m)^\\| `MODE_MISMATCH` \\|.*\\n", "");
+                .replaceFirst("(?m)^\\| `MODE_MISMATCH` \\|.*\\n", "")
+                .replaceFirst("(?m)^\\| `healthCheck\\.timeout` \\|.*\\n", "");
         assertEquals(List.of("veripack sign: option --store", "exit code 6 NO_VERSION",
-                "policy key limits.maxHeaderBytes", "policy key revocation", "finding code MODE_MISMATCH"), missing(cut));
+                "policy key limits.maxHeaderBytes", "policy key revocation", "agent key healthCheck.timeout", "finding code MODE_MISMATCH"),
+                missing(cut));
         String noDefault = doc.replaceFirst("(?m)^\\| `antiRollback` \\| `true` \\|", "| `antiRollback` |  |");
         assertEquals(List.of("policy key antiRollback"), missing(noDefault));
     }
@@ -102,6 +104,12 @@ class ReferenceDocTest {
             // the row must give a default: a non-blank second column
             if (!row(keys, "`" + Pattern.quote(key) + "` \\|\\s*[^|\\s][^|]*")) {
                 missing.add("policy key " + key);
+            }
+        }
+        String agentKeys = sections.getOrDefault("Agent configuration keys", "");
+        for (String key : org.veripack.agent.AgentConfig.knownKeys()) {
+            if (!row(agentKeys, "`" + Pattern.quote(key) + "` \\|\\s*[^|\\s][^|]*")) {
+                missing.add("agent key " + key);
             }
         }
         String codes = sections.getOrDefault("Finding codes", "");

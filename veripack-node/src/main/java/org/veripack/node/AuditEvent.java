@@ -58,7 +58,18 @@ public record AuditEvent(Type event, String packageName, String version, String 
         /** {@code veripack update} could not read the repository or write its state ({@code REPO_UNREACHABLE}, I/O); verdict {@link Verdict#ERROR}. */
         UPDATE_FAILED("update.failed"),
         /** The repository's first root pinned on first use ({@code --repo-root}); the detail gives its SHA-256. */
-        UPDATE_PINNED("update.pinned");
+        UPDATE_PINNED("update.pinned"),
+        /** {@code veripack agent} started (the detail names its configuration file and digest) or reloaded it on SIGHUP. */
+        AGENT_STARTED("agent.started"),
+        /** {@code veripack agent} stopped cleanly (SIGTERM). */
+        AGENT_STOPPED("agent.stopped"),
+        /**
+         * The agent's health check after an activation: verdict {@link Verdict#ACCEPTED} marks the slot good,
+         * {@link Verdict#REJECTED} (exit status or time-out in the detail) is followed by the automatic rollback.
+         */
+        AGENT_HEALTH("agent.health"),
+        /** The agent ran its {@code onTamper.stopCommand} after a scan found the active slot tampered (its exit status in the detail). */
+        AGENT_TAMPER_ACTION("agent.tamper-action");
 
         private final String wireName;
 

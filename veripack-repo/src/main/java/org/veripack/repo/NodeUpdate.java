@@ -234,6 +234,16 @@ public final class NodeUpdate {
      * @throws IOException         when the node's state cannot be read or written (audited {@code update.failed})
      */
     public Result update(String packageName, String version) throws IOException {
+        return update(packageName, version, v -> true);
+    }
+
+    /**
+     * As {@link #update(String, String)}, choosing only among the targets whose {@code custom.veripack.version}
+     * {@code eligible} accepts: the agent leaves out the versions that failed their health check on this node
+     * (docs/guide.md "Run the agent"). When it accepts none, the run ends {@link Outcome#UP_TO_DATE} with no target.
+     */
+    public Result update(String packageName, String version, java.util.function.Predicate<String> eligible) throws IOException {
+        Objects.requireNonNull(eligible, "eligible");
         Path pinned = NodeFiles.repositoryRoot(node.root());
         if (!Files.isRegularFile(pinned, LinkOption.NOFOLLOW_LINKS)) {
             throw new NoSuchFileException(pinned.toString(), null,
@@ -246,7 +256,7 @@ public final class NodeUpdate {
                 throw new NodeBusyException("another veripack update holds " + state.resolve("lock"));
             }
             NodeFiles.removeTemporaries(state);
-            return locked(Files.readAllBytes(pinned), packageName, version);
+            return locked(Files.readAllBytes(pinned), packageName, version, eligible);
         } catch (NodeBusyException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
@@ -255,7 +265,8 @@ public final class NodeUpdate {
         }
     }
 
-    private Result locked(byte[] pinnedRoot, String packageName, String wantedVersion) throws IOException {
+    private Result locked(byte[] pinnedRoot, String packageName, String wantedVersion, java.util.function.Predicate<String> eligible)
+            throws IOException {
         TrustedMetadata t;
         try {
             t = load(pinnedRoot);
@@ -274,9 +285,13 @@ public final class NodeUpdate {
         NodeStatus status = node.status();
         Metadata.TargetFile target;
         try {
-            target = choose(t, packageName != null ? packageName : status.product(), wantedVersion);
+            target = choose(t, packageName != null ? packageName : status.product(), wantedVersion, eligible);
         } catch (RepositoryException e) {
             return refused(t, e, null);
+        }
+        if (target == null) {
+            audit(AuditEvent.Type.UPDATE_REFRESHED, AuditEvent.Verdict.ACCEPTED, null, trusted + "; no eligible version");
+            return new Result(Outcome.UP_TO_DATE, trusted, null, null, null, null, requests);
         }
         String version = customVersion(target);
         String sha256 = target.hashes().get("sha256");
@@ -384,10 +399,11 @@ public final class NodeUpdate {
     /**
      * The target to install: the newest {@code custom.veripack.version} among the targets whose
      * {@code custom.veripack.name} (or, without it, whose target name) is {@code packageName}; with no name, the
-     * repository must list one package. With {@code wantedVersion}, the target of exactly that version.
+     * repository must list one package. With {@code wantedVersion}, the target of exactly that version. Null when
+     * {@code eligible} accepts none of the versions.
      */
-    private static Metadata.TargetFile choose(TrustedMetadata t, String packageName, String wantedVersion)
-            throws RepositoryException {
+    private static Metadata.TargetFile choose(TrustedMetadata t, String packageName, String wantedVersion,
+                                              java.util.function.Predicate<String> eligible) throws RepositoryException {
         Map<String, Metadata.TargetFile> all = t.targets().metadata().targets(TARGETS);
         Set<String> names = new LinkedHashSet<>();
         List<Metadata.TargetFile> matches = new ArrayList<>();
@@ -418,6 +434,10 @@ public final class NodeUpdate {
                         "the repository lists no such version of the package", wantedVersion, String.join(", ", listed));
             }
         }
+        matches.removeIf(f -> !eligible.test(customVersion(f)));
+        if (matches.isEmpty()) {
+            return null;
+        }
         if (matches.size() > 1 && matches.stream().anyMatch(f -> customVersion(f) == null || !DebianVersion.isValid(customVersion(f)))) {
             throw new RepositoryException(FindingCode.REPO_TARGET_UNKNOWN, packageName != null ? packageName : TARGETS,
                     "several targets of this package and not all carry a valid custom.veripack.version to order them");
@@ -425,12 +445,14 @@ public final class NodeUpdate {
         return Collections.max(matches, (a, b) -> matches.size() == 1 ? 0 : DebianVersion.compare(customVersion(a), customVersion(b)));
     }
 
-    private static String customName(Metadata.TargetFile f) {
+    /** A target's package name, {@code custom.veripack.name} ({@code repo add} writes it), or null. */
+    public static String customName(Metadata.TargetFile f) {
         JsonNode n = f.custom() == null ? null : f.custom().path("veripack").get("name");
         return n != null && n.isTextual() ? n.asText() : null;
     }
 
-    private static String customVersion(Metadata.TargetFile f) {
+    /** A target's package version, {@code custom.veripack.version}, or null. */
+    public static String customVersion(Metadata.TargetFile f) {
         JsonNode n = f.custom() == null ? null : f.custom().path("veripack").get("version");
         return n != null && n.isTextual() ? n.asText() : null;
     }

@@ -1,0 +1,227 @@
+package org.veripack.agent;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Objects;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.random.RandomGenerator;
+import org.veripack.core.RevocationSource;
+import org.veripack.node.AuditEvent;
+import org.veripack.node.NodeAccess;
+
+/**
+ * The long-running {@code veripack agent} process around {@link Agent}: reads and checks the configuration, serves the
+ * metrics, follows the audit log into syslog, and handles the signals — SIGHUP reloads the configuration (a bad one
+ * is reported and the old one kept) and runs verify-installed; SIGTERM and SIGINT stop it after the step in progress
+ * (an install is finished, not cut: the installer's crash safety covers a SIGKILL).
+ */
+public final class AgentDaemon {
+    /** Exit statuses (the CLI's: 0 done, 2 usage/configuration, 3 I/O). */
+    public static final int OK = 0, USAGE = 2, IO = 3;
+
+    private final Path root;
+    private final Path configFile;
+    private final PrintStream err;
+    private final Object monitor = new Object();
+    private final AtomicBoolean stop = new AtomicBoolean();
+    private final AtomicBoolean reload = new AtomicBoolean();
+    private final AgentMetrics metrics = new AgentMetrics();
+    private AgentConfig config;
+    private Agent agent;
+    private AuditExport export;
+    private ScheduledExecutorService follower;
+    private volatile Thread loop;
+
+    private AgentDaemon(Path root, Path configFile, PrintStream err) {
+        this.root = root;
+        this.configFile = configFile;
+        this.err = err;
+    }
+
+    /**
+     * Reads and checks {@code configFile} as the agent does: strict keys and values, and protected like the node's
+     * policy (StrictModes: owned by root or the node root's owner, not writable by group or others).
+     *
+     * @throws AgentConfig.ConfigException naming the file and the problem
+     */
+    public static AgentConfig loadChecked(Path root, Path configFile) throws AgentConfig.ConfigException {
+        AgentConfig c = AgentConfig.load(configFile);
+        try {
+            NodeAccess.requireProtected(configFile, NodeAccess.ownerUid(root));
+        } catch (NodeAccess.UnsafeFileException e) {
+            throw new AgentConfig.ConfigException(configFile + ": refusing an unprotected configuration: " + e.file() + " " + e.getMessage());
+        } catch (IOException e) {
+            throw new AgentConfig.ConfigException(configFile + ": " + e);
+        }
+        return c;
+    }
+
+    /**
+     * Runs the agent on node {@code root} until SIGTERM/SIGINT.
+     *
+     * @return {@link #OK} after a clean stop, {@link #USAGE} for a bad configuration, {@link #IO} when the node, the
+     *         metrics address or the audit log cannot be opened
+     */
+    public static int run(Path root, Path configFile, PrintStream err) {
+        return new AgentDaemon(root, configFile, err).run();
+    }
+
+    private int run() {
+        try {
+            config = loadChecked(root, configFile);
+        } catch (AgentConfig.ConfigException e) {
+            err.println("veripack agent: " + e.getMessage());
+            return USAGE;
+        }
+        try {
+            agent = new Agent(root, config, Clock.systemUTC(), RandomGenerator.getDefault(), this::sleepUntil, metrics, err::println,
+                    RevocationSource.http(Duration.ofSeconds(10), 10L << 20, root.resolve("cache").resolve("revocation")));
+            serveMetrics(config);
+            startExport(config);
+            agent.audit(AuditEvent.Type.AGENT_STARTED, null, null, null, null, "config " + configFile + " sha256 " + digest(configFile));
+        } catch (IOException e) {
+            err.println("veripack agent: " + e.getMessage());
+            shutdown(false);
+            return IO;
+        }
+        loop = Thread.currentThread();
+        Signals.install(() -> { reload.set(true); wake(); }, () -> { stop.set(true); wake(); });
+        err.println("veripack agent: running on " + root + " (repository " + config.repository() + ", every " + config.interval()
+                + (config.metrics() == null ? "" : ", metrics http://" + hostPort(config.metrics()) + "/metrics")
+                + (config.syslog() == null ? "" : ", audit to syslog " + config.syslog().target()) + ")");
+        try {
+            while (!stop.get()) {
+                if (reload.getAndSet(false)) {
+                    reload();
+                }
+                Instant next = agent.tick();
+                long millis = Duration.between(Instant.now(), next).toMillis();
+                synchronized (monitor) {
+                    if (millis > 0 && !stop.get() && !reload.get()) {
+                        monitor.wait(Math.min(millis, 60_000));
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        shutdown(true);
+        return OK;
+    }
+
+    private void reload() {
+        AgentConfig c;
+        try {
+            c = loadChecked(root, configFile);
+        } catch (AgentConfig.ConfigException e) {
+            err.println("veripack agent: SIGHUP: " + e.getMessage() + "; keeping the configuration in force");
+            agent.requestIntegrityCheck();
+            return;
+        }
+        try {
+            if (!Objects.equals(c.metrics(), config.metrics())) {
+                serveMetrics(c);
+            }
+            if (!Objects.equals(c.syslog(), config.syslog())) {
+                stopExport();
+                startExport(c);
+            }
+            config = c;
+            agent.reconfigure(c);
+            agent.audit(AuditEvent.Type.AGENT_STARTED, null, null, null, null, "reloaded config " + configFile + " sha256 " + digest(configFile));
+            err.println("veripack agent: SIGHUP: configuration reloaded");
+        } catch (IOException e) {
+            err.println("veripack agent: SIGHUP: " + e.getMessage());
+        }
+    }
+
+    private void serveMetrics(AgentConfig c) throws IOException {
+        metrics.close();
+        if (c.metrics() != null) {
+            try {
+                metrics.serve(c.metrics(), () -> !stop.get() && loop != null && loop.isAlive());
+            } catch (IOException e) {
+                throw new IOException("cannot serve metrics on " + hostPort(c.metrics()) + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private void startExport(AgentConfig c) throws IOException {
+        if (c.syslog() == null) {
+            return;
+        }
+        AgentConfig.Syslog s = c.syslog();
+        export = new AuditExport(agent.node().auditLog().file(), root.resolve("state").resolve("agent").resolve("syslog-cursor"),
+                s.target(), s.facility(), s.queue(), s.maxMessageBytes(), Agent.hostName(), err::println);
+        metrics.export(export);
+        follower = Agent.follow(export, err::println);
+    }
+
+    private void stopExport() {
+        if (follower != null) {
+            follower.shutdownNow();
+            follower = null;
+        }
+        if (export != null) {
+            try {
+                export.poll(); // the last lines, e.g. agent.stopped
+            } catch (IOException e) {
+                err.println("audit export: " + e);
+            }
+            export.close(2000);
+            export = null;
+        }
+    }
+
+    private void shutdown(boolean audit) {
+        if (audit) {
+            try {
+                agent.audit(AuditEvent.Type.AGENT_STOPPED, null, null, null, null, "SIGTERM");
+            } catch (IOException e) {
+                err.println("veripack agent: " + e.getMessage());
+            }
+        }
+        stopExport();
+        metrics.close();
+        err.println("veripack agent: stopped");
+    }
+
+    private void wake() {
+        synchronized (monitor) {
+            monitor.notifyAll();
+        }
+    }
+
+    /** The health check's delay: real time, cut short by SIGTERM. */
+    private void sleepUntil(Instant t) throws InterruptedException {
+        synchronized (monitor) {
+            long millis;
+            while (!stop.get() && (millis = Duration.between(Instant.now(), t).toMillis()) > 0) {
+                monitor.wait(millis);
+            }
+        }
+    }
+
+    private static String hostPort(InetSocketAddress a) {
+        String h = a.getAddress().getHostAddress();
+        return (h.contains(":") ? "[" + h + "]" : h) + ":" + a.getPort();
+    }
+
+    private static String digest(Path file) throws IOException {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
