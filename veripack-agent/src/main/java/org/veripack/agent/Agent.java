@@ -131,16 +131,14 @@ public final class Agent {
     public Instant nextIntegrityCheck() { return nextIntegrity; }
 
     /**
-     * Does what is due at the clock's instant: first the health check of a slot a previous run activated and did not
-     * judge, then verify-installed when due or requested, then the poll when due (inside a window; outside, it is
+     * Does what is due at the clock's instant: first the health check of an active slot not judged yet (activated by a
+     * run that was killed before its check, or by a person), then verify-installed when due or requested, then the poll when due (inside a window; outside, it is
      * moved to the next window's opening plus jitter).
      *
      * @return when something is due next
      */
     public Instant tick() throws InterruptedException {
-        if (state.pendingSlot != null) {
-            judge(state.pendingSlot, state.pendingPackage, state.pendingVersion);
-        }
+        judgeActiveIfNew();
         Instant now = clock.instant();
         if (integrityRequested || !now.isBefore(nextIntegrity)) {
             integrityRequested = false;
@@ -209,11 +207,22 @@ public final class Agent {
         var id = install.report().identity();
         String pkg = id.isPresent() ? id.get().name() : packageName();
         String version = id.isPresent() ? id.get().version() : r.version();
-        state.pendingSlot = install.slot();
-        state.pendingPackage = pkg;
-        state.pendingVersion = version;
-        state.save();
         return judge(install.slot(), pkg, version) ? "installed" : "health_failed";
+    }
+
+    /** Judges the active slot when it is neither the one marked good nor the one last judged. */
+    private void judgeActiveIfNew() throws InterruptedException {
+        SlotInfo a;
+        try {
+            a = node.status().active().orElse(null);
+        } catch (IOException e) {
+            log.accept("agent: status: " + e);
+            return;
+        }
+        if (a != null && !a.slot().equals(state.good) && !a.slot().equals(state.judged)) {
+            log.accept("agent: " + a.slot() + " is active and not judged yet (activated before a restart, or by hand): health check");
+            judge(a.slot(), a.identity().name(), a.identity().version());
+        }
     }
 
     /**
@@ -227,7 +236,6 @@ public final class Agent {
         try {
             if (!isActive(slot)) {
                 log.accept("agent: " + slot + " is no longer active; its health check is dropped");
-                clearPending();
                 return false;
             }
             if (c.healthCommand().isEmpty()) {
@@ -255,13 +263,15 @@ public final class Agent {
             log.accept("agent: " + slot + " failed its health check (" + h.describe(c.healthTimeout()) + "); rolling back");
             if (pkg != null && version != null) {
                 state.failed.computeIfAbsent(pkg, k -> new LinkedHashSet<>()).add(version);
+                state.save();
             }
-            clearPending();
             if (!isActive(slot)) {
                 log.accept("agent: " + slot + " is no longer active; not rolled back");
+                judged(slot);
                 return false;
             }
             RollbackResult rb = node.rollback();
+            judged(slot); // after the rollback: killed during it, the slot is judged again at the next start
             if (rb.rolledBack()) {
                 metrics.rolledBack();
                 log.accept("agent: rolled back to " + rb.active());
@@ -282,13 +292,11 @@ public final class Agent {
 
     private void markGood(String slot) throws IOException {
         state.good = slot;
-        clearPending();
+        judged(slot);
     }
 
-    private void clearPending() throws IOException {
-        state.pendingSlot = null;
-        state.pendingPackage = null;
-        state.pendingVersion = null;
+    private void judged(String slot) throws IOException {
+        state.judged = slot;
         state.save();
     }
 

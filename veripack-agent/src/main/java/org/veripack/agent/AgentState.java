@@ -15,18 +15,18 @@ import org.veripack.node.NodeFiles;
 /**
  * What the agent remembers across restarts, {@code NODE/state/agent/agent.json} (written crash-safely through
  * {@link NodeFiles#writeAtomically}): the versions that failed their health check per package (never installed again;
- * a newer version is), the slot activated and not yet judged by the health check ({@code pending}: a restarted agent
- * checks it first), the last slot marked good, and since when the node has been behind the repository.
+ * a newer version is), the last slot marked good and the last slot judged (good or rolled back from): an active slot
+ * that is neither was activated and not judged (the agent was killed in between, or a person installed it) and is
+ * judged at the next tick. The judged slot is written only after its rollback, so a kill during the rollback judges
+ * it again. Also since when the node has been behind the repository.
  */
 final class AgentState {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path file;
     final TreeMap<String, Set<String>> failed = new TreeMap<>();
-    String pendingSlot;
-    String pendingPackage;
-    String pendingVersion;
     String good;
+    String judged;
     Instant behindSince;
 
     private AgentState(Path file) {
@@ -44,18 +44,13 @@ final class AgentState {
             return s;
         }
         JsonNode n = JSON.readTree(Files.readAllBytes(s.file));
-        n.path("failedVersions").fields().forEachRemaining(e -> {
+        n.path("failedVersions").properties().forEach(e -> {
             Set<String> v = new LinkedHashSet<>();
             e.getValue().forEach(x -> v.add(x.asText()));
             s.failed.put(e.getKey(), v);
         });
-        JsonNode p = n.path("pending");
-        if (p.isObject()) {
-            s.pendingSlot = p.path("slot").asText(null);
-            s.pendingPackage = p.path("package").asText(null);
-            s.pendingVersion = p.path("version").asText(null);
-        }
         s.good = n.path("good").asText(null);
+        s.judged = n.path("judged").asText(null);
         s.behindSince = n.hasNonNull("behindSince") ? Instant.parse(n.get("behindSince").asText()) : null;
         return s;
     }
@@ -68,10 +63,8 @@ final class AgentState {
         ObjectNode o = JSON.createObjectNode();
         ObjectNode f = o.putObject("failedVersions");
         failed.forEach((k, v) -> f.set(k, JSON.valueToTree(v)));
-        if (pendingSlot != null) {
-            o.putObject("pending").put("slot", pendingSlot).put("package", pendingPackage).put("version", pendingVersion);
-        }
         o.put("good", good);
+        o.put("judged", judged);
         o.put("behindSince", behindSince == null ? null : behindSince.toString());
         NodeFiles.ensurePrivateDirectory(file.getParent());
         NodeFiles.writeAtomically(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(o));

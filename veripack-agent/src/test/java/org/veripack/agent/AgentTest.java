@@ -164,25 +164,24 @@ class AgentTest {
     }
 
     @Test
-    void aRestartedAgentJudgesTheSlotItActivatedBeforeItStopped() throws Exception {
+    void aSlotActivatedButNotJudgedIsJudgedAtTheNextStart() throws Exception {
         AgentFixture f = new AgentFixture(tmp);
         f.publish("acme-mme", "1.0", "exit 0");
         AgentFixture.MutableClock clock = new AgentFixture.MutableClock(AgentFixture.NOW);
         agent(f, f.config(""), clock, fixed(0)).tick();
         f.publish("acme-mme", "2.0", "exit 3");
-        // the agent activated 2.0 and died before its health check: its state names the pending slot
-        org.veripack.node.Node n = org.veripack.node.Node.open(f.node, clock);
-        String slot = n.install(tmp.resolve("acme-mme-2.0.csar"), RevocationSource.offline()).slot();
-        AgentState s = AgentState.load(f.node);
-        s.pendingSlot = slot;
-        s.pendingPackage = "acme-mme";
-        s.pendingVersion = "2.0";
-        s.save();
+        // 2.0 activated without its health check (the agent killed in between, or installed by hand)
+        org.veripack.node.Node.open(f.node, clock).install(tmp.resolve("acme-mme-2.0.csar"), RevocationSource.offline());
+        assertEquals("2.0", active(f));
         Agent restarted = agent(f, f.config("interval: 1d\n"), clock, fixed(0));
         restarted.tick();
         assertEquals("1.0", active(f), "judged at start and rolled back");
         assertEquals("REJECTED", last(f, "agent.health").get("verdict").asText());
         assertTrue(AgentState.load(f.node).failed("acme-mme", "2.0"));
+        int checks = count(f, "agent.health");
+        clock.advance(Duration.ofHours(1));
+        restarted.tick();
+        assertEquals(checks, count(f, "agent.health"), "1.0 was judged good before: not checked again");
     }
 
     private static String active(AgentFixture f) throws Exception {
