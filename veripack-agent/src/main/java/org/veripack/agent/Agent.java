@@ -179,6 +179,9 @@ public final class Agent {
                 case UNREACHABLE -> "unreachable";
                 case INSTALLED -> installed(r);
             };
+            if (result.equals("up_to_date") && skippedFailed()) {
+                result = "skipped_failed_version";
+            }
             log.accept("agent: poll " + result + (r.version() == null ? "" : " " + r.version())
                     + (r.finding() == null ? "" : " " + r.finding().code() + " " + r.finding().detail()));
         } catch (NodeBusyException e) {
@@ -190,9 +193,6 @@ public final class Agent {
         } catch (IOException | RuntimeException e) {
             log.accept("agent: update failed: " + e);
             result = "failed";
-        }
-        if (result.equals("up_to_date") && skippedFailed()) {
-            result = "skipped_failed_version";
         }
         metrics.update(at, result);
         refreshStatus();
