@@ -183,7 +183,8 @@ public final class Agent {
                 result = "skipped_failed_version";
             }
             log.accept("agent: poll " + result + (r.version() == null ? "" : " " + r.version())
-                    + (r.finding() == null ? "" : " " + r.finding().code() + " " + r.finding().detail()));
+                    + (r.finding() == null ? "" : " " + r.finding().code() + " " + r.finding().subject()
+                    + (r.finding().detail() == null ? "" : ": " + r.finding().detail())));
         } catch (NodeBusyException e) {
             log.accept("agent: node busy (an install or update holds it): " + e.getMessage() + "; retrying at the next poll");
             result = "failed";
