@@ -18,6 +18,7 @@ import org.veripack.core.PackageVerifier;
 import org.veripack.core.ProgressListener;
 import org.veripack.core.RevocationSource;
 import org.veripack.core.VerifiedPackage;
+import org.veripack.node.internal.ActivationState;
 import org.veripack.node.internal.Failpoints;
 import org.veripack.node.internal.Installer;
 import org.veripack.node.internal.NodeLayout;
@@ -48,6 +49,7 @@ public final class Node {
     private final StateStore state;
     private final AuditLog audit;
     private final Installer installer;
+    private final ActivationState activation;
     private final NodeTrust trust;
 
     private Node(Path root, Clock clock) {
@@ -57,6 +59,7 @@ public final class Node {
         this.state = new StateStore(layout);
         this.audit = new AuditLog(layout.auditLog(), layout.auditHeadFile(), clock);
         this.installer = new Installer(layout, state, audit, clock);
+        this.activation = installer.activation();
     }
 
     /**
@@ -129,7 +132,7 @@ public final class Node {
         }
         try (NodeLock l = lock.get()) {
             try {
-                layout.linkedSlot(layout.current());
+                activation.current();
             } catch (IOException replacedLink) {
                 // a replaced current link (e.g. pointing outside slots/) is tampering, not a crash: recovery
                 // neither repairs it nor collects slots by it; the guard and verify-installed refuse it
@@ -281,8 +284,8 @@ public final class Node {
         org.veripack.core.TrustPolicy policy = trust.load();
         try (NodeLock l = lockOrBusy()) {
             installer.recover();
-            Optional<String> current = layout.linkedSlot(layout.current());
-            Optional<String> previous = layout.validLinkedSlot(layout.previous()).filter(p -> !Optional.of(p).equals(current));
+            Optional<String> current = activation.current();
+            Optional<String> previous = activation.previous().filter(p -> !Optional.of(p).equals(current));
             var currentId = current.flatMap(this::identityOf).orElse(null);
             if (previous.isEmpty()) {
                 String reason = noRollbackTarget(currentId);
@@ -317,7 +320,7 @@ public final class Node {
         if (active == null) {
             return "no version to roll back to: nothing is installed on this node";
         }
-        String from = state.readVersions().rolledBackFrom();
+        String from = activation.versions().rolledBackFrom();
         String name = active.name() + " " + active.version();
         if (from != null) {
             return "no version to roll back to: " + name + " is active since a rollback from " + from
@@ -340,14 +343,13 @@ public final class Node {
      * fail the status: it is reported in {@link NodeStatus#previousProblem()} (recovery removes it, audited).
      */
     public NodeStatus status() throws IOException {
-        String problem = layout.linkProblem(layout.previous());
-        StateStore.Versions v = state.readVersions();
-        return new NodeStatus(slotInfo(layout.current()), problem == null ? slotInfo(layout.previous()) : Optional.empty(),
-                v.highestActivated(), state.readLastVerification(), problem, installer.nodeProduct().orElse(null), v.rolledBackFrom());
+        String problem = activation.previousProblem();
+        ActivationState.Versions v = activation.versions();
+        return new NodeStatus(slotInfo(activation.current()), problem == null ? slotInfo(activation.previous()) : Optional.empty(),
+                v.highestActivated(), state.readLastVerification(), problem, activation.product().orElse(null), v.rolledBackFrom());
     }
 
-    private Optional<SlotInfo> slotInfo(Path link) throws IOException {
-        Optional<String> slot = layout.linkedSlot(link);
+    private Optional<SlotInfo> slotInfo(Optional<String> slot) throws IOException {
         if (slot.isEmpty()) {
             return Optional.empty();
         }
@@ -379,7 +381,7 @@ public final class Node {
     public ScanResult verifyInstalled() throws IOException {
         Optional<String> current;
         try {
-            current = layout.linkedSlot(layout.current());
+            current = activation.current();
         } catch (IOException e) {
             return scanRefused(null, List.of(Finding.of(FindingCode.INSTALLATION_TAMPERED, "current", e.getMessage())));
         }
@@ -419,7 +421,7 @@ public final class Node {
     public GuardDecision guard(String relativeExecutable) throws IOException {
         Optional<String> current;
         try {
-            current = layout.linkedSlot(layout.current());
+            current = activation.current();
         } catch (IOException e) {
             return refuse(GuardDecision.Refusal.TAMPERED, null, null,
                     List.of(Finding.of(FindingCode.INSTALLATION_TAMPERED, "current", e.getMessage())), relativeExecutable, e.getMessage());

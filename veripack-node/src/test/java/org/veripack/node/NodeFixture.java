@@ -23,6 +23,7 @@ import org.veripack.core.TrustPolicy;
 import org.veripack.core.VerifiedPackage;
 import org.veripack.core.pki.TestPki;
 import org.veripack.core.sign.CsarSigner;
+import org.veripack.node.internal.ActivationState;
 import org.veripack.node.internal.Installer;
 import org.veripack.node.internal.NodeLayout;
 import org.veripack.node.internal.SealedTrust;
@@ -48,6 +49,7 @@ final class NodeFixture {
     final StateStore state;
     final AuditLog audit;
     final Installer installer;
+    final ActivationState activation;
     private final Map<String, Path> signed = new java.util.HashMap<>();
 
     NodeFixture(Path root) throws IOException {
@@ -57,6 +59,7 @@ final class NodeFixture {
         this.state = new StateStore(layout);
         this.audit = new AuditLog(layout.auditLog(), layout.auditHeadFile(), CLOCK); // as the node writes it
         this.installer = new Installer(layout, state, audit, CLOCK);
+        this.activation = installer.activation();
         // the node's trust store trusts the fixture root, as the sealed trust does (verify-installed and rollback use it)
         Path pem = root.toAbsolutePath().getParent().resolve("fixture-root.pem");
         TestPki.writeCertificatesPem(pem, ROOT.certificate());

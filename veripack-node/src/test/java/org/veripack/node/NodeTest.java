@@ -145,8 +145,8 @@ class NodeTest {
         InstallResult forced = fx.installer.commit(fx.stage("acme-mme", "5.0", "vnf_software_version",
                 NodeFixture.program("5.0"), NodeFixture.LEAF.identity()), false, null);
         assertEquals(InstallResult.Outcome.ACTIVATED, forced.outcome());
-        assertEquals(Map.of("acme-mme", "5.0"), fx.state.readVersions().highestActivated());
-        assertEquals("vnf_software_version", fx.state.readVersions().floorKey("acme-mme").orElseThrow());
+        assertEquals(Map.of("acme-mme", "5.0"), fx.activation.versions().highestActivated());
+        assertEquals("vnf_software_version", fx.activation.versions().floorKey("acme-mme").orElseThrow());
         assertTrue(Node.openExisting(root, NodeFixture.CLOCK).verifyInstalled().intact());
 
         InstallResult lower = fx.installer.commit(fx.stage("acme-mme", "4.9", "vnf_software_version",
@@ -170,15 +170,15 @@ class NodeTest {
         Path root = dir.resolve("node");
         NodeFixture fx = new NodeFixture(root);
         InstallResult a = fx.install("acme-mme", "2.0", true);
-        var v = fx.state.readVersions();
-        fx.state.writeVersions(new org.veripack.node.internal.StateStore.Versions(v.highestActivated(), Map.of(),
+        var v = fx.activation.versions();
+        fx.activation.writeVersions(new org.veripack.node.internal.ActivationState.Versions(v.highestActivated(), Map.of(),
                 v.activeSlot(), v.previousSlot(), v.product()));
         assertTrue(fx.install("acme-mme", "1.0", true).report().has(FindingCode.VERSION_ROLLBACK));
         InstallResult v4 = fx.installer.commit(fx.stage("acme-mme", "3.0", "vnf_software_version",
                 NodeFixture.program("3.0"), NodeFixture.LEAF.identity()), true, null);
         assertTrue(v4.report().has(FindingCode.VERSION_ROLLBACK), v4.report()::toString);
         assertEquals(InstallResult.Outcome.ACTIVATED, fx.install("acme-mme", "2.1", true).outcome());
-        assertEquals("vnf_package_version", fx.state.readVersions().floorKey("acme-mme").orElseThrow());
+        assertEquals("vnf_package_version", fx.activation.versions().floorKey("acme-mme").orElseThrow());
         assertEquals("slots/" + a.slot(), Files.readSymbolicLink(root.resolve("previous")).toString());
     }
 
@@ -351,7 +351,7 @@ class NodeTest {
         NodeFixture fx = new NodeFixture(root);
         InstallResult a = fx.install("acme-mme", "1.0", true);
         InstallResult b = fx.install("acme-mme", "1.1", true);
-        fx.state.writeVersions(fx.state.readVersions().rolledBack(a.slot(), "1.1"));
+        fx.activation.writeVersions(fx.activation.versions().rolledBack(a.slot(), "1.1"));
         Files.delete(root.resolve("current"));
         Files.createSymbolicLink(root.resolve("current"), Path.of("slots", a.slot()));
         Node node = Node.openExisting(root, NodeFixture.CLOCK);
@@ -597,13 +597,13 @@ class NodeTest {
         InstallResult a = fx.install("acme-mme", "1.0", true);
         InstallResult b = fx.install("acme-mme", "2.0", true);
         // simulate: symlinks already switched to b, but versions.json still says a / 1.0
-        var v = fx.state.readVersions();
-        fx.state.writeVersions(new org.veripack.node.internal.StateStore.Versions(Map.of("acme-mme", "1.0"),
+        var v = fx.activation.versions();
+        fx.activation.writeVersions(new org.veripack.node.internal.ActivationState.Versions(Map.of("acme-mme", "1.0"),
                 Map.of("acme-mme", "vnf_package_version"), a.slot(), null, "acme-mme"));
         Node node = Node.openExisting(root, NodeFixture.CLOCK);
         assertEquals(Map.of("acme-mme", "2.0"), node.status().highestActivated());
-        assertEquals(b.slot(), fx.state.readVersions().activeSlot());
-        assertEquals(v.previousSlot(), fx.state.readVersions().previousSlot());
+        assertEquals(b.slot(), fx.activation.versions().activeSlot());
+        assertEquals(v.previousSlot(), fx.activation.versions().previousSlot());
     }
 
     @Test

@@ -18,12 +18,10 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import org.veripack.core.ArtifactRecord;
 import org.veripack.core.ArtifactType;
-import org.veripack.core.DebianVersion;
 import org.veripack.core.Finding;
 import org.veripack.core.FindingCode;
 import org.veripack.core.PackageFormat;
@@ -52,12 +50,19 @@ public final class Installer {
     private final StateStore state;
     private final AuditLog audit;
     private final Clock clock;
+    private final ActivationState activation;
 
     public Installer(NodeLayout layout, StateStore state, AuditLog audit, Clock clock) {
         this.layout = layout;
         this.state = state;
         this.audit = audit;
         this.clock = clock;
+        this.activation = new ActivationState(layout, state);
+    }
+
+    /** The node's activation state ({@code current}, {@code previous}, {@code versions.json}), which this installer changes. */
+    public ActivationState activation() {
+        return activation;
     }
 
     /** A fresh private work directory {@code NODE/staging/<random>} with an empty {@code slot/} inside. */
@@ -89,8 +94,8 @@ public final class Installer {
             bad = checkProduct(id, product);
         }
         String base = bad.isEmpty() ? slotName(id, p.manifestBytes()) : null;
-        Optional<String> oldCurrent = layout.linkedSlot(layout.current());
-        Optional<String> oldPrevious = layout.validLinkedSlot(layout.previous());
+        Optional<String> oldCurrent = activation.current();
+        Optional<String> oldPrevious = activation.previous();
         boolean sameAsActive = base != null && oldCurrent.isPresent() && isSlotOf(oldCurrent.get(), base);
         List<Finding> activeFindings = List.of();
         if (sameAsActive) {
@@ -103,7 +108,7 @@ public final class Installer {
                 return new InstallResult(InstallResult.Outcome.ALREADY_ACTIVE, report, oldCurrent.get(), oldPrevious.orElse(null));
             }
         } else if (bad.isEmpty()) {
-            bad = checkFloor(id, antiRollback);
+            bad = activation.checkFloor(id, antiRollback);
         }
         if (bad.isEmpty()) {
             bad = checkSinkAgreesWithManifest(p);
@@ -147,11 +152,11 @@ public final class Installer {
         DurableFiles.fsync(layout.slots());
         Failpoints.hit("install.slot-moved");
         String newPrevious = sameAsActive ? oldPrevious.orElse(null) : oldCurrent.orElse(null);
-        activate(slot, newPrevious);
-        StateStore.Versions before = state.readVersions();
-        StateStore.Versions after = before.activated(id, slot, newPrevious);
-        // a repair re-activates the same version: it is still the one a rollback reached, if it was
-        state.writeVersions(sameAsActive ? after.withRolledBackFrom(before.rolledBackFrom()) : after);
+        if (sameAsActive) {
+            activation.activateRepair(id, slot, newPrevious);
+        } else {
+            activation.activate(id, slot, newPrevious);
+        }
         Failpoints.hit("install.versions-written");
         if (sameAsActive) {
             audit.append(event(AuditEvent.Type.INSTALL_REPAIR, id, slot, AuditEvent.Verdict.ACCEPTED, activeFindings,
@@ -192,9 +197,8 @@ public final class Installer {
         audit.append(new AuditEvent(AuditEvent.Type.INSTALL_REJECTED, id == null ? null : id.name(), id == null ? null : id.version(),
                 null, AuditEvent.Verdict.REJECTED, codes(report.findings()), null));
         recordLastVerification("install", null, report);
-        Optional<String> cur = layout.linkedSlot(layout.current());
-        Optional<String> prev = layout.validLinkedSlot(layout.previous());
-        return new InstallResult(InstallResult.Outcome.REJECTED, report, cur.orElse(null), prev.orElse(null));
+        return new InstallResult(InstallResult.Outcome.REJECTED, report, activation.current().orElse(null),
+                activation.previous().orElse(null));
     }
 
     private static Optional<Finding> checkSyntax(PackageIdentity id) {
@@ -207,78 +211,13 @@ public final class Installer {
      * in config.yaml) or else the product fixed by the first activation; another name is {@link FindingCode#PACKAGE_MISMATCH}.
      */
     public Optional<Finding> checkProduct(PackageIdentity id, String configured) throws IOException {
-        String product = configured != null ? configured : nodeProduct().orElse(null);
+        String product = configured != null ? configured : activation.product().orElse(null);
         if (product != null && !product.equals(id.name())) {
             return Optional.of(Finding.mismatch(FindingCode.PACKAGE_MISMATCH, "package",
                     "this node runs another product" + (configured != null ? " (product in config.yaml)" : " (fixed by its first activation)"),
                     product, id.name()));
         }
         return Optional.empty();
-    }
-
-    /** The product fixed by the first activation: {@code versions.json} {@code product}, else the active slot's name. */
-    public Optional<String> nodeProduct() throws IOException {
-        StateStore.Versions v = state.readVersions();
-        if (v.product() != null) {
-            return Optional.of(v.product());
-        }
-        if (v.highestActivated().size() == 1) {
-            return Optional.of(v.highestActivated().keySet().iterator().next());
-        }
-        Optional<String> cur = layout.validLinkedSlot(layout.current());
-        if (cur.isPresent()) {
-            try {
-                return state.readRecord(cur.get()).map(r -> r.identity().name());
-            } catch (IOException e) {
-                return Optional.empty();
-            }
-        }
-        return Optional.empty();
-    }
-
-    /**
-     * Anti-rollback: the version must not be lower (Debian ordering) than the highest one activated, and
-     * must be read from the same metadata key as that one ({@link PackageIdentity#versionKey()}): a
-     * {@code vnf_software_version} and a {@code vnf_package_version} have no order between them, so a
-     * package whose version comes from another key is refused too ({@code docs/node.md}).
-     */
-    private Optional<Finding> checkFloor(PackageIdentity id, boolean antiRollback) throws IOException {
-        if (!antiRollback) {
-            return Optional.empty();
-        }
-        StateStore.Versions v = state.readVersions();
-        Optional<String> floor = v.highest(id.name());
-        if (floor.isEmpty() || !DebianVersion.isValid(floor.get())) {
-            return Optional.empty();
-        }
-        String floorKey = v.floorKey(id.name()).orElse(null);
-        if (!sameVersionKey(floorKey, id.versionKey())) {
-            return Optional.of(Finding.mismatch(FindingCode.VERSION_ROLLBACK, "package",
-                    "version is read from another metadata key than the highest version activated on this node ("
-                            + floor.get() + "), so the two cannot be ordered",
-                    floorKey != null ? floorKey : String.join(" or ", LEGACY_VERSION_KEYS), id.versionKey()));
-        }
-        if (DebianVersion.compare(id.version(), floor.get()) < 0) {
-            return Optional.of(Finding.mismatch(FindingCode.VERSION_ROLLBACK, "package",
-                    "version is lower than the highest version ever activated on this node", floor.get(), id.version()));
-        }
-        return Optional.empty();
-    }
-
-    /** The only keys a version could come from before the key was recorded with the floor. */
-    private static final List<String> LEGACY_VERSION_KEYS = List.of("vnf_package_version", "pnfd_archive_version");
-
-    /**
-     * Whether a version read from {@code key} can be ordered against a floor read from {@code floorKey}; null
-     * means unknown: a floor or sealed record written before the key was kept, whose version came from
-     * {@code vnf_package_version} or {@code pnfd_archive_version} (the only version keys read then).
-     */
-    static boolean sameVersionKey(String floorKey, String key) {
-        if (floorKey == null || key == null) {
-            String known = floorKey != null ? floorKey : key;
-            return known == null || LEGACY_VERSION_KEYS.contains(known);
-        }
-        return floorKey.equals(key);
     }
 
     /** The tree in staging must hold exactly the verified artifacts (defence in depth against a verifier bug). */
@@ -351,35 +290,13 @@ public final class Installer {
         DurableFiles.fsync(slotRoot);
     }
 
-    /** {@code previous -> newPrevious} (or removed), then {@code current -> newCurrent}; each an atomic rename. */
-    public void activate(String newCurrent, String newPrevious) throws IOException {
-        if (newPrevious != null) {
-            DurableFiles.replaceSymlink(layout.previous(), NodeLayout.linkTarget(newPrevious));
-        } else {
-            Files.deleteIfExists(layout.previous());
-        }
-        Failpoints.hit("activate.previous-switched");
-        DurableFiles.replaceSymlink(layout.current(), NodeLayout.linkTarget(newCurrent));
-        Failpoints.hit("activate.current-switched");
-    }
-
     /**
      * Activates the rollback target {@code target} (re-verified by the caller) in place of {@code from}, the active
-     * slot holding {@code fromId}: {@code versions.json} first (active = target, no previous, rolled back from
-     * {@code fromId}'s version; the floor unchanged), then {@code current -> target} by atomic rename, then the
-     * {@code previous} link removed (the version rolled back from is no rollback target), audited {@code rollback},
-     * and the slot rolled back from discarded. A crash before the {@code current} rename leaves the old version
-     * active, which {@link #recover()} records again ({@code versions.json} follows {@code current}); a crash after it
-     * leaves {@code previous} naming {@code current}, which recovery removes.
+     * slot holding {@code fromId} ({@link ActivationState#rollBackTo}: {@code versions.json}, {@code current},
+     * {@code previous} removed), audited {@code rollback}, and the slot rolled back from discarded.
      */
     public void rollBackTo(String target, PackageIdentity targetId, String from, PackageIdentity fromId) throws IOException {
-        state.writeVersions(state.readVersions().rolledBack(target, fromId == null ? null : fromId.version()));
-        Failpoints.hit("rollback.versions-written");
-        DurableFiles.replaceSymlink(layout.current(), NodeLayout.linkTarget(target));
-        Failpoints.hit("rollback.current-switched");
-        Files.deleteIfExists(layout.previous());
-        DurableFiles.fsync(layout.root());
-        Failpoints.hit("rollback.previous-removed");
+        activation.rollBackTo(target, fromId == null ? null : fromId.version());
         audit.append(event(AuditEvent.Type.ROLLBACK, targetId, target, AuditEvent.Verdict.ACCEPTED, List.of(),
                 "current -> " + target + (from == null ? "" : ", rolled back from " + from + "; no previous")));
         recordLastVerification("rollback", target, "ACCEPTED", List.of());
@@ -530,46 +447,8 @@ public final class Installer {
                 }
             }
         }
-        Optional<String> current = layout.linkedSlot(layout.current());
-        String badPrevious = layout.linkProblem(layout.previous());
-        if (badPrevious != null) {
-            Files.delete(layout.previous());
-            DurableFiles.fsync(layout.root());
-            notes.add("removed a bad previous link (" + badPrevious + ")");
-        }
-        Optional<String> previous = layout.linkedSlot(layout.previous());
-        StateStore.Versions v = state.readVersions();
-        if (current.isPresent() && previous.equals(current) && v.previousSlot() != null
-                && !v.previousSlot().equals(current.get()) && Files.isDirectory(layout.slotDir(v.previousSlot()), LinkOption.NOFOLLOW_LINKS)
-                && Objects.equals(v.activeSlot(), current.get())) {
-            DurableFiles.replaceSymlink(layout.previous(), NodeLayout.linkTarget(v.previousSlot()));
-            previous = Optional.of(v.previousSlot());
-            notes.add("restored previous -> " + v.previousSlot() + " (interrupted activation)");
-        }
-        if (current.isPresent() && previous.equals(current)) {
-            // a slot is never its own rollback target: a rollback that switched current but died before removing
-            // previous, or an install that died between its two renames on a node without a previous version
-            Files.delete(layout.previous());
-            DurableFiles.fsync(layout.root());
-            previous = Optional.empty();
-            notes.add("removed previous -> " + current.get() + " (it named the active slot: interrupted activation or rollback)");
-        }
-        if (previous.isPresent() && !Files.isDirectory(layout.slotDir(previous.get()), LinkOption.NOFOLLOW_LINKS)) {
-            Files.deleteIfExists(layout.previous());
-            notes.add("removed dangling previous -> " + previous.get());
-            previous = Optional.empty();
-        }
-        if (current.isPresent() && !current.get().equals(v.activeSlot())) {
-            Optional<SealedRecord> r = state.readRecord(current.get());
-            if (r.isPresent()) {
-                PackageIdentity id = r.get().identity();
-                state.writeVersions(v.activated(id, current.get(), previous.orElse(null)));
-                notes.add("completed the activation of " + current.get());
-            }
-        }
-        Set<String> keep = new LinkedHashSet<>();
-        current.ifPresent(keep::add);
-        previous.ifPresent(keep::add);
+        Optional<String> current = activation.current();
+        Set<String> keep = activation.recover(notes);
         notes.addAll(collectGarbage(keep));
         if (!notes.isEmpty()) {
             audit.append(new AuditEvent(AuditEvent.Type.RECOVERY, null, null, current.orElse(null), null, List.of(), String.join("; ", notes)));
@@ -578,10 +457,7 @@ public final class Installer {
     }
 
     private void collectGarbage() throws IOException {
-        Set<String> keep = new LinkedHashSet<>();
-        layout.linkedSlot(layout.current()).ifPresent(keep::add);
-        layout.validLinkedSlot(layout.previous()).ifPresent(keep::add);
-        collectGarbage(keep);
+        collectGarbage(activation.referencedSlots());
     }
 
     /** Deletes slots and sealed records not in {@code keep}; returns notes. */
