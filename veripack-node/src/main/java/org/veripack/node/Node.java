@@ -20,6 +20,7 @@ import org.veripack.core.RevocationSource;
 import org.veripack.core.VerifiedPackage;
 import org.veripack.node.internal.ActivationState;
 import org.veripack.node.internal.Failpoints;
+import org.veripack.node.internal.Guard;
 import org.veripack.node.internal.Installer;
 import org.veripack.node.internal.NodeLayout;
 import org.veripack.node.internal.NodeLock;
@@ -51,6 +52,7 @@ public final class Node {
     private final Installer installer;
     private final ActivationState activation;
     private final NodeTrust trust;
+    private final Guard guard;
 
     private Node(Path root, Clock clock) {
         this.layout = new NodeLayout(root);
@@ -60,6 +62,7 @@ public final class Node {
         this.audit = new AuditLog(layout.auditLog(), layout.auditHeadFile(), clock);
         this.installer = new Installer(layout, state, audit, clock);
         this.activation = installer.activation();
+        this.guard = new Guard(layout, state, installer, audit, trust);
     }
 
     /**
@@ -293,7 +296,7 @@ public final class Node {
                 return new RollbackResult(RollbackResult.Outcome.NO_TARGET, List.of(), current.orElse(null), reason);
             }
             List<Finding> findings = new java.util.ArrayList<>(installer.verifySlot(previous.get()));
-            Optional<SealedRecord> rec = readRecord(previous.get());
+            Optional<SealedRecord> rec = state.readRecordIfReadable(previous.get());
             var id = rec.map(SealedRecord::identity).orElse(null);
             if (findings.isEmpty() && id != null) {
                 // one node, one product also for rollback, so a rollback cannot switch products either
@@ -331,7 +334,7 @@ public final class Node {
 
     private Optional<org.veripack.core.PackageIdentity> identityOf(String slot) {
         try {
-            return readRecord(slot).map(SealedRecord::identity);
+            return state.readRecordIfReadable(slot).map(SealedRecord::identity);
         } catch (IOException e) {
             return Optional.empty();
         }
@@ -353,19 +356,9 @@ public final class Node {
         if (slot.isEmpty()) {
             return Optional.empty();
         }
-        Optional<SealedRecord> r = readRecord(slot.get());
+        Optional<SealedRecord> r = state.readRecordIfReadable(slot.get());
         return Optional.of(r.map(x -> new SlotInfo(slot.get(), x.identity(), x.signer(), x.installedAt(), x.packageSha256()))
                 .orElse(new SlotInfo(slot.get(), null, null, null, null)));
-    }
-
-    private Optional<SealedRecord> readRecord(String slot) throws IOException {
-        try {
-            return state.readRecord(slot);
-        } catch (java.nio.file.AccessDeniedException e) {
-            throw e;
-        } catch (IOException e) {
-            return Optional.empty(); // unreadable JSON: verifySlot reports it as INSTALLATION_TAMPERED
-        }
     }
 
     /**
@@ -379,32 +372,7 @@ public final class Node {
      * @throws UnsafeNodeRootException when a trust file is unprotected (CLI exit 2)
      */
     public ScanResult verifyInstalled() throws IOException {
-        Optional<String> current;
-        try {
-            current = activation.current();
-        } catch (IOException e) {
-            return scanRefused(null, List.of(Finding.of(FindingCode.INSTALLATION_TAMPERED, "current", e.getMessage())));
-        }
-        if (current.isEmpty()) {
-            return new ScanResult(null, List.of(), List.of());
-        }
-        org.veripack.core.TrustPolicy policy = trust.load();
-        List<Finding> findings = installer.verifySlot(current.get());
-        List<Finding> trustNow = findings.isEmpty() ? installer.currentTrust(current.get(), policy) : List.of();
-        var id = readRecord(current.get()).map(SealedRecord::identity).orElse(null);
-        AuditEvent.Verdict verdict = findings.isEmpty() ? AuditEvent.Verdict.ACCEPTED : AuditEvent.Verdict.REJECTED;
-        List<Finding> all = new ArrayList<>(findings);
-        all.addAll(trustNow);
-        audit.append(Installer.event(AuditEvent.Type.SCAN, id, current.get(), verdict, all, trustNow.isEmpty() ? null
-                : "intact, but the node's current trust store does not accept its signature: " + trustNow.get(0).actual()));
-        installer.recordLastVerification("scan", current.get(), verdict.name(), all);
-        return new ScanResult(current.get(), findings, trustNow);
-    }
-
-    private ScanResult scanRefused(String slot, List<Finding> findings) throws IOException {
-        audit.append(Installer.event(AuditEvent.Type.SCAN, null, slot, AuditEvent.Verdict.REJECTED, findings, null));
-        installer.recordLastVerification("scan", slot, "REJECTED", findings);
-        return new ScanResult(slot, findings, List.of());
+        return guard.scan();
     }
 
     /**
@@ -419,88 +387,7 @@ public final class Node {
      *                           has an execute bit (a symlink to one inside the slot is followed)
      */
     public GuardDecision guard(String relativeExecutable) throws IOException {
-        Optional<String> current;
-        try {
-            current = activation.current();
-        } catch (IOException e) {
-            return refuse(GuardDecision.Refusal.TAMPERED, null, null,
-                    List.of(Finding.of(FindingCode.INSTALLATION_TAMPERED, "current", e.getMessage())), relativeExecutable, e.getMessage());
-        }
-        if (current.isEmpty()) {
-            return refuse(GuardDecision.Refusal.NOTHING_INSTALLED, null, null, List.of(), relativeExecutable, "no active version installed");
-        }
-        String slot = current.get();
-        Optional<SealedRecord> record = readRecord(slot);
-        var id = record.map(SealedRecord::identity).orElse(null);
-        List<Finding> findings = installer.verifySlot(slot);
-        if (!findings.isEmpty()) {
-            return refuse(GuardDecision.Refusal.TAMPERED, slot, id, findings, relativeExecutable,
-                    "the active slot does not match its sealed, signed record");
-        }
-        Path slotDir = layout.slotDir(slot);
-        Optional<String> bad = programProblem(slotDir, record.get().entries(), relativeExecutable);
-        if (bad.isPresent()) {
-            return refuse(GuardDecision.Refusal.BAD_PROGRAM, slot, id, List.of(), relativeExecutable, bad.get());
-        }
-        Path exe = resolveExecutable(slotDir, relativeExecutable).orElseThrow(
-                () -> new IllegalStateException("a sealed executable did not resolve in a verified slot"));
-        audit.append(Installer.event(AuditEvent.Type.GUARD_ALLOWED, id, slot, AuditEvent.Verdict.ALLOWED, List.of(), relativeExecutable));
-        installer.recordLastVerification("guard", slot, "ACCEPTED", List.of());
-        return new GuardDecision(true, GuardDecision.Refusal.NONE, slot, slotDir, exe, List.of(), null);
-    }
-
-    private GuardDecision refuse(GuardDecision.Refusal why, String slot, org.veripack.core.PackageIdentity id, List<Finding> findings,
-                                 String exe, String reason) throws IOException {
-        audit.append(Installer.event(AuditEvent.Type.GUARD_REFUSED, id, slot, AuditEvent.Verdict.REFUSED, findings, exe + ": " + reason));
-        if (why != GuardDecision.Refusal.NOTHING_INSTALLED) {
-            // with nothing installed nothing was verified: status keeps its last real check (audited all the same)
-            installer.recordLastVerification("guard", slot, "REJECTED", findings);
-        }
-        return new GuardDecision(false, why, slot, slot == null ? null : layout.slotDir(slot), null, findings, reason);
-    }
-
-    /**
-     * Why {@code rel} is not a program the guard may start from the verified slot, or empty: it must be a
-     * relative path without {@code ..}, resolve (following sealed symlinks) to a sealed regular file inside the
-     * slot, and that file's signed mode must have an execute bit.
-     */
-    static Optional<String> programProblem(Path slotDir, List<org.veripack.node.internal.InstalledEntry> entries, String rel)
-            throws IOException {
-        Optional<Path> resolved = resolveExecutable(slotDir, rel);
-        if (resolved.isEmpty()) {
-            return Optional.of("not a relative path to an executable file inside the active slot");
-        }
-        String inSlot = slotDir.toRealPath().relativize(resolved.get()).toString().replace('\\', '/');
-        for (var e : entries) {
-            if (e.path().equals(inSlot) && e.type() == org.veripack.core.ArtifactType.FILE) {
-                return (e.signedMode() & 0111) != 0 ? Optional.empty()
-                        : Optional.of("the signed package does not mark " + inSlot + " executable (mode "
-                                + String.format("%04o", e.signedMode()) + ")");
-            }
-        }
-        return Optional.of("not a sealed file of the active slot: " + inSlot);
-    }
-
-    /** Resolves a relative program path inside the slot: no absolute path, no {@code ..}, stays inside, executable. */
-    static Optional<Path> resolveExecutable(Path slotDir, String rel) throws IOException {
-        if (rel == null || rel.isEmpty() || rel.startsWith("/") || rel.indexOf('\0') >= 0) {
-            return Optional.empty();
-        }
-        for (String seg : rel.split("/", -1)) {
-            if (seg.equals("..")) {
-                return Optional.empty();
-            }
-        }
-        Path candidate = slotDir.resolve(rel).normalize();
-        if (!candidate.startsWith(slotDir) || !Files.exists(candidate)) {
-            return Optional.empty();
-        }
-        Path real = candidate.toRealPath();
-        Path realSlot = slotDir.toRealPath();
-        if (!real.startsWith(realSlot) || !Files.isRegularFile(real, LinkOption.NOFOLLOW_LINKS) || !Files.isExecutable(real)) {
-            return Optional.empty();
-        }
-        return Optional.of(real);
+        return guard.check(relativeExecutable);
     }
 
     private NodeLock lockOrBusy() throws IOException {

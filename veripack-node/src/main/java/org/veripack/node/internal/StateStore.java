@@ -44,6 +44,22 @@ public final class StateStore {
     }
 
     /**
+     * The sealed record of {@code slot} for reading what it says (identity, signer): empty when there is none or its
+     * JSON does not read ({@link Installer#verifySlot} reports that as {@code INSTALLATION_TAMPERED}).
+     *
+     * @throws java.nio.file.AccessDeniedException when the caller may not read it (the node-root guard's business)
+     */
+    public Optional<SealedRecord> readRecordIfReadable(String slot) throws IOException {
+        try {
+            return readRecord(slot);
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw e;
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
      * Seals the signed manifest bytes, the option-2 package copy (moved from {@code packageCopy} when not null)
      * and then the record (the record's presence marks a complete seal).
      */
