@@ -24,6 +24,7 @@ import org.veripack.node.internal.Guard;
 import org.veripack.node.internal.Installer;
 import org.veripack.node.internal.NodeLayout;
 import org.veripack.node.internal.NodeLock;
+import org.veripack.node.internal.Recovery;
 import org.veripack.node.internal.Reports;
 import org.veripack.node.internal.SealedRecord;
 import org.veripack.node.internal.SealedTrust;
@@ -53,6 +54,7 @@ public final class Node {
     private final ActivationState activation;
     private final NodeTrust trust;
     private final Guard guard;
+    private final Recovery recovery;
 
     private Node(Path root, Clock clock) {
         this.layout = new NodeLayout(root);
@@ -63,6 +65,7 @@ public final class Node {
         this.installer = new Installer(layout, state, audit, clock);
         this.activation = installer.activation();
         this.guard = new Guard(layout, state, installer, audit, trust);
+        this.recovery = new Recovery(layout, state, activation, audit);
     }
 
     /**
@@ -142,7 +145,7 @@ public final class Node {
                 // (INSTALLATION_TAMPERED, exit 126 for run: docs/node.md "Install sequence")
                 return List.of();
             }
-            return installer.recover();
+            return recovery.recover();
         }
     }
 
@@ -195,7 +198,7 @@ public final class Node {
         try (l) {
             Path work = null;
             try {
-                installer.recover();
+                recovery.recover();
                 work = installer.newWorkDir();
                 Failpoints.hit("install.staging-created");
                 try (StagingSink sink = new StagingSink(work.resolve("slot"))) {
@@ -286,7 +289,7 @@ public final class Node {
     public RollbackResult rollback() throws IOException {
         org.veripack.core.TrustPolicy policy = trust.load();
         try (NodeLock l = lockOrBusy()) {
-            installer.recover();
+            recovery.recover();
             Optional<String> current = activation.current();
             Optional<String> previous = activation.previous().filter(p -> !Optional.of(p).equals(current));
             var currentId = current.flatMap(this::identityOf).orElse(null);

@@ -3,7 +3,6 @@ package org.veripack.node.internal;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -37,12 +36,13 @@ import org.veripack.node.InstallResult;
 /**
  * The installer's steps after the single verify-while-extract pass, all under the node lock:
  * node checks → finalise the staged tree read-only → seal record → move slot into place → atomic
- * activation → raise the version floor → audit → discard unreferenced slots. Also the recovery that
- * every command runs first, and the activation of a rollback target.
+ * activation ({@link ActivationState}) → raise the version floor → audit → discard unreferenced slots
+ * ({@link SlotCollector}). Also the activation of a rollback target and the guard's re-verification of a slot
+ * ({@link #verifySlot}).
  *
  * <p>Crash invariant (docs/node.md "Install sequence"; tested by the CLI's FaultMatrixTest): {@code current}
  * only ever names a slot that was completely written, made read-only, fsync'ed and sealed before the symlink
- * was renamed over {@code current}; each step below is either idempotent or undone by {@link #recover()}.
+ * was renamed over {@code current}; each step below is either idempotent or undone by {@link Recovery#recover()}.
  */
 public final class Installer {
 
@@ -51,6 +51,7 @@ public final class Installer {
     private final AuditLog audit;
     private final Clock clock;
     private final ActivationState activation;
+    private final SlotCollector collector;
 
     public Installer(NodeLayout layout, StateStore state, AuditLog audit, Clock clock) {
         this.layout = layout;
@@ -58,6 +59,7 @@ public final class Installer {
         this.audit = audit;
         this.clock = clock;
         this.activation = new ActivationState(layout, state);
+        this.collector = new SlotCollector(layout, state, activation);
     }
 
     /** The node's activation state ({@code current}, {@code previous}, {@code versions.json}), which this installer changes. */
@@ -169,7 +171,7 @@ public final class Installer {
         recordLastVerification("install", slot, report);
         DurableFiles.deleteTree(p.workDir());
         Failpoints.hit("install.staging-removed");
-        collectGarbage();
+        collector.collect();
         return new InstallResult(sameAsActive ? InstallResult.Outcome.REPAIRED : InstallResult.Outcome.ACTIVATED, report, slot, newPrevious);
     }
 
@@ -300,7 +302,7 @@ public final class Installer {
         audit.append(event(AuditEvent.Type.ROLLBACK, targetId, target, AuditEvent.Verdict.ACCEPTED, List.of(),
                 "current -> " + target + (from == null ? "" : ", rolled back from " + from + "; no previous")));
         recordLastVerification("rollback", target, "ACCEPTED", List.of());
-        collectGarbage();
+        collector.collect();
     }
 
     /**
@@ -424,74 +426,6 @@ public final class Installer {
         return state.readRecord(slot);
     }
 
-    /**
-     * Recovery, run under the lock at the start of every command: empties staging, removes temp files,
-     * restores {@code previous} if a crash hit between the two symlink renames, finishes a completed
-     * activation the state does not know yet (version floor, active slot), discards slots and records
-     * that nothing references. Audits one {@code recovery} event when it changed anything.
-     *
-     * @return what it did (empty when the node was clean)
-     */
-    public List<String> recover() throws IOException {
-        List<String> notes = new ArrayList<>();
-        int staged = emptyDirectory(layout.staging());
-        if (staged > 0) {
-            notes.add("emptied staging (" + staged + " entries)");
-        }
-        Files.setPosixFilePermissions(layout.staging(), PosixFilePermissions.fromString("rwx------"));
-        for (Path dir : List.of(layout.root(), layout.state(), layout.stateSlots())) {
-            try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.tmp-*")) {
-                for (Path t : ds) {
-                    DurableFiles.deleteTree(t);
-                    notes.add("removed temporary " + layout.root().relativize(t));
-                }
-            }
-        }
-        Optional<String> current = activation.current();
-        Set<String> keep = activation.recover(notes);
-        notes.addAll(collectGarbage(keep));
-        if (!notes.isEmpty()) {
-            audit.append(new AuditEvent(AuditEvent.Type.RECOVERY, null, null, current.orElse(null), null, List.of(), String.join("; ", notes)));
-        }
-        return notes;
-    }
-
-    private void collectGarbage() throws IOException {
-        collectGarbage(activation.referencedSlots());
-    }
-
-    /** Deletes slots and sealed records not in {@code keep}; returns notes. */
-    private List<String> collectGarbage(Set<String> keep) throws IOException {
-        List<String> notes = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(layout.slots())) {
-            for (Path s : ds) {
-                String name = s.getFileName().toString();
-                if (!keep.contains(name)) {
-                    DurableFiles.deleteTree(s);
-                    if (NodeLayout.isSlotName(name)) {
-                        state.deleteRecord(name);
-                    }
-                    notes.add("discarded unreferenced slot " + name);
-                }
-            }
-        }
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(layout.stateSlots(), "*.{json,mf,package}")) {
-            for (Path f : ds) {
-                String n = f.getFileName().toString();
-                String slot = n.substring(0, n.lastIndexOf('.'));
-                if (!keep.contains(slot)) {
-                    Files.deleteIfExists(f);
-                    notes.add("discarded record " + n);
-                }
-            }
-        }
-        if (!notes.isEmpty()) {
-            DurableFiles.fsync(layout.slots());
-            DurableFiles.fsync(layout.stateSlots());
-        }
-        return notes;
-    }
-
     /** Writes {@code state/last-verification.json}. */
     public void recordLastVerification(String event, String slot, VerificationReport report) throws IOException {
         recordLastVerification(event, slot, report.verdict().name(), report.findings());
@@ -532,20 +466,6 @@ public final class Installer {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is mandatory in every JDK", e);
         }
-    }
-
-    private static int emptyDirectory(Path dir) throws IOException {
-        int n = 0;
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            for (Path p : ds) {
-                DurableFiles.deleteTree(p);
-                n++;
-            }
-        }
-        if (n > 0) {
-            DurableFiles.fsync(dir);
-        }
-        return n;
     }
 
     static java.util.Set<java.nio.file.attribute.PosixFilePermission> fromMode(int mode) {
