@@ -28,6 +28,7 @@ import org.veripack.node.internal.Recovery;
 import org.veripack.node.internal.Reports;
 import org.veripack.node.internal.SealedRecord;
 import org.veripack.node.internal.SealedTrust;
+import org.veripack.node.internal.SlotReverifier;
 import org.veripack.node.internal.StagedPackage;
 import org.veripack.node.internal.StagingSink;
 import org.veripack.node.internal.StateStore;
@@ -55,6 +56,7 @@ public final class Node {
     private final NodeTrust trust;
     private final Guard guard;
     private final Recovery recovery;
+    private final SlotReverifier reverifier;
 
     private Node(Path root, Clock clock) {
         this.layout = new NodeLayout(root);
@@ -66,6 +68,7 @@ public final class Node {
         this.activation = installer.activation();
         this.guard = new Guard(layout, state, installer, audit, trust);
         this.recovery = new Recovery(layout, state, activation, audit);
+        this.reverifier = new SlotReverifier(layout, state);
     }
 
     /**
@@ -298,7 +301,7 @@ public final class Node {
                 audit.append(Installer.event(AuditEvent.Type.ROLLBACK_REFUSED, currentId, current.orElse(null), AuditEvent.Verdict.REFUSED, List.of(), reason));
                 return new RollbackResult(RollbackResult.Outcome.NO_TARGET, List.of(), current.orElse(null), reason);
             }
-            List<Finding> findings = new java.util.ArrayList<>(installer.verifySlot(previous.get()));
+            List<Finding> findings = new java.util.ArrayList<>(reverifier.verify(previous.get()));
             Optional<SealedRecord> rec = state.readRecordIfReadable(previous.get());
             var id = rec.map(SealedRecord::identity).orElse(null);
             if (findings.isEmpty() && id != null) {
@@ -307,7 +310,7 @@ public final class Node {
             }
             if (findings.isEmpty()) {
                 // activating is a trust decision: a version whose signer the node no longer trusts is not re-activated
-                findings.addAll(installer.currentTrust(previous.get(), policy));
+                findings.addAll(reverifier.currentTrust(previous.get(), policy));
             }
             if (!findings.isEmpty()) {
                 audit.append(Installer.event(AuditEvent.Type.ROLLBACK_REFUSED, id, previous.get(), AuditEvent.Verdict.REJECTED, findings, null));
@@ -380,7 +383,7 @@ public final class Node {
 
     /**
      * The guard's check before {@code run}: re-verifies the sealed signature and every entry of the active slot
-     * ({@code Installer.verifySlot}), then resolves {@code relativeExecutable} inside it. Every refusal is
+     * ({@code SlotReverifier.verify}), then resolves {@code relativeExecutable} inside it. Every refusal is
      * audited {@code guard.refused} with its reason (and findings when tampered); an allowed start is audited
      * {@code guard.allowed}. Refusals: {@link GuardDecision.Refusal#NOTHING_INSTALLED} (no {@code current}),
      * {@link GuardDecision.Refusal#TAMPERED} ({@code INSTALLATION_TAMPERED} findings),

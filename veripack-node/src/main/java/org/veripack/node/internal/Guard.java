@@ -22,7 +22,7 @@ import org.veripack.node.ScanResult;
  * The guard's decisions on the active slot (docs/node.md "Install sequence", "Sealed trust and current trust"):
  * whether {@code run} may start a program from it ({@link #check}) and what {@code verify-installed} reports
  * ({@link #scan}). Both re-verify the slot the {@code current} link names at that instant
- * ({@link Installer#verifySlot}: the sealed signature with the sealed trust, then every entry), audit their verdict and
+ * ({@link SlotReverifier#verify}: the sealed signature with the sealed trust, then every entry), audit their verdict and
  * record it as the last verification; neither changes the activation state.
  */
 public final class Guard {
@@ -32,6 +32,7 @@ public final class Guard {
     private final Installer installer;
     private final AuditLog audit;
     private final NodeTrust trust;
+    private final SlotReverifier reverifier;
 
     public Guard(NodeLayout layout, StateStore state, Installer installer, AuditLog audit, NodeTrust trust) {
         this.layout = layout;
@@ -40,6 +41,7 @@ public final class Guard {
         this.installer = installer;
         this.audit = audit;
         this.trust = trust;
+        this.reverifier = new SlotReverifier(layout, state);
     }
 
     /** {@link org.veripack.node.Node#verifyInstalled()}: the scan of the active slot, audited {@code scan}. */
@@ -54,8 +56,8 @@ public final class Guard {
             return new ScanResult(null, List.of(), List.of());
         }
         TrustPolicy policy = trust.load();
-        List<Finding> findings = installer.verifySlot(current.get());
-        List<Finding> trustNow = findings.isEmpty() ? installer.currentTrust(current.get(), policy) : List.of();
+        List<Finding> findings = reverifier.verify(current.get());
+        List<Finding> trustNow = findings.isEmpty() ? reverifier.currentTrust(current.get(), policy) : List.of();
         var id = state.readRecordIfReadable(current.get()).map(SealedRecord::identity).orElse(null);
         AuditEvent.Verdict verdict = findings.isEmpty() ? AuditEvent.Verdict.ACCEPTED : AuditEvent.Verdict.REJECTED;
         List<Finding> all = new ArrayList<>(findings);
@@ -87,7 +89,7 @@ public final class Guard {
         String slot = current.get();
         Optional<SealedRecord> record = state.readRecordIfReadable(slot);
         var id = record.map(SealedRecord::identity).orElse(null);
-        List<Finding> findings = installer.verifySlot(slot);
+        List<Finding> findings = reverifier.verify(slot);
         if (!findings.isEmpty()) {
             return refuse(GuardDecision.Refusal.TAMPERED, slot, id, findings, relativeExecutable,
                     "the active slot does not match its sealed, signed record");

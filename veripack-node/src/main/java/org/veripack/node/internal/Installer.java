@@ -37,8 +37,7 @@ import org.veripack.node.InstallResult;
  * The installer's steps after the single verify-while-extract pass, all under the node lock:
  * node checks → finalise the staged tree read-only → seal record → move slot into place → atomic
  * activation ({@link ActivationState}) → raise the version floor → audit → discard unreferenced slots
- * ({@link SlotCollector}). Also the activation of a rollback target and the guard's re-verification of a slot
- * ({@link #verifySlot}).
+ * ({@link SlotCollector}). Also the activation of a rollback target.
  *
  * <p>Crash invariant (docs/node.md "Install sequence"; tested by the CLI's FaultMatrixTest): {@code current}
  * only ever names a slot that was completely written, made read-only, fsync'ed and sealed before the symlink
@@ -52,6 +51,7 @@ public final class Installer {
     private final Clock clock;
     private final ActivationState activation;
     private final SlotCollector collector;
+    private final SlotReverifier reverifier;
 
     public Installer(NodeLayout layout, StateStore state, AuditLog audit, Clock clock) {
         this.layout = layout;
@@ -60,6 +60,7 @@ public final class Installer {
         this.clock = clock;
         this.activation = new ActivationState(layout, state);
         this.collector = new SlotCollector(layout, state, activation);
+        this.reverifier = new SlotReverifier(layout, state);
     }
 
     /** The node's activation state ({@code current}, {@code previous}, {@code versions.json}), which this installer changes. */
@@ -101,7 +102,7 @@ public final class Installer {
         boolean sameAsActive = base != null && oldCurrent.isPresent() && isSlotOf(oldCurrent.get(), base);
         List<Finding> activeFindings = List.of();
         if (sameAsActive) {
-            activeFindings = verifySlot(oldCurrent.get());
+            activeFindings = reverifier.verify(oldCurrent.get());
             if (activeFindings.isEmpty()) {
                 DurableFiles.deleteTree(p.workDir());
                 audit.append(event(AuditEvent.Type.INSTALL_ACCEPTED, id, oldCurrent.get(), AuditEvent.Verdict.ACCEPTED, List.of(),
@@ -303,127 +304,6 @@ public final class Installer {
                 "current -> " + target + (from == null ? "" : ", rolled back from " + from + "; no previous")));
         recordLastVerification("rollback", target, "ACCEPTED", List.of());
         collector.collect();
-    }
-
-    /**
-     * Re-verifies {@code slot}: first the sealed record is bound to the vendor signature
-     * ({@link SealedEvidence}: the sealed manifest's CMS with the sealed anchors at the sealed verification
-     * instant, digests from the signed manifest), then every installed entry against the record
-     * ({@link SlotVerifier}; the entries are hashed concurrently with the signature check, and their findings
-     * are returned only when the record is bound). Before that the sealed trust must be one the node's trust
-     * administrator set ({@link #foreignTrust}). Nothing is cached between calls.
-     *
-     * @return {@link FindingCode#INSTALLATION_TAMPERED} findings; empty when intact
-     * @throws org.veripack.node.NodeTrustException when the node's trust policy is invalid (CLI exit 2)
-     */
-    public List<Finding> verifySlot(String slot) throws IOException {
-        Optional<SealedRecord> r;
-        try {
-            r = state.readRecord(slot);
-        } catch (IOException e) {
-            if (e instanceof java.nio.file.AccessDeniedException) {
-                throw e;
-            }
-            return List.of(Finding.of(FindingCode.INSTALLATION_TAMPERED, slot, "sealed record unreadable: " + e.getMessage()));
-        }
-        if (r.isEmpty()) {
-            return List.of(Finding.of(FindingCode.INSTALLATION_TAMPERED, slot, "no sealed record for this slot"));
-        }
-        if (!r.get().slot().equals(slot)) {
-            return List.of(Finding.of(FindingCode.INSTALLATION_TAMPERED, slot, "sealed record names another slot"));
-        }
-        Optional<Finding> foreign = foreignTrust(r.get());
-        if (foreign.isPresent()) {
-            return List.of(foreign.get());
-        }
-        byte[] mf;
-        try {
-            mf = Files.readAllBytes(layout.manifestFile(slot));
-        } catch (java.nio.file.NoSuchFileException e) {
-            mf = null;
-        }
-        // The entries are hashed while the sealed signature is re-verified (on a 2-core node this hides the CMS
-        // and path check); their findings count only once the record is bound to the vendor signature.
-        SealedRecord record = r.get();
-        java.util.concurrent.FutureTask<List<Finding>> entries =
-                new java.util.concurrent.FutureTask<>(() -> SlotVerifier.verify(layout.slotDir(slot), record.entries()));
-        Thread hashing = new Thread(entries, "veripack-slot-hash");
-        hashing.setDaemon(true);
-        hashing.start();
-        List<Finding> unbound = SealedEvidence.check(slot, record, mf, layout.packageFile(slot));
-        if (!unbound.isEmpty()) {
-            entries.cancel(true);
-            return unbound;
-        }
-        try {
-            return entries.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted while re-verifying slot " + slot);
-        } catch (java.util.concurrent.ExecutionException e) {
-            if (e.getCause() instanceof IOException io) {
-                throw io;
-            }
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
-            }
-            throw new IllegalStateException(e.getCause());
-        }
-    }
-
-    /**
-     * The sealed trust counts only when the node's trust administrator set it: {@code state/} is writable by the
-     * installer account, which could otherwise seal a slot signed by its own PKI together with that PKI's root, or
-     * a genuine root with relaxed rules (docs/node.md "Sealed trust and current trust").
-     *
-     * @return an {@link FindingCode#INSTALLATION_TAMPERED} finding (expected: the current store's anchor
-     *         fingerprints, actual: the sealed ones) when the sealed trust's administered form is neither the current
-     *         store's nor in {@code config/trust-history.jsonl}
-     */
-    private Optional<Finding> foreignTrust(SealedRecord r) throws IOException {
-        org.veripack.node.NodeTrust store = org.veripack.node.NodeTrust.of(layout.root());
-        List<SealedTrust> admitted = store.administeredTrust();
-        if (admitted.contains(r.trust().administeredForm())) {
-            return Optional.empty();
-        }
-        return Optional.of(Finding.mismatch(FindingCode.INSTALLATION_TAMPERED, "trust",
-                "the sealed trust is neither the node's trust store nor one its trust administrator set before ("
-                        + org.veripack.node.NodeTrust.HISTORY_FILE + ")",
-                admitted.isEmpty() ? "none" : fingerprints(admitted.get(0).trustAnchors()), fingerprints(r.trust().trustAnchors())));
-    }
-
-    private static String fingerprints(List<java.security.cert.X509Certificate> anchors) {
-        return anchors.stream().map(org.veripack.node.NodeTrust::fingerprint).toList().toString();
-    }
-
-    /**
-     * Whether the node's current trust store still accepts an intact slot's signature (call after
-     * {@link #verifySlot} found it intact): the sealed signature is verified again under {@code current} at the
-     * sealed verification instant, offline ({@link SealedEvidence#reverify}). The guard keeps using the trust
-     * sealed at install; this tells the operator when retiring an anchor or tightening a rule left a slot behind.
-     *
-     * @return one {@link FindingCode#SIGNER_NO_LONGER_TRUSTED} finding (actual: the codes the current policy
-     *         gives), or empty when the current policy accepts it
-     */
-    public List<Finding> currentTrust(String slot, org.veripack.core.TrustPolicy current) throws IOException {
-        Optional<SealedRecord> r = state.readRecord(slot);
-        if (r.isEmpty()) {
-            return List.of(Finding.of(FindingCode.INSTALLATION_TAMPERED, slot, "no sealed record for this slot"));
-        }
-        byte[] mf = Files.readAllBytes(layout.manifestFile(slot));
-        VerificationReport report = SealedEvidence.reverify(r.get(), mf, layout.packageFile(slot), current);
-        if (report.accepted()) {
-            return List.of();
-        }
-        List<String> codes = codes(report.findings());
-        return List.of(Finding.mismatch(FindingCode.SIGNER_NO_LONGER_TRUSTED, slot,
-                "the node's current trust store does not accept this slot's signature (signed by " + r.get().signer()
-                        + ", verified at " + r.get().verifiedAt() + ")", "ACCEPTED", String.join(",", codes)));
-    }
-
-    /** The sealed record of {@code slot} (unverified JSON: use after {@link #verifySlot}). */
-    public Optional<SealedRecord> record(String slot) throws IOException {
-        return state.readRecord(slot);
     }
 
     /** Writes {@code state/last-verification.json}. */

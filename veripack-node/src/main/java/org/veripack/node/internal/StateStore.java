@@ -45,7 +45,7 @@ public final class StateStore {
 
     /**
      * The sealed record of {@code slot} for reading what it says (identity, signer): empty when there is none or its
-     * JSON does not read ({@link Installer#verifySlot} reports that as {@code INSTALLATION_TAMPERED}).
+     * JSON does not read ({@link SlotReverifier#verify} reports that as {@code INSTALLATION_TAMPERED}).
      *
      * @throws java.nio.file.AccessDeniedException when the caller may not read it (the node-root guard's business)
      */
