@@ -51,10 +51,7 @@ final class InstallCommand implements Callable<Integer>, CommandFailures.IoFailu
 
     @Override
     public Integer call() throws IOException {
-        Integer refused = trustOptions.refuse("install", root.root, System.err);
-        if (refused == null) {
-            refused = NodeGate.authorize("install", root.root, System.err);
-        }
+        Integer refused = trustOptions.refuseOrAuthorize("install", root.root, System.err);
         if (refused != null) {
             return refused;
         }

@@ -36,4 +36,15 @@ final class NodeTrustOptions {
         NodeGate.audit(command, root, AuditEvent.Type.TRUST_OPTION_REFUSED, command + " " + given + ": refused, the node's trust is " + file, err);
         return ExitCode.USAGE;
     }
+
+    /**
+     * The gate of a command that changes what runs ({@code install}, {@code rollback}): {@link #refuse} these options,
+     * then {@link NodeGate#authorize} the caller as an authorised installer and check the node root.
+     *
+     * @return null to go on, else the exit code (a message is on {@code err})
+     */
+    Integer refuseOrAuthorize(String command, Path root, PrintStream err) {
+        Integer refused = refuse(command, root, err);
+        return refused != null ? refused : NodeGate.authorize(command, root, err);
+    }
 }

@@ -30,10 +30,7 @@ final class RollbackCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Integer refused = trustOptions.refuse("rollback", root.root, System.err);
-        if (refused == null) {
-            refused = NodeGate.authorize("rollback", root.root, System.err);
-        }
+        Integer refused = trustOptions.refuseOrAuthorize("rollback", root.root, System.err);
         if (refused != null) {
             return refused;
         }
