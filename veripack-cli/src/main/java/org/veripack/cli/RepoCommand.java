@@ -108,6 +108,48 @@ final class RepoCommand implements Callable<Integer> {
         return m;
     }
 
+    /**
+     * A repository key on a PKCS#11 token (an HSM, SoftHSM2 in the tests), as {@code sign --pkcs11}: it signs for
+     * the roles whose root lists it, beside the keys of {@code --keys} (docs/repository.md "Keys on a token").
+     */
+    static final class TokenOptions {
+        @Option(names = "--pkcs11", paramLabel = "CONFIG",
+                description = "SunPKCS11 configuration of a token holding a repository key (ECDSA P-256), as sign --pkcs11")
+        Path pkcs11;
+
+        @Option(names = "--key-label", paramLabel = "L",
+                description = "with --pkcs11: label of the key on the token (which holds its certificate with the same CKA_ID)")
+        String keyLabel;
+
+        @Option(names = "--key-pass", paramLabel = "PIN", description = "with --pkcs11: the token user PIN: 'pass:TEXT', 'env:VAR' or 'file:PATH'")
+        String keyPass;
+
+        /** The token's key, or null without {@code --pkcs11}. */
+        RepositoryKeys.Token token() throws PolicyException, VerifyCommand.UsageError, IOException {
+            if (pkcs11 == null) {
+                if (keyLabel != null || keyPass != null) {
+                    throw new VerifyCommand.UsageError("--key-label and --key-pass go with --pkcs11");
+                }
+                return null;
+            }
+            if (keyLabel == null) {
+                throw new VerifyCommand.UsageError("--pkcs11 needs --key-label");
+            }
+            VerifyCommand.requireFile(pkcs11, "--pkcs11");
+            return RepositoryKeys.Token.fromPkcs11(pkcs11, keyLabel, SignCommand.secret(keyPass));
+        }
+
+        /** The keys of {@code keyDir} and the token's. */
+        RepositoryKeys keys(Path keyDir) throws PolicyException, VerifyCommand.UsageError, IOException {
+            RepositoryKeys k = RepositoryKeys.load(keyDir);
+            RepositoryKeys.Token t = token();
+            if (t != null) {
+                k.add(t);
+            }
+            return k;
+        }
+    }
+
     static final String EXPIRES_HELP = "ROLE=DURATION: validity of new metadata of that role (7d, 12h, P1D); "
             + "defaults root=365d, targets=90d, snapshot=7d, timestamp=1d; repeatable";
 
@@ -133,6 +175,13 @@ final class RepoCommand implements Callable<Integer> {
         @Option(names = "--expires", paramLabel = "ROLE=DURATION", description = EXPIRES_HELP)
         Map<String, String> expires = new LinkedHashMap<>();
 
+        @picocli.CommandLine.Mixin
+        TokenOptions token;
+
+        @Option(names = "--pkcs11-role", paramLabel = "ROLE",
+                description = "the --pkcs11 token's key is the first key of this role (instead of KEYDIR/<role>-1.pem); repeatable")
+        List<String> tokenRoles = new ArrayList<>();
+
         @Override
         public Integer call() {
             return run("init", () -> {
@@ -148,7 +197,13 @@ final class RepoCommand implements Callable<Integer> {
                 for (TufRepository.Role r : TufRepository.Role.values()) {
                     roles.put(r, new TufRepository.RoleSpec(n.getOrDefault(r, 1), t.getOrDefault(r, 1), e.get(r)));
                 }
-                TufRepository repo = TufRepository.init(dir, keys, roles, type, Clock.systemUTC());
+                java.util.Set<TufRepository.Role> onToken = java.util.EnumSet.noneOf(TufRepository.Role.class);
+                tokenRoles.forEach(r -> onToken.add(role(r)));
+                RepositoryKeys.Token hsm = token.token();
+                if (hsm == null && !onToken.isEmpty()) {
+                    throw new VerifyCommand.UsageError("--pkcs11-role needs --pkcs11 and --key-label");
+                }
+                TufRepository repo = TufRepository.init(dir, keys, hsm, onToken, roles, type, Clock.systemUTC());
                 System.err.println("veripack repo init: " + dir + ": root, targets, snapshot, timestamp version 1; keys in " + keys);
                 printStatus(repo);
                 return ExitCode.OK;
@@ -196,12 +251,15 @@ final class RepoCommand implements Callable<Integer> {
         @Option(names = "--expires", paramLabel = "ROLE=DURATION", description = EXPIRES_HELP)
         Map<String, String> expires = new LinkedHashMap<>();
 
+        @picocli.CommandLine.Mixin
+        TokenOptions token;
+
         @Override
         public Integer call() {
             return run("add", () -> {
                 VerifyCommand.requireFile(pkg, "PACKAGE");
                 Map<TufRepository.Role, Duration> e = expiries(expires);
-                TufRepository repo = TufRepository.open(dir, RepositoryKeys.load(keys), Clock.systemUTC());
+                TufRepository repo = TufRepository.open(dir, token.keys(keys), Clock.systemUTC());
                 PackageVerifier verifier = PackageVerifier.create(trust.load(), Clock.systemUTC()); // as verify
                 try {
                     TufRepository.Added a = repo.add(pkg, verifier, e.get(TufRepository.Role.TARGETS),
@@ -256,9 +314,12 @@ final class RepoCommand implements Callable<Integer> {
         @Option(names = "--role", paramLabel = "ROLE", required = true, description = "root or targets: the staged metadata to sign")
         String role;
 
-        @Option(names = "--key", paramLabel = "KEY.pem", required = true,
-                description = "the key holder's private key (PKCS#8 PEM, Ed25519 or ECDSA P-256), one of the role's keys")
+        @Option(names = "--key", paramLabel = "KEY.pem",
+                description = "the key holder's private key (PKCS#8 PEM, Ed25519 or ECDSA P-256), one of the role's keys; or --pkcs11")
         Path key;
+
+        @picocli.CommandLine.Mixin
+        TokenOptions token;
 
         @Option(names = "--keys", paramLabel = "KEYDIR", required = true,
                 description = "the online keys (snapshot, timestamp) that publish the metadata once complete")
@@ -270,11 +331,22 @@ final class RepoCommand implements Callable<Integer> {
         @Override
         public Integer call() {
             return run("sign", () -> {
-                VerifyCommand.requireFile(key, "--key");
+                RepositoryKeys.Token holder = token.token();
+                if ((holder == null) == (key == null)) {
+                    throw new VerifyCommand.UsageError("one signing key: --key KEY.pem or --pkcs11 CONFIG --key-label L");
+                }
+                if (holder == null) {
+                    VerifyCommand.requireFile(key, "--key");
+                    holder = new RepositoryKeys.Token(org.veripack.core.sign.SigningIdentities.readPrivateKey(key), RepositoryKeys.readPublicKey(key));
+                }
                 Map<TufRepository.Role, Duration> e = expiries(expires);
-                TufRepository repo = TufRepository.open(dir, RepositoryKeys.load(keys), Clock.systemUTC());
-                TufRepository.Signing s = repo.sign(role(role), org.veripack.core.sign.SigningIdentities.readPrivateKey(key),
-                        RepositoryKeys.readPublicKey(key), e.get(TufRepository.Role.SNAPSHOT), e.get(TufRepository.Role.TIMESTAMP));
+                RepositoryKeys online = RepositoryKeys.load(keys);
+                if (token.pkcs11 != null) {
+                    online.add(holder); // the token's key also signs the online roles whose root lists it
+                }
+                TufRepository repo = TufRepository.open(dir, online, Clock.systemUTC());
+                TufRepository.Signing s = repo.sign(role(role), holder.privateKey(), holder.publicKey(),
+                        e.get(TufRepository.Role.SNAPSHOT), e.get(TufRepository.Role.TIMESTAMP));
                 return signed("sign", dir, s);
             });
         }
@@ -316,6 +388,9 @@ final class RepoCommand implements Callable<Integer> {
                 + "and timestamp), as repo init")
         Map<String, String> expires = new LinkedHashMap<>();
 
+        @picocli.CommandLine.Mixin
+        TokenOptions token;
+
         @Override
         public Integer call() {
             return run("rotate-root", () -> {
@@ -335,7 +410,7 @@ final class RepoCommand implements Callable<Integer> {
                     }
                 }
                 Map<TufRepository.Role, Duration> e = expiries(expires);
-                TufRepository repo = TufRepository.open(dir, RepositoryKeys.load(keys), Clock.systemUTC());
+                TufRepository repo = TufRepository.open(dir, token.keys(keys), Clock.systemUTC());
                 TufRepository.Signing s = repo.rotateRoot(new TufRepository.RootChange(add, remove, byRole(thresholds, Integer::parseInt)),
                         e.get(TufRepository.Role.ROOT), e.get(TufRepository.Role.SNAPSHOT), e.get(TufRepository.Role.TIMESTAMP));
                 return signed("rotate-root", dir, s);
@@ -355,10 +430,13 @@ final class RepoCommand implements Callable<Integer> {
         @Option(names = "--expires", paramLabel = "DURATION", description = "validity of the new timestamp (default 1d)")
         String expires = "1d";
 
+        @picocli.CommandLine.Mixin
+        TokenOptions token;
+
         @Override
         public Integer call() {
             return run("timestamp", () -> {
-                TufRepository repo = TufRepository.open(dir, RepositoryKeys.load(keys), Clock.systemUTC());
+                TufRepository repo = TufRepository.open(dir, token.keys(keys), Clock.systemUTC());
                 long v = repo.timestamp(duration(expires));
                 System.err.println("veripack repo timestamp: timestamp version " + v);
                 return ExitCode.OK;

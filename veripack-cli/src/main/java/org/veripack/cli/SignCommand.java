@@ -217,6 +217,16 @@ final class SignCommand implements Callable<Integer> {
     }
 
     private char[] password() throws VerifyCommand.UsageError, IOException {
+        return secret(keyPass);
+    }
+
+    /**
+     * A {@code --key-pass} value: {@code pass:TEXT}, {@code env:VAR}, {@code file:PATH} (first line) or the text itself;
+     * empty when null. Also the PKCS#11 PIN of {@code repo --pkcs11}.
+     *
+     * @throws VerifyCommand.UsageError when the variable is unset or the file missing
+     */
+    static char[] secret(String keyPass) throws VerifyCommand.UsageError, IOException {
         if (keyPass == null) {
             return new char[0];
         }

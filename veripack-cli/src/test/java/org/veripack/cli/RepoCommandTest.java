@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.veripack.core.pki.TestPki;
@@ -125,5 +126,88 @@ class RepoCommandTest {
         assertEquals(ExitCode.USAGE, Main.execute("repo", "rotate-root", repo.toString(), "--keys", keys.toString(),
                 "--add-key", "boss=" + keys.resolve("root-1.pem")));
         assertTrue(Files.notExists(repo.resolve("metadata/3.root.json")));
+    }
+
+    /** {@code veripack ARGS} in a child JVM (SoftHSM2 reads SOFTHSM2_CONF from the environment): exit code and output. */
+    private static SignVerifyCommandTest.Run child(Path softhsmConf, String... args) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "org.veripack.cli.Main"));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().put("SOFTHSM2_CONF", softhsmConf.toString());
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS));
+        return new SignVerifyCommandTest.Run(p.exitValue(), out, out);
+    }
+
+    @Test
+    void repositoryKeysOnASoftHsmTokenSignTargetsAndTimestamp() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/softhsm2-util"))
+                && Files.exists(Path.of(TrustCliTest.SOFTHSM_LIB)) && Files.isExecutable(Path.of("/usr/bin/pkcs11-tool")),
+                "softhsm2 and pkcs11-tool (opensc) are not installed (.ci/run installs them)");
+        // an ECDSA P-256 key and its certificate on the token (SunPKCS11 lists a key only with its certificate)
+        TestPki.Issued hsmKey = TestPki.cert("CN=Repository security team").build();
+        Path keyPem = TrustCliTest.key(tmp, "hsm", hsmKey);
+        Files.write(tmp.resolve("hsm.der"), hsmKey.certificate().getEncoded());
+        Files.createDirectories(tmp.resolve("tokens"));
+        Path conf = Files.writeString(tmp.resolve("softhsm2.conf"),
+                "directories.tokendir = " + tmp.resolve("tokens") + "\nobjectstore.backend = file\nlog.level = ERROR\n");
+        String init = TrustCliTest.tool(conf, "softhsm2-util", "--init-token", "--free", "--label", "repo", "--pin", "1234", "--so-pin", "5678");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("reassigned to slot (\\d+)").matcher(init);
+        assertTrue(m.find(), init);
+        TrustCliTest.tool(conf, "softhsm2-util", "--import", keyPem.toString(), "--token", "repo", "--label", "sec", "--id", "02", "--pin", "1234");
+        TrustCliTest.tool(conf, "pkcs11-tool", "--module", TrustCliTest.SOFTHSM_LIB, "--token-label", "repo", "--login", "--pin", "1234",
+                "--write-object", tmp.resolve("hsm.der").toString(), "--type", "cert", "--id", "02", "--label", "sec");
+        Files.delete(keyPem); // from now on the key exists only on the token
+        Path p11 = Files.writeString(tmp.resolve("pkcs11.cfg"), "name = SoftHSM\nlibrary = " + TrustCliTest.SOFTHSM_LIB
+                + "\nslot = " + m.group(1) + "\n");
+        String[] token = {"--pkcs11", p11.toString(), "--key-label", "sec", "--key-pass", "pass:1234"};
+        Path repo = tmp.resolve("repo");
+        Path keys = tmp.resolve("keys");
+        Path anchor = tmp.resolve("root.pem");
+        TestPki.writeCertificatesPem(anchor, ROOT.certificate());
+
+        // targets 2 of 2: the token's key and keys/targets-2.pem; the token's key is also the timestamp key
+        List<String> initArgs = new java.util.ArrayList<>(List.of("repo", "init", repo.toString(), "--keys", keys.toString(),
+                "--role-keys", "targets=2", "--threshold", "targets=2", "--pkcs11-role", "targets", "--pkcs11-role", "timestamp"));
+        initArgs.addAll(List.of(token));
+        SignVerifyCommandTest.Run r = child(conf, initArgs.toArray(String[]::new));
+        assertEquals(ExitCode.OK, r.exit(), r.out());
+        assertTrue(Files.isRegularFile(keys.resolve("targets-2.pem")) && Files.notExists(keys.resolve("targets-1.pem"))
+                && Files.notExists(keys.resolve("timestamp-1.pem")), r.out());
+        var root = org.veripack.repo.tuf.Metadata.parse("root", Files.readAllBytes(repo.resolve("metadata/1.root.json")), "root");
+        String hsmId = org.veripack.repo.tuf.TufKey.of(hsmKey.certificate().getPublicKey()).keyId();
+        assertEquals(hsmId, root.role("root", "timestamp").keyIds().get(0));
+        assertEquals("ecdsa", root.keys("root").get(hsmId).json().get("keytype").asText());
+
+        // without the token: add stages the targets, and the timestamp cannot be renewed (exit 2)
+        assertEquals(ExitCode.OK, Main.execute("repo", "add", repo.toString(), csar("acme-mme", "2.1", SIGNER).toString(),
+                "--keys", keys.toString(), "--trust", anchor.toString()));
+        assertTrue(Files.isRegularFile(repo.resolve("staged/2.targets.json")));
+        assertEquals(ExitCode.USAGE, Main.execute("repo", "timestamp", repo.toString(), "--keys", keys.toString()));
+        // the security team signs with the token: published; a wrong PIN is exit 2 and changes nothing
+        List<String> sign = new java.util.ArrayList<>(List.of("repo", "sign", repo.toString(), "--role", "targets", "--keys", keys.toString()));
+        sign.addAll(List.of(token));
+        sign.set(sign.indexOf("pass:1234"), "pass:0000");
+        assertEquals(ExitCode.USAGE, child(conf, sign.toArray(String[]::new)).exit());
+        assertTrue(Files.notExists(repo.resolve("metadata/2.targets.json")));
+        sign.set(sign.indexOf("pass:0000"), "pass:1234");
+        r = child(conf, sign.toArray(String[]::new));
+        assertEquals(ExitCode.OK, r.exit(), r.out());
+        List<String> ts = new java.util.ArrayList<>(List.of("repo", "timestamp", repo.toString(), "--keys", keys.toString()));
+        ts.addAll(List.of(token));
+        r = child(conf, ts.toArray(String[]::new));
+        assertEquals(ExitCode.OK, r.exit(), r.out());
+
+        // the client core: root -> timestamp (the token's signature) -> snapshot -> targets (token + targets-2)
+        Path md = repo.resolve("metadata");
+        var t = org.veripack.repo.tuf.TrustedMetadata.fromRoot(Files.readAllBytes(md.resolve("1.root.json")))
+                .withTimestamp(Files.readAllBytes(md.resolve("timestamp.json")), java.time.Instant.now())
+                .withSnapshot(Files.readAllBytes(md.resolve("2.snapshot.json")), java.time.Instant.now())
+                .withTargets(Files.readAllBytes(md.resolve("2.targets.json")), java.time.Instant.now());
+        assertEquals(3, t.timestamp().metadata().version());
+        assertTrue(t.targets().metadata().targets("targets.json").containsKey("acme-mme-2.1.csar"));
+        assertTrue(t.targets().metadata().signatures().stream().anyMatch(x -> x.keyId().equals(hsmId)));
     }
 }

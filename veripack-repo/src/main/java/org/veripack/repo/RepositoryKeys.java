@@ -71,6 +71,38 @@ public final class RepositoryKeys {
 
     public Path directory() { return dir; }
 
+    /**
+     * A repository key on a PKCS#11 token (an HSM): the private key never leaves the token, the public key comes from the
+     * certificate the token holds with it. ECDSA P-256 (the curve SoftHSM2 and HSMs offer); signatures are made by the
+     * token through SunPKCS11 ({@code SHA256withECDSA}, DER, as TUF's {@code ecdsa-sha2-nistp256} scheme wants).
+     *
+     * @param privateKey the token's key (not extractable)
+     * @param publicKey  its public half
+     */
+    public record Token(PrivateKey privateKey, PublicKey publicKey) {
+        /**
+         * The key labelled {@code label} on the token SunPKCS11 reaches through {@code config}, as
+         * {@link SigningIdentities#fromPkcs11} (the one PKCS#11 loader; the token must hold the key's certificate).
+         *
+         * @throws PolicyException when the token, PIN or label is wrong, or the key is not Ed25519 or ECDSA P-256
+         */
+        public static Token fromPkcs11(Path config, String label, char[] pin) throws PolicyException {
+            var id = SigningIdentities.fromPkcs11(config, label, pin, null, null);
+            PublicKey pub = id.certificate().getPublicKey();
+            try {
+                TufKey.of(pub);
+            } catch (IllegalArgumentException e) {
+                throw new PolicyException(config + " key " + label + ": " + e.getMessage(), e);
+            }
+            return new Token(id.privateKey(), pub);
+        }
+    }
+
+    /** Adds a token's key: it signs for every role whose root entry lists its public key, like a KEYDIR file. */
+    public void add(Token token) {
+        keys.put(TufKey.of(token.publicKey()), token.privateKey());
+    }
+
     /** The private key of {@code key}, if this directory has it. */
     public PrivateKey privateKey(TufKey key) { return keys.get(key); }
 

@@ -170,6 +170,19 @@ public final class TufRepository {
      */
     public static TufRepository init(Path dir, Path keyDir, Map<Role, RoleSpec> roles, RepositoryKeys.KeyType keyType, Clock clock)
             throws IOException, PolicyException {
+        return init(dir, keyDir, null, java.util.Set.of(), roles, keyType, clock);
+    }
+
+    /**
+     * As {@link #init(Path, Path, Map, RepositoryKeys.KeyType, Clock)}, with {@code token}'s key as the first key of each
+     * role in {@code tokenRoles} (the rest are {@code KEYDIR/<role>-2.pem}...): a role key kept in an HSM.
+     */
+    public static TufRepository init(Path dir, Path keyDir, RepositoryKeys.Token token, java.util.Set<Role> tokenRoles,
+                                     Map<Role, RoleSpec> roles, RepositoryKeys.KeyType keyType, Clock clock)
+            throws IOException, PolicyException {
+        if (token == null && !tokenRoles.isEmpty()) {
+            throw new PolicyException("roles " + tokenRoles + " on a token, but no token key");
+        }
         Path absDir = dir.toAbsolutePath().normalize();
         if (keyDir.toAbsolutePath().normalize().startsWith(absDir)) {
             throw new PolicyException("--keys " + keyDir + " is inside the repository " + dir + ", which is served as it is: keep the keys elsewhere");
@@ -180,6 +193,9 @@ public final class TufRepository {
         Files.createDirectories(dir.resolve("metadata"));
         Files.createDirectories(dir.resolve("targets"));
         RepositoryKeys k = RepositoryKeys.load(keyDir);
+        if (token != null) {
+            k.add(token);
+        }
         Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
         ObjectNode root = signedBase("root", 1, now.plus(roles.get(Role.ROOT).expiry()));
         root.put("consistent_snapshot", true);
@@ -189,7 +205,14 @@ public final class TufRepository {
             RoleSpec spec = roles.get(r);
             ObjectNode rn = rolesNode.putObject(r.id());
             var ids = rn.putArray("keyids");
-            for (int i = 1; i <= spec.keys(); i++) {
+            int first = 1;
+            if (tokenRoles.contains(r)) {
+                TufKey key = TufKey.of(token.publicKey());
+                keysNode.set(key.keyId(), key.json());
+                ids.add(key.keyId());
+                first = 2;
+            }
+            for (int i = first; i <= spec.keys(); i++) {
                 TufKey key = k.createIfMissing(r.id() + "-" + i, keyType);
                 keysNode.set(key.keyId(), key.json());
                 ids.add(key.keyId());
