@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +31,7 @@ public final class AgentMetrics implements AutoCloseable {
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final Info active;
     private final Gauge checkTime;
+    private final Gauge checkDuration;
     private final Gauge intact;
     private final Counter integrityFailures;
     private final Counter updates;
@@ -47,6 +49,9 @@ public final class AgentMetrics implements AutoCloseable {
                 .labelNames("package", "version", "slot").register(registry);
         checkTime = Gauge.builder().name("veripack_integrity_check_timestamp_seconds")
                 .help("when verify-installed of the active slot last ran").register(registry);
+        checkDuration = Gauge.builder().name("veripack_integrity_check_duration_seconds")
+                .help("wall time of the last verify-installed of the active slot (re-verification of the sealed signature and re-hash of every installed file)")
+                .register(registry);
         intact = Gauge.builder().name("veripack_integrity_intact")
                 .help("1 when the last verify-installed found the active slot intact, 0 when it found INSTALLATION_TAMPERED").register(registry);
         integrityFailures = Counter.builder().name("veripack_integrity_failures_total")
@@ -90,9 +95,10 @@ public final class AgentMetrics implements AutoCloseable {
         }
     }
 
-    /** A verify-installed of the active slot ran at {@code at}. */
-    public void integrityChecked(Instant at, boolean wasIntact) {
+    /** A verify-installed of the active slot ran at {@code at} and took {@code took} (wall time). */
+    public void integrityChecked(Instant at, Duration took, boolean wasIntact) {
         checkTime.set(seconds(at));
+        checkDuration.set(took.toNanos() / 1e9);
         intact.set(wasIntact ? 1 : 0);
         if (!wasIntact) {
             integrityFailures.inc();

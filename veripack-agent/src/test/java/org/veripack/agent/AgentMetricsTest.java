@@ -14,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.TreeSet;
@@ -39,7 +40,7 @@ class AgentMetricsTest {
         AtomicBoolean healthy = new AtomicBoolean(true);
         try (AgentMetrics m = new AgentMetrics()) {
             m.active("acme-mme", "2.1", "acme-mme-2.1-a");
-            m.integrityChecked(Instant.ofEpochSecond(1_700_000_000), false);
+            m.integrityChecked(Instant.ofEpochSecond(1_700_000_000), Duration.ofMillis(12), false);
             m.update(Instant.ofEpochSecond(1_700_000_100), "installed");
             m.update(Instant.ofEpochSecond(1_700_000_200), "health_failed");
             m.rolledBack();
@@ -54,6 +55,7 @@ class AgentMetricsTest {
             assertTrue(text.contains("veripack_integrity_intact 0.0"), text);
             assertTrue(text.contains("veripack_integrity_failures_total 1.0"), text);
             assertTrue(text.contains("veripack_integrity_check_timestamp_seconds 1.7E9"), text);
+            assertTrue(text.contains("veripack_integrity_check_duration_seconds 0.012"), text);
             assertTrue(text.contains("veripack_updates_total{result=\"health_failed\"} 1.0"), text);
             assertTrue(text.contains("veripack_updates_total{result=\"refused\"} 0.0"), "every result from zero: " + text);
             assertTrue(text.contains("veripack_rollbacks_total 1.0"), text);

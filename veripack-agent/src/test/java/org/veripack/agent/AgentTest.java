@@ -143,6 +143,7 @@ class AgentTest {
         clock.advance(Duration.ofHours(1));
         a.tick();
         assertEquals(1.0, gauge("veripack_integrity_intact"));
+        assertTrue(gauge("veripack_integrity_check_duration_seconds") > 0, "the check's wall time");
         assertFalse(Files.exists(stopped));
 
         Path prog = f.node.resolve("current/Files/bin/prog");
