@@ -3,7 +3,9 @@
 # a demo vendor PKI (root -> intermediate -> code-signing leaf) as CSAR nextepc-mme 0.3.10; the node's
 # trust administrator sets the node's trust store once (the vendor root), then packages are installed
 # without choosing any trust and run through the guard; then tampered, untrusted (also with the
-# installer's own --trust, which the node refuses), downgraded and modified-on-disk variants are tried.
+# installer's own --trust, which the node refuses), downgraded and modified-on-disk variants are tried;
+# then the operator publishes 0.3.10 and 0.3.10-1 in a TUF repository (veripack repo; served by nginx when it
+# is installed, else read as a directory) and a second node updates from it, and refuses a replayed timestamp.
 # Every outcome is checked; a summary table is printed. Exit 0 only if all happened,
 # 75 when the Debian packages cannot be fetched here (CI treats 75 as "skipped"), 1 otherwise.
 # Work files: examples/mme/out/ (gitignored). No network beyond Debian's package archive via apt.
@@ -112,6 +114,47 @@ mme_runs() { # the guard starts the MME and it prints its version
   [ $rc -eq 0 ] && grep -q "NextEPC daemon v0.3.10" <<<"$log"
 }
 
+nginx_pid=""
+stop_nginx() { # nginx runs in the foreground (daemon off), so its PID is the one started here
+  [ -n "$nginx_pid" ] || return 0
+  kill "$nginx_pid" 2>/dev/null; wait "$nginx_pid" 2>/dev/null; nginx_pid=""
+}
+trap stop_nginx EXIT
+trap 'exit 130' INT TERM
+free_port() { # a port the kernel says is free on 127.0.0.1 (bind to port 0); nginx's bind can still race it
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null \
+    || echo $(( 20000 + RANDOM % 20000 ))
+}
+serve_nginx() { # serves $pub on a free 127.0.0.1 port with its own prefix, config and logs; sets port, nginx_pid
+  local try
+  mkdir -p "$out/nginx"
+  for try in 1 2 3; do
+    port="$(free_port)"
+    cat >"$out/nginx/nginx.conf" <<EOF
+worker_processes 1;
+pid "$out/nginx/nginx.pid";
+error_log "$out/nginx/error.log" warn;
+events { worker_connections 64; }
+http {
+  access_log "$out/nginx/access.log";
+  default_type application/octet-stream;
+  types { application/json json; }
+  server { listen 127.0.0.1:$port; root "$pub"; location / { } }
+}
+EOF
+    "$nginx_bin" -p "$out/nginx" -c "$out/nginx/nginx.conf" -e "$out/nginx/error.log" -g 'daemon off;' \
+      >>"$out/nginx/error.log" 2>&1 &
+    nginx_pid=$!
+    for _ in $(seq 50); do # up to 5 s; nginx listens within a few ms
+      kill -0 "$nginx_pid" 2>/dev/null || break
+      (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+      sleep 0.1
+    done
+    stop_nginx # it exited (e.g. the port was taken meanwhile) or never listened: another port
+  done
+  return 1
+}
+
 # --- 5. the scenario -------------------------------------------------------------------------------
 say "trust administrator: set the node's trust store to the vendor root (creates the node root)"
 run_cli trust set --root "$node" --trust pki/vendor/root.pem
@@ -180,10 +223,55 @@ run_cli audit verify --root "$node"
 events=$(wc -l <"$node/audit/events.jsonl")
 "$vp" status --root "$node" >&2
 
+# --- 5b. publish and update: the operator's TUF repository, served by nginx (a plain directory without it) ----
+say "release manager: a TUF repository; nextepc-mme 0.3.10 is verified, then published; a tampered package is not"
+pub="$out/pub"; node2="$out/node2"
+run_cli repo init "$pub" --keys "$out/repo-keys"
+run_cli repo add "$pub" pkg/nextepc-mme-0.3.10.csar --keys "$out/repo-keys" --trust pki/vendor/root.pem
+ok=1; [ $rc -eq 0 ] && ok=0; check "repo add 0.3.10" "exit 0, published" "exit $rc" $ok
+run_cli repo add "$pub" pkg/nextepc-mme-0.3.10-1-tampered.csar --keys "$out/repo-keys" --trust pki/vendor/root.pem
+obs="exit $rc$(grep -q DIGEST_MISMATCH <<<"$log" && echo ' DIGEST_MISMATCH')"
+ok=1; [ $rc -eq 1 ] && grep -q DIGEST_MISMATCH <<<"$log" && ! grep -rq tampered "$pub" && ok=0 && obs="$obs, not published"
+check "repo add tampered 0.3.10-1" "exit 1 DIGEST_MISMATCH, not published" "$obs" $ok
+repo_url="$pub"; served="read as the directory out/pub (nginx not installed)"
+nginx_bin="$(command -v nginx || { [ -x /usr/sbin/nginx ] && echo /usr/sbin/nginx; } || true)"
+if [ -n "$nginx_bin" ] && serve_nginx; then
+  repo_url="http://127.0.0.1:$port/"; served="served by nginx on 127.0.0.1:$port"
+  say "nginx (pid $nginx_pid) serves $pub at $repo_url"
+elif [ -n "$nginx_bin" ]; then
+  served="read as the directory out/pub (nginx did not start: out/nginx/error.log)"
+  say "nginx did not start (out/nginx/error.log): the node reads the repository directory $pub"
+  tail -3 "$out/nginx/error.log" >&2 2>/dev/null
+else
+  say "nginx not installed: the node reads the repository directory $pub"
+fi
+active2_is() { "$vp" status --root "$node2" 2>/dev/null | grep -q "^active: *nextepc-mme $1 "; }
+say "a second node: its trust administrator pins the repository's first root; the node updates from the repository"
+run_cli trust set --root "$node2" --trust pki/vendor/root.pem
+run_cli update --root "$node2" --repo "$repo_url" --repo-root "$pub/metadata/1.root.json"
+ok=1; [ $rc -eq 0 ] && active2_is 0.3.10 && ok=0
+check "update node2 from the repository" "exit 0, active 0.3.10" "exit $rc$(active2_is 0.3.10 && echo ', active 0.3.10')" $ok
+cp "$pub/metadata/timestamp.json" old-timestamp.json
+say "release manager publishes 0.3.10-1; node2 polls"
+run_cli repo add "$pub" pkg/nextepc-mme-0.3.10-1.csar --keys "$out/repo-keys" --trust pki/vendor/root.pem
+run_cli update --root "$node2" --repo "$repo_url"
+obs="exit $rc"; ok=1; [ $rc -eq 0 ] && active2_is 0.3.10-1 && ok=0 && obs="$obs, active 0.3.10-1"
+run_cli run --root "$node2" "${env[@]}" -- usr/bin/nextepc-mmed -v
+if [ $ok = 0 ] && [ $rc -eq 0 ] && grep -q "NextEPC daemon v0.3.10" <<<"$log"; then obs="$obs, runs"; else ok=1; fi
+check "publish 0.3.10-1, node2 updates" "exit 0, active 0.3.10-1, runs" "$obs" $ok
+say "attacker on the path replays the older genuine timestamp"
+cp old-timestamp.json "$pub/metadata/timestamp.json"
+run_cli update --root "$node2" --repo "$repo_url"
+obs="exit $rc$(grep -q REPO_ROLLBACK <<<"$log" && echo ' REPO_ROLLBACK')"
+ok=1; [ $rc -eq 1 ] && grep -q REPO_ROLLBACK <<<"$log" && active2_is 0.3.10-1 \
+  && grep -q '"update.refused"' "$node2/audit/events.jsonl" && ok=0 && obs="$obs, 0.3.10-1 kept, audited"
+check "replayed timestamp" "exit 1 REPO_ROLLBACK, 0.3.10-1 kept, audited" "$obs" $ok
+stop_nginx
+
 # --- 6. summary ----------------------------------------------------------------------------------------
-printf '\nVeripack MME demo: nextepc-mme %s (Debian), %s audit events\n' "$upstream" "$events"
+printf '\nVeripack MME demo: nextepc-mme %s (Debian), %s audit events; repository %s\n' "$upstream" "$events" "$served"
 printf '%-6s | %-36s | %-44s | %s\n' "result" "step" "expected" "observed"
 printf '%s\n' "-------+--------------------------------------+----------------------------------------------+-----------------"
 for r in "${results[@]}"; do IFS='|' read -r res step exp obs <<<"$r"; printf '%-6s | %-36s | %-44s | %s\n' "$res" "$step" "$exp" "$obs"; done
 printf '%d passed, %d failed\n' "$pass" "$fail"
-[ "$fail" -eq 0 ] && [ "$pass" -eq 12 ]
+[ "$fail" -eq 0 ] && [ "$pass" -eq 17 ]
