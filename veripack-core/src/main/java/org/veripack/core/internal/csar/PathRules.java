@@ -2,6 +2,7 @@ package org.veripack.core.internal.csar;
 
 import java.text.Normalizer;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
@@ -48,6 +49,15 @@ public final class PathRules {
             return Optional.of("name is only '.' or '/' segments");
         }
         return Optional.empty();
+    }
+
+    /** Every proper ancestor directory of a normalised {@code path} ({@code a/b/c} → {@code a}, {@code a/b}). */
+    public static List<String> ancestors(String path) {
+        List<String> out = new ArrayList<>();
+        for (int i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) {
+            out.add(path.substring(0, i));
+        }
+        return out;
     }
 
     /** Drops empty and {@code .} segments and a trailing {@code /}; callers reject {@code ..} first. */

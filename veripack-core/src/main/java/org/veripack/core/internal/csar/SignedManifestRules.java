@@ -56,10 +56,10 @@ public final class SignedManifestRules {
 
     /**
      * An external artifact as the manifest binds it: where it is installed, its signed digest and permission bits
-     * ({@link CsarVerifier#UNSIGNED_FILE_MODE} without {@code Veripack-Mode}); always a regular file.
+     * ({@link CsarPlan#UNSIGNED_FILE_MODE} without {@code Veripack-Mode}); always a regular file.
      */
     public record ExternalBinding(ExternalSource source, SignedDigest digest, Integer signedPermissions) {
-        int mode() { return signedPermissions == null ? CsarVerifier.UNSIGNED_FILE_MODE : signedPermissions; }
+        int mode() { return signedPermissions == null ? CsarPlan.UNSIGNED_FILE_MODE : signedPermissions; }
     }
 
     /**

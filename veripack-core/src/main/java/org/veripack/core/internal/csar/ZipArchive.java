@@ -165,56 +165,65 @@ public final class ZipArchive implements Closeable {
                         "archive entry name collides with an earlier entry", earlier, raw));
                 continue;
             }
-            if (ze.getGeneralPurposeBit().usesEncryption() || ze.getGeneralPurposeBit().usesStrongEncryption()) {
-                findings.add(Finding.of(FindingCode.MALFORMED_PACKAGE, path, "encrypted zip entry"));
+            Optional<Finding> refusal = headerRefusal(zip, ze, path);
+            if (refusal.isPresent()) {
+                findings.add(refusal.get());
                 continue;
             }
-            int method = ze.getMethod();
-            if (method != ZipMethod.STORED.getCode() && method != ZipMethod.DEFLATED.getCode()) {
-                findings.add(Finding.of(FindingCode.MALFORMED_PACKAGE, path, "unsupported compression method " + method));
-                continue;
-            }
-            if (!zip.canReadEntryData(ze)) {
-                findings.add(Finding.of(FindingCode.MALFORMED_PACKAGE, path, "entry data cannot be read"));
-                continue;
-            }
-            Optional<String> link = linkInExtraField(ze);
-            if (link.isPresent()) {
-                findings.add(Finding.mismatch(FindingCode.UNSAFE_PATH, path, "hard link or link declared in an extra field",
-                        null, printable(link.get())));
-                continue;
-            }
-            int unixMode = ze.getPlatform() == ZipArchiveEntry.PLATFORM_UNIX ? ze.getUnixMode() : 0;
-            int fileType = unixMode & S_IFMT;
-            boolean dirByName = raw.endsWith("/");
-            if ((unixMode & SPECIAL_BITS) != 0) {
-                findings.add(Finding.mismatch(FindingCode.UNSAFE_PATH, path, "setuid/setgid/sticky bit",
-                        null, String.format("%06o", unixMode)));
-                continue;
-            }
-            ArtifactType type;
-            if (fileType == 0) {
-                type = dirByName ? ArtifactType.DIRECTORY : ArtifactType.FILE;
-            } else if (fileType == S_IFDIR) {
-                type = ArtifactType.DIRECTORY;
-            } else if (fileType == S_IFREG && !dirByName) {
-                type = ArtifactType.FILE;
-            } else if (fileType == S_IFLNK && !dirByName) {
-                type = ArtifactType.SYMLINK;
-            } else {
-                findings.add(Finding.mismatch(FindingCode.UNSAFE_PATH, path,
-                        "device, FIFO, socket or inconsistent entry type", null, String.format("%06o", unixMode)));
-                continue;
-            }
-            int perms = unixMode & 0777;
-            if (fileType == 0) {
-                perms = type == ArtifactType.DIRECTORY ? 0755 : 0644;
-            }
-            if (type == ArtifactType.SYMLINK) {
-                perms = 0777;
-            }
-            entries.put(path, new Entry(path, raw, type, perms, ze, null));
+            typed(ze, path, findings).ifPresent(e -> entries.put(path, e));
         }
+    }
+
+    /** Encrypted, not STORED/DEFLATED, unreadable ({@code MALFORMED_PACKAGE}), a link in an extra field ({@code UNSAFE_PATH}). */
+    private static Optional<Finding> headerRefusal(ZipFile zip, ZipArchiveEntry ze, String path) {
+        if (ze.getGeneralPurposeBit().usesEncryption() || ze.getGeneralPurposeBit().usesStrongEncryption()) {
+            return Optional.of(Finding.of(FindingCode.MALFORMED_PACKAGE, path, "encrypted zip entry"));
+        }
+        int method = ze.getMethod();
+        if (method != ZipMethod.STORED.getCode() && method != ZipMethod.DEFLATED.getCode()) {
+            return Optional.of(Finding.of(FindingCode.MALFORMED_PACKAGE, path, "unsupported compression method " + method));
+        }
+        if (!zip.canReadEntryData(ze)) {
+            return Optional.of(Finding.of(FindingCode.MALFORMED_PACKAGE, path, "entry data cannot be read"));
+        }
+        Optional<String> link = linkInExtraField(ze);
+        return link.map(l -> Finding.mismatch(FindingCode.UNSAFE_PATH, path, "hard link or link declared in an extra field",
+                null, printable(l)));
+    }
+
+    /** The entry typed by its Unix mode (or {@code /} name), or empty after {@code UNSAFE_PATH} (special bits or type). */
+    private static Optional<Entry> typed(ZipArchiveEntry ze, String path, List<Finding> findings) {
+        String raw = ze.getName();
+        int unixMode = ze.getPlatform() == ZipArchiveEntry.PLATFORM_UNIX ? ze.getUnixMode() : 0;
+        int fileType = unixMode & S_IFMT;
+        boolean dirByName = raw.endsWith("/");
+        if ((unixMode & SPECIAL_BITS) != 0) {
+            findings.add(Finding.mismatch(FindingCode.UNSAFE_PATH, path, "setuid/setgid/sticky bit",
+                    null, String.format("%06o", unixMode)));
+            return Optional.empty();
+        }
+        ArtifactType type;
+        if (fileType == 0) {
+            type = dirByName ? ArtifactType.DIRECTORY : ArtifactType.FILE;
+        } else if (fileType == S_IFDIR) {
+            type = ArtifactType.DIRECTORY;
+        } else if (fileType == S_IFREG && !dirByName) {
+            type = ArtifactType.FILE;
+        } else if (fileType == S_IFLNK && !dirByName) {
+            type = ArtifactType.SYMLINK;
+        } else {
+            findings.add(Finding.mismatch(FindingCode.UNSAFE_PATH, path,
+                    "device, FIFO, socket or inconsistent entry type", null, String.format("%06o", unixMode)));
+            return Optional.empty();
+        }
+        int perms = unixMode & 0777;
+        if (fileType == 0) {
+            perms = type == ArtifactType.DIRECTORY ? 0755 : 0644;
+        }
+        if (type == ArtifactType.SYMLINK) {
+            perms = 0777;
+        }
+        return Optional.of(new Entry(path, raw, type, perms, ze, null));
     }
 
     /**
@@ -398,15 +407,22 @@ public final class ZipArchive implements Closeable {
     public static final class LimitExceededException extends IOException {
         private static final long serialVersionUID = 1L;
         private final String subject;
+        private final boolean wholeArchive;
 
         /** A whole-archive limit (total size, header budget): subject {@code "package"}. */
-        public LimitExceededException(String message) { this("package", message); }
+        public LimitExceededException(String message) { this("package", message, true); }
 
         /** A limit of one entry: {@code subject} is its normalised path; the message does not repeat it. */
-        public LimitExceededException(String subject, String message) {
+        public LimitExceededException(String subject, String message) { this(subject, message, false); }
+
+        private LimitExceededException(String subject, String message, boolean wholeArchive) {
             super(message);
             this.subject = subject;
+            this.wholeArchive = wholeArchive;
         }
+
+        /** True for a limit of the whole archive (total size, header budget), false for one entry's. */
+        public boolean wholeArchive() { return wholeArchive; }
 
         /** The entry path, or {@code "package"} for a whole-archive limit. */
         public String subject() { return subject; }

@@ -376,16 +376,7 @@ final class ZipLayout {
         nameAndExtra.get(0, name);
         byte[] extra = new byte[extraLength];
         nameAndExtra.get(nameLength, extra);
-        if (!Arrays.equals(name, e.getRawName())) {
-            problems.add("local header name differs from the central directory name " + printable(e));
-        }
-        if (flags != e.getRawFlag()) {
-            problems.add("local header flags of " + printable(e) + " differ from the central directory");
-        }
-        if (method != e.getMethod()) {
-            problems.add("local header compression method of " + printable(e) + " (" + method
-                    + ") differs from the central directory (" + e.getMethod() + ")");
-        }
+        compareHeader(e, name, flags, method);
         boolean descriptor = (flags & FLAG_DATA_DESCRIPTOR) != 0;
         boolean zip64Local = false;
         if (csize == SENTINEL32 || usize == SENTINEL32) {
@@ -406,9 +397,28 @@ final class ZipLayout {
             problems.add("data of " + printable(e) + " runs past the end of the archive");
             return -1;
         }
-        if (!descriptor) {
-            return dataEnd;
+        return descriptor ? dataDescriptorEnd(e, dataEnd, zip64Local) : dataEnd;
+    }
+
+    /** The local header's name, flags and method must be the central directory's. */
+    private void compareHeader(ZipArchiveEntry e, byte[] name, int flags, int method) {
+        if (!Arrays.equals(name, e.getRawName())) {
+            problems.add("local header name differs from the central directory name " + printable(e));
         }
+        if (flags != e.getRawFlag()) {
+            problems.add("local header flags of " + printable(e) + " differ from the central directory");
+        }
+        if (method != e.getMethod()) {
+            problems.add("local header compression method of " + printable(e) + " (" + method
+                    + ") differs from the central directory (" + e.getMethod() + ")");
+        }
+    }
+
+    /**
+     * The data descriptor after an entry's data (APPNOTE §4.3.9: optional signature, CRC, sizes of 4 or, ZIP64, 8 bytes),
+     * compared with the central record; returns where it ends, or -1.
+     */
+    private long dataDescriptorEnd(ZipArchiveEntry e, long dataEnd, boolean zip64Local) throws IOException {
         long d = dataEnd;
         if (d + 4 <= length && readInt(d) == DATA_DESCRIPTOR_SIG) {
             d += 4;

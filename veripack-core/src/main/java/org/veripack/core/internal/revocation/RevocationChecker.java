@@ -365,49 +365,14 @@ public final class RevocationChecker {
                 notes.add(what + ": no answer: " + e.getMessage());
                 return null;
             }
-            OCSPResp resp = new OCSPResp(answer);
-            if (resp.getStatus() != OCSPResp.SUCCESSFUL) {
-                notes.add(what + ": responseStatus " + resp.getStatus());
-                return null;
-            }
-            if (!(resp.getResponseObject() instanceof BasicOCSPResp)) {
-                notes.add(what + ": not a basic OCSP response");
-                return null;
-            }
-            BasicOCSPResp basic = (BasicOCSPResp) resp.getResponseObject();
-            String signer = checkResponseSignature(basic, issuer);
-            if (signer != null) {
-                notes.add(what + ": " + signer);
-                return null;
-            }
-            Extension n = basic.getExtension(OCSPObjectIdentifiers.id_pkix_ocsp_nonce);
-            if (n != null && !nonceMatches(n, nonce)) {
-                notes.add(what + ": response nonce differs from the request's (replayed response)");
+            BasicOCSPResp basic = basicResponse(answer, issuer, nonce, what, notes);
+            if (basic == null) {
                 return null;
             }
             for (SingleResp single : basic.getResponses()) {
-                if (!single.getCertID().equals(id)) {
-                    continue;
+                if (single.getCertID().equals(id)) {
+                    return answerFor(single, what, notes);
                 }
-                if (!isFresh(single.getThisUpdate(), single.getNextUpdate())) {
-                    notes.add(what + ": answer is not current at " + at + " (thisUpdate " + single.getThisUpdate().toInstant()
-                            + ", nextUpdate " + (single.getNextUpdate() == null ? "none" : single.getNextUpdate().toInstant()) + ")");
-                    return null;
-                }
-                CertificateStatus st = single.getCertStatus();
-                if (st == CertificateStatus.GOOD) {
-                    return new Outcome(Status.GOOD, null, null, what);
-                }
-                if (st instanceof RevokedStatus) {
-                    RevokedStatus r = (RevokedStatus) st;
-                    CRLReason reason = null;
-                    if (r.hasRevocationReason() && r.getRevocationReason() >= 0 && r.getRevocationReason() < CRLReason.values().length) {
-                        reason = CRLReason.values()[r.getRevocationReason()];
-                    }
-                    return new Outcome(Status.REVOKED, r.getRevocationTime().toInstant(), reason, what);
-                }
-                notes.add(what + ": responder does not know the certificate");
-                return null;
             }
             notes.add(what + ": response does not answer for this certificate");
             return null;
@@ -416,6 +381,62 @@ public final class RevocationChecker {
             notes.add(what + ": unusable response: " + e.getMessage());
             return null;
         }
+    }
+
+    /**
+     * The basic response of a successful OCSP answer (RFC 6960 §4.2.1), signed by the issuer or a responder it authorised
+     * (§4.2.2.2), echoing the request's nonce when it carries one (RFC 8954 §2.1); null with a note otherwise.
+     */
+    private BasicOCSPResp basicResponse(byte[] answer, X509Certificate issuer, byte[] nonce, String what, List<String> notes)
+            throws IOException, OCSPException {
+        OCSPResp resp = new OCSPResp(answer);
+        if (resp.getStatus() != OCSPResp.SUCCESSFUL) {
+            notes.add(what + ": responseStatus " + resp.getStatus());
+            return null;
+        }
+        if (!(resp.getResponseObject() instanceof BasicOCSPResp)) {
+            notes.add(what + ": not a basic OCSP response");
+            return null;
+        }
+        BasicOCSPResp basic = (BasicOCSPResp) resp.getResponseObject();
+        String signer = checkResponseSignature(basic, issuer);
+        if (signer != null) {
+            notes.add(what + ": " + signer);
+            return null;
+        }
+        Extension n = basic.getExtension(OCSPObjectIdentifiers.id_pkix_ocsp_nonce);
+        if (n != null && !nonceMatches(n, nonce)) {
+            notes.add(what + ": response nonce differs from the request's (replayed response)");
+            return null;
+        }
+        return basic;
+    }
+
+    /**
+     * The certificate's status in its {@code SingleResp} (RFC 6960 §4.2.1), current at the verification time
+     * (thisUpdate/nextUpdate, §3.2 (4)-(5)): GOOD, or REVOKED with its time and reason; null with a note when it is not
+     * current or the responder does not know the certificate.
+     */
+    private Outcome answerFor(SingleResp single, String what, List<String> notes) {
+        if (!isFresh(single.getThisUpdate(), single.getNextUpdate())) {
+            notes.add(what + ": answer is not current at " + at + " (thisUpdate " + single.getThisUpdate().toInstant()
+                    + ", nextUpdate " + (single.getNextUpdate() == null ? "none" : single.getNextUpdate().toInstant()) + ")");
+            return null;
+        }
+        CertificateStatus st = single.getCertStatus();
+        if (st == CertificateStatus.GOOD) {
+            return new Outcome(Status.GOOD, null, null, what);
+        }
+        if (st instanceof RevokedStatus) {
+            RevokedStatus r = (RevokedStatus) st;
+            CRLReason reason = null;
+            if (r.hasRevocationReason() && r.getRevocationReason() >= 0 && r.getRevocationReason() < CRLReason.values().length) {
+                reason = CRLReason.values()[r.getRevocationReason()];
+            }
+            return new Outcome(Status.REVOKED, r.getRevocationTime().toInstant(), reason, what);
+        }
+        notes.add(what + ": responder does not know the certificate");
+        return null;
     }
 
     private boolean isFresh(Date thisUpdate, Date nextUpdate) {
