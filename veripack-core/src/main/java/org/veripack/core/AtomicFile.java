@@ -88,13 +88,25 @@ public final class AtomicFile {
             throw e;
         }
         beforeRename.run();
+        renameOver(tmp, target);
+    }
+
+    /**
+     * The last step of every atomic replacement: renames the temporary {@code tmp}, made in {@code target}'s
+     * directory, over {@code target} ({@code rename(2)}, {@link #moveAtomically}), then {@code fsync}s that directory so
+     * the new entry is durable. Also for what {@link #write} cannot make, such as a symbolic link.
+     *
+     * @throws IOException when the rename fails or the file system cannot rename atomically (the target unchanged,
+     *                     {@code tmp} removed), or the directory cannot be synced (the rename done)
+     */
+    public static void renameOver(Path tmp, Path target) throws IOException {
         try {
             moveAtomically(tmp, target);
         } catch (IOException e) {
             Files.deleteIfExists(tmp);
             throw e;
         }
-        fsync(dir);
+        fsync(target.toAbsolutePath().getParent());
     }
 
     /** {@code rename(2)}: atomic replacement of {@code target} (a file, or a symlink itself, never followed). */

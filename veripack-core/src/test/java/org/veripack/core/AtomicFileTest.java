@@ -79,4 +79,26 @@ class AtomicFileTest {
             assertArrayEquals("x".getBytes(StandardCharsets.UTF_8), z.readAllBytes());
         }
     }
+
+    @Test
+    void renameOverReplacesASymbolicLinkItselfAndLeavesNoTemporary() throws IOException {
+        Path link = dir.resolve("current");
+        Files.createSymbolicLink(link, Path.of("slots/a"));
+        Path tmp = dir.resolve("current" + AtomicFile.tempSuffix());
+        Files.createSymbolicLink(tmp, Path.of("slots/b"));
+        AtomicFile.renameOver(tmp, link);
+        assertEquals(Path.of("slots/b"), Files.readSymbolicLink(link));
+        assertEquals(List.of("current"), names());
+    }
+
+    @Test
+    void renameOverThatFailsRemovesTheTemporaryAndLeavesTheTarget() throws IOException {
+        Path target = Files.createDirectories(dir.resolve("slots"));
+        Files.writeString(target.resolve("keep"), "x"); // a non-empty directory: rename(2) over it fails
+        Path tmp = dir.resolve("slots" + AtomicFile.tempSuffix());
+        Files.writeString(tmp, "new");
+        assertThrows(IOException.class, () -> AtomicFile.renameOver(tmp, target));
+        assertEquals(List.of("slots"), names());
+        assertEquals("x", Files.readString(target.resolve("keep")));
+    }
 }

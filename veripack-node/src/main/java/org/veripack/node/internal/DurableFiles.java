@@ -49,20 +49,14 @@ public final class DurableFiles {
 
     /**
      * Points symlink {@code link} at {@code target} atomically: creates {@code link.tmp-*} then renames
-     * it over {@code link}, then fsyncs the directory. Readers see the old or the new target, never none.
+     * it over {@code link} and fsyncs the directory ({@link AtomicFile#renameOver}). Readers see the old or the new target, never none.
      */
     public static void replaceSymlink(Path link, Path target) throws IOException {
         Path dir = link.toAbsolutePath().getParent();
         Path tmp = dir.resolve(link.getFileName() + tempSuffix());
         Files.createSymbolicLink(tmp, target);
         Failpoints.hit("durable.symlink-temp-created");
-        try {
-            moveAtomically(tmp, link);
-        } catch (IOException e) {
-            Files.deleteIfExists(tmp);
-            throw e;
-        }
-        fsync(dir);
+        AtomicFile.renameOver(tmp, link);
     }
 
     /** Creates {@code dir} (and parents) if missing and sets its permissions to {@code perms} (e.g. {@code rwx------}). */
