@@ -179,10 +179,13 @@ public final class Agent {
                 case UNREACHABLE -> "unreachable";
                 case INSTALLED -> installed(r);
             };
-            if (result.equals("up_to_date") && skippedFailed()) {
+            Optional<String> failed = result.equals("up_to_date") ? skippedFailed() : Optional.empty();
+            if (failed.isPresent()) {
                 result = "skipped_failed_version";
             }
-            log.accept("agent: poll " + result + (r.version() == null ? "" : " " + r.version())
+            // name the version the poll is about: the skipped one, not the active one NodeUpdate reports as current
+            log.accept("agent: poll " + result + (failed.isPresent() ? " " + failed.get() + " (failed its health check here)"
+                    : r.version() == null ? "" : " " + r.version())
                     + (r.finding() == null ? "" : " " + r.finding().code() + " " + r.finding().subject()
                     + (r.finding().detail() == null ? "" : ": " + r.finding().detail())));
         } catch (NodeBusyException e) {
@@ -338,14 +341,14 @@ public final class Agent {
         return s.product() != null ? s.product() : s.active().map(a -> a.identity().name()).orElse(null);
     }
 
-    /** Whether the newest approved version was left out because it failed here. */
-    private boolean skippedFailed() {
+    /** The newest approved version when it was left out because it failed its health check here, else empty. */
+    private Optional<String> skippedFailed() {
         try {
             String pkg = packageName();
             Optional<String> newest = approvedVersions(pkg).stream().reduce((a, b) -> DebianVersion.compare(a, b) >= 0 ? a : b);
-            return newest.isPresent() && state.failed(pkg, newest.get());
+            return newest.filter(v -> state.failed(pkg, v));
         } catch (IOException | RuntimeException e) {
-            return false;
+            return Optional.empty();
         }
     }
 

@@ -111,6 +111,7 @@ class AgentTest {
         assertEquals("1.0", active(f));
         assertEquals(installsBefore, count(f, "install.accepted"), "2.0 not downloaded and installed again");
         assertEquals(1.0, counter("veripack_updates_total", "skipped_failed_version"));
+        assertTrue(log.get(log.size() - 1).startsWith("agent: poll skipped_failed_version 2.0 "), "names the skipped version: " + log);
         assertEquals(1.0, gauge("veripack_versions_behind"));
 
         // 2.1 hangs: the time-out fails it too
