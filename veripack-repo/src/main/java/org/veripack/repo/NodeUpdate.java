@@ -1,7 +1,6 @@
 package org.veripack.repo;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -15,20 +14,10 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.DigestOutputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HexFormat;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import org.veripack.core.ArtifactFetcher;
-import org.veripack.core.DebianVersion;
 import org.veripack.core.Finding;
 import org.veripack.core.FindingCode;
 import org.veripack.core.RevocationSource;
@@ -55,6 +44,10 @@ import org.veripack.repo.tuf.TrustedMetadata;
  *
  * <p>Every run appends {@code update.refreshed}, {@code update.refused} or {@code update.failed} to the node's audit
  * log (the install adds its own events). Nothing the node trusts changes on a refusal.
+ *
+ * <p>This class is the workflow and its outcome; the steps: {@link TrustedState} (the trusted files in
+ * {@code NODE/state/tuf}), {@link MetadataRefresh} (§5.3–§5.6), {@link TargetChoice} (which version),
+ * {@link RepositoryReader} (bounded requests and the target's download, §5.7.3), then {@link Node#install}.
  */
 public final class NodeUpdate {
     /** Largest root metadata file read (a root lists every role's keys; python-tuf's default is 512 KiB). */
@@ -65,8 +58,6 @@ public final class NodeUpdate {
     public static final long MAX_METADATA_BYTES = 8L * 1024 * 1024;
     /** Most root versions walked in one run (§5.3.3; python-tuf's max_root_rotations). */
     public static final int MAX_ROOT_ROTATIONS = 32;
-
-    private static final String ROOT = "root.json", TIMESTAMP = "timestamp.json", SNAPSHOT = "snapshot.json", TARGETS = "targets.json";
 
     /**
      * Where repository files come from: {@code path} is relative to the repository ({@code metadata/1.root.json},
@@ -161,7 +152,8 @@ public final class NodeUpdate {
     private final Clock clock;
     private final RevocationSource revocation;
     private final Path state;
-    private final List<String> requests = new ArrayList<>();
+    private final TrustedState trusted;
+    private final RepositoryReader reader;
 
     /**
      * @param node       the opened node (its audit log, status and install)
@@ -175,6 +167,8 @@ public final class NodeUpdate {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.revocation = Objects.requireNonNull(revocation, "revocation");
         this.state = NodeFiles.updateState(node.root());
+        this.trusted = new TrustedState(state);
+        this.reader = new RepositoryReader(transport);
     }
 
     /**
@@ -197,7 +191,7 @@ public final class NodeUpdate {
                 }
                 throw new RepositoryException(FindingCode.REPO_ROOT_MISMATCH, pinned.toString(),
                         "the node pinned another repository root (a trust administrator removes it to pin a new one)",
-                        sha256(have), sha256(rootBytes));
+                        TrustedState.sha256(have), TrustedState.sha256(rootBytes));
             }
             TrustedMetadata.fromRoot(rootBytes);
         } catch (RepositoryException e) {
@@ -206,7 +200,7 @@ public final class NodeUpdate {
         }
         NodeFiles.writeAtomically(pinned, rootBytes);
         Files.setPosixFilePermissions(pinned, PosixFilePermissions.fromString("rw-r--r--"));
-        audit(AuditEvent.Type.UPDATE_PINNED, AuditEvent.Verdict.ACCEPTED, null, "repository root pinned: sha256 " + sha256(rootBytes));
+        audit(AuditEvent.Type.UPDATE_PINNED, AuditEvent.Verdict.ACCEPTED, null, "repository root pinned: sha256 " + TrustedState.sha256(rootBytes));
         return true;
     }
 
@@ -269,180 +263,63 @@ public final class NodeUpdate {
             throws IOException {
         TrustedMetadata t;
         try {
-            t = load(pinnedRoot);
+            t = trusted.load(pinnedRoot);
         } catch (RepositoryException e) {
             return refused(null, e, "the node's trusted repository metadata (" + state + ")");
         }
         try {
-            t = refresh(t);
+            t = new MetadataRefresh(reader, trusted, clock).refresh(t);
         } catch (RepositoryException e) {
             return refused(t, e, null);
-        } catch (Unreachable e) {
-            audit(AuditEvent.Type.UPDATE_FAILED, AuditEvent.Verdict.ERROR, e.finding, e.finding.detail());
-            return new Result(Outcome.UNREACHABLE, versions(t), null, null, null, e.finding, requests);
+        } catch (RepositoryReader.Unreachable e) {
+            return unreachable(versions(t), null, null, e);
         }
-        String trusted = versions(t);
+        String trustedVersions = versions(t);
         NodeStatus status = node.status();
         Metadata.TargetFile target;
         try {
-            target = choose(t, packageName != null ? packageName : status.product(), wantedVersion, eligible);
+            target = TargetChoice.choose(t, packageName != null ? packageName : status.product(), wantedVersion, eligible);
         } catch (RepositoryException e) {
             return refused(t, e, null);
         }
         if (target == null) {
-            audit(AuditEvent.Type.UPDATE_REFRESHED, AuditEvent.Verdict.ACCEPTED, null, trusted + "; no eligible version");
-            return new Result(Outcome.UP_TO_DATE, trusted, null, null, null, null, requests);
+            audit(AuditEvent.Type.UPDATE_REFRESHED, AuditEvent.Verdict.ACCEPTED, null, trustedVersions + "; no eligible version");
+            return new Result(Outcome.UP_TO_DATE, trustedVersions, null, null, null, null, reader.requests());
         }
         String version = customVersion(target);
         String sha256 = target.hashes().get("sha256");
         java.util.Optional<SlotInfo> active = status.active();
         if (active.isPresent() && active.get().packageSha256() != null && active.get().packageSha256().equalsIgnoreCase(sha256)) {
-            audit(AuditEvent.Type.UPDATE_REFRESHED, AuditEvent.Verdict.ACCEPTED, null, trusted + "; up to date: " + target.name());
-            return new Result(Outcome.UP_TO_DATE, trusted, target.name(), version, null, null, requests);
+            audit(AuditEvent.Type.UPDATE_REFRESHED, AuditEvent.Verdict.ACCEPTED, null, trustedVersions + "; up to date: " + target.name());
+            return new Result(Outcome.UP_TO_DATE, trustedVersions, target.name(), version, null, null, reader.requests());
         }
-        audit(AuditEvent.Type.UPDATE_REFRESHED, AuditEvent.Verdict.ACCEPTED, null, trusted + "; downloading " + target.name()
+        audit(AuditEvent.Type.UPDATE_REFRESHED, AuditEvent.Verdict.ACCEPTED, null, trustedVersions + "; downloading " + target.name()
                 + (version == null ? "" : " (version " + version + ")"));
+        return install(t, trustedVersions, target, version);
+    }
+
+    /** Downloads {@code target} into {@code NODE/cache/update} (0700), installs it by {@link Node#install}, removes it. */
+    private Result install(TrustedMetadata t, String trustedVersions, Metadata.TargetFile target, String version) throws IOException {
         Path cache = NodeFiles.updateCache(node.root());
         NodeFiles.ensurePrivateDirectory(cache);
         Path file;
         try {
-            file = cache.resolve(hashName(target) + ".csar");
+            file = cache.resolve(RepositoryReader.hashName(target) + ".csar");
         } catch (RepositoryException e) {
             return refused(t, e, null);
         }
         try {
-            download(t, target, file);
+            reader.download(target, t.consistentSnapshot(), file);
             InstallResult r = node.install(file, revocation);
-            return new Result(r.outcome() == InstallResult.Outcome.REJECTED ? Outcome.REJECTED : Outcome.INSTALLED, trusted,
-                    target.name(), version, r, null, requests);
+            return new Result(r.outcome() == InstallResult.Outcome.REJECTED ? Outcome.REJECTED : Outcome.INSTALLED, trustedVersions,
+                    target.name(), version, r, null, reader.requests());
         } catch (RepositoryException e) {
             return refused(t, e, null);
-        } catch (Unreachable e) {
-            audit(AuditEvent.Type.UPDATE_FAILED, AuditEvent.Verdict.ERROR, e.finding, e.finding.detail());
-            return new Result(Outcome.UNREACHABLE, trusted, target.name(), version, null, e.finding, requests);
+        } catch (RepositoryReader.Unreachable e) {
+            return unreachable(trustedVersions, target.name(), version, e);
         } finally {
             Files.deleteIfExists(file);
         }
-    }
-
-    /** The trusted state: {@code state/tuf} when it grew from the pinned root, else the pinned root alone (§5.2). */
-    private TrustedMetadata load(byte[] pinnedRoot) throws IOException, RepositoryException {
-        byte[] origin = read(state.resolve("origin"));
-        if (origin == null || !new String(origin, java.nio.charset.StandardCharsets.US_ASCII).equals(sha256(pinnedRoot))) {
-            // first run, or a trust administrator pinned another root: the state of the old chain is not trusted
-            for (String f : List.of(ROOT, TIMESTAMP, SNAPSHOT, TARGETS)) {
-                Files.deleteIfExists(state.resolve(f));
-            }
-            TrustedMetadata t = TrustedMetadata.fromRoot(pinnedRoot);
-            NodeFiles.writeAtomically(state.resolve(ROOT), pinnedRoot);
-            NodeFiles.writeAtomically(state.resolve("origin"), sha256(pinnedRoot).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-            return t;
-        }
-        return TrustedMetadata.restore(read(state.resolve(ROOT)), read(state.resolve(TIMESTAMP)), read(state.resolve(SNAPSHOT)),
-                read(state.resolve(TARGETS)));
-    }
-
-    /** §5.3–§5.6, persisting each document as soon as it is trusted (§5.3.8, §5.4.5, §5.5.7, §5.6.6). */
-    private TrustedMetadata refresh(TrustedMetadata t) throws IOException, RepositoryException, Unreachable {
-        // §5.3.2–§5.3.9: walk N+1.root.json until the repository has none
-        for (int i = 0; i < MAX_ROOT_ROTATIONS; i++) {
-            String path = "metadata/" + (t.root().metadata().version() + 1) + ".root.json";
-            byte[] b;
-            try {
-                b = fetch(path, MAX_ROOT_BYTES, true);
-            } catch (ArtifactFetcher.NotFoundException end) {
-                break; // §5.3.3: no newer root
-            }
-            TrustedMetadata next = t.withRoot(b);
-            if (next.timestamp() == null && t.timestamp() != null) {
-                // §5.3.11: timestamp or snapshot keys rotated; deleted before the new root is persisted, so a crash
-                // between the two never pairs the new root with a timestamp its keys did not sign
-                Files.deleteIfExists(state.resolve(TIMESTAMP));
-                Files.deleteIfExists(state.resolve(SNAPSHOT));
-            }
-            NodeFiles.writeAtomically(state.resolve(ROOT), b);
-            t = next;
-        }
-        t.checkRootFresh(clock.instant()); // §5.3.10
-        // §5.4
-        byte[] ts = fetch("metadata/" + TIMESTAMP, MAX_TIMESTAMP_BYTES, false);
-        TrustedMetadata afterTs = t.withTimestamp(ts, clock.instant());
-        if (afterTs != t) {
-            NodeFiles.writeAtomically(state.resolve(TIMESTAMP), ts);
-        }
-        t = afterTs;
-        // §5.5: skipped when the trusted snapshot is the one the timestamp names
-        if (!t.snapshotCurrent()) {
-            Metadata.MetaFile rec = t.timestamp().metadata().meta(TIMESTAMP, SNAPSHOT);
-            byte[] snap = fetch("metadata/" + (t.consistentSnapshot() ? rec.version() + "." : "") + SNAPSHOT, bound(rec), false);
-            t = t.withSnapshot(snap, clock.instant());
-            NodeFiles.writeAtomically(state.resolve(SNAPSHOT), snap);
-        }
-        // §5.6
-        if (!t.targetsCurrent()) {
-            if (!t.snapshot().metadata().metaNames().contains(TARGETS)) {
-                throw new RepositoryException(FindingCode.REPO_MALFORMED, SNAPSHOT, "snapshot does not list targets.json");
-            }
-            Metadata.MetaFile rec = t.snapshot().metadata().meta(SNAPSHOT, TARGETS);
-            byte[] tg = fetch("metadata/" + (t.consistentSnapshot() ? rec.version() + "." : "") + TARGETS, bound(rec), false);
-            t = t.withTargets(tg, clock.instant());
-            NodeFiles.writeAtomically(state.resolve(TARGETS), tg);
-        }
-        t.checkFresh(clock.instant()); // what was not downloaded again must not have expired meanwhile
-        return t;
-    }
-
-    private static long bound(Metadata.MetaFile rec) {
-        return rec.length() != null ? rec.length() : MAX_METADATA_BYTES;
-    }
-
-    /**
-     * The target to install: the newest {@code custom.veripack.version} among the targets whose
-     * {@code custom.veripack.name} (or, without it, whose target name) is {@code packageName}; with no name, the
-     * repository must list one package. With {@code wantedVersion}, the target of exactly that version. Null when
-     * {@code eligible} accepts none of the versions.
-     */
-    private static Metadata.TargetFile choose(TrustedMetadata t, String packageName, String wantedVersion,
-                                              java.util.function.Predicate<String> eligible) throws RepositoryException {
-        Map<String, Metadata.TargetFile> all = t.targets().metadata().targets(TARGETS);
-        Set<String> names = new LinkedHashSet<>();
-        List<Metadata.TargetFile> matches = new ArrayList<>();
-        for (Metadata.TargetFile f : all.values()) {
-            String name = customName(f);
-            names.add(name != null ? name : f.name());
-            if (packageName != null && (packageName.equals(name) || packageName.equals(f.name()))) {
-                matches.add(f);
-            }
-        }
-        if (packageName == null) {
-            if (names.size() != 1) {
-                throw new RepositoryException(FindingCode.REPO_TARGET_UNKNOWN, TARGETS, names.isEmpty()
-                        ? "the repository lists no package" : "the repository lists several packages: name one with --package",
-                        "one package", String.join(", ", names));
-            }
-            matches.addAll(all.values());
-        }
-        if (matches.isEmpty()) {
-            throw new RepositoryException(FindingCode.REPO_TARGET_UNKNOWN, packageName, "the repository lists no such package",
-                    packageName, String.join(", ", names));
-        }
-        if (wantedVersion != null) {
-            List<String> listed = matches.stream().map(NodeUpdate::customVersion).filter(v -> v != null).toList();
-            matches.removeIf(f -> !wantedVersion.equals(customVersion(f)));
-            if (matches.isEmpty()) {
-                throw new RepositoryException(FindingCode.REPO_TARGET_UNKNOWN, packageName != null ? packageName : TARGETS,
-                        "the repository lists no such version of the package", wantedVersion, String.join(", ", listed));
-            }
-        }
-        matches.removeIf(f -> !eligible.test(customVersion(f)));
-        if (matches.isEmpty()) {
-            return null;
-        }
-        if (matches.size() > 1 && matches.stream().anyMatch(f -> customVersion(f) == null || !DebianVersion.isValid(customVersion(f)))) {
-            throw new RepositoryException(FindingCode.REPO_TARGET_UNKNOWN, packageName != null ? packageName : TARGETS,
-                    "several targets of this package and not all carry a valid custom.veripack.version to order them");
-        }
-        return Collections.max(matches, (a, b) -> matches.size() == 1 ? 0 : DebianVersion.compare(customVersion(a), customVersion(b)));
     }
 
     /** A target's package name, {@code custom.veripack.name} ({@code repo add} writes it), or null. */
@@ -457,97 +334,14 @@ public final class NodeUpdate {
         return n != null && n.isTextual() ? n.asText() : null;
     }
 
-    /** §5.7.3: {@code targets/<sha256>.<name>} under consistent snapshots (the hash prefixes the file name's last segment). */
-    private static String hashName(Metadata.TargetFile f) throws RepositoryException {
-        String h = f.hashes().containsKey("sha256") ? f.hashes().get("sha256") : f.hashes().get("sha512");
-        if (h == null || !h.matches("[0-9a-fA-F]{64,128}")) {
-            throw new RepositoryException(FindingCode.REPO_MALFORMED, f.name(), "target has no sha256 or sha512 hash");
-        }
-        return h.toLowerCase(java.util.Locale.ROOT);
-    }
-
-    /** Downloads the target into {@code file}: at most its signed length, then length and hashes (§5.7.3). */
-    private void download(TrustedMetadata t, Metadata.TargetFile target, Path file) throws IOException, RepositoryException, Unreachable {
-        String name = target.name();
-        if (name.isEmpty() || name.startsWith("/") || name.contains("\\") || List.of(name.split("/", -1)).stream()
-                .anyMatch(s -> s.isEmpty() || s.equals(".") || s.equals(".."))) {
-            throw new RepositoryException(FindingCode.REPO_MALFORMED, name, "target name is not a relative path");
-        }
-        int slash = name.lastIndexOf('/');
-        String path = "targets/" + (t.consistentSnapshot()
-                ? name.substring(0, slash + 1) + hashName(target) + "." + name.substring(slash + 1) : name);
-        MessageDigest sha256 = digest("SHA-256");
-        MessageDigest sha512 = digest("SHA-512");
-        long n;
-        try (OutputStream out = new DigestOutputStream(new DigestOutputStream(Files.newOutputStream(file,
-                StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE), sha256), sha512)) {
-            n = get(path, target.length(), out, false);
-        } catch (ArtifactFetcher.NotFoundException e) {
-            throw new Unreachable(path, e);
-        }
-        TrustedMetadata.checkTarget(target, n, Map.of("sha256", HexFormat.of().formatHex(sha256.digest()),
-                "sha512", HexFormat.of().formatHex(sha512.digest())));
-    }
-
-    private byte[] fetch(String path, long maxBytes, boolean notFoundEnds) throws IOException, RepositoryException, Unreachable {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        try {
-            get(path, maxBytes, out, notFoundEnds);
-        } catch (ArtifactFetcher.NotFoundException e) {
-            if (notFoundEnds) {
-                throw e;
-            }
-            throw new Unreachable(path, e);
-        }
-        return out.toByteArray();
-    }
-
-    /**
-     * One request: a crossed bound is {@code REPO_LIMIT_EXCEEDED}, a failure of the repository {@code REPO_UNREACHABLE},
-     * a failure writing {@code out} (the node's disk) an {@link IOException}.
-     */
-    private long get(String path, long maxBytes, OutputStream out, boolean notFoundEnds)
-            throws IOException, RepositoryException, Unreachable {
-        requests.add(path);
-        boolean[] localFailure = {false};
-        OutputStream tracked = new FilterOutputStream(out) {
-            @Override public void write(byte[] b, int off, int len) throws IOException {
-                try {
-                    out.write(b, off, len);
-                } catch (IOException e) {
-                    localFailure[0] = true;
-                    throw e;
-                }
-            }
-        };
-        try {
-            return transport.get(path, maxBytes, tracked);
-        } catch (ArtifactFetcher.BoundExceededException e) {
-            throw new RepositoryException(FindingCode.REPO_LIMIT_EXCEEDED, path, e.getMessage(), "at most " + maxBytes + " bytes", null);
-        } catch (ArtifactFetcher.NotFoundException e) {
-            throw e;
-        } catch (IOException e) {
-            if (localFailure[0]) {
-                throw e;
-            }
-            throw new Unreachable(path, e);
-        }
-    }
-
-    /** {@code REPO_UNREACHABLE}: the repository failed, not the node. */
-    private static final class Unreachable extends Exception {
-        private static final long serialVersionUID = 1L;
-        final transient Finding finding;
-
-        Unreachable(String path, IOException cause) {
-            super(cause);
-            this.finding = Finding.of(FindingCode.REPO_UNREACHABLE, path, String.valueOf(cause.getMessage()));
-        }
-    }
-
     private Result refused(TrustedMetadata t, RepositoryException e, String what) throws IOException {
         audit(AuditEvent.Type.UPDATE_REFUSED, AuditEvent.Verdict.REJECTED, e.finding(), (what == null ? "" : what + ": ") + e.getMessage());
-        return new Result(Outcome.REFUSED, t == null ? null : versions(t), null, null, null, e.finding(), requests);
+        return new Result(Outcome.REFUSED, t == null ? null : versions(t), null, null, null, e.finding(), reader.requests());
+    }
+
+    private Result unreachable(String trustedVersions, String target, String version, RepositoryReader.Unreachable e) throws IOException {
+        audit(AuditEvent.Type.UPDATE_FAILED, AuditEvent.Verdict.ERROR, e.finding, e.finding.detail());
+        return new Result(Outcome.UNREACHABLE, trustedVersions, target, version, null, e.finding, reader.requests());
     }
 
     private static String versions(TrustedMetadata t) {
@@ -560,21 +354,5 @@ public final class NodeUpdate {
     private void audit(AuditEvent.Type event, AuditEvent.Verdict verdict, Finding finding, String detail) throws IOException {
         node.auditLog().append(new AuditEvent(event, null, null, null, verdict,
                 finding == null ? List.of() : List.of(finding.code().name()), detail));
-    }
-
-    private static byte[] read(Path p) throws IOException {
-        return Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) ? Files.readAllBytes(p) : null;
-    }
-
-    private static MessageDigest digest(String alg) {
-        try {
-            return MessageDigest.getInstance(alg);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    static String sha256(byte[] b) {
-        return HexFormat.of().formatHex(digest("SHA-256").digest(b));
     }
 }
