@@ -437,8 +437,12 @@ final class RepoCommand implements Callable<Integer> {
         public Integer call() {
             return run("timestamp", () -> {
                 TufRepository repo = TufRepository.open(dir, token.keys(keys), Clock.systemUTC());
-                long v = repo.timestamp(duration(expires));
-                System.err.println("veripack repo timestamp: timestamp version " + v);
+                TufRepository.Timestamped t = repo.timestamp(duration(expires));
+                if (t.servedOlder()) {
+                    System.err.println("veripack repo timestamp: warning: metadata/timestamp.json is version " + t.served()
+                            + ", older than version " + t.issued() + " this repository issued (replaced by an older copy?)");
+                }
+                System.err.println("veripack repo timestamp: timestamp version " + t.version());
                 return ExitCode.OK;
             });
         }

@@ -68,6 +68,7 @@ class RepoCommandTest {
         Path rogue = csar("acme-mme", "9.9", ROGUE);
         assertEquals(ExitCode.REJECTED, Main.execute("repo", "add", repo.toString(), rogue.toString(), "--keys", keys.toString(),
                 "--trust", anchor.toString()));
+        byte[] timestamp2 = Files.readAllBytes(repo.resolve("metadata/timestamp.json"));
         assertEquals(ExitCode.OK, Main.execute("repo", "timestamp", repo.toString(), "--keys", keys.toString(), "--expires", "6h"));
 
         String json = stdout(() -> assertEquals(ExitCode.OK, Main.execute("repo", "status", repo.toString(), "--json")));
@@ -76,6 +77,11 @@ class RepoCommandTest {
         assertEquals("acme-mme-2.1.csar", doc.get("targets").get(0).get("name").asText());
         assertEquals("2.1", doc.get("targets").get(0).path("custom").path("veripack").path("version").asText());
         assertEquals(3, doc.get("roles").get(3).get("version").asInt(), json); // timestamp: init, add, renew
+        // the served timestamp.json replaced by the older version 2: the next renewal is 4, not 3 again
+        Files.write(repo.resolve("metadata/timestamp.json"), timestamp2);
+        assertEquals(ExitCode.OK, Main.execute("repo", "timestamp", repo.toString(), "--keys", keys.toString()));
+        String renewed = stdout(() -> assertEquals(ExitCode.OK, Main.execute("repo", "status", repo.toString(), "--json")));
+        assertEquals(4, NodeOutput.JSON.readTree(renewed).get("roles").get(3).get("version").asInt(), renewed);
 
         // usage errors: keys inside the served directory, unknown role, not a repository
         assertEquals(ExitCode.USAGE, Main.execute("repo", "init", tmp.resolve("r2").toString(), "--keys", tmp.resolve("r2/keys").toString()));

@@ -42,8 +42,8 @@ import org.veripack.repo.tuf.TufKey;
  * last by rename, so a client fetching while the publisher writes sees the old or the new repository.
  *
  * <p>This class is the publisher's API and the targets publication ({@code init}, {@code add}, {@code timestamp},
- * {@code rotate-root}); the parts: {@link RepositoryFiles} (reading the current metadata, writing in order, next
- * versions), {@link MetadataSigner} (role keys and signatures), {@link Publication} (targets, snapshot and
+ * {@code rotate-root}); the parts: {@link RepositoryFiles} (reading the current metadata, writing in order, the
+ * versions issued), {@link MetadataSigner} (role keys and signatures), {@link Publication} (targets, snapshot and
  * timestamp that publish a targets version) and {@link ThresholdStaging} (root and targets waiting for offline
  * signatures in {@code staged/}).
  *
@@ -147,6 +147,20 @@ public final class TufRepository {
     public record RoleStatus(String role, String file, long version, Instant expires) { }
 
     public static final String SPEC_VERSION = "1.0.31";
+
+    /**
+     * What {@link #timestamp} issued.
+     *
+     * @param version the new timestamp's version
+     * @param served  the version of the {@code metadata/timestamp.json} it replaced
+     * @param issued  the highest timestamp version this repository issued before ({@code DIR/issued.json}); above
+     *                {@code served} when that file was replaced by an older copy (restored, or replayed into the served
+     *                directory): the new version is then above both, never one already used
+     */
+    public record Timestamped(long version, long served, long issued) {
+        /** Whether the served {@code timestamp.json} was older than what the repository had issued. */
+        public boolean servedOlder() { return served < issued; }
+    }
 
     private final RepositoryFiles files;
     private final MetadataSigner signer;
@@ -306,14 +320,20 @@ public final class TufRepository {
         }
     }
 
-    /** {@code repo timestamp}: the same snapshot under a new timestamp version with a new expiry (for cron). */
-    public long timestamp(Duration timestampExpiry) throws IOException, PolicyException {
+    /**
+     * {@code repo timestamp}: the current snapshot under a new timestamp version with a new expiry (for cron). The
+     * version is above the served {@code timestamp.json} and above every timestamp this repository issued, so a
+     * {@code timestamp.json} replaced by an older copy never makes it issue a version number twice (§5.4.3: a client
+     * that trusted version N takes a different N as no change).
+     */
+    public Timestamped timestamp(Duration timestampExpiry) throws IOException, PolicyException {
         Current cur = files.current();
         byte[] snapshotBytes = Files.readAllBytes(files.metadataDir().resolve(cur.snapshot().version() + ".snapshot.json"));
+        long issued = files.issuedTimestamp();
         long v = files.nextTimestamp(cur);
         files.writeAll(Map.of(RepositoryFiles.TIMESTAMP, publication.timestamp(cur.root().signed(), snapshotBytes,
                 cur.snapshot().version(), v, publication.now().plus(timestampExpiry))));
-        return v;
+        return new Timestamped(v, cur.timestamp().version(), issued);
     }
 
     /** {@code repo status}: each role's current file, version and expiry. */

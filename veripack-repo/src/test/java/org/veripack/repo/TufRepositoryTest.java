@@ -2,6 +2,7 @@ package org.veripack.repo;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -92,8 +93,8 @@ class TufRepositoryTest {
         roles.put(TufRepository.Role.ROOT, new TufRepository.RoleSpec(3, 2, Duration.ofDays(365)));
         roles.put(TufRepository.Role.TARGETS, new TufRepository.RoleSpec(2, 2, Duration.ofDays(90)));
         TufRepository repo = init(roles, RepositoryKeys.KeyType.ECDSA_P256);
-        assertEquals(2, repo.timestamp(DAY));
-        assertEquals(3, repo.timestamp(DAY));
+        assertEquals(2, repo.timestamp(DAY).version());
+        assertEquals(3, repo.timestamp(DAY).version());
         TrustedMetadata t = TrustedMetadata.fromRoot(meta("1.root.json")).withTimestamp(meta("timestamp.json"), RepoFixture.NOW);
         assertEquals(3, t.timestamp().metadata().version());
         assertEquals(List.of(1L, 1L, 1L, 3L), repo.status().stream().map(TufRepository.RoleStatus::version).toList());
@@ -175,6 +176,56 @@ class TufRepositoryTest {
                 Map.of(TufRepository.Role.ROOT, 4)), Duration.ofDays(365), DAY, DAY));
         assertTrue(e.getMessage().contains("4 of 3"), e.getMessage());
         assertTrue(Files.notExists(tmp.resolve("repo/metadata/3.root.json")));
+    }
+
+    /** The publisher as one command run at {@code seconds} after the fixture's instant (each run has its clock). */
+    private TufRepository at(long seconds) throws Exception {
+        return TufRepository.open(tmp.resolve("repo"), RepositoryKeys.load(tmp.resolve("keys")),
+                java.time.Clock.fixed(RepoFixture.NOW.plusSeconds(seconds), java.time.ZoneOffset.UTC));
+    }
+
+    @Test
+    void timestampReplacedByAnOlderCopyIsNeverReissuedUnderAVersionAlreadyUsed() throws Exception {
+        init(TufRepository.defaultRoles(), RepositoryKeys.KeyType.ED25519);
+        for (long v = 2; v <= 4; v++) {
+            assertEquals(v, at(v).timestamp(DAY).version());
+        }
+        byte[] v4 = meta("timestamp.json");
+        TufRepository.Timestamped five = at(5).timestamp(DAY);
+        assertEquals(5, five.version());
+        assertFalse(five.servedOlder());
+        TrustedMetadata client = TrustedMetadata.fromRoot(meta("1.root.json")).withTimestamp(meta("timestamp.json"), RepoFixture.NOW);
+        assertEquals(5, client.timestamp().metadata().version());
+        // the replay: yesterday's genuine v4 copied over the served timestamp.json; the client that trusted v5 refuses it
+        Files.write(tmp.resolve("repo/metadata/timestamp.json"), v4);
+        var replayed = assertThrows(org.veripack.repo.tuf.RepositoryException.class,
+                () -> client.withTimestamp(meta("timestamp.json"), RepoFixture.NOW));
+        assertEquals(FindingCode.REPO_ROLLBACK, replayed.code());
+        // the publisher moves on above what it issued, not above the file it finds
+        TufRepository.Timestamped six = at(6).timestamp(DAY);
+        assertEquals(List.of(6L, 4L, 5L), List.of(six.version(), six.served(), six.issued()));
+        assertTrue(six.servedOlder());
+        TrustedMetadata after = client.withTimestamp(meta("timestamp.json"), RepoFixture.NOW);
+        assertEquals(6, after.timestamp().metadata().version());
+        assertEquals(6, at(7).status().get(3).version());
+    }
+
+    @Test
+    void addAfterTheTimestampWasReplacedByAnOlderCopyBuildsOnTheNewestSnapshotAndOverwritesNothing() throws Exception {
+        init(TufRepository.defaultRoles(), RepositoryKeys.KeyType.ED25519);
+        byte[] v1 = meta("timestamp.json");
+        at(1).add(RepoFixture.csar(tmp, "acme-mme", "2.1"), RepoFixture.verifier(), DAY, DAY, DAY);
+        byte[] targets2 = meta("2.targets.json");
+        byte[] snapshot2 = meta("2.snapshot.json");
+        Files.write(tmp.resolve("repo/metadata/timestamp.json"), v1); // names snapshot 1, which names targets 1 (no targets)
+        TufRepository.Added added = at(2).add(RepoFixture.csar(tmp, "acme-mme", "2.2"), RepoFixture.verifier(), DAY, DAY, DAY);
+        assertEquals(List.of(3L, 3L, 3L), List.of(added.targetsVersion(), added.snapshotVersion(), added.timestampVersion()));
+        assertArrayEquals(targets2, meta("2.targets.json"));
+        assertArrayEquals(snapshot2, meta("2.snapshot.json"));
+        TrustedMetadata c = TrustedMetadata.fromRoot(meta("1.root.json")).withTimestamp(meta("timestamp.json"), RepoFixture.NOW)
+                .withSnapshot(meta("3.snapshot.json"), RepoFixture.NOW).withTargets(meta("3.targets.json"), RepoFixture.NOW);
+        assertEquals(List.of("acme-mme-2.1.csar", "acme-mme-2.2.csar"),
+                List.copyOf(new java.util.TreeMap<>(c.targets().metadata().targets("targets.json")).keySet()));
     }
 
     @Test
