@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.veripack.agent.AgentConfig;
 import org.veripack.agent.AgentDaemon;
-import org.veripack.node.NodeTrust;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -35,16 +34,9 @@ final class AgentCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Integer refused = trustOptions.refuse("agent", root.root, System.err);
-        if (refused == null) {
-            refused = NodeGate.authorize("agent", root.root, System.err);
-        }
+        Integer refused = trustOptions.admitInstall("agent", root.root, System.err, () -> null);
         if (refused != null) {
             return refused;
-        }
-        if (!NodeTrust.of(root.root).exists()) {
-            System.err.println("veripack agent: " + NodeTrust.of(root.root).missingMessage());
-            return ExitCode.USAGE;
         }
         if (checkConfig) {
             try {

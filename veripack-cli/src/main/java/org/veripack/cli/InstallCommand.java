@@ -9,7 +9,6 @@ import org.veripack.core.ReportFormat;
 import org.veripack.core.RevocationSource;
 import org.veripack.node.InstallResult;
 import org.veripack.node.Node;
-import org.veripack.node.NodeTrust;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -51,13 +50,9 @@ final class InstallCommand implements Callable<Integer>, CommandFailures.IoFailu
 
     @Override
     public Integer call() throws IOException {
-        Integer refused = trustOptions.refuseOrAuthorize("install", root.root, System.err);
+        Integer refused = trustOptions.admitInstall("install", root.root, System.err, () -> null);
         if (refused != null) {
             return refused;
-        }
-        if (!NodeTrust.of(root.root).exists()) {
-            System.err.println("veripack install: " + NodeTrust.of(root.root).missingMessage());
-            return ExitCode.USAGE;
         }
         try {
             VerifyCommand.requireFile(pkg, "PACKAGE");

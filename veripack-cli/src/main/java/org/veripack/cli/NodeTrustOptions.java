@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import org.veripack.node.AuditEvent;
 import org.veripack.node.NodeTrust;
 import picocli.CommandLine.Option;
@@ -46,5 +47,24 @@ final class NodeTrustOptions {
     Integer refuseOrAuthorize(String command, Path root, PrintStream err) {
         Integer refused = refuse(command, root, err);
         return refused != null ? refused : NodeGate.authorize(command, root, err);
+    }
+
+    /**
+     * The gate of a command that installs ({@code install}, {@code update}, {@code agent}): {@link #refuseOrAuthorize},
+     * then {@code further} (another check, e.g. a trust administrator pinning a repository root; it returns null to go
+     * on), then the node's trust store must exist (exit 2 with the message that says how to create it).
+     *
+     * @return null to go on, else the exit code (a message is on {@code err})
+     */
+    Integer admitInstall(String command, Path root, PrintStream err, Supplier<Integer> further) {
+        Integer refused = refuseOrAuthorize(command, root, err);
+        if (refused == null) {
+            refused = further.get();
+        }
+        if (refused == null && !NodeTrust.of(root).exists()) {
+            err.println("veripack " + command + ": " + NodeTrust.of(root).missingMessage());
+            refused = ExitCode.USAGE;
+        }
+        return refused;
     }
 }

@@ -14,7 +14,6 @@ import org.veripack.core.TrustPolicy;
 import org.veripack.node.Node;
 import org.veripack.node.NodeBusyException;
 import org.veripack.node.NodeFiles;
-import org.veripack.node.NodeTrust;
 import org.veripack.node.NodeTrustException;
 import org.veripack.node.UnsafeNodeRootException;
 import org.veripack.repo.NodeUpdate;
@@ -61,19 +60,12 @@ final class UpdateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Integer refused = trustOptions.refuse("update", root.root, System.err);
-        if (refused == null) {
-            refused = NodeGate.authorize("update", root.root, System.err);
-        }
-        if (refused == null && repoRoot != null && !Files.exists(NodeFiles.repositoryRoot(root.root))) {
-            refused = NodeGate.authorizeTrust("update --repo-root", root.root, System.err); // writes into config/
-        }
+        Integer refused = trustOptions.admitInstall("update", root.root, System.err, () ->
+                repoRoot != null && !Files.exists(NodeFiles.repositoryRoot(root.root))
+                        ? NodeGate.authorizeTrust("update --repo-root", root.root, System.err) // writes into config/
+                        : null);
         if (refused != null) {
             return refused;
-        }
-        if (!NodeTrust.of(root.root).exists()) {
-            System.err.println("veripack update: " + NodeTrust.of(root.root).missingMessage());
-            return ExitCode.USAGE;
         }
         byte[] pin = null;
         if (repoRoot != null) {
