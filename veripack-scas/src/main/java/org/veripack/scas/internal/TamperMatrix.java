@@ -105,21 +105,16 @@ public final class TamperMatrix {
     // ---- unsigned modifications: the genuine signature stays, the content no longer matches it
 
     private TamperCase artifactByteFlip() throws IOException {
-        String id = "TAMPER.artifact-byte-flip";
-        String title = "Byte flip in an artifact";
-        Optional<ManifestEntry> a = firstPayloadArtifact();
-        if (a.isEmpty()) {
-            return notRun(id, title, PAYLOAD_PRECONDITION, NO_PAYLOAD);
-        }
-        long size = genuine.entry(a.get().source()).orElseThrow().getSize();
-        Path out = variant(id);
-        new ZipRewriter().transform(a.get().source(), ZipRewriter.flipMiddleByte()).write(genuine.csar(), out);
-        return new TamperCase(id, title,
-                "Corruption or tampering of one payload file after signing (R1, test a): the manifest digest covers "
-                        + "every byte of the artifact's content.", PAYLOAD_PRECONDITION, out, null,
-                List.of("DIGEST_MISMATCH"), false,
-                List.of("flipped the lowest bit of content byte " + size / 2 + " of " + size + " of payload artifact "
-                        + a.get().source() + " (manifest and signature unchanged)"));
+        return onPayload("TAMPER.artifact-byte-flip", "Byte flip in an artifact", PAYLOAD_PRECONDITION, (id, title, a, out) -> {
+            long size = genuine.entry(a.source()).orElseThrow().getSize();
+            new ZipRewriter().transform(a.source(), ZipRewriter.flipMiddleByte()).write(genuine.csar(), out);
+            return new TamperCase(id, title,
+                    "Corruption or tampering of one payload file after signing (R1, test a): the manifest digest covers "
+                            + "every byte of the artifact's content.", PAYLOAD_PRECONDITION, out, null,
+                    List.of("DIGEST_MISMATCH"), false,
+                    List.of("flipped the lowest bit of content byte " + size / 2 + " of " + size + " of payload artifact "
+                            + a.source() + " (manifest and signature unchanged)"));
+        });
     }
 
     private TamperCase manifestByteFlip() throws IOException {
@@ -219,34 +214,24 @@ public final class TamperMatrix {
     }
 
     private TamperCase artifactRemoved() throws IOException {
-        String id = "TAMPER.artifact-removed";
-        String title = "Artifact removed";
-        Optional<ManifestEntry> a = firstPayloadArtifact();
-        if (a.isEmpty()) {
-            return notRun(id, title, PAYLOAD_PRECONDITION, NO_PAYLOAD);
-        }
-        Path out = variant(id);
-        new ZipRewriter().remove(a.get().source()).write(genuine.csar(), out);
-        return new TamperCase(id, title,
-                "A listed artifact is deleted (a partial or truncated delivery must not be installed).",
-                PAYLOAD_PRECONDITION, out, null, List.of("ARTIFACT_MISSING"), false,
-                List.of("removed entry " + a.get().source()));
+        return onPayload("TAMPER.artifact-removed", "Artifact removed", PAYLOAD_PRECONDITION, (id, title, a, out) -> {
+            new ZipRewriter().remove(a.source()).write(genuine.csar(), out);
+            return new TamperCase(id, title,
+                    "A listed artifact is deleted (a partial or truncated delivery must not be installed).",
+                    PAYLOAD_PRECONDITION, out, null, List.of("ARTIFACT_MISSING"), false,
+                    List.of("removed entry " + a.source()));
+        });
     }
 
     private TamperCase artifactRenamed() throws IOException {
-        String id = "TAMPER.artifact-renamed";
-        String title = "Artifact renamed";
-        Optional<ManifestEntry> a = firstPayloadArtifact();
-        if (a.isEmpty()) {
-            return notRun(id, title, PAYLOAD_PRECONDITION, NO_PAYLOAD);
-        }
-        String to = freshName(a.get().source() + ".renamed");
-        Path out = variant(id);
-        new ZipRewriter().rename(a.get().source(), to).write(genuine.csar(), out);
-        return new TamperCase(id, title,
-                "A listed artifact is moved to another name (same bytes, different path).",
-                PAYLOAD_PRECONDITION, out, null, List.of("ARTIFACT_MISSING", "ARTIFACT_UNLISTED"), false,
-                List.of("renamed " + a.get().source() + " to " + to));
+        return onPayload("TAMPER.artifact-renamed", "Artifact renamed", PAYLOAD_PRECONDITION, (id, title, a, out) -> {
+            String to = freshName(a.source() + ".renamed");
+            new ZipRewriter().rename(a.source(), to).write(genuine.csar(), out);
+            return new TamperCase(id, title,
+                    "A listed artifact is moved to another name (same bytes, different path).",
+                    PAYLOAD_PRECONDITION, out, null, List.of("ARTIFACT_MISSING", "ARTIFACT_UNLISTED"), false,
+                    List.of("renamed " + a.source() + " to " + to));
+        });
     }
 
     private TamperCase artifactFromOlderVersion() throws IOException {
@@ -292,19 +277,16 @@ public final class TamperMatrix {
     private TamperCase resigned(String id, String title, String purpose, SigningIdentity signer, SigningIdentity issuer,
                                 List<String> codes, boolean testCa) throws IOException {
         String pre = PAYLOAD_PRECONDITION + (testCa ? "; " + TEST_CA_PRECONDITION : "");
-        Optional<ManifestEntry> a = firstPayloadArtifact();
-        if (a.isEmpty()) {
-            return notRun(id, title, pre, NO_PAYLOAD);
-        }
-        String body = ManifestText.replaceHash(genuine.manifestBody(), a.get(), ManifestText.digestHex(a.get().algorithm(), TROJAN));
-        Path out = variant(id);
-        ZipRewriter z = new ZipRewriter().replace(a.get().source(), TROJAN)
-                .replace(genuine.manifestName(), signedManifest(body, signer, issuer));
-        replaceCertificates(z, signer, issuer);
-        z.write(genuine.csar(), out);
-        return new TamperCase(id, title, purpose, pre, out, null, codes, testCa,
-                List.of("replaced " + a.get().source() + " by a " + TROJAN.length + "-byte script and its manifest digest",
-                        "re-signed the manifest with " + HarnessPki.subject(signer) + " issued by " + HarnessPki.subject(issuer)));
+        return onPayload(id, title, pre, (i, t, a, out) -> {
+            String body = ManifestText.replaceHash(genuine.manifestBody(), a, ManifestText.digestHex(a.algorithm(), TROJAN));
+            ZipRewriter z = new ZipRewriter().replace(a.source(), TROJAN)
+                    .replace(genuine.manifestName(), signedManifest(body, signer, issuer));
+            replaceCertificates(z, signer, issuer);
+            z.write(genuine.csar(), out);
+            return new TamperCase(id, title, purpose, pre, out, null, codes, testCa,
+                    List.of("replaced " + a.source() + " by a " + TROJAN.length + "-byte script and its manifest digest",
+                            "re-signed the manifest with " + HarnessPki.subject(signer) + " issued by " + HarnessPki.subject(issuer)));
+        });
     }
 
     private TamperCase signatureStripped() throws IOException {
@@ -422,6 +404,21 @@ public final class TamperMatrix {
 
     private Path variant(String id) {
         return dir.resolve(id.replace("TAMPER.", "") + ".csar");
+    }
+
+    /** A case's variant made from the first payload artifact {@code a}, written to {@code out}. */
+    @FunctionalInterface
+    private interface PayloadVariant {
+        TamperCase make(String id, String title, ManifestEntry a, Path out) throws IOException;
+    }
+
+    /** A case that modifies the first payload artifact: NOT_RUN ({@code NO_PAYLOAD}) when the package has none. */
+    private TamperCase onPayload(String id, String title, String precondition, PayloadVariant variant) throws IOException {
+        Optional<ManifestEntry> a = firstPayloadArtifact();
+        if (a.isEmpty()) {
+            return notRun(id, title, precondition, NO_PAYLOAD);
+        }
+        return variant.make(id, title, a.get(), variant(id));
     }
 
     private static TamperCase notRun(String id, String title, String precondition, String reason) {
