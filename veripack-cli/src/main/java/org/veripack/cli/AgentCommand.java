@@ -20,10 +20,7 @@ import picocli.CommandLine.Option;
         description = "Run the node agent: scheduled updates with health check and automatic rollback, periodic integrity checks, syslog and Prometheus.")
 final class AgentCommand implements Callable<Integer> {
     @Mixin
-    NodeRootOption root;
-
-    @Mixin
-    NodeTrustOptions trustOptions;
+    NodeOptions node;
 
     @Option(names = "--config", required = true, paramLabel = "AGENT.yaml",
             description = "the agent's configuration (docs/reference.md 'Agent configuration keys'); owned by root or the node owner, not group/other-writable")
@@ -34,13 +31,13 @@ final class AgentCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Integer refused = trustOptions.admitInstall("agent", root.root, System.err, () -> null);
+        Integer refused = node.admitInstall("agent", System.err, () -> null);
         if (refused != null) {
             return refused;
         }
         if (checkConfig) {
             try {
-                AgentConfig c = AgentDaemon.loadChecked(root.root, config);
+                AgentConfig c = AgentDaemon.loadChecked(node.root, config);
                 System.out.println("ok: repository " + c.repository() + (c.packageName() == null ? "" : " package " + c.packageName())
                         + ", every " + c.interval() + " + up to " + c.jitter() + ", windows " + (c.windows().isEmpty() ? "any time" : c.windows())
                         + " (" + c.timeZone() + "), health check " + (c.healthCommand().isEmpty() ? "none" : String.join(" ", c.healthCommand()))
@@ -52,6 +49,6 @@ final class AgentCommand implements Callable<Integer> {
                 return ExitCode.USAGE;
             }
         }
-        return AgentDaemon.run(root.root, config, System.err);
+        return AgentDaemon.run(node.root, config, System.err);
     }
 }

@@ -17,7 +17,7 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code veripack install --root NODE [--json] PACKAGE}: install or upgrade from a SOL004 CSAR under the node's
  * own trust store ({@code NODE/config/policy.yaml}, set by a trust administrator with {@code veripack trust set};
- * {@link NodeTrustOptions}: {@code --trust/--policy} are refused). Exit 0 activated (or already active with its
+ * {@link NodeOptions}: {@code --trust/--policy} are refused). Exit 0 activated (or already active with its
  * slot intact, or repaired), 1 REJECTED (nothing installed, {@code current} untouched; e.g.
  * {@code SIGNER_UNTRUSTED}, {@code VERSION_ROLLBACK}, {@code PACKAGE_MISMATCH}), 2 usage, {@code --trust/--policy}
  * given, missing package, no trust store (the message says how to set one), an invalid or unprotected trust store
@@ -29,10 +29,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "install", mixinStandardHelpOptions = true, description = "Verify a CSAR under the node's trust store while extracting it into staging, seal it and activate it atomically.")
 final class InstallCommand implements Callable<Integer>, CommandFailures.IoFailureConsequence {
     @Mixin
-    NodeRootOption root;
-
-    @Mixin
-    NodeTrustOptions trustOptions;
+    NodeOptions node;
 
     @Option(names = "--json", description = "print the outcome and report as one JSON document on stdout")
     boolean json;
@@ -50,7 +47,7 @@ final class InstallCommand implements Callable<Integer>, CommandFailures.IoFailu
 
     @Override
     public Integer call() throws IOException {
-        Integer refused = trustOptions.admitInstall("install", root.root, System.err, () -> null);
+        Integer refused = node.admitInstall("install", System.err, () -> null);
         if (refused != null) {
             return refused;
         }
@@ -61,10 +58,10 @@ final class InstallCommand implements Callable<Integer>, CommandFailures.IoFailu
             return ExitCode.USAGE;
         }
         // failures (trust store, busy, no node root, unsafe root, I/O): CommandFailures
-        Node node = Node.open(root.root, Clock.systemUTC());
+        Node opened = Node.open(node.root, Clock.systemUTC());
         RevocationSource revocation = RevocationSource.http(java.time.Duration.ofSeconds(10), 10L << 20,
-                root.root.resolve("cache").resolve("revocation"));
-        InstallResult r = node.install(pkg, revocation, progress.listener(new java.io.PrintWriter(System.err, true), "install", json));
+                node.root.resolve("cache").resolve("revocation"));
+        InstallResult r = opened.install(pkg, revocation, progress.listener(new java.io.PrintWriter(System.err, true), "install", json));
         if (json) {
             ObjectNode o = NodeOutput.JSON.createObjectNode();
             o.put("outcome", r.outcome().name());

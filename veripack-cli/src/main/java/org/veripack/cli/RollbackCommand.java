@@ -23,20 +23,17 @@ import picocli.CommandLine.Mixin;
                 "The version floor is not lowered."})
 final class RollbackCommand implements Callable<Integer> {
     @Mixin
-    NodeRootOption root;
-
-    @Mixin
-    NodeTrustOptions trustOptions;
+    NodeOptions node;
 
     @Override
     public Integer call() throws IOException {
-        Integer refused = trustOptions.refuseOrAuthorize("rollback", root.root, System.err);
+        Integer refused = node.refuseOrAuthorize("rollback", System.err);
         if (refused != null) {
             return refused;
         }
         // failures (busy, unsafe root, trust store, I/O): CommandFailures
-        Node node = Node.openExisting(root.root, Clock.systemUTC());
-        RollbackResult r = node.rollback();
+        Node opened = Node.openExisting(node.root, Clock.systemUTC());
+        RollbackResult r = opened.rollback();
         switch (r.outcome()) {
             case NO_TARGET -> {
                 System.err.println("veripack rollback: " + r.reason() + "; nothing changed");
@@ -52,7 +49,7 @@ final class RollbackCommand implements Callable<Integer> {
                 return ExitCode.REJECTED;
             }
             default -> {
-                System.err.println("rolled back: " + NodeOutput.describe(node.status().active()));
+                System.err.println("rolled back: " + NodeOutput.describe(opened.status().active()));
                 return ExitCode.OK;
             }
         }

@@ -27,10 +27,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "run", mixinStandardHelpOptions = true, description = "Re-verify the active slot, then run a program from it (exit 126 if tampered).")
 final class RunCommand implements Callable<Integer>, CommandFailures.IoFailureConsequence {
     @Mixin
-    NodeRootOption root;
-
-    @Mixin
-    NodeTrustOptions trustOptions;
+    NodeOptions node;
 
     @Option(names = "--env", paramLabel = "K=V", description = "environment variable for the program (repeatable)")
     List<String> env = List.of();
@@ -45,7 +42,7 @@ final class RunCommand implements Callable<Integer>, CommandFailures.IoFailureCo
 
     @Override
     public Integer call() throws IOException {
-        Integer refused = trustOptions.refuse("run", root.root, System.err);
+        Integer refused = node.refuse("run", System.err);
         if (refused != null) {
             return refused;
         }
@@ -58,11 +55,11 @@ final class RunCommand implements Callable<Integer>, CommandFailures.IoFailureCo
             }
             extra.put(kv.substring(0, eq), kv.substring(eq + 1));
         }
-        GuardDecision d = Node.openExisting(root.root, Clock.systemUTC()).guard(command.get(0)); // failures: CommandFailures
+        GuardDecision d = Node.openExisting(node.root, Clock.systemUTC()).guard(command.get(0)); // failures: CommandFailures
         switch (d.refusal()) {
             case NONE -> { }
             case NOTHING_INSTALLED -> {
-                System.err.println("veripack run: no active version installed in " + root.root + "; " + command.get(0) + " not started");
+                System.err.println("veripack run: no active version installed in " + node.root + "; " + command.get(0) + " not started");
                 return ExitCode.TAMPERED;
             }
             case BAD_PROGRAM -> {

@@ -34,10 +34,7 @@ import picocli.CommandLine.Option;
         description = "Refresh the node's trusted metadata from a TUF package repository and install the newest version of the package.")
 final class UpdateCommand implements Callable<Integer> {
     @Mixin
-    NodeRootOption root;
-
-    @Mixin
-    NodeTrustOptions trustOptions;
+    NodeOptions node;
 
     @Option(names = "--repo", required = true, paramLabel = "URL|DIR",
             description = "the repository: an http(s) base URL or a directory (holding metadata/ and targets/)")
@@ -60,9 +57,9 @@ final class UpdateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Integer refused = trustOptions.admitInstall("update", root.root, System.err, () ->
-                repoRoot != null && !Files.exists(NodeFiles.repositoryRoot(root.root))
-                        ? NodeGate.authorizeTrust("update --repo-root", root.root, System.err) // writes into config/
+        Integer refused = node.admitInstall("update", System.err, () ->
+                repoRoot != null && !Files.exists(NodeFiles.repositoryRoot(node.root))
+                        ? NodeGate.authorizeTrust("update --repo-root", node.root, System.err) // writes into config/
                         : null);
         if (refused != null) {
             return refused;
@@ -82,15 +79,15 @@ final class UpdateCommand implements Callable<Integer> {
         }
         NodeUpdate.Result r;
         try {
-            Node node = Node.open(root.root, Clock.systemUTC());
+            Node opened = Node.open(node.root, Clock.systemUTC());
             RevocationSource revocation = RevocationSource.http(java.time.Duration.ofSeconds(10), 10L << 20,
-                    root.root.resolve("cache").resolve("revocation"));
-            NodeUpdate update = new NodeUpdate(node, NodeUpdate.Transport.of(repo, TrustPolicy.FetchTimeouts.DEFAULT), Clock.systemUTC(),
+                    node.root.resolve("cache").resolve("revocation"));
+            NodeUpdate update = new NodeUpdate(opened, NodeUpdate.Transport.of(repo, TrustPolicy.FetchTimeouts.DEFAULT), Clock.systemUTC(),
                     revocation);
             if (pin != null) {
                 try {
                     if (update.pin(pin)) {
-                        System.err.println("pinned the repository root " + repoRoot + " as " + NodeFiles.repositoryRoot(root.root));
+                        System.err.println("pinned the repository root " + repoRoot + " as " + NodeFiles.repositoryRoot(node.root));
                     }
                 } catch (RepositoryException e) {
                     ReportFormat.findingLines(java.util.List.of(e.finding())).forEach(System.err::println);

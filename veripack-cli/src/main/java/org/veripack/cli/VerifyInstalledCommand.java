@@ -26,21 +26,18 @@ import picocli.CommandLine.Option;
 @Command(name = "verify-installed", mixinStandardHelpOptions = true, description = "Re-verify the active slot against its sealed record (exit 1 if tampered).")
 final class VerifyInstalledCommand implements Callable<Integer> {
     @Mixin
-    NodeRootOption root;
-
-    @Mixin
-    NodeTrustOptions trustOptions;
+    NodeOptions node;
 
     @Option(names = "--json", description = "one JSON document on stdout")
     boolean json;
 
     @Override
     public Integer call() throws IOException {
-        Integer refused = trustOptions.refuse("verify-installed", root.root, System.err);
+        Integer refused = node.refuse("verify-installed", System.err);
         if (refused != null) {
             return refused;
         }
-        ScanResult r = Node.openExisting(root.root, Clock.systemUTC()).verifyInstalled(); // failures: CommandFailures
+        ScanResult r = Node.openExisting(node.root, Clock.systemUTC()).verifyInstalled(); // failures: CommandFailures
         if (json) {
             ObjectNode o = NodeOutput.JSON.createObjectNode();
             o.put("slot", r.slot());
@@ -52,7 +49,7 @@ final class VerifyInstalledCommand implements Callable<Integer> {
             System.out.println(o.toPrettyString());
         }
         if (r.slot() == null && r.findings().isEmpty()) {
-            System.err.println("nothing installed on " + root.root + ": nothing to verify (install a package with veripack install)");
+            System.err.println("nothing installed on " + node.root + ": nothing to verify (install a package with veripack install)");
             return ExitCode.NO_VERSION;
         }
         if (r.intact() && !r.trustedNow()) {

@@ -10,13 +10,17 @@ import org.veripack.node.NodeTrust;
 import picocli.CommandLine.Option;
 
 /**
- * {@code --trust}/{@code --policy} on a node command ({@code install}, {@code rollback}, {@code run},
- * {@code verify-installed}): the node's trust comes only from its trust store ({@link NodeTrust}, TS 33.117
- * §4.2.3.3.5 "public keys or certificates configured in the network product"), never from whoever runs the
- * command. The options stay parsed (hidden from {@code --help}) so that the refusal names the node's policy
- * file instead of picocli's "unknown option": exit 2, audited {@code trust.option-refused}, nothing else done.
+ * The options of a node command that acts on what the node runs ({@code install}, {@code rollback}, {@code run},
+ * {@code verify-installed}, {@code update}, {@code agent}), and its gate: {@code --root NODE} (docs/node.md "Node root
+ * layout"), and {@code --trust}/{@code --policy} refused: the node's trust comes only from its trust store
+ * ({@link NodeTrust}, TS 33.117 §4.2.3.3.5 "public keys or certificates configured in the network product"), never
+ * from whoever runs the command. The two stay parsed (hidden from {@code --help}) so that the refusal names the node's
+ * policy file instead of picocli's "unknown option": exit 2, audited {@code trust.option-refused}, nothing else done.
  */
-final class NodeTrustOptions {
+final class NodeOptions {
+    @Option(names = "--root", required = true, paramLabel = "NODE", description = "node root directory")
+    Path root;
+
     @Option(names = "--trust", hidden = true, paramLabel = "CA.pem", description = "refused: node commands use the node's trust store")
     List<Path> trust = new ArrayList<>();
 
@@ -24,7 +28,7 @@ final class NodeTrustOptions {
     Path policy;
 
     /** Null when neither option was given; else the refusal's exit code (2), with the message on {@code err}. */
-    Integer refuse(String command, Path root, PrintStream err) {
+    Integer refuse(String command, PrintStream err) {
         if (trust.isEmpty() && policy == null) {
             return null;
         }
@@ -44,8 +48,8 @@ final class NodeTrustOptions {
      *
      * @return null to go on, else the exit code (a message is on {@code err})
      */
-    Integer refuseOrAuthorize(String command, Path root, PrintStream err) {
-        Integer refused = refuse(command, root, err);
+    Integer refuseOrAuthorize(String command, PrintStream err) {
+        Integer refused = refuse(command, err);
         return refused != null ? refused : NodeGate.authorize(command, root, err);
     }
 
@@ -56,8 +60,8 @@ final class NodeTrustOptions {
      *
      * @return null to go on, else the exit code (a message is on {@code err})
      */
-    Integer admitInstall(String command, Path root, PrintStream err, Supplier<Integer> further) {
-        Integer refused = refuseOrAuthorize(command, root, err);
+    Integer admitInstall(String command, PrintStream err, Supplier<Integer> further) {
+        Integer refused = refuseOrAuthorize(command, err);
         if (refused == null) {
             refused = further.get();
         }
