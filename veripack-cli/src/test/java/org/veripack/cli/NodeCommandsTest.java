@@ -229,15 +229,15 @@ class NodeCommandsTest {
     }
 
     /**
-     * Many large files on a many-core node: the slot check reads at most a few of them ahead (4 MiB of
-     * buffers each), so it runs in a small heap however many cores the JVM sees (one read-ahead
-     * per file and core would run out of memory with 64 cores).
+     * Many large files on a many-core node: the slot check hashes one file per core with one small read
+     * buffer each, so it runs in a small heap however many cores the JVM sees (a multi-MiB buffer per file
+     * and core would run out of memory with 64 cores).
      */
     @Test
     void verifyInstalledOfManyLargeFilesOnAManyCoreNodeFitsASmallHeap() throws Exception {
         Files.createDirectories(tree.resolve("images"));
         java.util.Random random = new java.util.Random(3);
-        byte[] part = new byte[(int) org.veripack.core.FileDigest.READ_AHEAD_MIN_BYTES];
+        byte[] part = new byte[4 * 1024 * 1024];
         for (int i = 0; i < 12; i++) {
             random.nextBytes(part);
             Files.write(tree.resolve("images/part" + i + ".bin"), part);
@@ -246,7 +246,7 @@ class NodeCommandsTest {
         CsarSigner.builder(vendor).name("acme-mme").version("1.0").storeArtifacts(true).build().writeOption1(tree, csar);
         Run installed = install(csar);
         assertEquals(ExitCode.OK, installed.exit(), installed.err());
-        // 12 files read ahead at once would hold 48 MiB of buffers: more than this heap
+        // 12 files with 4 MiB of buffers each at once would hold 48 MiB: more than this heap
         Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:ActiveProcessorCount=64", "-Xmx24m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-cp", System.getProperty("java.class.path"), Main.class.getName(), "verify-installed", "--root", node.toString())

@@ -15,14 +15,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.veripack.core.pki.Openssl;
 
-/** {@link FileDigest}: the same digest as {@code openssl dgst}, read directly or ahead; links refused on request. */
+/** {@link FileDigest}: the same digest as {@code openssl dgst}, in one or many buffers; links refused on request. */
 class FileDigestTest {
     @TempDir
     Path dir;
 
-    /** 6 MiB + 7 bytes: above the read-ahead threshold, and not a multiple of any buffer size. */
+    /** 6 MiB + 7 bytes: many read buffers, and not a multiple of any buffer size. */
     private Path bigFile() throws IOException {
-        byte[] data = new byte[(int) FileDigest.READ_AHEAD_MIN_BYTES + 2 * 1024 * 1024 + 7];
+        byte[] data = new byte[6 * 1024 * 1024 + 7];
         new Random(7).nextBytes(data);
         return Files.write(dir.resolve("image.bin"), data);
     }
@@ -33,27 +33,26 @@ class FileDigestTest {
     }
 
     @Test
-    void agreesWithOpensslReadDirectlyAndReadAhead() throws Exception {
+    void agreesWithOpenssl() throws Exception {
         Path f = bigFile();
         String expected = openssl("sha256", f);
-        assertEquals(expected, FileDigest.hex(f, "SHA-256", false));
-        assertEquals(expected, FileDigest.hex(f, "SHA-256", true));
-        assertEquals(openssl("sha512", f), FileDigest.hex(f, "SHA-512", true, LinkOption.NOFOLLOW_LINKS));
+        assertEquals(expected, FileDigest.hex(f, "SHA-256"));
+        assertEquals(openssl("sha512", f), FileDigest.hex(f, "SHA-512", LinkOption.NOFOLLOW_LINKS));
         Path small = Files.write(dir.resolve("small.bin"), new byte[] {1, 2, 3});
-        assertEquals(openssl("sha256", small), FileDigest.hex(small, "SHA-256", true));
+        assertEquals(openssl("sha256", small), FileDigest.hex(small, "SHA-256"));
     }
 
     @Test
     void flippedByteInTheLastBlockChangesTheDigest() throws Exception {
         Path f = bigFile();
-        String before = FileDigest.hex(f, "SHA-256", true);
+        String before = FileDigest.hex(f, "SHA-256");
         try (RandomAccessFile raf = new RandomAccessFile(f.toFile(), "rw")) {
             raf.seek(raf.length() - 1);
             int b = raf.read();
             raf.seek(raf.length() - 1);
             raf.write(b ^ 0x01);
         }
-        String after = FileDigest.hex(f, "SHA-256", true);
+        String after = FileDigest.hex(f, "SHA-256");
         assertNotEquals(before, after);
         assertEquals(openssl("sha256", f), after);
     }
@@ -62,9 +61,9 @@ class FileDigestTest {
     void symbolicLinkRefusedWithNoFollowAndUnknownAlgorithmIsAnIoError() throws Exception {
         Path f = bigFile();
         Path link = Files.createSymbolicLink(dir.resolve("link.bin"), f.getFileName());
-        assertEquals(FileDigest.hex(f, "SHA-256", true), FileDigest.hex(link, "SHA-256", true));
-        assertThrows(IOException.class, () -> FileDigest.hex(link, "SHA-256", true, LinkOption.NOFOLLOW_LINKS));
-        IOException e = assertThrows(IOException.class, () -> FileDigest.hex(f, "NO-SUCH-DIGEST", true));
+        assertEquals(FileDigest.hex(f, "SHA-256"), FileDigest.hex(link, "SHA-256"));
+        assertThrows(IOException.class, () -> FileDigest.hex(link, "SHA-256", LinkOption.NOFOLLOW_LINKS));
+        IOException e = assertThrows(IOException.class, () -> FileDigest.hex(f, "NO-SUCH-DIGEST"));
         assertTrue(e.getMessage().contains("NO-SUCH-DIGEST"), e.getMessage());
     }
 }

@@ -204,7 +204,7 @@ public final class NodeTrust {
         for (Path f : policy.sourceFiles()) {
             Path abs = f.toAbsolutePath().normalize();
             String name = abs.startsWith(config) ? config.relativize(abs).toString() : abs.toString();
-            listing.append(FileDigest.hex(abs, "SHA-256", false)).append("  ").append(name).append('\n');
+            listing.append(FileDigest.hex(abs, "SHA-256")).append("  ").append(name).append('\n');
         }
         return AuditLog.hexSha256(listing.toString().getBytes(StandardCharsets.UTF_8));
     }

@@ -420,13 +420,13 @@ class NodeTest {
         assertEquals(Set.of(FindingCode.INSTALLATION_TAMPERED), codes(f));
     }
 
-    /** A file above the read-ahead threshold is hashed through the second thread: one flipped byte in it is found. */
+    /** A 5 MiB file is hashed through many read buffers: one flipped byte in its middle is found. */
     @Test
     void oneByteFlippedInALargeInstalledFileIsFound() throws Exception {
         Path root = dir.resolve("node");
         NodeFixture fx = new NodeFixture(root);
         Map<String, NodeFixture.Entry> entries = NodeFixture.program("1.0");
-        byte[] image = new byte[(int) org.veripack.core.FileDigest.READ_AHEAD_MIN_BYTES + 1024 * 1024 + 3];
+        byte[] image = new byte[5 * 1024 * 1024 + 3];
         new java.util.Random(5).nextBytes(image);
         entries.put("lib/image.bin", new NodeFixture.Entry(image, 0644, null));
         InstallResult r = fx.installer.commit(fx.stage("acme-mme", "1.0", entries), true, null);

@@ -303,7 +303,7 @@ public final class CsarSigner {
                 String digest = switch (e.kind()) {
                     case SYMLINK -> Digests.hex(digestAlgorithm, e.linkTarget().getBytes(StandardCharsets.UTF_8));
                     case BYTES -> Digests.hex(digestAlgorithm, e.bytes());
-                    default -> Digests.fileHex(e.file(), digestAlgorithm, true, progress);
+                    default -> Digests.fileHex(e.file(), digestAlgorithm, progress);
                 };
                 int mode = e.kind() == PackageLayout.Kind.SYMLINK ? VeripackMode.SYMLINK : VeripackMode.regular(e.mode());
                 listed.add(new ManifestWriter.Artifact(e.path(), digestAlgorithm, digest, mode));

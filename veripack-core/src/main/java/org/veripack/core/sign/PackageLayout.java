@@ -352,7 +352,7 @@ final class PackageLayout {
             }
             String alg = block.algorithm().flatMap(DigestAlgorithms::canonical).orElseThrow(() -> new IllegalArgumentException(
                     where + ": Algorithm must be SHA-256, SHA-384 or SHA-512, is " + block.algorithm().orElse("missing")));
-            String actual = Digests.fileHex(file, alg, true);
+            String actual = Digests.fileHex(file, alg, org.veripack.core.ProgressListener.NONE);
             String stated = block.hash().orElse("").toLowerCase(Locale.ROOT);
             if (!stated.equals(actual)) {
                 throw new IllegalArgumentException(where + ": Hash " + (stated.isEmpty() ? "missing" : stated)

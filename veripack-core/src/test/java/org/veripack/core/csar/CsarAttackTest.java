@@ -46,7 +46,8 @@ class CsarAttackTest {
 
     @Test
     void byteFlippedInTheMiddleOfALargeStoredArtifactIsFound() throws Exception {
-        // 6 MiB STORED: large enough to be read ahead on another thread (a core is spare with one large artifact)
+        // 6 MiB STORED: hashed straight from the file through many read buffers; the flipped byte also makes the
+        // entry's CRC-32 wrong, which is not what finds it: the manifest's SHA-256 is (docs/threat-model.md)
         Path dir = Fixtures.packageDir(Files.createTempDirectory(tmp, "src"));
         byte[] image = new byte[6 * 1024 * 1024];
         new java.util.Random(7).nextBytes(image);

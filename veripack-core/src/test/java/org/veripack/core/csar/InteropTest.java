@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.veripack.core.FileDigest;
 import org.veripack.core.FindingCode;
 import org.veripack.core.PackageVerifier;
 import org.veripack.core.TestResources;
@@ -156,10 +155,10 @@ class InteropTest {
         }
     }
 
-    /** A file above the read-ahead threshold: its bytes reach the digest through the second thread, in order. */
+    /** A 7 MiB file: its bytes reach the digest through many read buffers, in order. */
     @Test
     void opensslDetachedSignatureOverALargeFileAndAByteFlippedInItsMiddle() throws Exception {
-        byte[] data = new byte[(int) FileDigest.READ_AHEAD_MIN_BYTES + 3 * 1024 * 1024 + 5];
+        byte[] data = new byte[7 * 1024 * 1024 + 5];
         new java.util.Random(11).nextBytes(data);
         Path file = Files.write(tmp.resolve("large.bin"), data);
         TestPki.writeCertificatesPem(tmp.resolve("signer.pem"), Fixtures.LEAF.certificate());

@@ -48,7 +48,7 @@ class ToscaMetaBlocksTest {
 
     private String digest(String path, String alg) throws Exception {
         Path dir = Fixtures.packageDir(Files.createTempDirectory(tmp, "ref"));
-        return Digests.fileHex(dir.resolve(path), alg, false);
+        return Digests.fileHex(dir.resolve(path), alg, org.veripack.core.ProgressListener.NONE);
     }
 
     @Test

@@ -93,7 +93,7 @@ public final class SealedEvidence {
         }
         Map<String, SignedManifest.Entry> signed = new LinkedHashMap<>();
         proof.signedEntries().forEach(e -> signed.put(e.path(), e));
-        String copySha256 = packageCopy == null ? null : FileDigest.hex(packageCopy, "SHA-256", false, LinkOption.NOFOLLOW_LINKS);
+        String copySha256 = packageCopy == null ? null : FileDigest.hex(packageCopy, "SHA-256", LinkOption.NOFOLLOW_LINKS);
         return bind(r, proof.report(), copySha256, signed);
     }
 

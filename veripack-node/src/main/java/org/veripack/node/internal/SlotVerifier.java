@@ -32,12 +32,9 @@ import org.veripack.core.FindingCode;
  * (files) or target (symlinks); nothing else is present (no extra files, no hard-link or device
  * surprises: anything that is not a regular file, directory or symlink is extra). Every mismatch is an
  * {@link FindingCode#INSTALLATION_TAMPERED} finding; the check never stops at the first one.
- * Files are hashed in parallel (slots are read-only, order does not matter).
+ * Files are hashed in parallel, one per core of the common pool (slots are read-only, order does not matter).
  */
 public final class SlotVerifier {
-    /** At most this many large files minus one are read ahead at once (memory: 4 MiB each). */
-    static final int MAX_READ_AHEAD_FILES = 4;
-
     private SlotVerifier() { }
 
     /** @return every mismatch between {@code slotDir} and {@code entries}; empty when the slot is intact */
@@ -79,12 +76,6 @@ public final class SlotVerifier {
                 findings.add(Finding.of(FindingCode.INSTALLATION_TAMPERED, path, "extra entry not in the sealed manifest"));
             }
         }
-        // fewer large files than MAX_READ_AHEAD_FILES and than cores: a core is spare, so each large file's
-        // reads overlap its hashing. The bound keeps memory flat on many-core nodes (each read-ahead holds
-        // 4 MiB of buffers while the common pool hashes up to one file per core).
-        long largeFiles = expected.values().stream()
-                .filter(e -> e.type() == ArtifactType.FILE && e.sizeBytes() >= FileDigest.READ_AHEAD_MIN_BYTES).count();
-        boolean readAhead = largeFiles < Math.min(MAX_READ_AHEAD_FILES, Runtime.getRuntime().availableProcessors());
         Map<String, String> digestErrors = new ConcurrentHashMap<>();
         expected.values().parallelStream().forEach(e -> {
             Path p = seen.get(e.path());
@@ -93,7 +84,7 @@ public final class SlotVerifier {
                 return;
             }
             try {
-                checkEntry(p, e, readAhead, findings);
+                checkEntry(p, e, findings);
             } catch (IOException ex) {
                 digestErrors.put(e.path(), String.valueOf(ex.getMessage()));
             }
@@ -104,7 +95,7 @@ public final class SlotVerifier {
         return sorted;
     }
 
-    private static void checkEntry(Path p, InstalledEntry e, boolean readAhead, List<Finding> findings) throws IOException {
+    private static void checkEntry(Path p, InstalledEntry e, List<Finding> findings) throws IOException {
         PosixFileAttributes attrs = Files.readAttributes(p, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         ArtifactType actual = attrs.isSymbolicLink() ? ArtifactType.SYMLINK
                 : attrs.isDirectory() ? ArtifactType.DIRECTORY
@@ -129,8 +120,7 @@ public final class SlotVerifier {
                             Long.toString(e.sizeBytes()), Long.toString(attrs.size())));
                     return;
                 }
-                String digest = FileDigest.hex(p, e.algorithm() == null ? "SHA-256" : e.algorithm(), readAhead,
-                        LinkOption.NOFOLLOW_LINKS);
+                String digest = FileDigest.hex(p, e.algorithm() == null ? "SHA-256" : e.algorithm(), LinkOption.NOFOLLOW_LINKS);
                 if (!digest.equalsIgnoreCase(e.digestHex())) {
                     findings.add(Finding.mismatch(FindingCode.INSTALLATION_TAMPERED, e.path(), "content digest changed", e.digestHex(), digest));
                 }

@@ -13,7 +13,6 @@ import org.bouncycastle.asn1.ASN1Set;
 import org.bouncycastle.asn1.cms.Attribute;
 import org.bouncycastle.asn1.cms.CMSAttributes;
 import org.bouncycastle.cms.SignerInformation;
-import org.veripack.core.internal.io.Streams;
 
 /**
  * Step 2 of the CMS checklist (RFC 5652 §5.6: "the message digest is computed on the content"): each
@@ -63,7 +62,7 @@ record ContentDigests(List<Map<String, byte[]>> alternatives, byte[] extraDigest
             if (alsoSeparate) {
                 all.add(also);
             }
-            long n = content.writeTo(Streams.updating(all.toArray(MessageDigest[]::new)));
+            long n = content.digest(all.toArray(MessageDigest[]::new));
             Map<String, byte[]> values = new LinkedHashMap<>();
             named.forEach((name, md) -> values.put(name, md.digest()));
             if (first) {

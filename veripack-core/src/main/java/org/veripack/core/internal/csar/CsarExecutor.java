@@ -32,6 +32,7 @@ import org.veripack.core.ProgressListener;
 import org.veripack.core.TrustPolicy;
 import org.veripack.core.VerificationReport;
 import org.veripack.core.WarningCode;
+import org.veripack.core.internal.io.ChannelDigest;
 import org.veripack.core.internal.io.PrefetchInputStream;
 import org.veripack.core.internal.io.Streams;
 
@@ -109,12 +110,8 @@ final class CsarExecutor implements AutoCloseable {
     List<Future<Hashed>> startHashing(ZipArchive archive, CsarPlan plan) {
         progress.begin("hashing artifacts", plan.hashTotal(), ProgressListener.Unit.BYTES);
         List<Future<Hashed>> speculative = new ArrayList<>();
-        // fewer large artifacts than hashing threads: a core is spare, so STORED ones are read ahead too
-        long large = plan.expected.values().stream().filter(x -> x.entry().type() == ArtifactType.FILE
-                && x.entry().zipEntry().getSize() >= PrefetchInputStream.MIN_SOURCE_BYTES).count();
-        boolean storedReadAhead = large < HASH_THREADS;
         for (CsarPlan.Expected x : plan.expected.values()) {
-            speculative.add(hash.submit(() -> hashOne(archive, x, null, storedReadAhead)));
+            speculative.add(hash.submit(() -> hashOne(archive, x, null)));
         }
         return speculative;
     }
@@ -173,7 +170,7 @@ final class CsarExecutor implements AutoCloseable {
             }
         } else {
             for (CsarPlan.Expected x : expected.values()) {
-                results.add(hashOne(archive, x, sink, false));
+                results.add(hashOne(archive, x, sink));
             }
         }
         boolean totalLimitReported = false;
@@ -203,7 +200,7 @@ final class CsarExecutor implements AutoCloseable {
         return dirs;
     }
 
-    private Hashed hashOne(ZipArchive archive, CsarPlan.Expected x, ArtifactSink sink, boolean storedReadAhead) throws IOException {
+    private Hashed hashOne(ZipArchive archive, CsarPlan.Expected x, ArtifactSink sink) throws IOException {
         ZipArchive.Entry e = x.entry();
         String alg = x.algorithm() != null ? x.algorithm() : "SHA-256";
         MessageDigest md = Digests.newDigest(alg);
@@ -226,8 +223,12 @@ final class CsarExecutor implements AutoCloseable {
                 if (sink != null) {
                     sink.symlink(e.path(), linkTarget);
                 }
+            } else if (sink == null && e.zipEntry().getMethod() == ZipMethod.STORED.getCode()) {
+                // plain verification of a STORED entry: straight from the file into the digests, on this thread
+                size = archive.digestStored(e, progress == ProgressListener.NONE ? ChannelDigest.BlockCheck.NONE
+                        : progress::advance, all);
             } else {
-                try (InputStream in = readAhead(archive.open(e), e, storedReadAhead);
+                try (InputStream in = readAhead(archive.open(e), e);
                      OutputStream file = sink != null ? sink.file(e.path(), x.mode(), e.zipEntry().getSize()) : null) {
                     // one pass: every block is hashed, then written to the sink (install)
                     OutputStream hashed = Streams.updating(all);
@@ -261,12 +262,11 @@ final class CsarExecutor implements AutoCloseable {
 
     /**
      * A large DEFLATED entry is inflated ahead on another thread, so inflating and hashing (and writing,
-     * on install) overlap; a large STORED entry is read ahead only when {@code storedReadAhead} (a core is
-     * spare: the file reads, about 15 % of the work, then overlap the hashing); small ones are read directly.
+     * on install) overlap; STORED entries and small ones are read directly.
      */
-    private InputStream readAhead(InputStream in, ZipArchive.Entry e, boolean storedReadAhead) {
+    private InputStream readAhead(InputStream in, ZipArchive.Entry e) {
         boolean deflated = e.zipEntry().getMethod() == ZipMethod.DEFLATED.getCode();
-        return (deflated || storedReadAhead) && e.zipEntry().getSize() >= PrefetchInputStream.MIN_SOURCE_BYTES
+        return deflated && e.zipEntry().getSize() >= PrefetchInputStream.MIN_SOURCE_BYTES
                 ? new PrefetchInputStream(in, readAhead) : in;
     }
 

@@ -11,7 +11,6 @@ import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
 import org.veripack.core.ArtifactRecord;
 import org.veripack.core.ArtifactType;
 import org.veripack.core.Finding;
@@ -24,8 +23,6 @@ import org.veripack.core.VerificationReport;
 import org.veripack.core.internal.cms.CmsSignatureVerifier;
 import org.veripack.core.internal.cms.SignatureCheckResult;
 import org.veripack.core.internal.cms.SignedContent;
-import org.veripack.core.internal.io.PrefetchInputStream;
-import org.veripack.core.internal.io.Streams;
 
 /**
  * Any file with a detached CMS SignedData (DER or PEM), as {@code openssl cms -verify -binary -content FILE}
@@ -52,7 +49,7 @@ public final class DetachedVerifier {
 
     /**
      * As {@link #verify(Path, Path, TrustPolicy, Instant, RevocationSource)}, telling {@code progress} the step
-     * {@code "hashing FILE"} (total: the file's bytes; counted only for files read ahead, from 4 MiB on).
+     * {@code "hashing FILE"} (total: the file's bytes, counted per read block).
      */
     public static VerificationReport verify(Path file, Path signature, TrustPolicy policy, Instant at,
                                             RevocationSource revocation, ProgressListener progress) throws IOException {
@@ -71,21 +68,14 @@ public final class DetachedVerifier {
             b.finding(Finding.of(FindingCode.LIMIT_EXCEEDED, signature.getFileName().toString(), "signature file too large"));
             return b.build();
         }
-        // one read of the file: the CMS message digest and the report's SHA-256 come from the same pass; a
-        // large file is read ahead on a second thread, so the kernel's copies overlap the hashing
+        // one read of the file: the CMS message digest and the report's SHA-256 come from the same pass
+        SignedContent content = SignedContent.ofFile(file, progress);
         CmsSignatureVerifier.DigestedResult d;
-        ExecutorService readAhead = PrefetchInputStream.newExecutor("veripack-read-ahead");
-        long fileBytes = Files.size(file);
+        progress.begin("hashing " + file.getFileName(), Files.size(file), ProgressListener.Unit.BYTES);
         try {
-            // progress: large files only (small ones take no visible time), counted per read-ahead buffer
-            SignedContent content = fileBytes >= PrefetchInputStream.MIN_SOURCE_BYTES
-                    ? () -> new PrefetchInputStream(Files.newInputStream(file), readAhead, progress)
-                    : () -> Files.newInputStream(file);
-            progress.begin("hashing " + file.getFileName(), fileBytes, ProgressListener.Unit.BYTES);
             d = CmsSignatureVerifier.verifyAndDigest(sig, content, List.of(), policy, at, revocation, "SHA-256");
         } finally {
             progress.end();
-            readAhead.shutdown();
         }
         SignatureCheckResult r = d.check();
         r.findings().forEach(b::finding);
@@ -98,9 +88,7 @@ public final class DetachedVerifier {
             size = d.contentBytes();
         } else { // the CMS was unusable before its content was read: hash the file for the report
             MessageDigest md = Digests.newDigest("SHA-256");
-            try (InputStream in = Files.newInputStream(file)) {
-                size = Streams.transfer(in, Streams.updating(md));
-            }
+            size = SignedContent.ofFile(file, ProgressListener.NONE).digest(md);
             digest = md.digest();
         }
         String hex = HexFormat.of().formatHex(digest);

@@ -1,19 +1,21 @@
 package org.veripack.core.internal.csar;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
+import java.nio.channels.FileChannel;
 import java.nio.file.LinkOption;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.HexFormat;
-import java.util.concurrent.ExecutorService;
+import java.util.Set;
 import org.veripack.core.ProgressListener;
-import org.veripack.core.internal.io.PrefetchInputStream;
-import org.veripack.core.internal.io.Streams;
+import org.veripack.core.internal.io.ChannelDigest;
 
-/** JDK {@link MessageDigest} helpers; files are read through {@link Streams#transfer} (docs/reference.md "Performance"). */
+/** JDK {@link MessageDigest} helpers; files are read through {@link ChannelDigest} (docs/reference.md "Performance"). */
 public final class Digests {
 
     private Digests() { }
@@ -27,25 +29,19 @@ public final class Digests {
         }
     }
 
-    /** Hex SHA-256 of a file, read on the calling thread. */
+    /** Hex SHA-256 of a file. */
     public static String sha256Hex(Path file) throws IOException {
-        return fileHex(file, "SHA-256", false);
+        return fileHex(file, "SHA-256", ProgressListener.NONE);
     }
 
     /**
-     * Hex digest of a file ({@link org.veripack.core.FileDigest#hex}).
+     * Hex digest of a file ({@link org.veripack.core.FileDigest#hex}), read once through {@link ChannelDigest}, telling
+     * {@code progress} the bytes of each block hashed (the caller begins and ends the step).
      *
+     * @param options {@link LinkOption#NOFOLLOW_LINKS} refuses a symbolic link
      * @throws IOException when the file cannot be read or the JDK lacks {@code jcaName}
      */
-    public static String fileHex(Path file, String jcaName, boolean readAhead, LinkOption... options) throws IOException {
-        return fileHex(file, jcaName, readAhead, ProgressListener.NONE, options);
-    }
-
-    /**
-     * As {@link #fileHex(Path, String, boolean, LinkOption...)}, telling {@code progress} the bytes of each block
-     * hashed (the caller begins and ends the step).
-     */
-    public static String fileHex(Path file, String jcaName, boolean readAhead, ProgressListener progress, LinkOption... options)
+    public static String fileHex(Path file, String jcaName, ProgressListener progress, LinkOption... options)
             throws IOException {
         MessageDigest md;
         try {
@@ -53,19 +49,11 @@ public final class Digests {
         } catch (NoSuchAlgorithmException e) {
             throw new IOException("digest algorithm unavailable: " + jcaName, e);
         }
-        ExecutorService reader = null;
-        InputStream in = Files.newInputStream(file, options);
-        try {
-            if (readAhead && Files.size(file) >= PrefetchInputStream.MIN_SOURCE_BYTES) {
-                reader = PrefetchInputStream.newExecutor("veripack-read-ahead");
-                in = new PrefetchInputStream(in, reader);
-            }
-            Streams.transfer(in, Streams.counting(Streams.updating(md), progress));
-        } finally {
-            in.close();
-            if (reader != null) {
-                reader.shutdown();
-            }
+        Set<OpenOption> open = new HashSet<>(Arrays.asList(options));
+        open.add(StandardOpenOption.READ);
+        try (FileChannel ch = FileChannel.open(file, open)) {
+            ChannelDigest.BlockCheck count = progress == ProgressListener.NONE ? ChannelDigest.BlockCheck.NONE : progress::advance;
+            ChannelDigest.update(ch, 0, Long.MAX_VALUE, count, md);
         }
         return HexFormat.of().formatHex(md.digest());
     }

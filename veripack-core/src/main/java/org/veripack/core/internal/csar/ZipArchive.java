@@ -9,6 +9,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -29,6 +30,7 @@ import org.veripack.core.ArtifactType;
 import org.veripack.core.Finding;
 import org.veripack.core.FindingCode;
 import org.veripack.core.Limits;
+import org.veripack.core.internal.io.ChannelDigest;
 
 /**
  * A zip (CSAR) opened for random access through its central directory with Commons Compress, with
@@ -69,14 +71,18 @@ public final class ZipArchive implements Closeable {
     public record Entry(String path, String rawName, ArtifactType type, int mode, ZipArchiveEntry zipEntry, String linkTarget) { }
 
     private final ZipFile zip;
+    /** The archive file Commons Compress reads (positional reads are thread-safe); STORED entries are hashed from it. */
+    private final FileChannel channel;
     private final Limits limits;
     private final Map<String, Entry> entries;
     private final List<Finding> findings;
     private final Set<String> refused;
     private final AtomicLong totalBytes = new AtomicLong();
 
-    private ZipArchive(ZipFile zip, Limits limits, Map<String, Entry> entries, List<Finding> findings, Set<String> refused) {
+    private ZipArchive(ZipFile zip, FileChannel channel, Limits limits, Map<String, Entry> entries, List<Finding> findings,
+                       Set<String> refused) {
         this.zip = zip;
+        this.channel = channel;
         this.limits = limits;
         this.entries = entries;
         this.findings = findings;
@@ -128,7 +134,7 @@ public final class ZipArchive implements Closeable {
                 findings.add(Finding.of(FindingCode.MALFORMED_PACKAGE, subject, problem));
             }
             check(zip, all, entries, findings);
-            checkLinks(zip, limits, entries, findings);
+            checkLinks(zip, channel, limits, entries, findings);
             checkNothingThroughLinks(entries, findings);
         } catch (IOException | RuntimeException e) {
             findings.add(Finding.of(FindingCode.MALFORMED_PACKAGE, subject, "inconsistent zip structure: " + e.getMessage()));
@@ -144,7 +150,7 @@ public final class ZipArchive implements Closeable {
                 }
             }
         }
-        return Optional.of(new ZipArchive(zip, limits, Collections.unmodifiableMap(entries), findings,
+        return Optional.of(new ZipArchive(zip, channel, limits, Collections.unmodifiableMap(entries), findings,
                 Collections.unmodifiableSet(refused)));
     }
 
@@ -280,8 +286,9 @@ public final class ZipArchive implements Closeable {
     }
 
     /** Reads every symlink's target (bounded) and drops links that are absolute or leave the package. */
-    private static void checkLinks(ZipFile zip, Limits limits, Map<String, Entry> entries, List<Finding> findings) {
-        ZipArchive reader = new ZipArchive(zip, limits, entries, findings, Set.of());
+    private static void checkLinks(ZipFile zip, FileChannel channel, Limits limits, Map<String, Entry> entries,
+                                   List<Finding> findings) {
+        ZipArchive reader = new ZipArchive(zip, channel, limits, entries, findings, Set.of());
         for (Entry e : List.copyOf(entries.values())) {
             if (e.type() != ArtifactType.SYMLINK) {
                 continue;
@@ -338,6 +345,60 @@ public final class ZipArchive implements Closeable {
             throw new MalformedEntryException(entry.path() + ": no data");
         }
         return new CountingStream(in, entry);
+    }
+
+    /**
+     * Hashes a STORED entry's data straight from the archive file into {@code digests} ({@link ChannelDigest}: no
+     * stream, no copy), with the checks {@link #open} applies: the bytes are counted against the limits as they are
+     * read ({@link LimitExceededException}), and data that ends before its declared size or differs from it is
+     * {@link MalformedEntryException}. Concurrent calls are safe (positional reads).
+     *
+     * @param perBlock told the length of each block hashed (progress)
+     * @return the number of bytes hashed, the entry's size
+     * @throws IllegalArgumentException when the entry is not STORED
+     */
+    public long digestStored(Entry entry, ChannelDigest.BlockCheck perBlock, MessageDigest... digests) throws IOException {
+        ZipArchiveEntry ze = entry.zipEntry();
+        if (ze.getMethod() != ZipMethod.STORED.getCode()) {
+            throw new IllegalArgumentException(entry.path() + " is not STORED");
+        }
+        long offset;
+        try (InputStream raw = zip.getRawInputStream(ze)) { // resolves the data offset from the local header
+            offset = raw == null ? -1 : ze.getDataOffset();
+        } catch (RuntimeException e) {
+            throw new MalformedEntryException(entry.path() + ": " + e.getMessage());
+        }
+        if (offset < 0) {
+            throw new MalformedEntryException(entry.path() + ": no data");
+        }
+        long[] count = {0};
+        long n = ChannelDigest.update(channel, offset, ze.getCompressedSize(), bytes -> {
+            count[0] += bytes;
+            account(entry, count[0], bytes);
+            perBlock.accept(bytes);
+        }, digests);
+        checkDeclaredSize(entry, n);
+        return n;
+    }
+
+    /** Counts {@code n} more bytes of {@code entry} (which has given {@code count} so far) against the limits. */
+    private void account(Entry entry, long count, int n) throws LimitExceededException {
+        long total = totalBytes.addAndGet(n);
+        if (total > limits.maxTotalBytes()) {
+            throw new LimitExceededException("total uncompressed size exceeds " + limits.maxTotalBytes() + " bytes");
+        }
+        long compressed = Math.max(1L, entry.zipEntry().getCompressedSize());
+        if (count > RATIO_FLOOR_BYTES && count / compressed > limits.maxExpansionRatio()) {
+            throw new LimitExceededException(entry.path(), "expansion ratio above " + limits.maxExpansionRatio());
+        }
+    }
+
+    /** At the end of an entry's data: {@code count} bytes must be its declared size, when it declares one. */
+    private static void checkDeclaredSize(Entry entry, long count) throws MalformedEntryException {
+        long declared = entry.zipEntry().getSize();
+        if (declared >= 0 && declared != count) {
+            throw new MalformedEntryException(entry.path() + ": entry holds " + count + " bytes but declares " + declared);
+        }
     }
 
     /** Reads a symlink's target (at most {@link #MAX_LINK_TARGET_BYTES}) as raw bytes. */
@@ -462,22 +523,11 @@ public final class ZipArchive implements Closeable {
                 throw new MalformedEntryException(entry.path() + ": corrupt entry data: " + e.getMessage());
             }
             if (n < 0) {
-                long declared = entry.zipEntry().getSize();
-                if (declared >= 0 && declared != count) {
-                    throw new MalformedEntryException(entry.path() + ": entry holds " + count
-                            + " bytes but declares " + declared);
-                }
+                checkDeclaredSize(entry, count);
                 return n;
             }
             count += n;
-            long total = totalBytes.addAndGet(n);
-            if (total > limits.maxTotalBytes()) {
-                throw new LimitExceededException("total uncompressed size exceeds " + limits.maxTotalBytes() + " bytes");
-            }
-            long compressed = Math.max(1L, entry.zipEntry().getCompressedSize());
-            if (count > RATIO_FLOOR_BYTES && count / compressed > limits.maxExpansionRatio()) {
-                throw new LimitExceededException(entry.path(), "expansion ratio above " + limits.maxExpansionRatio());
-            }
+            account(entry, count, n);
             return n;
         }
 
