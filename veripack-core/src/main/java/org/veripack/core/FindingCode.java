@@ -135,5 +135,12 @@ public enum FindingCode {
      * changing the pinned root is a trust administrator's act, never a side effect of an update. expected/actual:
      * SHA-256 of the pinned and of the given root.
      */
-    REPO_ROOT_MISMATCH
+    REPO_ROOT_MISMATCH,
+    /**
+     * A target whose signed claims ({@code custom.veripack} name and version in the targets metadata, by which the node
+     * chose it: {@code --package}, {@code --to}, the newest version, the agent's failed versions) differ from the
+     * package's own vendor-signed identity: the node refuses it before anything is activated (docs/repository.md
+     * "The node's update"). expected/actual: the target's claim and the package's identity, {@code name version}.
+     */
+    REPO_TARGET_IDENTITY_MISMATCH
 }

@@ -189,6 +189,21 @@ public final class Node {
      * writing pass has got ({@link PackageVerifier#withProgress}).
      */
     public InstallResult install(Path csar, RevocationSource revocation, ProgressListener progress) throws IOException {
+        return install(csar, revocation, progress, IdentityCheck.NONE);
+    }
+
+    /**
+     * As {@link #install(Path, RevocationSource)}, refusing the package when {@code expected} finds its verified
+     * identity is not what the caller chose it as (checked after the identity syntax, before the product, the active
+     * slot and anti-rollback: nothing is written to a slot; REJECTED with that finding, audited {@code install.rejected}).
+     */
+    public InstallResult install(Path csar, RevocationSource revocation, IdentityCheck expected) throws IOException {
+        return install(csar, revocation, ProgressListener.NONE, expected);
+    }
+
+    private InstallResult install(Path csar, RevocationSource revocation, ProgressListener progress, IdentityCheck expected)
+            throws IOException {
+        java.util.Objects.requireNonNull(expected, "expected");
         PackageVerifier verifier;
         NodeLock l;
         try {
@@ -205,7 +220,7 @@ public final class Node {
                 work = installer.newWorkDir();
                 Failpoints.hit("install.staging-created");
                 try (StagingSink sink = new StagingSink(work.resolve("slot"))) {
-                    return installVerified(csar, verifier, work, sink);
+                    return installVerified(csar, verifier, work, sink, expected);
                 }
             } catch (IOException | RuntimeException | Error e) {
                 cleanupAfterFailure(work, e);
@@ -214,7 +229,8 @@ public final class Node {
         }
     }
 
-    private InstallResult installVerified(Path csar, PackageVerifier verifier, Path work, StagingSink sink) throws IOException {
+    private InstallResult installVerified(Path csar, PackageVerifier verifier, Path work, StagingSink sink, IdentityCheck expected)
+            throws IOException {
         VerifiedPackage verified;
         try {
             verified = verifier.verifyAndExtract(csar, sink);
@@ -227,7 +243,7 @@ public final class Node {
         Failpoints.hit("install.extracted");
         return installer.commit(new StagedPackage(work, sink, verified,
                 SealedTrust.of(verifier.policy(), verified.manifestCertificates()), csar),
-                verifier.policy().antiRollback(), configuredProduct());
+                verifier.policy().antiRollback(), configuredProduct(), expected);
     }
 
     /**

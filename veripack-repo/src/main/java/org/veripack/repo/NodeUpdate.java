@@ -23,6 +23,7 @@ import org.veripack.core.FindingCode;
 import org.veripack.core.RevocationSource;
 import org.veripack.core.TrustPolicy;
 import org.veripack.node.AuditEvent;
+import org.veripack.node.IdentityCheck;
 import org.veripack.node.InstallResult;
 import org.veripack.node.Node;
 import org.veripack.node.NodeBusyException;
@@ -289,17 +290,25 @@ public final class NodeUpdate {
         String version = customVersion(target);
         String sha256 = target.hashes().get("sha256");
         java.util.Optional<SlotInfo> active = status.active();
-        if (active.isPresent() && active.get().packageSha256() != null && active.get().packageSha256().equalsIgnoreCase(sha256)) {
+        IdentityCheck claims = claimsOf(target);
+        // the active package is the target's bytes and is what the target claims to be; a false claim goes on to the
+        // install, which refuses it (REPO_TARGET_IDENTITY_MISMATCH)
+        if (active.isPresent() && active.get().packageSha256() != null && active.get().packageSha256().equalsIgnoreCase(sha256)
+                && claims.check(active.get().identity()).isEmpty()) {
             audit(AuditEvent.Type.UPDATE_REFRESHED, AuditEvent.Verdict.ACCEPTED, null, trustedVersions + "; up to date: " + target.name());
             return new Result(Outcome.UP_TO_DATE, trustedVersions, target.name(), version, null, null, reader.requests());
         }
         audit(AuditEvent.Type.UPDATE_REFRESHED, AuditEvent.Verdict.ACCEPTED, null, trustedVersions + "; downloading " + target.name()
                 + (version == null ? "" : " (version " + version + ")"));
-        return install(t, trustedVersions, target, version);
+        return install(t, trustedVersions, target, version, claims);
     }
 
-    /** Downloads {@code target} into {@code NODE/cache/update} (0700), installs it by {@link Node#install}, removes it. */
-    private Result install(TrustedMetadata t, String trustedVersions, Metadata.TargetFile target, String version) throws IOException {
+    /**
+     * Downloads {@code target} into {@code NODE/cache/update} (0700), installs it by {@link Node#install} with the
+     * target's claims as the expected identity, removes it.
+     */
+    private Result install(TrustedMetadata t, String trustedVersions, Metadata.TargetFile target, String version, IdentityCheck claims)
+            throws IOException {
         Path cache = NodeFiles.updateCache(node.root());
         NodeFiles.ensurePrivateDirectory(cache);
         Path file;
@@ -310,7 +319,7 @@ public final class NodeUpdate {
         }
         try {
             reader.download(target, t.consistentSnapshot(), file);
-            InstallResult r = node.install(file, revocation);
+            InstallResult r = node.install(file, revocation, claims);
             return new Result(r.outcome() == InstallResult.Outcome.REJECTED ? Outcome.REJECTED : Outcome.INSTALLED, trustedVersions,
                     target.name(), version, r, null, reader.requests());
         } catch (RepositoryException e) {
@@ -320,6 +329,23 @@ public final class NodeUpdate {
         } finally {
             Files.deleteIfExists(file);
         }
+    }
+
+    /**
+     * The target's claims, {@code custom.veripack} name and version (by which {@link TargetChoice} chose it), as the
+     * identity the node expects: a package whose vendor-signed name or version differs is
+     * {@code REPO_TARGET_IDENTITY_MISMATCH} (a targets key cannot relabel a build: list it as a newer version, as the
+     * version {@code --to} asks for, as another product, or a version that failed its health check as a new one). A
+     * claim the target does not make is not checked.
+     */
+    static IdentityCheck claimsOf(Metadata.TargetFile target) {
+        String name = customName(target);
+        String version = customVersion(target);
+        return id -> (name == null || name.equals(id.name())) && (version == null || version.equals(id.version()))
+                ? java.util.Optional.empty()
+                : java.util.Optional.of(Finding.mismatch(FindingCode.REPO_TARGET_IDENTITY_MISMATCH, target.name(),
+                        "the targets metadata lists this package under another name or version than its vendor signed",
+                        (name == null ? "*" : name) + " " + (version == null ? "*" : version), id.name() + " " + id.version()));
     }
 
     /** A target's package name, {@code custom.veripack.name} ({@code repo add} writes it), or null. */

@@ -30,6 +30,7 @@ import org.veripack.core.SignerSummary;
 import org.veripack.core.VerificationReport;
 import org.veripack.core.WarningCode;
 import org.veripack.node.AuditEvent;
+import org.veripack.node.IdentityCheck;
 import org.veripack.node.AuditLog;
 import org.veripack.node.InstallResult;
 
@@ -79,7 +80,7 @@ public final class Installer {
     /**
      * Node checks, seal and activation of an ACCEPTED staged package.
      *
-     * <p>Order: identity syntax; one node, one product ({@link FindingCode#PACKAGE_MISMATCH} against
+     * <p>Order: identity syntax; the caller's {@code expected} identity; one node, one product ({@link FindingCode#PACKAGE_MISMATCH} against
      * {@code product} — from {@code config.yaml}, else fixed by the first activation); when the package is the
      * active one, its slot is re-verified: intact → ALREADY_ACTIVE (even when the version floor is higher:
      * the floor refuses versions lower than itself, the active version is not a downgrade of itself), tampered
@@ -87,12 +88,17 @@ public final class Installer {
      * must be bound to the proof ({@link SealedEvidence#checkAgainstProof}: what the signature binds, as the guard will
      * find it; the signature is not verified again) before anything is activated.
      *
-     * @param product the node's product name from {@code config.yaml}, or null when not configured
+     * @param product  the node's product name from {@code config.yaml}, or null when not configured
+     * @param expected the caller's check of the verified identity (a finding refuses the package)
      */
-    public InstallResult commit(StagedPackage p, boolean antiRollback, String product) throws IOException {
+    public InstallResult commit(StagedPackage p, boolean antiRollback, String product, IdentityCheck expected)
+            throws IOException {
         VerificationReport report = p.report();
         PackageIdentity id = report.identity().orElseThrow(() -> new IllegalStateException("ACCEPTED report without identity"));
         Optional<Finding> bad = checkSyntax(id);
+        if (bad.isEmpty()) {
+            bad = expected.check(id);
+        }
         if (bad.isEmpty()) {
             bad = checkProduct(id, product);
         }
@@ -174,6 +180,11 @@ public final class Installer {
         Failpoints.hit("install.staging-removed");
         collector.collect();
         return new InstallResult(sameAsActive ? InstallResult.Outcome.REPAIRED : InstallResult.Outcome.ACTIVATED, report, slot, newPrevious);
+    }
+
+    /** As {@link #commit(StagedPackage, boolean, String, IdentityCheck)} with no caller's claim. */
+    public InstallResult commit(StagedPackage p, boolean antiRollback, String product) throws IOException {
+        return commit(p, antiRollback, product, IdentityCheck.NONE);
     }
 
     /** Whether {@code slot} holds the package whose slot name is {@code base} (itself or a repair of it). */
