@@ -149,7 +149,7 @@ public final class AgentDaemon {
         metrics.close();
         if (c.metrics() != null) {
             try {
-                metrics.serve(c.metrics(), () -> !stop.get() && loop != null && loop.isAlive());
+                metrics.serve(c.metrics(), () -> !stop.get() && loop != null && loop.isAlive(), err::println);
             } catch (IOException e) {
                 throw new IOException("cannot serve metrics on " + hostPort(c.metrics()) + ": " + e.getMessage(), e);
             }

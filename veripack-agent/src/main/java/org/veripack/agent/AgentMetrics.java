@@ -15,15 +15,63 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 
 /**
  * The agent's Prometheus metrics (docs/reference.md "Agent metrics"; the alert rules in
  * {@code dist/prometheus/veripack.rules.yml} read them), served by the Prometheus Java client's HTTP server on
  * {@code /metrics}, with {@code /healthz} (200 {@code ok} while the agent's scheduler runs, else 503). Times are Unix
  * seconds, as Prometheus' {@code time()}. Thread safety: every method may be called from any thread.
+ *
+ * <p>The server is exposed to whatever can reach its address, so it is bounded against slow clients (docs/reference.md
+ * "Agent metrics"): {@value #THREADS} worker threads (a client that sends its request slowly holds one), the JDK
+ * server closes a connection whose request is not read within {@value #MAX_REQUEST_SECONDS} s or whose response is not
+ * taken within {@value #MAX_RESPONSE_SECONDS} s, and what the exporter logs (a client gone mid-response) becomes one
+ * line in the agent's log, without a stack trace.
  */
 public final class AgentMetrics implements AutoCloseable {
+    /** Worker threads of the metrics server. */
+    static final int THREADS = 32;
+    /** {@code sun.net.httpserver.maxReqTime}: seconds from a connection's start to its complete request headers. */
+    static final int MAX_REQUEST_SECONDS = 5;
+    /** {@code sun.net.httpserver.maxRspTime}: seconds to send a response. */
+    static final int MAX_RESPONSE_SECONDS = 30;
+    /** The exporter's java.util.logging logger (its HttpExchangeAdapter's package); held so its configuration stays. */
+    private static final Logger EXPORTER_LOG = Logger.getLogger("io.prometheus.metrics.exporter.httpserver");
+    private static volatile Consumer<String> serverLog = line -> { };
+
+    static {
+        // The JDK server reads these once, when its first server is created in this JVM; the Prometheus HTTPServer
+        // sets its own (60 s, 600 s) when absent, so they are set here, before it loads. An operator's -D wins.
+        System.getProperties().putIfAbsent("sun.net.httpserver.maxReqTime", Integer.toString(MAX_REQUEST_SECONDS));
+        System.getProperties().putIfAbsent("sun.net.httpserver.maxRspTime", Integer.toString(MAX_RESPONSE_SECONDS));
+        System.getProperties().putIfAbsent("sun.net.httpserver.idleInterval", "30");
+        System.getProperties().putIfAbsent("sun.net.httpserver.maxIdleConnections", "32");
+        EXPORTER_LOG.setUseParentHandlers(false);
+        EXPORTER_LOG.addHandler(new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                if (r.getLevel().intValue() >= Level.WARNING.intValue()) {
+                    Throwable t = r.getThrown();
+                    serverLog.accept("metrics server: " + r.getMessage() + (t == null ? "" : " " + t));
+                }
+            }
+
+            @Override public void flush() { }
+            @Override public void close() { }
+        });
+    }
+
     /** The {@code result} label values of {@code veripack_updates_total}. */
     public static final List<String> UPDATE_RESULTS = List.of("installed", "up_to_date", "rejected", "refused", "unreachable",
             "failed", "health_failed", "skipped_failed_version");
@@ -43,6 +91,7 @@ public final class AgentMetrics implements AutoCloseable {
     private volatile AuditExport export;
     private String[] activeLabels;
     private HTTPServer server;
+    private ExecutorService workers;
 
     public AgentMetrics() {
         active = Info.builder().name("veripack_active_package").help("the package version the node runs (current slot)")
@@ -133,13 +182,29 @@ public final class AgentMetrics implements AutoCloseable {
      * Starts the HTTP server: {@code /metrics} (Prometheus text or OpenMetrics, as the scraper asks) and
      * {@code /healthz}.
      *
+     * @param log where the server's own problems go, one line each (e.g. a client that closed mid-response)
      * @throws IOException when the address cannot be bound
      */
-    public synchronized void serve(InetSocketAddress address, BooleanSupplier healthy) throws IOException {
+    public synchronized void serve(InetSocketAddress address, BooleanSupplier healthy, Consumer<String> log) throws IOException {
         close();
-        server = HTTPServer.builder().inetAddress(address.getAddress()).port(address.getPort()).registry(registry)
-                .registerHealthHandler(false)
-                .defaultHandler(exchange -> healthz(exchange, healthy)).buildAndStart();
+        serverLog = log;
+        AtomicInteger n = new AtomicInteger();
+        // a fixed pool: a slow client holds one thread until the JDK server's maxReqTime closes its connection; the
+        // others wait in the queue (bounded by the connections the server accepted)
+        workers = new ThreadPoolExecutor(THREADS, THREADS, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "veripack-metrics-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            server = HTTPServer.builder().inetAddress(address.getAddress()).port(address.getPort()).registry(registry)
+                    .registerHealthHandler(false).executorService(workers)
+                    .defaultHandler(exchange -> healthz(exchange, healthy)).buildAndStart();
+        } catch (IOException | RuntimeException e) {
+            workers.shutdownNow();
+            workers = null;
+            throw e;
+        }
     }
 
     /** The bound port (after {@link #serve}), e.g. when the configuration asked for port 0. */
@@ -152,6 +217,10 @@ public final class AgentMetrics implements AutoCloseable {
         if (server != null) {
             server.close();
             server = null;
+        }
+        if (workers != null) {
+            workers.shutdownNow();
+            workers = null;
         }
     }
 

@@ -1,6 +1,7 @@
 package org.veripack.agent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -31,16 +32,16 @@ class AgentDaemonTest {
     @TempDir
     Path tmp;
 
+    private AgentFixture fixture;
+    private int port;
+    private Path configFile;
+    private Path log;
+
     @Test
     void sighupReloadsAndChecksIntegritySigtermStopsCleanly() throws Exception {
-        AgentFixture f = new AgentFixture(tmp, Instant.now());
-        f.publish("acme-mme", "1.0", "exit 0");
-        int port = Rsyslog.freeTcpPort();
-        Path config = f.configFile("metrics: {address: '127.0.0.1:" + port + "'}\ninterval: 1h\nintegrityInterval: 1h\n");
-        Path log = tmp.resolve("agent.log");
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx96m",
-                "-cp", System.getProperty("java.class.path"), DaemonMain.class.getName(), f.node.toString(), config.toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process p = start();
+        AgentFixture f = fixture;
+        Path config = configFile;
         try {
             await(() -> lines(f).stream().anyMatch(l -> l.contains("\"event\":\"agent.health\"") && l.contains("ACCEPTED")), p, log);
             assertEquals(200, get(port, "/healthz").statusCode());
@@ -72,6 +73,71 @@ class AgentDaemonTest {
         } finally {
             p.destroyForcibly();
         }
+    }
+
+    /**
+     * Slowloris on the metrics address: connections that send part of a request and then nothing hold a worker each
+     * until the JDK server closes them; /healthz still answers at once while fewer than the pool are held, and within
+     * the request time bound when more are; clients that vanish mid-response leave no stack trace in the agent's log.
+     */
+    @Test
+    void slowClientsDoNotBlindHealthzNorPrintStackTraces() throws Exception {
+        Process p = start();
+        List<java.net.Socket> slow = new java.util.ArrayList<>();
+        try {
+            await(() -> { try { return get(port, "/healthz").statusCode() == 200; } catch (Exception e) { return false; } }, p, log);
+            for (int i = 0; i < 20; i++) {
+                slow.add(incomplete(port));
+            }
+            long t0 = System.nanoTime();
+            assertEquals(200, get(port, "/healthz", Duration.ofSeconds(3)).statusCode(), "20 slow clients are fewer than the workers");
+            assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(3));
+
+            for (int i = 0; i < 3 * AgentMetrics.THREADS; i++) {
+                slow.add(incomplete(port));
+            }
+            t0 = System.nanoTime();
+            assertEquals(200, get(port, "/healthz", Duration.ofSeconds(AgentMetrics.MAX_REQUEST_SECONDS + 5)).statusCode(),
+                    "more slow clients than workers: they are closed after the request time bound");
+            assertTrue(slow.get(0).getInputStream().read() == -1, "the server closed the slow connection");
+
+            // clients that ask for /metrics and reset the connection without reading the answer
+            for (int i = 0; i < 20; i++) {
+                try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+                    s.getOutputStream().write("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                    s.setSoLinger(true, 0);
+                }
+            }
+            assertEquals(200, get(port, "/healthz").statusCode());
+            String out = read(log);
+            assertFalse(out.contains("\tat ") || out.contains("SEVERE") || out.contains("Exception in"), "no stack trace: " + out);
+        } finally {
+            for (java.net.Socket s : slow) {
+                s.close();
+            }
+            p.destroyForcibly();
+        }
+    }
+
+    /** A connection that sent the start of a request and then nothing. */
+    private static java.net.Socket incomplete(int port) throws IOException {
+        java.net.Socket s = new java.net.Socket("127.0.0.1", port);
+        s.getOutputStream().write("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n".getBytes(StandardCharsets.US_ASCII));
+        s.getOutputStream().flush();
+        s.setSoTimeout(20_000);
+        return s;
+    }
+
+    /** A node with acme-mme 1.0 published and an agent process on it, metrics on {@link #port}, output in {@link #log}. */
+    private Process start() throws Exception {
+        fixture = new AgentFixture(tmp, Instant.now());
+        fixture.publish("acme-mme", "1.0", "exit 0");
+        port = Rsyslog.freeTcpPort();
+        configFile = fixture.configFile("metrics: {address: '127.0.0.1:" + port + "'}\ninterval: 1h\nintegrityInterval: 1h\n");
+        log = tmp.resolve("agent.log");
+        return new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx96m",
+                "-cp", System.getProperty("java.class.path"), DaemonMain.class.getName(), fixture.node.toString(), configFile.toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
     }
 
     private static void signal(Process p, String name) throws Exception {
@@ -106,7 +172,11 @@ class AgentDaemonTest {
     }
 
     private static HttpResponse<String> get(int port, String path) throws Exception {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(10)).build(),
+        return get(port, path, Duration.ofSeconds(10));
+    }
+
+    private static HttpResponse<String> get(int port, String path, Duration timeout) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(timeout).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -1,6 +1,7 @@
 package org.veripack.agent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -16,6 +17,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
@@ -46,7 +49,7 @@ class AgentMetricsTest {
             m.rolledBack();
             m.repositoryExpiry(Map.of("timestamp", Instant.ofEpochSecond(1_700_086_400), "targets", Instant.ofEpochSecond(1_707_776_000)));
             m.behind(1, Instant.ofEpochSecond(1_700_000_150));
-            m.serve(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), healthy::get);
+            m.serve(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), healthy::get, line -> { });
             String base = "http://127.0.0.1:" + m.port();
             HttpResponse<String> r = get(base + "/metrics");
             assertEquals(200, r.statusCode());
@@ -85,6 +88,21 @@ class AgentMetricsTest {
             used.removeIf(n -> text.contains("\n" + n + " ") || text.contains("\n" + n + "{"));
             assertEquals(new TreeSet<>(), used, "metrics the alert rules use but the agent does not expose");
         }
+    }
+
+    @Test
+    void exporterProblemsBecomeOneLogLineWithoutStackTrace() throws Exception {
+        List<String> lines = new ArrayList<>();
+        try (AgentMetrics m = new AgentMetrics()) {
+            m.serve(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), () -> true, lines::add);
+            // what the exporter's HttpExchangeAdapter logs when a client is gone mid-response
+            java.util.logging.Logger.getLogger("io.prometheus.metrics.exporter.httpserver.HttpExchangeAdapter").log(java.util.logging.Level.SEVERE,
+                    "The Prometheus metrics HTTPServer caught an Exception while trying to send the metrics response.",
+                    new IOException("Broken pipe"));
+        }
+        assertEquals(1, lines.size(), lines.toString());
+        assertTrue(lines.get(0).endsWith("java.io.IOException: Broken pipe"), lines.get(0));
+        assertFalse(lines.get(0).contains("\n"), lines.get(0));
     }
 
     @Test
