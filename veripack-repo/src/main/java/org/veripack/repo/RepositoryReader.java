@@ -76,15 +76,10 @@ final class RepositoryReader {
      * Downloads {@code target} into {@code file}: {@code targets/<sha256>.<name>} under consistent snapshots, else
      * {@code targets/<name>}; at most its signed length, then length and hashes (§5.7.3).
      *
-     * @throws RepositoryException {@code REPO_MALFORMED} for a target name that is not a relative path,
-     *                             {@code REPO_TARGET_MISMATCH} or {@code REPO_LIMIT_EXCEEDED} for other bytes
+     * @throws RepositoryException {@code REPO_TARGET_MISMATCH} or {@code REPO_LIMIT_EXCEEDED} for other bytes
      */
     void download(Metadata.TargetFile target, boolean consistentSnapshot, Path file) throws IOException, RepositoryException, Unreachable {
-        String name = target.name();
-        if (name.isEmpty() || name.startsWith("/") || name.contains("\\") || List.of(name.split("/", -1)).stream()
-                .anyMatch(s -> s.isEmpty() || s.equals(".") || s.equals(".."))) {
-            throw new RepositoryException(FindingCode.REPO_MALFORMED, name, "target name is not a relative path");
-        }
+        String name = target.name(); // a safe relative path: Metadata.targets refused any other before it was trusted
         int slash = name.lastIndexOf('/');
         String path = "targets/" + (consistentSnapshot
                 ? name.substring(0, slash + 1) + hashName(target) + "." + name.substring(slash + 1) : name);

@@ -21,13 +21,16 @@ import org.veripack.core.pki.TestPki;
 import org.veripack.node.Node;
 import org.veripack.node.NodeTrust;
 import org.veripack.repo.tuf.CanonicalJson;
+import org.veripack.repo.tuf.Metadata;
 
 /**
  * A holder of the targets key relabels genuine vendor packages: the targets metadata, signed with the repository's
  * real targets key and published with a real snapshot and timestamp, lists a package under another name or version
  * than its vendor signed. The node installs by those claims ({@code --package}, {@code --to}, the newest version, the
  * agent's failed versions), so it refuses a package whose signed identity differs from them:
- * {@code REPO_TARGET_IDENTITY_MISMATCH}, the active version kept, {@code install.rejected} audited.
+ * {@code REPO_TARGET_IDENTITY_MISMATCH}, the active version kept, {@code install.rejected} audited. The same key
+ * listing a target name that is not a safe relative path is {@code REPO_MALFORMED} when the targets metadata is loaded:
+ * it never becomes trusted and nothing is downloaded.
  */
 class TargetIdentityAttackTest {
     @TempDir Path tmp;
@@ -73,11 +76,16 @@ class TargetIdentityAttackTest {
         RepositoryFiles.Current cur = files.current();
         ObjectNode targets = cur.targets().signed().deepCopy();
         ObjectNode list = (ObjectNode) targets.get("targets");
+        List<String> unsafe = new ArrayList<>();
+        list.fieldNames().forEachRemaining(n -> { if (!Metadata.isSafeTargetPath(n)) unsafe.add(n); });
+        list.remove(unsafe); // an earlier attack's entry: each attack alone
         ObjectNode entry = list.get("acme-mme-" + fromVersion + ".csar").deepCopy();
         ((ObjectNode) entry.get("custom").get("veripack")).put("name", claimedName).put("version", claimedVersion);
         list.set(name, entry);
         String sha256 = entry.get("hashes").get("sha256").asText();
-        Files.copy(repoDir.resolve("targets/" + sha256 + ".acme-mme-" + fromVersion + ".csar"), repoDir.resolve("targets/" + sha256 + "." + name));
+        if (Metadata.isSafeTargetPath(name)) {
+            Files.copy(repoDir.resolve("targets/" + sha256 + ".acme-mme-" + fromVersion + ".csar"), repoDir.resolve("targets/" + sha256 + "." + name));
+        }
         long v = files.nextTargets(cur);
         targets.put("version", v);
         byte[] signed = signer.sign(cur.root().signed(), targets, TufRepository.Role.TARGETS);
@@ -91,12 +99,14 @@ class TargetIdentityAttackTest {
         assertEquals(FindingCode.REPO_TARGET_IDENTITY_MISMATCH, r.install().report().findings().get(0).code(),
                 r.install().report().findings().toString());
         assertEquals(expectedActive, activeVersion());
-        List<String> events = new ArrayList<>();
-        for (String line : Files.readAllLines(tmp.resolve("node/audit/events.jsonl"))) {
-            JsonNode e = CanonicalJson.JSON.readTree(line);
-            events.add(e.get("event").asText() + (e.get("findings").isEmpty() ? "" : " " + e.get("findings").get(0).asText()));
-        }
-        assertEquals("install.rejected REPO_TARGET_IDENTITY_MISMATCH", events.get(events.size() - 1), events.toString());
+        assertEquals("install.rejected REPO_TARGET_IDENTITY_MISMATCH", lastEvent());
+    }
+
+    /** The node's last audit event and its first finding code. */
+    private String lastEvent() throws Exception {
+        List<String> lines = Files.readAllLines(tmp.resolve("node/audit/events.jsonl"));
+        JsonNode e = CanonicalJson.JSON.readTree(lines.get(lines.size() - 1));
+        return e.get("event").asText() + (e.get("findings").isEmpty() ? "" : " " + e.get("findings").get(0).asText());
     }
 
     @Test
@@ -128,6 +138,23 @@ class TargetIdentityAttackTest {
         NodeUpdate.Result r = update().update(null, null, notFailed);
         assertEquals("2.3", r.version());
         refused(r, "2.1");
+    }
+
+    @Test
+    void aTargetNameThatIsNotASafeRelativePathIsRefusedWhenTheTargetsMetadataIsLoaded() throws Exception {
+        Path trustedTargets = tmp.resolve("node/state/tuf/targets.json");
+        byte[] before = Files.readAllBytes(trustedTargets);
+        for (String name : List.of("../../../tmp/evil.csar", "/etc/evil.csar", "a/../../evil.csar", "a//evil.csar", "./evil.csar",
+                "a\\..\\evil.csar", "evil\u0000.csar", "evil\n.csar")) {
+            relist("2.2", name, "acme-mme", "2.2");
+            NodeUpdate.Result r = update().update(null);
+            assertEquals(NodeUpdate.Outcome.REFUSED, r.outcome(), name);
+            assertEquals(FindingCode.REPO_MALFORMED, r.finding().code(), name);
+            assertEquals("2.1", activeVersion());
+            assertTrue(java.util.Arrays.equals(before, Files.readAllBytes(trustedTargets)), "the targets metadata did not become trusted: " + name);
+            assertEquals("update.refused REPO_MALFORMED", lastEvent(), name);
+            assertTrue(r.requests().stream().noneMatch(p -> p.startsWith("targets/")), "nothing downloaded: " + r.requests());
+        }
     }
 
     @Test

@@ -164,7 +164,12 @@ public record Metadata(String type, long version, Instant expires, ObjectNode si
         return names;
     }
 
-    /** Targets (§4.5): every target, by name. */
+    /**
+     * Targets (§4.5): every target, by name.
+     *
+     * @throws RepositoryException {@code REPO_MALFORMED} when the targets object is missing, an entry lacks its length or
+     *                             hashes, or a target name is not a safe relative path ({@link #isSafeTargetPath})
+     */
     public Map<String, TargetFile> targets(String subject) throws RepositoryException {
         JsonNode t = signed.path("targets");
         if (!t.isObject()) {
@@ -172,6 +177,9 @@ public record Metadata(String type, long version, Instant expires, ObjectNode si
         }
         Map<String, TargetFile> out = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> e : t.properties()) {
+            if (!isSafeTargetPath(e.getKey())) {
+                throw malformed(subject, "target name is not a safe relative path: " + printable(e.getKey()));
+            }
             JsonNode len = e.getValue().path("length");
             Map<String, String> h = hashes(subject, e.getValue().get("hashes"));
             if (!len.isIntegralNumber() || len.asLong() < 0 || h == null || h.isEmpty()) {
@@ -180,6 +188,29 @@ public record Metadata(String type, long version, Instant expires, ObjectNode si
             out.put(e.getKey(), new TargetFile(e.getKey(), len.asLong(), h, e.getValue().get("custom")));
         }
         return out;
+    }
+
+    /**
+     * §4.5 TARGETPATH: a path relative to the repository's {@code targets/}, the name of a file there and of the node's
+     * download: non-empty segments separated by {@code /}, none {@code .} or {@code ..}, no leading {@code /}, no
+     * backslash and no control character, so it can never name a file outside {@code targets/}.
+     */
+    public static boolean isSafeTargetPath(String name) {
+        if (name.isEmpty() || name.startsWith("/") || name.contains("\\") || name.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+            return false;
+        }
+        for (String segment : name.split("/", -1)) {
+            if (segment.isEmpty() || segment.equals(".") || segment.equals("..")) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String printable(String name) {
+        StringBuilder b = new StringBuilder();
+        name.chars().forEach(c -> b.append(c < 0x20 || c == 0x7f ? String.format("\\u%04x", c) : String.valueOf((char) c)));
+        return b.toString();
     }
 
     private static Map<String, String> hashes(String subject, JsonNode h) throws RepositoryException {
