@@ -108,48 +108,6 @@ final class RepoCommand implements Callable<Integer> {
         return m;
     }
 
-    /**
-     * A repository key on a PKCS#11 token (an HSM, SoftHSM2 in the tests), as {@code sign --pkcs11}: it signs for
-     * the roles whose root lists it, beside the keys of {@code --keys} (docs/repository.md "Keys on a token").
-     */
-    static final class TokenOptions {
-        @Option(names = "--pkcs11", paramLabel = "CONFIG",
-                description = "SunPKCS11 configuration of a token holding a repository key (ECDSA P-256), as sign --pkcs11")
-        Path pkcs11;
-
-        @Option(names = "--key-label", paramLabel = "L",
-                description = "with --pkcs11: label of the key on the token (which holds its certificate with the same CKA_ID)")
-        String keyLabel;
-
-        @Option(names = "--key-pass", paramLabel = "PIN", description = "with --pkcs11: the token user PIN: 'pass:TEXT', 'env:VAR' or 'file:PATH'")
-        String keyPass;
-
-        /** The token's key, or null without {@code --pkcs11}. */
-        RepositoryKeys.Token token() throws PolicyException, VerifyCommand.UsageError, IOException {
-            if (pkcs11 == null) {
-                if (keyLabel != null || keyPass != null) {
-                    throw new VerifyCommand.UsageError("--key-label and --key-pass go with --pkcs11");
-                }
-                return null;
-            }
-            if (keyLabel == null) {
-                throw new VerifyCommand.UsageError("--pkcs11 needs --key-label");
-            }
-            VerifyCommand.requireFile(pkcs11, "--pkcs11");
-            return RepositoryKeys.Token.fromPkcs11(pkcs11, keyLabel, SignCommand.secret(keyPass));
-        }
-
-        /** The keys of {@code keyDir} and the token's. */
-        RepositoryKeys keys(Path keyDir) throws PolicyException, VerifyCommand.UsageError, IOException {
-            RepositoryKeys k = RepositoryKeys.load(keyDir);
-            RepositoryKeys.Token t = token();
-            if (t != null) {
-                k.add(t);
-            }
-            return k;
-        }
-    }
-
     static final String EXPIRES_HELP = "ROLE=DURATION: validity of new metadata of that role (7d, 12h, P1D); "
             + "defaults root=365d, targets=90d, snapshot=7d, timestamp=1d; repeatable";
 
@@ -176,7 +134,7 @@ final class RepoCommand implements Callable<Integer> {
         Map<String, String> expires = new LinkedHashMap<>();
 
         @picocli.CommandLine.Mixin
-        TokenOptions token;
+        RepoTokenOptions token;
 
         @Option(names = "--pkcs11-role", paramLabel = "ROLE",
                 description = "the --pkcs11 token's key is the first key of this role (instead of KEYDIR/<role>-1.pem); repeatable")
@@ -252,7 +210,7 @@ final class RepoCommand implements Callable<Integer> {
         Map<String, String> expires = new LinkedHashMap<>();
 
         @picocli.CommandLine.Mixin
-        TokenOptions token;
+        RepoTokenOptions token;
 
         @Override
         public Integer call() {
@@ -319,7 +277,7 @@ final class RepoCommand implements Callable<Integer> {
         Path key;
 
         @picocli.CommandLine.Mixin
-        TokenOptions token;
+        RepoTokenOptions token;
 
         @Option(names = "--keys", paramLabel = "KEYDIR", required = true,
                 description = "the online keys (snapshot, timestamp) that publish the metadata once complete")
@@ -389,7 +347,7 @@ final class RepoCommand implements Callable<Integer> {
         Map<String, String> expires = new LinkedHashMap<>();
 
         @picocli.CommandLine.Mixin
-        TokenOptions token;
+        RepoTokenOptions token;
 
         @Override
         public Integer call() {
@@ -431,7 +389,7 @@ final class RepoCommand implements Callable<Integer> {
         String expires = "1d";
 
         @picocli.CommandLine.Mixin
-        TokenOptions token;
+        RepoTokenOptions token;
 
         @Override
         public Integer call() {
