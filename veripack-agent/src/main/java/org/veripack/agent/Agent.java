@@ -211,7 +211,17 @@ public final class Agent {
         var id = install.report().identity();
         String pkg = id.isPresent() ? id.get().name() : packageName();
         String version = id.isPresent() ? id.get().version() : r.version();
-        return judge(install.slot(), pkg, version) ? "installed" : "health_failed";
+        return judge(install.slot(), pkg, version) == Judgement.FAILED ? "health_failed" : "installed";
+    }
+
+    /** What a health check concluded about a slot. */
+    private enum Judgement {
+        /** Marked good. */
+        GOOD,
+        /** Failed (audited REJECTED, the version not installed again) and rolled back when still active. */
+        FAILED,
+        /** Not judged: the slot stopped being the active one (a person installed or rolled back meanwhile). */
+        DROPPED
     }
 
     /** Judges the active slot when it is neither the one marked good nor the one last judged. */
@@ -231,24 +241,27 @@ public final class Agent {
 
     /**
      * The health check of a freshly activated {@code slot}: good, or audited and rolled back. A slot that is no longer
-     * the active one (a person installed or rolled back meanwhile) is left alone.
-     *
-     * @return whether the slot was marked good
+     * the active one (a person installed or rolled back meanwhile) is left alone: checked before the check, after its
+     * delay and after it ran, since the check probes what runs now ({@code current}), which is then another version.
      */
-    private boolean judge(String slot, String pkg, String version) throws InterruptedException {
+    private Judgement judge(String slot, String pkg, String version) throws InterruptedException {
         AgentConfig c = config;
         try {
             if (!isActive(slot)) {
                 log.accept("agent: " + slot + " is no longer active; its health check is dropped");
-                return false;
+                return Judgement.DROPPED;
             }
             if (c.healthCommand().isEmpty()) {
                 audit(AuditEvent.Type.AGENT_HEALTH, pkg, version, slot, AuditEvent.Verdict.ACCEPTED, "no health check configured: good");
                 markGood(slot);
-                return true;
+                return Judgement.GOOD;
             }
             if (!c.healthDelay().isZero()) {
                 sleeper.sleepUntil(clock.instant().plus(c.healthDelay()));
+                if (!isActive(slot)) {
+                    log.accept("agent: " + slot + " is no longer active after the health check's delay (installed or rolled back meanwhile); its health check is dropped");
+                    return Judgement.DROPPED;
+                }
             }
             Map<String, String> env = new LinkedHashMap<>();
             env.put("VERIPACK_ROOT", root.toString());
@@ -257,11 +270,16 @@ public final class Agent {
             env.put("VERIPACK_VERSION", version == null ? "" : version);
             HealthCheck.Outcome h = HealthCheck.run(c.healthCommand(), c.healthTimeout(), env);
             String detail = String.join(" ", c.healthCommand()) + ": " + h.describe(c.healthTimeout());
+            if (!isActive(slot)) {
+                log.accept("agent: " + slot + " stopped being active while its health check ran (" + h.describe(c.healthTimeout())
+                        + "); the result is dropped");
+                return Judgement.DROPPED;
+            }
             if (h.ok()) {
                 audit(AuditEvent.Type.AGENT_HEALTH, pkg, version, slot, AuditEvent.Verdict.ACCEPTED, detail);
                 markGood(slot);
                 log.accept("agent: " + slot + " passed its health check: good");
-                return true;
+                return Judgement.GOOD;
             }
             audit(AuditEvent.Type.AGENT_HEALTH, pkg, version, slot, AuditEvent.Verdict.REJECTED, detail + "; rolling back");
             log.accept("agent: " + slot + " failed its health check (" + h.describe(c.healthTimeout()) + "); rolling back");
@@ -272,7 +290,7 @@ public final class Agent {
             if (!isActive(slot)) {
                 log.accept("agent: " + slot + " is no longer active; not rolled back");
                 judged(slot);
-                return false;
+                return Judgement.FAILED;
             }
             RollbackResult rb = node.rollback();
             judged(slot); // after the rollback: killed during it, the slot is judged again at the next start
@@ -283,10 +301,10 @@ public final class Agent {
                 log.accept("agent: rollback " + rb.outcome() + (rb.reason() == null ? "" : ": " + rb.reason())
                         + rb.findings().stream().map(f -> " " + f.code()).reduce("", String::concat) + "; " + slot + " stays active");
             }
-            return false;
+            return Judgement.FAILED;
         } catch (IOException e) {
             log.accept("agent: health check of " + slot + " could not finish: " + e + "; it runs again at the next tick");
-            return false;
+            return Judgement.FAILED;
         }
     }
 

@@ -82,7 +82,7 @@ final class AgentFixture {
     Path configFile(String extraYaml) throws IOException {
         Path f = dir.resolve("agent-" + System.nanoTime() + ".yaml");
         Files.writeString(f, "repository: {url: " + repoUrl() + "}\n"
-                + "healthCheck: {command: [/bin/sh, -c, '\"$VERIPACK_ROOT/current/Files/bin/prog\"'], timeout: 2s}\n"
+                + (extraYaml.contains("healthCheck:") ? "" : "healthCheck: {command: [/bin/sh, -c, '\"$VERIPACK_ROOT/current/Files/bin/prog\"'], timeout: 2s}\n")
                 + (extraYaml.contains("jitter:") ? "" : "jitter: 0s\n") + (extraYaml.contains("timeZone:") ? "" : "timeZone: UTC\n")
                 + (extraYaml.contains("metrics:") ? "" : "metrics: {address: off}\n") + extraYaml);
         return f;

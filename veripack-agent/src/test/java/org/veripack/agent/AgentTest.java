@@ -186,6 +186,33 @@ class AgentTest {
         assertEquals(checks, count(f, "agent.health"), "1.0 was judged good before: not checked again");
     }
 
+    @Test
+    void aPersonsInstallDuringTheHealthChecksDelayIsNotBlamedOnTheAgentsVersion() throws Exception {
+        AgentFixture f = new AgentFixture(tmp);
+        f.publish("acme-mme", "1.0", "exit 0");
+        f.publish("acme-mme", "2.0", "exit 0");
+        AgentFixture.MutableClock clock = new AgentFixture.MutableClock(AgentFixture.NOW);
+        AgentConfig c = f.config("healthCheck: {command: [/bin/sh, -c, '\"$VERIPACK_ROOT/current/Files/bin/prog\"'], timeout: 2s, delay: 30s}\n");
+        // while the agent waits for 2.0 to start, a person installs 3.0 by hand, whose program fails
+        Agent a = new Agent(f.node, c, clock, fixed(0), t -> {
+            clock.set(t);
+            try {
+                f.publish("acme-mme", "3.0", "exit 1");
+                org.veripack.node.Node.open(f.node, clock).install(tmp.resolve("acme-mme-3.0.csar"), RevocationSource.offline());
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        }, metrics, log::add, RevocationSource.offline());
+        a.tick();
+        assertEquals("3.0", active(f), "the person's install stands");
+        assertFalse(audit(f).stream().anyMatch(e -> e.get("event").asText().equals("agent.health") && e.get("version").asText().equals("2.0")),
+                "no verdict on 2.0, whose check would have probed 3.0");
+        assertFalse(AgentState.load(f.node).failed("acme-mme", "2.0"), "2.0 not marked failed");
+        assertEquals(1.0, counter("veripack_updates_total", "installed"));
+        assertEquals(0.0, counter("veripack_rollbacks_total", null));
+        assertTrue(log.stream().anyMatch(l -> l.contains("no longer active after the health check's delay")), log.toString());
+    }
+
     private static String active(AgentFixture f) throws Exception {
         return org.veripack.node.Node.open(f.node, java.time.Clock.systemUTC()).status().active().orElseThrow().identity().version();
     }
