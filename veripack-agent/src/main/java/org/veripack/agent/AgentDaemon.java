@@ -3,8 +3,14 @@ package org.veripack.agent;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
@@ -18,6 +24,7 @@ import java.util.random.RandomGenerator;
 import org.veripack.core.RevocationSource;
 import org.veripack.node.AuditEvent;
 import org.veripack.node.NodeAccess;
+import org.veripack.node.NodeFiles;
 
 /**
  * The long-running {@code veripack agent} process around {@link Agent}: reads and checks the configuration, serves the
@@ -41,6 +48,7 @@ public final class AgentDaemon {
     private AuditExport export;
     private ScheduledExecutorService follower;
     private volatile Thread loop;
+    private FileChannel instanceLock;
 
     private AgentDaemon(Path root, Path configFile, PrintStream err) {
         this.root = root;
@@ -70,7 +78,7 @@ public final class AgentDaemon {
      * Runs the agent on node {@code root} until SIGTERM/SIGINT.
      *
      * @return {@link #OK} after a clean stop, {@link #USAGE} for a bad configuration, {@link #IO} when the node, the
-     *         metrics address or the audit log cannot be opened
+     *         metrics address or the audit log cannot be opened, or another agent runs on {@code root}
      */
     public static int run(Path root, Path configFile, PrintStream err) {
         return new AgentDaemon(root, configFile, err).run();
@@ -84,6 +92,9 @@ public final class AgentDaemon {
             return USAGE;
         }
         try {
+            if (!lockInstance()) {
+                return IO;
+            }
             agent = new Agent(root, config, Clock.systemUTC(), RandomGenerator.getDefault(), this::sleepUntil, metrics, err::println,
                     RevocationSource.http(Duration.ofSeconds(10), 10L << 20, root.resolve("cache").resolve("revocation")));
             serveMetrics(config);
@@ -193,7 +204,60 @@ public final class AgentDaemon {
         }
         stopExport();
         metrics.close();
+        unlockInstance();
         err.println("veripack agent: stopped");
+    }
+
+    /** The instance lock's file: one agent per node root (docs/reference.md "veripack agent"). */
+    static Path lockFile(Path root) {
+        return root.resolve("state").resolve("agent").resolve("agent.lock");
+    }
+
+    /**
+     * Takes the instance lock, an {@code fcntl} lock on {@link #lockFile} held for the process's life (the kernel
+     * releases it when the process dies, also on SIGKILL), and writes this process's pid into it; two agents on one
+     * node would both judge each activation and both poll.
+     *
+     * @return false, after one line naming the holder, when another agent holds it
+     */
+    private boolean lockInstance() throws IOException {
+        if (!Files.isDirectory(root)) {
+            return true; // the node cannot be opened: Agent says so
+        }
+        Path file = lockFile(root);
+        NodeFiles.ensurePrivateDirectory(file.getParent());
+        FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        try {
+            FileLock l = ch.tryLock();
+            if (l == null) {
+                String pid = new String(Files.readAllBytes(file), StandardCharsets.US_ASCII).strip();
+                ch.close();
+                err.println("veripack agent: another agent runs on " + root + " (pid " + (pid.isEmpty() ? "unknown" : pid) + ", lock " + file + ")");
+                return false;
+            }
+            ch.truncate(0);
+            ch.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
+            instanceLock = ch;
+            return true;
+        } catch (OverlappingFileLockException e) {
+            ch.close();
+            err.println("veripack agent: another agent runs on " + root + " (this process, lock " + file + ")");
+            return false;
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    private void unlockInstance() {
+        if (instanceLock != null) {
+            try {
+                instanceLock.close(); // releases the lock
+            } catch (IOException e) {
+                err.println("veripack agent: " + e.getMessage());
+            }
+            instanceLock = null;
+        }
     }
 
     private void wake() {

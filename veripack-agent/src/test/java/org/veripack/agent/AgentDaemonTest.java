@@ -119,6 +119,25 @@ class AgentDaemonTest {
         }
     }
 
+    @Test
+    void aSecondAgentOnTheSameNodeExitsWithOneLineNamingTheFirst() throws Exception {
+        Process p = start();
+        try {
+            await(() -> lines(fixture).stream().anyMatch(l -> l.contains("\"event\":\"agent.started\"")), p, log);
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            int exit = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(60),
+                    () -> AgentDaemon.run(fixture.node, configFile, new java.io.PrintStream(out, true, StandardCharsets.UTF_8)));
+            String said = out.toString(StandardCharsets.UTF_8);
+            assertEquals(AgentDaemon.IO, exit, said);
+            assertEquals(1, said.lines().count(), said);
+            assertTrue(said.contains("another agent runs on " + fixture.node + " (pid " + p.pid()), said);
+            assertEquals(1, lines(fixture).stream().filter(l -> l.contains("\"event\":\"agent.started\"")).count(), "the second never started");
+            assertTrue(p.isAlive(), "the first runs on");
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
     /** A connection that sent the start of a request and then nothing. */
     private static java.net.Socket incomplete(int port) throws IOException {
         java.net.Socket s = new java.net.Socket("127.0.0.1", port);

@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
  * with automatic rollback, a periodic verify-installed, the audit log to syslog and Prometheus metrics. Runs until
  * SIGTERM (exit 0); SIGHUP reloads the configuration and runs verify-installed. Exit 2 for a bad or unprotected
  * configuration (one line naming the file and key), no trust store or an unsafe node root; 3 when the node or the
- * metrics address cannot be opened; 4 when the caller is not an authorised installer.
+ * metrics address cannot be opened, or another agent runs on the node root; 4 when the caller is not an authorised installer.
  */
 @Command(name = "agent", mixinStandardHelpOptions = true,
         description = "Run the node agent: scheduled updates with health check and automatic rollback, periodic integrity checks, syslog and Prometheus.")
