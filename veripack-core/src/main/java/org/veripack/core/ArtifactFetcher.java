@@ -32,11 +32,32 @@ public interface ArtifactFetcher {
      */
     long fetch(URI uri, long maxBytes, OutputStream out) throws IOException;
 
+    /**
+     * As {@link #fetch(URI, long, OutputStream)}, the whole exchange also bounded by {@code total} (the smaller of it
+     * and the fetcher's own total applies): a caller that knows how large the file may be bounds a small file by a
+     * short time. A fetcher without time bounds ({@link #offline()}, a test's) ignores it.
+     *
+     * @throws TooSlowException when the time bound is crossed
+     */
+    default long fetch(URI uri, long maxBytes, java.time.Duration total, OutputStream out) throws IOException {
+        return fetch(uri, maxBytes, out);
+    }
+
     /** A size or time bound crossed while fetching: the download was abandoned. */
-    final class BoundExceededException extends IOException {
+    class BoundExceededException extends IOException {
         private static final long serialVersionUID = 1L;
 
         public BoundExceededException(String message) { super(message); }
+    }
+
+    /**
+     * A time bound crossed while fetching (no response or no next byte within the read bound, the exchange not complete
+     * within its total): the server is too slow, the download was abandoned.
+     */
+    final class TooSlowException extends BoundExceededException {
+        private static final long serialVersionUID = 1L;
+
+        public TooSlowException(String message) { super(message); }
     }
 
     /**

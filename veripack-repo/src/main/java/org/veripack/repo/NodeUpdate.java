@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import org.veripack.core.ArtifactFetcher;
@@ -70,17 +71,25 @@ public final class NodeUpdate {
          * Streams the file's bytes into {@code out}, at most {@code maxBytes}.
          *
          * @throws ArtifactFetcher.NotFoundException      when the repository has no such file (HTTP 404/410)
-         * @throws ArtifactFetcher.BoundExceededException when the file is larger than {@code maxBytes} or a time bound
+         * @throws ArtifactFetcher.BoundExceededException when the file is larger than {@code maxBytes};
+         *                                                {@link ArtifactFetcher.TooSlowException} when a time bound
          *                                                passed
          * @throws IOException                            when the repository cannot be read
          */
         long get(String path, long maxBytes, OutputStream out) throws IOException;
 
+        /** As {@link #of(String, TrustPolicy.FetchTimeouts, MinimumRate)} with {@link MinimumRate#DEFAULT}. */
+        static Transport of(String repo, TrustPolicy.FetchTimeouts timeouts) {
+            return of(repo, timeouts, MinimumRate.DEFAULT);
+        }
+
         /**
          * {@code repo} an {@code http://} or {@code https://} base URL (the bounded HTTP of
-         * {@link ArtifactFetcher#http}: no redirects, {@code timeouts}) or a directory.
+         * {@link ArtifactFetcher#http}: no redirects, {@code timeouts}, and each file within
+         * {@link MinimumRate#bound} of its size bound) or a directory.
          */
-        static Transport of(String repo, TrustPolicy.FetchTimeouts timeouts) {
+        static Transport of(String repo, TrustPolicy.FetchTimeouts timeouts, MinimumRate rate) {
+            Objects.requireNonNull(rate, "rate");
             if (repo.startsWith("http://") || repo.startsWith("https://")) {
                 URI base = URI.create(repo.endsWith("/") ? repo : repo + "/");
                 ArtifactFetcher http = ArtifactFetcher.http(timeouts);
@@ -91,7 +100,7 @@ public final class NodeUpdate {
                     } catch (URISyntaxException e) {
                         throw new IOException("not a repository path: " + path, e);
                     }
-                    return http.fetch(base.resolve(raw), maxBytes, out);
+                    return http.fetch(base.resolve(raw), maxBytes, rate.bound(maxBytes), out);
                 };
             }
             Path dir = Path.of(repo).toAbsolutePath().normalize();
@@ -113,6 +122,35 @@ public final class NodeUpdate {
                 }
                 return n;
             };
+        }
+    }
+
+    /**
+     * The slowest a repository may send a file (TUF's slow retrieval attack: a server that trickles bytes holds the
+     * node's update, and the agent's poll, as long as it is allowed to): a file whose size bound is {@code maxBytes}
+     * must be complete within {@code grace} plus {@code maxBytes} at {@code bytesPerSecond} (never more than the fetch
+     * timeouts' total). With {@link #DEFAULT}, 15 s and 32 KiB/s: {@code timestamp.json} (16 KiB bound) 15.5 s, a root
+     * (512 KiB) 31 s, a snapshot or targets its recorded length (a few KiB: about 15 s; 8 MiB when unrecorded: 4.5 min),
+     * the target its signed length (a 10 MB package 5.3 min; above about 117 MB the 1 hour total). Crossed: {@code
+     * REPO_LIMIT_EXCEEDED} "too slow".
+     *
+     * @param grace          the time every request may take beyond its bytes (connect, response headers)
+     * @param bytesPerSecond the minimum average rate of the body, bytes per second
+     */
+    public record MinimumRate(Duration grace, long bytesPerSecond) {
+        /** 15 s plus 32 KiB/s. */
+        public static final MinimumRate DEFAULT = new MinimumRate(Duration.ofSeconds(15), 32 * 1024);
+
+        public MinimumRate {
+            if (grace == null || grace.isNegative() || grace.isZero() || bytesPerSecond < 1) {
+                throw new IllegalArgumentException("minimum rate needs a positive grace and rate: " + grace + ", " + bytesPerSecond);
+            }
+        }
+
+        /** The longest a file of at most {@code maxBytes} may take. */
+        public Duration bound(long maxBytes) {
+            long millis = Math.min(maxBytes / bytesPerSecond, 10L * 365 * 24 * 3600) * 1000 + maxBytes % bytesPerSecond * 1000 / bytesPerSecond;
+            return grace.plusMillis(millis);
         }
     }
 

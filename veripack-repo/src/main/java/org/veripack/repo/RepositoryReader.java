@@ -124,8 +124,11 @@ final class RepositoryReader {
         };
         try {
             return transport.get(path, maxBytes, tracked);
+        } catch (ArtifactFetcher.TooSlowException e) {
+            throw new RepositoryException(FindingCode.REPO_LIMIT_EXCEEDED, path, "too slow: " + e.getMessage());
         } catch (ArtifactFetcher.BoundExceededException e) {
-            throw new RepositoryException(FindingCode.REPO_LIMIT_EXCEEDED, path, e.getMessage(), "at most " + maxBytes + " bytes", null);
+            throw new RepositoryException(FindingCode.REPO_LIMIT_EXCEEDED, path, e.getMessage(), "at most " + maxBytes + " bytes",
+                    "more than " + maxBytes + " bytes");
         } catch (ArtifactFetcher.NotFoundException e) {
             throw e;
         } catch (IOException e) {

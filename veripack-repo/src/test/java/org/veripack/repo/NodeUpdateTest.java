@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -110,5 +111,93 @@ class NodeUpdateTest {
         assertEquals("2.0", node.status().active().orElseThrow().identity().version());
         assertEquals(List.of("metadata/2.root.json", "metadata/timestamp.json", "metadata/3.snapshot.json", "metadata/3.targets.json",
                 later.requests().get(4)), later.requests());
+    }
+
+    /**
+     * Slow retrieval: a server that sends a file one byte at a time (each byte well within the read bound, so only a
+     * total bound stops it) is cut at the minimum rate's bound for that file's size, not after the fetch timeouts'
+     * hour: {@code timestamp.json}, then the target; the active version keeps running and each refusal is audited.
+     * The test's minimum rate (2 s plus 8 KiB/s) makes the bounds seconds; the real ones are {@link NodeUpdate.MinimumRate#DEFAULT}.
+     */
+    @Test
+    void aServerThatTricklesBytesIsCutAtTheMinimumRate() throws Exception {
+        TufRepository repo = TufRepository.init(tmp.resolve("repo"), tmp.resolve("keys"), TufRepository.defaultRoles(),
+                RepositoryKeys.KeyType.ED25519, RepoFixture.CLOCK);
+        repo.add(RepoFixture.csar(tmp, "acme-mme", "1.0"), RepoFixture.verifier(), Duration.ofDays(1), Duration.ofDays(1), Duration.ofDays(1));
+        Path dir = tmp.resolve("repo");
+        java.util.Set<String> trickled = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        ExecutorService ex = Executors.newCachedThreadPool();
+        server.setExecutor(ex);
+        server.createContext("/", h -> {
+            String path = h.getRequestURI().getPath().substring(1);
+            Path f = dir.resolve(path).normalize();
+            if (!f.startsWith(dir) || !Files.isRegularFile(f)) {
+                h.sendResponseHeaders(404, -1);
+                h.close();
+                return;
+            }
+            byte[] b = Files.readAllBytes(f);
+            boolean slow = trickled.stream().anyMatch(path::endsWith);
+            h.sendResponseHeaders(200, b.length);
+            try (var out = h.getResponseBody()) {
+                for (int i = 0; i < b.length; i += slow ? 1 : b.length) {
+                    out.write(b, i, slow ? 1 : b.length);
+                    out.flush();
+                    if (slow) {
+                        Thread.sleep(100); // 10 bytes/s: every byte within the 60 s read bound
+                    }
+                }
+            } catch (IOException | InterruptedException abandonedByTheClient) {
+                // the node cut the download
+            }
+        });
+        server.start();
+        try {
+            Node node = node();
+            NodeUpdate u = new NodeUpdate(node, NodeUpdate.Transport.of("http://127.0.0.1:" + server.getAddress().getPort(),
+                    TrustPolicy.FetchTimeouts.DEFAULT, new NodeUpdate.MinimumRate(Duration.ofSeconds(2), 8192)),
+                    RepoFixture.CLOCK, RevocationSource.offline());
+            u.pin(Files.readAllBytes(dir.resolve("metadata/1.root.json")));
+            assertEquals(NodeUpdate.Outcome.INSTALLED, u.update(null).outcome());
+            byte[] trustedTimestamp = Files.readAllBytes(NodeFiles.updateState(node.root()).resolve("timestamp.json"));
+
+            repo.add(RepoFixture.csar(tmp, "acme-mme", "2.0"), RepoFixture.verifier(), Duration.ofDays(1), Duration.ofDays(1), Duration.ofDays(1));
+            trickled.add("metadata/timestamp.json"); // bound: 2 s + 16 KiB at 8 KiB/s = 4 s
+            long start = System.nanoTime();
+            NodeUpdate.Result r = u.update(null);
+            long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
+            assertEquals(NodeUpdate.Outcome.REFUSED, r.outcome());
+            assertEquals(FindingCode.REPO_LIMIT_EXCEEDED, r.finding().code());
+            assertTrue(seconds >= 3 && seconds < 10, "cut at the 4 s bound, took " + seconds + " s");
+            assertEquals("1.0", node.status().active().orElseThrow().identity().version());
+            assertTrue(java.util.Arrays.equals(trustedTimestamp, Files.readAllBytes(NodeFiles.updateState(node.root()).resolve("timestamp.json"))));
+            assertEquals("update.refused REPO_LIMIT_EXCEEDED", lastEvent(node));
+
+            trickled.clear();
+            trickled.add(".acme-mme-2.0.csar"); // the target: 2 s + its signed length (a few KiB) at 8 KiB/s
+            start = System.nanoTime();
+            r = u.update(null);
+            seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
+            assertEquals(NodeUpdate.Outcome.REFUSED, r.outcome());
+            assertEquals(FindingCode.REPO_LIMIT_EXCEEDED, r.finding().code());
+            assertTrue(seconds < 10, "cut at the target's bound, took " + seconds + " s");
+            assertEquals("1.0", node.status().active().orElseThrow().identity().version());
+            assertEquals("update.refused REPO_LIMIT_EXCEEDED", lastEvent(node));
+
+            trickled.clear(); // the same files at full speed pass their bounds
+            assertEquals(NodeUpdate.Outcome.INSTALLED, u.update(null).outcome());
+            assertEquals("2.0", node.status().active().orElseThrow().identity().version());
+        } finally {
+            server.stop(0);
+            ex.shutdownNow();
+        }
+    }
+
+    /** The node's last audit event and its first finding code. */
+    private static String lastEvent(Node node) throws IOException {
+        List<String> lines = Files.readAllLines(node.root().resolve("audit/events.jsonl"));
+        var e = org.veripack.repo.tuf.CanonicalJson.JSON.readTree(lines.get(lines.size() - 1));
+        return e.get("event").asText() + (e.get("findings").isEmpty() ? "" : " " + e.get("findings").get(0).asText());
     }
 }

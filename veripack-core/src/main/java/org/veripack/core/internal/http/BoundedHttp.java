@@ -57,7 +57,8 @@ public final class BoundedHttp {
      * @param total    longest time for the whole exchange, from now
      * @param maxBytes largest body accepted
      * @return the number of body bytes written
-     * @throws ArtifactFetcher.BoundExceededException when {@code read}, {@code total} or {@code maxBytes} is crossed
+     * @throws ArtifactFetcher.BoundExceededException when {@code maxBytes} is crossed; {@link ArtifactFetcher.TooSlowException}
+     *                                                when {@code read} or {@code total} is
      * @throws ArtifactFetcher.NotFoundException on a 404 or 410 status
      * @throws IOException on connection failure (the connect timeout included), a status other than 200, a body
      *                     cut short, or a failure of {@code out}
@@ -95,7 +96,7 @@ public final class BoundedHttp {
                 long left = deadline - System.nanoTime();
                 Object piece = left <= 0 ? null : pieces.poll(Math.min(read.toNanos(), left), TimeUnit.NANOSECONDS);
                 if (piece == null) {
-                    throw new ArtifactFetcher.BoundExceededException(deadline - System.nanoTime() <= 0
+                    throw new ArtifactFetcher.TooSlowException(deadline - System.nanoTime() <= 0
                             ? "download from " + response.uri() + " not complete within " + total.toSeconds() + " s (" + n + " bytes received)"
                             : "no data from " + response.uri() + " for " + read.toSeconds() + " s (" + n + " bytes received)");
                 }
@@ -145,14 +146,14 @@ public final class BoundedHttp {
         try {
             return sent.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            throw new ArtifactFetcher.BoundExceededException("no response within " + total.toSeconds() + " s");
+            throw new ArtifactFetcher.TooSlowException("no response within " + total.toSeconds() + " s");
         } catch (ExecutionException e) {
             Throwable c = e.getCause();
             if (c instanceof HttpConnectTimeoutException t) {
                 throw new IOException("connect timed out: " + t.getMessage(), t);
             }
             if (c instanceof HttpTimeoutException t) {
-                throw new ArtifactFetcher.BoundExceededException("no response: " + t.getMessage());
+                throw new ArtifactFetcher.TooSlowException("no response: " + t.getMessage());
             }
             throw c instanceof IOException io ? io : new IOException(String.valueOf(c), c);
         }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpRequest;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
 import org.veripack.core.ArtifactFetcher;
@@ -21,10 +22,16 @@ public final class HttpArtifactFetcher implements ArtifactFetcher {
 
     @Override
     public long fetch(URI uri, long maxBytes, OutputStream out) throws IOException {
+        return fetch(uri, maxBytes, timeouts.total(), out);
+    }
+
+    @Override
+    public long fetch(URI uri, long maxBytes, Duration total, OutputStream out) throws IOException {
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("http") && !scheme.equals("https")) {
             throw new IOException("not an http(s) URI: " + uri);
         }
-        return http.exchange(HttpRequest.newBuilder(uri).GET(), timeouts.read(), timeouts.total(), maxBytes, out);
+        return http.exchange(HttpRequest.newBuilder(uri).GET(), timeouts.read(), total.compareTo(timeouts.total()) < 0 ? total : timeouts.total(),
+                maxBytes, out);
     }
 }
