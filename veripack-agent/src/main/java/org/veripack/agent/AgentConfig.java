@@ -143,6 +143,9 @@ public record AgentConfig(String repository, String packageName, Duration interv
             if (!w.isArray()) {
                 throw new ConfigException(file + ": maintenanceWindows: expected a list of {days, hours}");
             }
+            if (w.isEmpty()) { // read as "never" or as "any time" by different people: neither is assumed
+                throw new ConfigException(file + ": maintenanceWindows: an empty list; leave the key out for any time, or list at least one {days, hours}");
+            }
             for (JsonNode e : w) {
                 if (!e.isObject()) {
                     throw new ConfigException(file + ": maintenanceWindows: expected a list of {days, hours}");

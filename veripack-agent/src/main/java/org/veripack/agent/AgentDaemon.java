@@ -9,6 +9,7 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
@@ -17,6 +18,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -58,7 +60,8 @@ public final class AgentDaemon {
 
     /**
      * Reads and checks {@code configFile} as the agent does: strict keys and values, and protected like the node's
-     * policy (StrictModes: owned by root or the node root's owner, not writable by group or others).
+     * policy (StrictModes: owned by root or the node root's owner, not writable by group or others); the health-check
+     * and stop programs are executable files.
      *
      * @throws AgentConfig.ConfigException naming the file and the problem
      */
@@ -71,7 +74,23 @@ public final class AgentDaemon {
         } catch (IOException e) {
             throw new AgentConfig.ConfigException(configFile + ": " + e);
         }
+        requireProgram(configFile, "healthCheck.command", c.healthCommand());
+        requireProgram(configFile, "onTamper.stopCommand", c.stopCommand());
         return c;
+    }
+
+    /** A configured command's program must be there now: else every activation would fail its check and be rolled back. */
+    private static void requireProgram(Path configFile, String key, List<String> argv) throws AgentConfig.ConfigException {
+        if (argv.isEmpty()) {
+            return;
+        }
+        Path program = Path.of(argv.get(0));
+        if (!Files.isRegularFile(program)) {
+            throw new AgentConfig.ConfigException(configFile + ": " + key + ": no such program " + program);
+        }
+        if (!Files.isExecutable(program)) {
+            throw new AgentConfig.ConfigException(configFile + ": " + key + ": " + program + " is not executable");
+        }
     }
 
     /**
@@ -89,6 +108,12 @@ public final class AgentDaemon {
             config = loadChecked(root, configFile);
         } catch (AgentConfig.ConfigException e) {
             err.println("veripack agent: " + e.getMessage());
+            return USAGE;
+        }
+        if (Files.isDirectory(root) && !Files.isRegularFile(NodeFiles.repositoryRoot(root), LinkOption.NOFOLLOW_LINKS)) {
+            // every poll would fail the same way: refused at start (the unit does not restart on exit 2)
+            err.println("veripack agent: " + root + ": no repository root pinned (" + NodeFiles.repositoryRoot(root)
+                    + "): a trust administrator runs veripack update once with --repo-root ROOT.json");
             return USAGE;
         }
         try {

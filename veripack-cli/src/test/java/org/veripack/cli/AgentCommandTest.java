@@ -54,6 +54,28 @@ class AgentCommandTest {
         assertOneLine(unprotected);
         assertTrue(unprotected.err().contains("writable by group or others"), unprotected.err());
 
+        Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-r--r--"));
+        Files.writeString(config, "repository: {url: /srv/repo}\nhealthCheck: {command: [/nonexistent/hc]}\n");
+        Run noProgram = SignVerifyCommandTest.run("agent", "--root", node.toString(), "--config", config.toString(), "--check-config");
+        assertOneLine(noProgram);
+        assertTrue(noProgram.err().contains("healthCheck.command: no such program /nonexistent/hc"), noProgram.err());
+        Path notExecutable = Files.writeString(dir.resolve("stop.sh"), "#!/bin/sh\n");
+        Files.writeString(config, "repository: {url: /srv/repo}\nonTamper: {action: stop, stopCommand: [" + notExecutable + "]}\n");
+        Run notExec = SignVerifyCommandTest.run("agent", "--root", node.toString(), "--config", config.toString(), "--check-config");
+        assertOneLine(notExec);
+        assertTrue(notExec.err().contains("onTamper.stopCommand: " + notExecutable + " is not executable"), notExec.err());
+
+        Files.writeString(config, "repository: {url: /srv/repo}\nmaintenanceWindows: []\n");
+        Run noWindow = SignVerifyCommandTest.run("agent", "--root", node.toString(), "--config", config.toString(), "--check-config");
+        assertOneLine(noWindow);
+        assertTrue(noWindow.err().contains("maintenanceWindows: an empty list"), noWindow.err());
+
+        // a valid configuration on a node that pinned no repository root: every poll would fail; refused at start
+        Files.writeString(config, "repository: {url: /srv/repo}\nhealthCheck: {command: [/bin/true]}\nmetrics: {address: off}\n");
+        Run unpinned = SignVerifyCommandTest.run("agent", "--root", node.toString(), "--config", config.toString());
+        assertOneLine(unpinned);
+        assertTrue(unpinned.err().contains("no repository root pinned"), unpinned.err());
+
         Run missing = SignVerifyCommandTest.run("agent", "--root", node.toString(), "--config", dir.resolve("none.yaml").toString());
         assertOneLine(missing);
         assertFalse(Files.exists(node.resolve("state/agent")), "nothing started");
