@@ -2,6 +2,8 @@ package org.veripack.bench;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -28,6 +30,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.veripack.core.ArtifactSink;
+import org.veripack.core.FileDigest;
 import org.veripack.core.PackageRejectedException;
 import org.veripack.core.PackageVerifier;
 import org.veripack.core.TrustPolicy;
@@ -43,8 +46,13 @@ import org.veripack.core.sign.CsarSigner;
  *
  * <ul>
  *   <li>{@link #sha256Floor}: {@code MessageDigest} SHA-256 over the artifact bytes in 256 KiB chunks;</li>
- *   <li>{@link #verifyStored}: {@code verifyCsar} of a CSAR whose artifact is STORED (the artifact hash,
- *       its reads ahead on a second thread, plus the manifest's CMS check; no package digest);</li>
+ *   <li>{@link #fileFloor}: the artifact file read through a {@code FileChannel} into a 64 KiB direct buffer
+ *       handed to {@code MessageDigest} (bench/BareHash.java, the baseline of bench/run.sh): the floor of
+ *       hashing a file from the page cache;</li>
+ *   <li>{@link #fileDigest}: {@code FileDigest.hex} of the same file (the node's re-verification, package
+ *       digests): read a gap to {@link #fileFloor} as a regression of the one file-hash loop;</li>
+ *   <li>{@link #verifyStored}: {@code verifyCsar} of a CSAR whose artifact is STORED (the artifact hashed
+ *       straight from the file, plus the manifest's CMS check; no package digest);</li>
  *   <li>{@link #verifyDeflated}: the same with a DEFLATED artifact (inflate + hash);</li>
  *   <li>{@link #extractDeflated}: {@code verifyAndExtract} of the DEFLATED CSAR into files
  *       (inflate + hash + write, no fsync), the installer's single pass.</li>
@@ -66,6 +74,8 @@ public class HotLoopBenchmark {
 
     private Path dir;
     private byte[] artifact;
+    private Path artifactFile;
+    private final ByteBuffer fileBuffer = ByteBuffer.allocateDirect(64 * 1024);
     private Path stored;
     private Path deflated;
     private Path extractTo;
@@ -79,7 +89,7 @@ public class HotLoopBenchmark {
         new Random(42).nextBytes(raw);
         artifact = Base64.getMimeEncoder().encode(raw);
         Path src = Files.createDirectories(dir.resolve("src/Artifacts"));
-        Files.write(src.resolve("image.txt"), artifact);
+        artifactFile = Files.write(src.resolve("image.txt"), artifact);
         TestPki.Issued root = TestPki.cert("CN=Bench Root").ca(true).build();
         TestPki.Issued signer = TestPki.cert("CN=Bench Signer").issuedBy(root).build();
         stored = dir.resolve("stored.csar");
@@ -111,6 +121,22 @@ public class HotLoopBenchmark {
             md.update(artifact, off, Math.min(CHUNK, artifact.length - off));
         }
         return md.digest();
+    }
+
+    @Benchmark
+    public byte[] fileFloor() throws IOException, NoSuchAlgorithmException {
+        MessageDigest md = MessageDigest.getInstance("SHA-256");
+        try (FileChannel ch = FileChannel.open(artifactFile)) {
+            while (ch.read(fileBuffer.clear()) >= 0) {
+                md.update(fileBuffer.flip());
+            }
+        }
+        return md.digest();
+    }
+
+    @Benchmark
+    public String fileDigest() throws IOException {
+        return FileDigest.hex(artifactFile, "SHA-256");
     }
 
     @Benchmark
