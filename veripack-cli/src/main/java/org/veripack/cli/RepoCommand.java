@@ -209,6 +209,10 @@ final class RepoCommand implements Callable<Integer> {
         @Option(names = "--expires", paramLabel = "ROLE=DURATION", description = EXPIRES_HELP)
         Map<String, String> expires = new LinkedHashMap<>();
 
+        @Option(names = "--replace", description = "publish this package even when its name and version (or its file name) "
+                + "are already published with other bytes, replacing that listing")
+        boolean replace;
+
         @picocli.CommandLine.Mixin
         RepoTokenOptions token;
 
@@ -221,7 +225,7 @@ final class RepoCommand implements Callable<Integer> {
                 PackageVerifier verifier = PackageVerifier.create(trust.load(), Clock.systemUTC()); // as verify
                 try {
                     TufRepository.Added a = repo.add(pkg, verifier, e.get(TufRepository.Role.TARGETS),
-                            e.get(TufRepository.Role.SNAPSHOT), e.get(TufRepository.Role.TIMESTAMP));
+                            e.get(TufRepository.Role.SNAPSHOT), e.get(TufRepository.Role.TIMESTAMP), replace);
                     if (a.pending() != null) {
                         System.err.println("veripack repo add: " + a.target() + " copied to " + a.file() + "; not published yet: ");
                         printPending(dir, a.pending());
@@ -233,6 +237,10 @@ final class RepoCommand implements Callable<Integer> {
                 } catch (TufRepository.Rejected r) {
                     System.err.print(ReportFormat.toText(r.report()));
                     System.err.println("veripack repo add: not published: the package does not verify");
+                    return ExitCode.REJECTED;
+                } catch (TufRepository.AlreadyPublished p) {
+                    System.err.println("veripack repo add: not published: " + p.getMessage()
+                            + "; a new build takes a new version (--replace publishes it under the same one)");
                     return ExitCode.REJECTED;
                 }
             });

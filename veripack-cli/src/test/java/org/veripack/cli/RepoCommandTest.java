@@ -38,6 +38,13 @@ class RepoCommandTest {
         return out;
     }
 
+    /** The vendor root written as {@code root.pem}, the publisher's {@code --trust}. */
+    private Path anchor() throws Exception {
+        Path anchor = tmp.resolve("root.pem");
+        TestPki.writeCertificatesPem(anchor, ROOT.certificate());
+        return anchor;
+    }
+
     private static String stdout(Runnable r) {
         PrintStream old = System.out;
         ByteArrayOutputStream b = new ByteArrayOutputStream();
@@ -54,8 +61,7 @@ class RepoCommandTest {
     void initAddTimestampStatus() throws Exception {
         Path repo = tmp.resolve("repo");
         Path keys = tmp.resolve("keys");
-        Path anchor = tmp.resolve("root.pem");
-        TestPki.writeCertificatesPem(anchor, ROOT.certificate());
+        Path anchor = anchor();
         assertEquals(ExitCode.OK, Main.execute("repo", "init", repo.toString(), "--keys", keys.toString(),
                 "--role-keys", "root=3", "--threshold", "root=2", "--key-type", "ecdsa-p256"));
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(keys.resolve("root-3.pem"))));
@@ -87,6 +93,53 @@ class RepoCommandTest {
         assertEquals(ExitCode.USAGE, Main.execute("repo", "init", tmp.resolve("r2").toString(), "--keys", tmp.resolve("r2/keys").toString()));
         assertEquals(ExitCode.USAGE, Main.execute("repo", "init", tmp.resolve("r3").toString(), "--keys", keys.toString(), "--threshold", "boss=2"));
         assertEquals(ExitCode.USAGE, Main.execute("repo", "status", tmp.toString()));
+    }
+
+    /**
+     * A different build under a published name and version (the vendor's rebuild, or a publisher's mistake) would reach
+     * nodes that already run that version as "the same" package: {@code repo add} refuses it, exit 1, naming the
+     * published hash, and writes nothing; {@code --replace} publishes it instead of the old listing.
+     */
+    @Test
+    void aDifferentBuildUnderAPublishedNameAndVersionIsRefusedUnlessReplace() throws Exception {
+        Path repo = tmp.resolve("repo");
+        Path keys = tmp.resolve("keys");
+        Path anchor = anchor();
+        assertEquals(ExitCode.OK, Main.execute("repo", "init", repo.toString(), "--keys", keys.toString()));
+        Path first = csar("acme-mme", "2.1", SIGNER);
+        assertEquals(ExitCode.OK, Main.execute("repo", "add", repo.toString(), first.toString(), "--keys", keys.toString(), "--trust", anchor.toString()));
+        String published = org.veripack.core.FileDigest.hex(first, "SHA-256");
+        // the same bytes again: nothing to refuse
+        assertEquals(ExitCode.OK, Main.execute("repo", "add", repo.toString(), first.toString(), "--keys", keys.toString(), "--trust", anchor.toString()));
+
+        Path tree = Files.createTempDirectory(tmp, "rebuild-");
+        Files.createDirectories(tree.resolve("Files"));
+        Files.writeString(tree.resolve("Files/app.conf"), "acme-mme 2.1 rebuilt with other content\n");
+        Path rebuilt = Files.createDirectories(tmp.resolve("rebuilt")).resolve("acme-mme-2.1.csar");
+        CsarSigner.builder(SIGNER.identity()).name("acme-mme").version("2.1").conformanceChecks(false).build().writeOption1(tree, rebuilt);
+        Path renamed = tmp.resolve("rebuilt/acme-mme-2.1-fixed.csar");
+        Files.copy(rebuilt, renamed);
+        byte[] timestamp = Files.readAllBytes(repo.resolve("metadata/timestamp.json"));
+        List<String> targetFiles;
+        try (var l = Files.list(repo.resolve("targets"))) {
+            targetFiles = l.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+        for (Path other : List.of(rebuilt, renamed)) { // the same target name, or the same name and version under another
+            SignVerifyCommandTest.Run r = SignVerifyCommandTest.run("repo", "add", repo.toString(), other.toString(), "--keys", keys.toString(),
+                    "--trust", anchor.toString());
+            assertEquals(ExitCode.REJECTED, r.exit(), r.err());
+            assertTrue(r.err().contains(published), r.err());
+            assertTrue(java.util.Arrays.equals(timestamp, Files.readAllBytes(repo.resolve("metadata/timestamp.json"))), "nothing published");
+            try (var l = Files.list(repo.resolve("targets"))) {
+                assertEquals(targetFiles, l.map(p -> p.getFileName().toString()).sorted().toList(), "no target file written");
+            }
+        }
+
+        assertEquals(ExitCode.OK, Main.execute("repo", "add", repo.toString(), renamed.toString(), "--keys", keys.toString(),
+                "--trust", anchor.toString(), "--replace"));
+        var doc = NodeOutput.JSON.readTree(stdout(() -> assertEquals(ExitCode.OK, Main.execute("repo", "status", repo.toString(), "--json"))));
+        assertEquals(1, doc.get("targets").size(), doc.toString());
+        assertEquals("acme-mme-2.1-fixed.csar", doc.get("targets").get(0).get("name").asText());
     }
 
     @Test

@@ -100,6 +100,31 @@ public final class TufRepository {
     }
 
     /**
+     * A package {@link #add} refused because the repository already lists that package name and version, or that target
+     * name, with other bytes (nodes that installed it would be offered a different build under the same identity):
+     * nothing was published; {@code replace} publishes it instead.
+     *
+     * @param target    the published target's name
+     * @param published the published target's SHA-256 (hex)
+     * @param offered   the refused package's SHA-256 (hex)
+     */
+    public static final class AlreadyPublished extends Exception {
+        private static final long serialVersionUID = 1L;
+        private final String target;
+        private final String published;
+
+        AlreadyPublished(String target, String identity, String published, String offered) {
+            super(identity + " is already published as " + target + " (sha256 " + published + "); this package is sha256 " + offered);
+            this.target = target;
+            this.published = published;
+        }
+
+        public String target() { return target; }
+
+        public String published() { return published; }
+    }
+
+    /**
      * What {@link #add} published: the target name, its file under {@code targets/}, and the versions afterwards.
      *
      * @param pending null when published; else the targets metadata staged because the key directory does not meet
@@ -268,7 +293,17 @@ public final class TufRepository {
      * @throws PolicyException when metadata is already staged, or the key directory lacks a snapshot or timestamp key
      */
     public Added add(Path pkg, PackageVerifier verifier, Duration targetsExpiry, Duration snapshotExpiry, Duration timestampExpiry)
-            throws IOException, PolicyException, Rejected {
+            throws IOException, PolicyException, Rejected, AlreadyPublished {
+        return add(pkg, verifier, targetsExpiry, snapshotExpiry, timestampExpiry, false);
+    }
+
+    /**
+     * As {@link #add(Path, PackageVerifier, Duration, Duration, Duration)}; a package whose name and version, or whose
+     * target name, the repository already lists with other bytes is {@link AlreadyPublished} unless {@code replace},
+     * which drops those listings and publishes this one.
+     */
+    public Added add(Path pkg, PackageVerifier verifier, Duration targetsExpiry, Duration snapshotExpiry, Duration timestampExpiry,
+                     boolean replace) throws IOException, PolicyException, Rejected, AlreadyPublished {
         VerificationReport report = verifier.verifyCsar(pkg);
         if (!report.accepted() || report.identity().isEmpty()) {
             throw new Rejected(report);
@@ -287,10 +322,23 @@ public final class TufRepository {
                 length = Files.copy(new DigestInputStream(in, sha), tmp, StandardCopyOption.REPLACE_EXISTING);
             }
             String hex = HexFormat.of().formatHex(sha.digest());
+            var id = report.identity().get();
+            ObjectNode targets = cur.targets().signed().deepCopy();
+            ObjectNode listed = (ObjectNode) targets.get("targets");
+            List<String> sameIdentity = new ArrayList<>();
+            for (Metadata.TargetFile f : cur.targets().targets(TrustedState.TARGETS).values()) {
+                if (f.name().equals(name) || (id.name().equals(NodeUpdate.customName(f)) && id.version().equals(NodeUpdate.customVersion(f)))) {
+                    String published = f.hashes().get("sha256");
+                    if (!replace && !hex.equalsIgnoreCase(published)) {
+                        throw new AlreadyPublished(f.name(), id.name() + " " + id.version(), published, hex);
+                    }
+                    sameIdentity.add(f.name());
+                }
+            }
+            listed.remove(sameIdentity);
             Path file = files.targetsDir().resolve(hex + "." + name);
             Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
             Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            ObjectNode targets = cur.targets().signed().deepCopy();
             long v = files.nextTargets(cur);
             targets.put("version", v);
             targets.put("expires", publication.now().plus(targetsExpiry).toString());
@@ -298,7 +346,6 @@ public final class TufRepository {
             t.put("length", length);
             t.putObject("hashes").put("sha256", hex);
             ObjectNode custom = t.putObject("custom").putObject("veripack");
-            var id = report.identity().get();
             custom.put("name", id.name());
             custom.put("version", id.version());
             custom.put("format", report.format().name());
@@ -315,6 +362,8 @@ public final class TufRepository {
             return new Added(name, file, v, sv, tsv, null);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
+        } catch (RepositoryException e) {
+            throw new IOException(files.directory() + ": " + e.getMessage(), e);
         } finally {
             Files.deleteIfExists(tmp);
         }
