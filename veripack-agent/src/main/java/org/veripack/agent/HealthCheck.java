@@ -4,17 +4,25 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Runs one configured command (the health check, the tamper stop command) with a time bound: stdin empty, stdout and
- * stderr merged and kept up to 2 KiB for the audit detail; on time-out the process and its descendants are killed.
+ * stderr merged and kept up to 2 KiB for the audit detail. On time-out the command and every process it started are
+ * killed: its descendants, and also those that left the tree (double fork, {@code setsid}), found by the
+ * {@value #ID_VARIABLE} value each inherits in its environment (the way Jenkins' process tree killer finds a build's
+ * processes). A process that clears its environment escapes; docs/guide.md "Run the agent" says to use a systemd scope.
  */
 final class HealthCheck {
     private static final int KEEP = 2048;
+    /** The environment variable marking the processes of one run. */
+    static final String ID_VARIABLE = "VERIPACK_COMMAND_ID";
 
     private HealthCheck() { }
 
@@ -38,6 +46,8 @@ final class HealthCheck {
     static Outcome run(List<String> argv, Duration timeout, Map<String, String> env) throws InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         pb.environment().putAll(env);
+        String id = UUID.randomUUID().toString();
+        pb.environment().put(ID_VARIABLE, id);
         Process p;
         try {
             p = pb.start();
@@ -63,11 +73,11 @@ final class HealthCheck {
         try {
             done = p.waitFor(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
-            kill(p);
+            kill(p, id);
             throw e;
         }
         if (!done) {
-            kill(p);
+            kill(p, id);
         }
         reader.join(1000);
         String out;
@@ -77,9 +87,22 @@ final class HealthCheck {
         return done ? new Outcome(p.exitValue() == 0, p.exitValue(), false, out) : new Outcome(false, -1, true, out);
     }
 
-    private static void kill(Process p) throws InterruptedException {
+    private static void kill(Process p, String id) throws InterruptedException {
         p.descendants().forEach(ProcessHandle::destroyForcibly);
         p.destroyForcibly();
         p.waitFor(5, TimeUnit.SECONDS);
+        String mark = "\0" + ID_VARIABLE + "=" + id + "\0";
+        long self = ProcessHandle.current().pid();
+        ProcessHandle.allProcesses().filter(h -> h.pid() != self && carries(h.pid(), mark)).forEach(ProcessHandle::destroyForcibly);
+    }
+
+    /** Whether process {@code pid}'s initial environment ({@code /proc/PID/environ}, NUL-terminated entries) holds {@code mark}. */
+    private static boolean carries(long pid, String mark) {
+        try {
+            return ("\0" + new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "environ")), StandardCharsets.ISO_8859_1))
+                    .contains(mark);
+        } catch (IOException | SecurityException e) {
+            return false; // gone, or not readable by the agent
+        }
     }
 }
