@@ -162,6 +162,7 @@ final class RepoCommand implements Callable<Integer> {
                     throw new VerifyCommand.UsageError("--pkcs11-role needs --pkcs11 and --key-label");
                 }
                 TufRepository repo = TufRepository.init(dir, keys, hsm, onToken, roles, type, Clock.systemUTC());
+                RepoTokenOptions.loadKeys(keys); // the keys it found, for the warning
                 System.err.println("veripack repo init: " + dir + ": root, targets, snapshot, timestamp version 1; keys in " + keys);
                 printStatus(repo);
                 return ExitCode.OK;
@@ -303,10 +304,11 @@ final class RepoCommand implements Callable<Integer> {
                 }
                 if (holder == null) {
                     VerifyCommand.requireFile(key, "--key");
+                    RepositoryKeys.requireOutside(dir, key, "--key");
                     holder = new RepositoryKeys.Token(org.veripack.core.sign.SigningIdentities.readPrivateKey(key), RepositoryKeys.readPublicKey(key));
                 }
                 Map<TufRepository.Role, Duration> e = expiries(expires);
-                RepositoryKeys online = RepositoryKeys.load(keys);
+                RepositoryKeys online = RepoTokenOptions.loadKeys(keys);
                 if (token.pkcs11 != null) {
                     online.add(holder); // the token's key also signs the online roles whose root lists it
                 }

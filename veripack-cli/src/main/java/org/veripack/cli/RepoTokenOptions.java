@@ -39,10 +39,20 @@ final class RepoTokenOptions {
 
     /** The keys of {@code keyDir} and the token's. */
     RepositoryKeys keys(Path keyDir) throws PolicyException, VerifyCommand.UsageError, IOException {
-        RepositoryKeys k = RepositoryKeys.load(keyDir);
+        RepositoryKeys k = loadKeys(keyDir);
         RepositoryKeys.Token t = token();
         if (t != null) {
             k.add(t);
+        }
+        return k;
+    }
+
+    /** The keys of {@code keyDir}; one {@code warning:} line on stderr when group or others may read a key file. */
+    static RepositoryKeys loadKeys(Path keyDir) throws PolicyException, IOException {
+        RepositoryKeys k = RepositoryKeys.load(keyDir);
+        if (!k.readableByOthers().isEmpty()) {
+            System.err.println("veripack repo: warning: private key file readable by group or others (chmod 600): "
+                    + k.readableByOthers().stream().map(Path::toString).collect(java.util.stream.Collectors.joining(", ")));
         }
         return k;
     }

@@ -38,6 +38,13 @@ class RepoCommandTest {
         return out;
     }
 
+    /** {@code repo init} of {@code tmp/repo} with default roles, its keys in {@code tmp/keys}. */
+    private Path initRepository() throws Exception {
+        Path repo = tmp.resolve("repo");
+        assertEquals(ExitCode.OK, Main.execute("repo", "init", repo.toString(), "--keys", tmp.resolve("keys").toString()));
+        return repo;
+    }
+
     /** The vendor root written as {@code root.pem}, the publisher's {@code --trust}. */
     private Path anchor() throws Exception {
         Path anchor = tmp.resolve("root.pem");
@@ -102,10 +109,9 @@ class RepoCommandTest {
      */
     @Test
     void aDifferentBuildUnderAPublishedNameAndVersionIsRefusedUnlessReplace() throws Exception {
-        Path repo = tmp.resolve("repo");
+        Path repo = initRepository();
         Path keys = tmp.resolve("keys");
         Path anchor = anchor();
-        assertEquals(ExitCode.OK, Main.execute("repo", "init", repo.toString(), "--keys", keys.toString()));
         Path first = csar("acme-mme", "2.1", SIGNER);
         assertEquals(ExitCode.OK, Main.execute("repo", "add", repo.toString(), first.toString(), "--keys", keys.toString(), "--trust", anchor.toString()));
         String published = org.veripack.core.FileDigest.hex(first, "SHA-256");
@@ -140,6 +146,52 @@ class RepoCommandTest {
         var doc = NodeOutput.JSON.readTree(stdout(() -> assertEquals(ExitCode.OK, Main.execute("repo", "status", repo.toString(), "--json"))));
         assertEquals(1, doc.get("targets").size(), doc.toString());
         assertEquals("acme-mme-2.1-fixed.csar", doc.get("targets").get(0).get("name").asText());
+    }
+
+    /**
+     * Private keys in the served directory are published to everyone: every command that takes {@code --keys} refuses
+     * them (exit 2, nothing written), also when they are reached through a symbolic link from outside; a key file that
+     * group or others may read is warned about.
+     */
+    @Test
+    void keysInsideTheServedDirectoryAreRefusedByEveryCommandThatTakesKeys() throws Exception {
+        Path repo = initRepository();
+        Path keys = tmp.resolve("keys");
+        String trust = anchor().toString();
+        Path pkg = csar("acme-mme", "2.1", SIGNER);
+        Path served = repo.resolve("private-keys");
+        copyTree(keys, served); // the keys moved into the served directory
+        Path viaLink = Files.createSymbolicLink(tmp.resolve("keys-link"), served); // and named through a link outside it
+        byte[] timestamp = Files.readAllBytes(repo.resolve("metadata/timestamp.json"));
+        for (Path k : List.of(served, viaLink)) {
+            for (String[] args : List.of(
+                    new String[] {"repo", "add", repo.toString(), pkg.toString(), "--keys", k.toString(), "--trust", trust},
+                    new String[] {"repo", "timestamp", repo.toString(), "--keys", k.toString()},
+                    new String[] {"repo", "rotate-root", repo.toString(), "--keys", k.toString(), "--threshold", "root=1"},
+                    new String[] {"repo", "sign", repo.toString(), "--role", "targets", "--key", keys.resolve("targets-1.pem").toString(),
+                            "--keys", k.toString()},
+                    new String[] {"repo", "sign", repo.toString(), "--role", "targets", "--key", k.resolve("targets-1.pem").toString(),
+                            "--keys", keys.toString()})) {
+                SignVerifyCommandTest.Run r = SignVerifyCommandTest.run(args);
+                assertEquals(ExitCode.USAGE, r.exit(), String.join(" ", args) + ": " + r.err());
+                assertTrue(r.err().contains("is inside the repository"), r.err());
+                assertTrue(java.util.Arrays.equals(timestamp, Files.readAllBytes(repo.resolve("metadata/timestamp.json"))));
+            }
+        }
+
+        Files.setPosixFilePermissions(keys.resolve("timestamp-1.pem"), PosixFilePermissions.fromString("rw-r--r--"));
+        SignVerifyCommandTest.Run r = SignVerifyCommandTest.run("repo", "timestamp", repo.toString(), "--keys", keys.toString());
+        assertEquals(ExitCode.OK, r.exit(), r.err());
+        assertEquals(1, r.err().lines().filter(l -> l.contains("warning:") && l.contains("timestamp-1.pem")).count(), r.err());
+    }
+
+    private static void copyTree(Path from, Path to) throws Exception {
+        Files.createDirectories(to);
+        try (var l = Files.list(from)) {
+            for (Path f : (Iterable<Path>) l::iterator) {
+                Files.copy(f, to.resolve(f.getFileName()), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+            }
+        }
     }
 
     @Test

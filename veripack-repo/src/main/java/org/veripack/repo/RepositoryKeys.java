@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
@@ -38,10 +39,37 @@ public final class RepositoryKeys {
 
     private final Path dir;
     private final Map<TufKey, PrivateKey> keys;
+    private final List<Path> readableByOthers;
 
-    private RepositoryKeys(Path dir, Map<TufKey, PrivateKey> keys) {
+    private RepositoryKeys(Path dir, Map<TufKey, PrivateKey> keys, List<Path> readableByOthers) {
         this.dir = dir;
         this.keys = keys;
+        this.readableByOthers = List.copyOf(readableByOthers);
+    }
+
+    /**
+     * Refuses a key file or directory inside the served repository directory (docs/repository.md "Layout": private
+     * keys never inside DIR; everything there is public), compared after resolving symbolic links, so a link to the
+     * keys inside DIR, or DIR reached through a link, is refused too. A path that does not exist yet is resolved from
+     * its nearest existing parent.
+     *
+     * @param option the option that named {@code keys}, for the message ({@code --keys}, {@code --key})
+     * @throws PolicyException when {@code keys} is inside {@code repoDir} (CLI exit 2)
+     */
+    public static void requireOutside(Path repoDir, Path keys, String option) throws IOException, PolicyException {
+        if (real(keys).startsWith(real(repoDir))) {
+            throw new PolicyException(option + " " + keys + " is inside the repository " + repoDir
+                    + ", which is served as it is: keep the keys elsewhere");
+        }
+    }
+
+    private static Path real(Path p) throws IOException {
+        Path abs = p.toAbsolutePath().normalize();
+        Path existing = abs;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        return existing == null ? abs : existing.toRealPath().resolve(existing.relativize(abs));
     }
 
     /**
@@ -51,6 +79,7 @@ public final class RepositoryKeys {
      */
     public static RepositoryKeys load(Path dir) throws IOException, PolicyException {
         Map<TufKey, PrivateKey> keys = new LinkedHashMap<>();
+        List<Path> exposed = new ArrayList<>();
         if (Files.isDirectory(dir)) {
             List<Path> files = new ArrayList<>();
             try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.pem")) {
@@ -58,6 +87,10 @@ public final class RepositoryKeys {
             }
             files.sort(null);
             for (Path f : files) {
+                var mode = Files.getPosixFilePermissions(f);
+                if (mode.contains(PosixFilePermission.GROUP_READ) || mode.contains(PosixFilePermission.OTHERS_READ)) {
+                    exposed.add(f);
+                }
                 PrivateKey k = SigningIdentities.readPrivateKey(f);
                 try {
                     keys.put(TufKey.of(publicKeyOf(k)), k);
@@ -66,10 +99,13 @@ public final class RepositoryKeys {
                 }
             }
         }
-        return new RepositoryKeys(dir, keys);
+        return new RepositoryKeys(dir, keys, exposed);
     }
 
     public Path directory() { return dir; }
+
+    /** The key files {@link #load} read that group or others may read (a private key file should be 0600). */
+    public List<Path> readableByOthers() { return readableByOthers; }
 
     /**
      * A repository key on a PKCS#11 token (an HSM): the private key never leaves the token, the public key comes from the

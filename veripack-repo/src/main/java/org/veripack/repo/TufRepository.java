@@ -203,11 +203,13 @@ public final class TufRepository {
      * Opens an existing repository; {@code keys} may be empty for read-only use ({@link #status}).
      *
      * @throws NoSuchFileException when {@code dir} holds no {@code metadata/1.root.json}
+     * @throws PolicyException     when the key directory is inside {@code dir} ({@link RepositoryKeys#requireOutside})
      */
-    public static TufRepository open(Path dir, RepositoryKeys keys, Clock clock) throws IOException {
+    public static TufRepository open(Path dir, RepositoryKeys keys, Clock clock) throws IOException, PolicyException {
         if (!Files.isRegularFile(dir.resolve("metadata").resolve("1.root.json"))) {
             throw new NoSuchFileException(dir.toString(), null, "not a TUF repository (no metadata/1.root.json; run veripack repo init)");
         }
+        RepositoryKeys.requireOutside(dir, keys.directory(), "--keys");
         return new TufRepository(dir, keys, clock);
     }
 
@@ -233,10 +235,7 @@ public final class TufRepository {
         if (token == null && !tokenRoles.isEmpty()) {
             throw new PolicyException("roles " + tokenRoles + " on a token, but no token key");
         }
-        Path absDir = dir.toAbsolutePath().normalize();
-        if (keyDir.toAbsolutePath().normalize().startsWith(absDir)) {
-            throw new PolicyException("--keys " + keyDir + " is inside the repository " + dir + ", which is served as it is: keep the keys elsewhere");
-        }
+        RepositoryKeys.requireOutside(dir, keyDir, "--keys");
         if (Files.exists(dir.resolve("metadata").resolve("1.root.json"))) {
             throw new PolicyException(dir + " already holds a TUF repository (metadata/1.root.json)");
         }
