@@ -336,7 +336,7 @@ public final class Agent {
                 return;
             }
             log.accept("agent: INSTALLATION_TAMPERED in " + s.slot() + ": "
-                    + s.findings().stream().map(Finding::subject).limit(5).toList());
+                    + s.findings().stream().map(Finding::subject).distinct().limit(5).toList());
             if (c.tamperAction() == AgentConfig.TamperAction.STOP) {
                 HealthCheck.Outcome o = HealthCheck.run(c.stopCommand(), Duration.ofSeconds(60), Map.of("VERIPACK_ROOT", root.toString(),
                         "VERIPACK_SLOT", s.slot()));

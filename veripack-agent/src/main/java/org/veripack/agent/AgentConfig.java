@@ -228,6 +228,24 @@ public record AgentConfig(String repository, String packageName, Duration interv
     }
 
     /**
+     * {@code d} as the configuration writes it, in the largest unit that divides it ({@code 0s}, {@code 90s},
+     * {@code 15m}, {@code 1h}, {@code 2d}; below a second ISO-8601), so {@link #duration} reads it back.
+     */
+    public static String format(Duration d) {
+        if (d.getNano() != 0) {
+            return d.toString();
+        }
+        long s = d.getSeconds();
+        return s == 0 ? "0s" : s % 86_400 == 0 ? s / 86_400 + "d" : s % 3600 == 0 ? s / 3600 + "h" : s % 60 == 0 ? s / 60 + "m" : s + "s";
+    }
+
+    /** {@code a} as {@code metrics.address} writes it: {@code 127.0.0.1:9850}, {@code [::1]:9850}. */
+    public static String format(InetSocketAddress a) {
+        String h = a.getAddress().getHostAddress();
+        return (h.contains(":") ? "[" + h + "]" : h) + ":" + a.getPort();
+    }
+
+    /**
      * {@code 30s}, {@code 15m}, {@code 1h}, {@code 2d} or ISO-8601 ({@code PT15M}, {@code P1D}); not negative.
      *
      * @throws IllegalArgumentException for anything else

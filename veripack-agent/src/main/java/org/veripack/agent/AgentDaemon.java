@@ -70,7 +70,10 @@ public final class AgentDaemon {
         try {
             NodeAccess.requireProtected(configFile, NodeAccess.ownerUid(root));
         } catch (NodeAccess.UnsafeFileException e) {
-            throw new AgentConfig.ConfigException(configFile + ": refusing an unprotected configuration: " + e.file() + " " + e.getMessage());
+            // the message is "FILE: why"; FILE is named once: left out when it is the configuration itself
+            throw new AgentConfig.ConfigException(configFile + ": refusing an unprotected configuration: "
+                    + (e.file().equals(configFile.toAbsolutePath().normalize()) ? e.getMessage().substring(e.file().toString().length() + 2)
+                    : e.getMessage()));
         } catch (IOException e) {
             throw new AgentConfig.ConfigException(configFile + ": " + e);
         }
@@ -132,8 +135,8 @@ public final class AgentDaemon {
         }
         loop = Thread.currentThread();
         Signals.install(() -> { reload.set(true); wake(); }, () -> { stop.set(true); wake(); });
-        err.println("veripack agent: running on " + root + " (repository " + config.repository() + ", every " + config.interval()
-                + (config.metrics() == null ? "" : ", metrics http://" + hostPort(config.metrics()) + "/metrics")
+        err.println("veripack agent: running on " + root + " (repository " + config.repository() + ", every " + AgentConfig.format(config.interval())
+                + (config.metrics() == null ? "" : ", metrics http://" + AgentConfig.format(config.metrics()) + "/metrics")
                 + (config.syslog() == null ? "" : ", audit to syslog " + config.syslog().target()) + ")");
         try {
             while (!stop.get()) {
@@ -187,7 +190,7 @@ public final class AgentDaemon {
             try {
                 metrics.serve(c.metrics(), () -> !stop.get() && loop != null && loop.isAlive(), err::println);
             } catch (IOException e) {
-                throw new IOException("cannot serve metrics on " + hostPort(c.metrics()) + ": " + e.getMessage(), e);
+                throw new IOException("cannot serve metrics on " + AgentConfig.format(c.metrics()) + ": " + e.getMessage(), e);
             }
         }
     }
@@ -299,11 +302,6 @@ public final class AgentDaemon {
                 monitor.wait(millis);
             }
         }
-    }
-
-    private static String hostPort(InetSocketAddress a) {
-        String h = a.getAddress().getHostAddress();
-        return (h.contains(":") ? "[" + h + "]" : h) + ":" + a.getPort();
     }
 
     private static String digest(Path file) throws IOException {

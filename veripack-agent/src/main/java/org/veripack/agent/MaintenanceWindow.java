@@ -124,6 +124,23 @@ public record MaintenanceWindow(Set<DayOfWeek> days, LocalTime start, LocalTime 
     /** For messages: {@code Mon-Fri 02:00-04:00} style. */
     @Override
     public String toString() {
-        return days + " " + start + "-" + (toMidnight ? "24:00" : end.toString());
+        StringBuilder b = new StringBuilder();
+        DayOfWeek[] all = DayOfWeek.values();
+        for (int i = 0; i < all.length; i++) {
+            if (!days.contains(all[i])) {
+                continue;
+            }
+            int j = i;
+            while (j + 1 < all.length && days.contains(all[j + 1])) {
+                j++;
+            }
+            b.append(b.isEmpty() ? "" : ",").append(name(i)).append(j > i ? "-" + name(j) : "");
+            i = j;
+        }
+        return b + " " + start + "-" + (toMidnight ? "24:00" : end.toString());
+    }
+
+    private static String name(int day) {
+        return Character.toUpperCase(NAMES.get(day).charAt(0)) + NAMES.get(day).substring(1);
     }
 }

@@ -28,6 +28,18 @@ class AgentConfigTest {
     }
 
     @Test
+    void durationsAddressesAndWindowsPrintAsTheConfigurationWritesThem() throws Exception {
+        for (String d : List.of("0s", "90s", "15m", "90m", "1h", "25h", "2d")) {
+            assertEquals(d, AgentConfig.format(AgentConfig.duration(d)));
+        }
+        assertEquals("2h", AgentConfig.format(AgentConfig.duration("PT120M")));
+        assertEquals("127.0.0.1:9850", AgentConfig.format(load("repository: {url: /r}\n").metrics()));
+        assertEquals("[0:0:0:0:0:0:0:1]:9850", AgentConfig.format(load("repository: {url: /r}\nmetrics: {address: '[::1]:9850'}\n").metrics()));
+        assertEquals("Mon,Wed-Fri,Sun 22:00-02:00", MaintenanceWindow.parse("Sun,Fri,Wed-Thu,Mon", "22:00-02:00").toString());
+        assertEquals("Mon-Sun 00:00-24:00", MaintenanceWindow.parse("Mon-Sun", "00:00-24:00").toString());
+    }
+
+    @Test
     void defaultsAndEveryKey() throws Exception {
         AgentConfig d = load("repository: {url: 'https://repo.example/'}\n");
         assertEquals(Duration.ofHours(1), d.interval());

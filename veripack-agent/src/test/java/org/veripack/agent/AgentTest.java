@@ -161,6 +161,8 @@ class AgentTest {
         assertEquals(0.0, gauge("veripack_integrity_intact"));
         assertEquals(1.0, counter("veripack_integrity_failures_total", null));
         assertTrue(Files.exists(stopped), "the stop command ran");
+        String tamperLine = log.stream().filter(l -> l.contains("INSTALLATION_TAMPERED in")).findFirst().orElseThrow();
+        assertEquals(1, tamperLine.split("Files/bin/prog", -1).length - 1, "each changed file once: " + tamperLine);
         assertEquals("ACCEPTED", last(f, "agent.tamper-action").get("verdict").asText());
         assertEquals(clock.instant().plus(Duration.ofHours(1)), a.nextIntegrityCheck());
     }

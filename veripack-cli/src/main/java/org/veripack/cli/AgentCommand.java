@@ -39,10 +39,11 @@ final class AgentCommand implements Callable<Integer> {
             try {
                 AgentConfig c = AgentDaemon.loadChecked(node.root, config);
                 System.out.println("ok: repository " + c.repository() + (c.packageName() == null ? "" : " package " + c.packageName())
-                        + ", every " + c.interval() + " + up to " + c.jitter() + ", windows " + (c.windows().isEmpty() ? "any time" : c.windows())
+                        + ", every " + AgentConfig.format(c.interval()) + " + up to " + AgentConfig.format(c.jitter()) + ", windows "
+                        + (c.windows().isEmpty() ? "any time" : c.windows().stream().map(Object::toString).collect(java.util.stream.Collectors.joining("; ")))
                         + " (" + c.timeZone() + "), health check " + (c.healthCommand().isEmpty() ? "none" : String.join(" ", c.healthCommand()))
-                        + ", verify-installed every " + c.integrityInterval() + " (on tamper: " + c.tamperAction().name().toLowerCase(java.util.Locale.ROOT)
-                        + "), metrics " + (c.metrics() == null ? "off" : c.metrics()) + ", syslog " + (c.syslog() == null ? "off" : c.syslog().target()));
+                        + ", verify-installed every " + AgentConfig.format(c.integrityInterval()) + " (on tamper: " + c.tamperAction().name().toLowerCase(java.util.Locale.ROOT)
+                        + "), metrics " + (c.metrics() == null ? "off" : AgentConfig.format(c.metrics())) + ", syslog " + (c.syslog() == null ? "off" : c.syslog().target()));
                 return ExitCode.OK;
             } catch (AgentConfig.ConfigException e) {
                 System.err.println("veripack agent: " + e.getMessage());

@@ -39,6 +39,8 @@ class AgentCommandTest {
         Run ok = SignVerifyCommandTest.run("agent", "--root", node.toString(), "--config", config.toString(), "--check-config");
         assertEquals(ExitCode.OK, ok.exit(), ok.err());
         assertTrue(ok.out().startsWith("ok: repository /srv/repo"), ok.out());
+        assertTrue(ok.out().contains("every 1h + up to 5m, windows Mon-Fri 02:00-04:00 ("), ok.out());
+        assertTrue(ok.out().contains("verify-installed every 1h ") && ok.out().contains("metrics 127.0.0.1:9850,"), ok.out());
 
         Files.writeString(config, "repository: {url: /srv/repo}\nintervall: 1h\n");
         Run typo = SignVerifyCommandTest.run("agent", "--root", node.toString(), "--config", config.toString());
@@ -53,6 +55,7 @@ class AgentCommandTest {
         Run unprotected = SignVerifyCommandTest.run("agent", "--root", node.toString(), "--config", config.toString());
         assertOneLine(unprotected);
         assertTrue(unprotected.err().contains("writable by group or others"), unprotected.err());
+        assertEquals(1, unprotected.err().split(java.util.regex.Pattern.quote(config.toString()), -1).length - 1, "the path once: " + unprotected.err());
 
         Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-r--r--"));
         Files.writeString(config, "repository: {url: /srv/repo}\nhealthCheck: {command: [/nonexistent/hc]}\n");
