@@ -32,8 +32,10 @@ import org.veripack.node.NodeFiles;
  *       every message shows a collector where lines are missing; the file has them.</li>
  *   <li>Only complete lines (ending in {@code \n}) are read. The position read up to is kept in {@code cursor}
  *       ({@code NODE/state/agent/syslog-cursor}: line number, byte offset and the SHA-256 of the last line read) so a
- *       restarted agent continues where it stopped; with no cursor, or one the log no longer matches (rewritten or
- *       cut), it starts at the log's current end.</li>
+ *       restarted agent continues where it stopped. With no cursor (the first start) it starts at the log's first
+ *       line, so the collector gets the node's history. The lines already in the log when the export starts wait for
+ *       room in the queue instead of being dropped (only lines appended while it runs can be). A cursor the log no longer matches (rewritten or cut) continues at the log's end,
+ *       with a warning.</li>
  * </ul>
  * Thread safety: {@link #poll()} is called by one thread at a time (the agent's scheduler); the counters may be read
  * by any thread.
@@ -43,6 +45,8 @@ public final class AuditExport implements AutoCloseable {
 
     private final Path log;
     private final Path cursor;
+    /** The log's size when the export started: lines up to here wait for room in the queue instead of being dropped. */
+    private long historyEnd;
     private final SyslogTarget target;
     private final int facility;
     private final int maxBytes;
@@ -125,6 +129,7 @@ public final class AuditExport implements AutoCloseable {
             ByteBuffer buf = ByteBuffer.allocate((int) Math.min(size - offset, 4 << 20));
             long pos = offset;
             java.io.ByteArrayOutputStream current = new java.io.ByteArrayOutputStream();
+            read:
             while (pos < size) {
                 buf.clear();
                 int r = ch.read(buf, pos);
@@ -139,13 +144,18 @@ public final class AuditExport implements AutoCloseable {
                     }
                     byte[] l = current.toByteArray();
                     current.reset();
-                    line++;
-                    offset = pos + i + 1;
-                    lastSha = sha256(l);
-                    n++;
-                    if (!queue.offer(Rfc5424.format(l, line, lastSha, facility, fallbackHost, maxBytes))) {
+                    long end = pos + i + 1;
+                    String sha = sha256(l);
+                    if (!queue.offer(Rfc5424.format(l, line + 1, sha, facility, fallbackHost, maxBytes))) {
+                        if (end <= historyEnd) {
+                            break read; // history: read again at the next poll, when the sender made room
+                        }
                         dropped.incrementAndGet();
                     }
+                    line++;
+                    offset = end;
+                    lastSha = sha;
+                    n++;
                 }
                 pos += r;
             }
@@ -258,12 +268,20 @@ public final class AuditExport implements AutoCloseable {
                     line = l;
                     offset = o;
                     lastSha = f[2];
+                    historyEnd = sizeOrZero(); // written while the agent was stopped: waits for room, as the history
                     return;
                 }
             }
             warnings.accept("audit export: " + cursor + " does not match " + log + "; continuing at its end");
+            toEnd();
+            return;
         }
-        toEnd();
+        // the first start: from the first line, the history without drops
+        line = 0;
+        offset = 0;
+        lastSha = "-";
+        historyEnd = sizeOrZero();
+        save();
     }
 
     private void toEnd() throws IOException {

@@ -70,7 +70,7 @@ class AuditExportTest {
             for (AuditEvent e : events) {
                 audit.append(e);
             }
-            assertEquals(4, export.poll());
+            assertEquals(5, export.poll(), "with the line written before the first start (the history)");
             List<Rsyslog.Received> got = await(r -> r.input().equals(input) && "acme-mme".equals(r.param("package")), 4);
             List<String> lines = Files.readAllLines(audit.file(), StandardCharsets.UTF_8);
             assertEquals(4, got.size(), name + ": " + got);
@@ -144,6 +144,31 @@ class AuditExportTest {
         List<Rsyslog.Received> got = await(r -> "restart-pkg".equals(r.param("package")), 2);
         assertEquals(List.of("1", "2"), got.stream().map(r -> r.param("auditLine")).toList());
         assertEquals(List.of("1", "2"), got.stream().map(r -> r.param("version")).toList());
+    }
+
+    /** The first start (no cursor) sends the history already in the log, more lines than the queue holds, none dropped. */
+    @Test
+    void theFirstStartSendsTheWholeExistingLogWithoutDrops() throws Exception {
+        AuditLog audit = new AuditLog(dir.resolve("history.jsonl"), Clock.fixed(T0, ZoneOffset.UTC));
+        int lines = 40;
+        for (int i = 1; i <= lines; i++) {
+            audit.append(new AuditEvent(AuditEvent.Type.INSTALL_ACCEPTED, "history-pkg", Integer.toString(i), null, AuditEvent.Verdict.ACCEPTED,
+                    List.of(), null));
+        }
+        SyslogTarget tcp = new SyslogTarget(SyslogTarget.Transport.TCP, "127.0.0.1", rsyslog.tcpPort, null, Duration.ofSeconds(1));
+        try (AuditExport export = new AuditExport(audit.file(), dir.resolve("history-cursor"), tcp, AUTH, 8, 8192, "h", w -> { })) {
+            int read = 0;
+            long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (read < lines && System.nanoTime() < until) {
+                read += export.poll();
+                Thread.sleep(20);
+            }
+            assertEquals(lines, read, "every existing line read");
+            List<Rsyslog.Received> got = await(r -> "history-pkg".equals(r.param("package")), lines);
+            assertEquals(java.util.stream.IntStream.rangeClosed(1, lines).mapToObj(Integer::toString).toList(),
+                    got.stream().map(r -> r.param("auditLine")).toList());
+            assertEquals(0, export.dropped());
+        }
     }
 
     private static List<Rsyslog.Received> await(java.util.function.Predicate<Rsyslog.Received> match, int n) throws Exception {
