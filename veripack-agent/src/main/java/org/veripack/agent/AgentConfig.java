@@ -124,6 +124,11 @@ public record AgentConfig(String repository, String packageName, Duration interv
         JsonNode repo = r.object(root, "repository", true);
         r.only(repo, "repository.", Set.of("url", "package"));
         String url = r.text(repo, "repository.url", true);
+        try {
+            org.veripack.repo.NodeUpdate.baseUri(url); // as update --repo: an http(s) URL with a host, or a directory
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(file + ": repository.url " + e.getMessage());
+        }
         String pkg = r.text(repo, "repository.package", false);
         Duration interval = r.duration(root, "interval", Duration.ofHours(1));
         Duration jitter = r.duration(root, "jitter", Duration.ofMinutes(5));

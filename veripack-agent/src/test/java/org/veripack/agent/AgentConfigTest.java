@@ -81,6 +81,9 @@ class AgentConfigTest {
         assertTrue(error("repository: {url: /r}\nintervall: 1h\n").contains("unknown key intervall"), "typo");
         assertTrue(error("repository: {url: /r}\nsyslog: {transport: udp, prot: 514}\n").contains("unknown key syslog.prot"));
         assertTrue(error("interval: 1h\n").contains("repository: required"));
+        assertTrue(error("repository: {url: 'ftp://repo.example/acme/'}\n").contains("repository.url ftp://repo.example/acme/: unsupported scheme ftp"));
+        assertTrue(error("repository: {url: 'file:///etc'}\n").contains("unsupported scheme file"));
+        assertTrue(error("repository: {url: 'http://[::1'}\n").contains("repository.url http://[::1: not a valid URL"));
         assertTrue(error("repository: {url: /r}\ninterval: 1 hour\n").contains("interval: not a duration: 1 hour"));
         assertTrue(error("repository: {url: /r}\ninterval: 5s\n").contains("interval: at least 10s"));
         assertTrue(error("repository: {url: /r}\nmaintenanceWindows: [{days: Mon-Fry, hours: '02:00-04:00'}]\n").contains("unknown day Fry"));

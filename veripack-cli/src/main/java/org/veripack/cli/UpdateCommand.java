@@ -57,6 +57,13 @@ final class UpdateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        NodeUpdate.Transport transport;
+        try {
+            transport = NodeUpdate.Transport.of(repo, TrustPolicy.FetchTimeouts.DEFAULT);
+        } catch (IllegalArgumentException e) {
+            System.err.println("veripack update: --repo " + e.getMessage());
+            return ExitCode.USAGE;
+        }
         Integer refused = node.admitInstall("update", System.err, () ->
                 repoRoot != null && !Files.exists(NodeFiles.repositoryRoot(node.root))
                         ? NodeGate.authorizeTrust("update --repo-root", node.root, System.err) // writes into config/
@@ -82,8 +89,7 @@ final class UpdateCommand implements Callable<Integer> {
             Node opened = Node.open(node.root, Clock.systemUTC());
             RevocationSource revocation = RevocationSource.http(java.time.Duration.ofSeconds(10), 10L << 20,
                     node.root.resolve("cache").resolve("revocation"));
-            NodeUpdate update = new NodeUpdate(opened, NodeUpdate.Transport.of(repo, TrustPolicy.FetchTimeouts.DEFAULT), Clock.systemUTC(),
-                    revocation);
+            NodeUpdate update = new NodeUpdate(opened, transport, Clock.systemUTC(), revocation);
             if (pin != null) {
                 try {
                     if (update.pin(pin)) {

@@ -234,6 +234,7 @@ class UpdateCommandTest {
         Run longer = update();
         assertEquals(ExitCode.REJECTED, longer.exit());
         assertEquals("REPO_LIMIT_EXCEEDED", code(longer));
+        assertTrue(longer.json().path("finding").path("actual").asText().startsWith("more than "), longer.json().toString());
         assertEquals("1.0", activeVersion());
     }
 
@@ -311,7 +312,28 @@ class UpdateCommandTest {
         Run r = update();
         assertEquals(ExitCode.IO, r.exit());
         assertEquals("REPO_UNREACHABLE", code(r));
+        assertFalse(r.json().path("finding").path("detail").asText().contains("null"), r.json().toString()); // a reason, not "null"
         assertEquals("1.0", activeVersion());
+    }
+
+    /**
+     * A repository location that is neither an http(s) URL nor a directory is a usage error (exit 2) before anything is
+     * read or written: a malformed URL, no host, another scheme (never taken as a relative directory named "ftp:").
+     */
+    @Test
+    void aRepositoryThatIsNotAnHttpUrlOrADirectoryIsAUsageError() throws Exception {
+        for (String bad : List.of("http://[::1", "ftp://repo.example/acme/", "file:///etc", "http:///metadata", "HTTPS//x:y")) {
+            SignVerifyCommandTest.Run r = SignVerifyCommandTest.run("update", "--root", node.toString(), "--repo", bad,
+                    "--repo-root", repo.resolve("metadata/1.root.json").toString());
+            if (bad.equals("HTTPS//x:y")) { // no scheme: a relative directory, which does not exist
+                assertEquals(ExitCode.IO, r.exit(), r.err());
+                continue;
+            }
+            assertEquals(ExitCode.USAGE, r.exit(), bad + ": " + r.err());
+            assertTrue(r.err().startsWith("veripack update: --repo " + bad + ": "), r.err());
+            assertFalse(r.err().contains("internal error"), r.err());
+            assertFalse(Files.exists(node.resolve("config/repository-root.json")), "nothing pinned");
+        }
     }
 
     @Test

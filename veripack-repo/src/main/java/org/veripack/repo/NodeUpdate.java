@@ -87,11 +87,13 @@ public final class NodeUpdate {
          * {@code repo} an {@code http://} or {@code https://} base URL (the bounded HTTP of
          * {@link ArtifactFetcher#http}: no redirects, {@code timeouts}, and each file within
          * {@link MinimumRate#bound} of its size bound) or a directory.
+         *
+         * @throws IllegalArgumentException when {@code repo} is not a valid http(s) URL or has another scheme ({@link #baseUri})
          */
         static Transport of(String repo, TrustPolicy.FetchTimeouts timeouts, MinimumRate rate) {
             Objects.requireNonNull(rate, "rate");
-            if (repo.startsWith("http://") || repo.startsWith("https://")) {
-                URI base = URI.create(repo.endsWith("/") ? repo : repo + "/");
+            URI base = baseUri(repo);
+            if (base != null) {
                 ArtifactFetcher http = ArtifactFetcher.http(timeouts);
                 return (path, maxBytes, out) -> {
                     String raw;
@@ -152,6 +154,35 @@ public final class NodeUpdate {
             long millis = Math.min(maxBytes / bytesPerSecond, 10L * 365 * 24 * 3600) * 1000 + maxBytes % bytesPerSecond * 1000 / bytesPerSecond;
             return grace.plusMillis(millis);
         }
+    }
+
+    /**
+     * The repository's base URL when {@code repo} is an {@code http://} or {@code https://} URL (with a host), null
+     * when it is a directory (no scheme).
+     *
+     * @throws IllegalArgumentException when it is not a valid URL, has no host, or has another scheme ({@code ftp:},
+     *                                  {@code file:}...: never taken as a relative directory); the message says which
+     */
+    public static URI baseUri(String repo) {
+        java.util.regex.Matcher scheme = java.util.regex.Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*):.*", java.util.regex.Pattern.DOTALL)
+                .matcher(repo);
+        if (!scheme.matches()) {
+            return null;
+        }
+        String name = scheme.group(1).toLowerCase(java.util.Locale.ROOT);
+        if (!name.equals("http") && !name.equals("https")) {
+            throw new IllegalArgumentException(repo + ": unsupported scheme " + name + ": (an http:// or https:// URL, or a directory)");
+        }
+        URI base;
+        try {
+            base = new URI(repo.endsWith("/") ? repo : repo + "/");
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException(repo + ": not a valid URL: " + e.getMessage(), e);
+        }
+        if (base.getHost() == null) {
+            throw new IllegalArgumentException(repo + ": not a valid URL: no host");
+        }
+        return base;
     }
 
     /** How a run ended. */

@@ -49,7 +49,20 @@ final class RepositoryReader {
 
         Unreachable(String path, IOException cause) {
             super(cause);
-            this.finding = Finding.of(FindingCode.REPO_UNREACHABLE, path, String.valueOf(cause.getMessage()));
+            this.finding = Finding.of(FindingCode.REPO_UNREACHABLE, path, reason(cause));
+        }
+
+        /**
+         * What went wrong, for the finding: the first message along the causes (the JDK's HTTP client throws a
+         * {@link java.net.ConnectException} without one for a refused connection), else the exception's kind.
+         */
+        static String reason(IOException e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t.getMessage() != null && !t.getMessage().isBlank()) {
+                    return (t == e ? "" : t.getClass().getSimpleName() + ": ") + t.getMessage();
+                }
+            }
+            return e instanceof java.net.ConnectException ? "connection refused or failed (ConnectException)" : e.getClass().getSimpleName();
         }
     }
 
