@@ -145,7 +145,7 @@ report() {
     ok = 1; k = split(t, conds, " ")
     for (i = 1; i <= k; i++) { split(conds[i], kv, "<="); if (r[kv[1]] > kv[2] + 0) ok = 0 }
     printf "%-30s %6.2f %6.2f  %6.2f %6.2f  %6.2f %6.2f   %5.2f %5.2f   %5.2f %5.2f   %-30s %s\n",
-      n, vw, vc, pw, pc, bw, bc, r["w/p"], r["c/p"], r["w/b"], r["c/b"], t, ok ? "met" : "MISSED" }' | tee -a "$out/results.txt"
+      n, vw, vc, pw, pc, bw, bc, r["w/p"], r["c/p"], r["w/b"], r["c/b"], t, k == 0 ? "-" : ok ? "met" : "MISSED" }' | tee -a "$out/results.txt"
 }
 rss_kib() { /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F': ' '/Maximum resident set size/ { print $2 }'; }
 
