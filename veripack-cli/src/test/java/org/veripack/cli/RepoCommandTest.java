@@ -130,7 +130,12 @@ class RepoCommandTest {
         try (var l = Files.list(repo.resolve("targets"))) {
             targetFiles = l.map(p -> p.getFileName().toString()).sorted().toList();
         }
-        for (Path other : List.of(rebuilt, renamed)) { // the same target name, or the same name and version under another
+        // the same version spelled otherwise (equal in Debian ordering, as update compares them) is the same version
+        Path revision0 = tmp.resolve("rebuilt/acme-mme-2.1-0.csar");
+        CsarSigner.builder(SIGNER.identity()).name("acme-mme").version("2.1-0").conformanceChecks(false).build().writeOption1(tree, revision0);
+        Path epoch0 = tmp.resolve("rebuilt/acme-mme-epoch.csar");
+        CsarSigner.builder(SIGNER.identity()).name("acme-mme").version("0:2.1").conformanceChecks(false).build().writeOption1(tree, epoch0);
+        for (Path other : List.of(rebuilt, renamed, revision0, epoch0)) { // the same target name, or the same name and version under another
             SignVerifyCommandTest.Run r = SignVerifyCommandTest.run("repo", "add", repo.toString(), other.toString(), "--keys", keys.toString(),
                     "--trust", anchor.toString());
             assertEquals(ExitCode.REJECTED, r.exit(), r.err());

@@ -322,7 +322,7 @@ class UpdateCommandTest {
      */
     @Test
     void aRepositoryThatIsNotAnHttpUrlOrADirectoryIsAUsageError() throws Exception {
-        for (String bad : List.of("http://[::1", "ftp://repo.example/acme/", "file:///etc", "http:///metadata", "HTTPS//x:y")) {
+        for (String bad : List.of("http://[::1", "ftp://repo.example/acme/", "file:///etc", "http:///metadata", "http://127.0.0.1:99999/", "HTTPS//x:y")) {
             SignVerifyCommandTest.Run r = SignVerifyCommandTest.run("update", "--root", node.toString(), "--repo", bad,
                     "--repo-root", repo.resolve("metadata/1.root.json").toString());
             if (bad.equals("HTTPS//x:y")) { // no scheme: a relative directory, which does not exist

@@ -182,6 +182,9 @@ public final class NodeUpdate {
         if (base.getHost() == null) {
             throw new IllegalArgumentException(repo + ": not a valid URL: no host");
         }
+        if (base.getPort() > 65535) {
+            throw new IllegalArgumentException(repo + ": not a valid URL: port " + base.getPort() + " out of range (1-65535)");
+        }
         return base;
     }
 
