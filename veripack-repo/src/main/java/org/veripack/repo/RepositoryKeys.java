@@ -51,16 +51,33 @@ public final class RepositoryKeys {
      * Refuses a key file or directory inside the served repository directory (docs/repository.md "Layout": private
      * keys never inside DIR; everything there is public), compared after resolving symbolic links, so a link to the
      * keys inside DIR, or DIR reached through a link, is refused too. A path that does not exist yet is resolved from
-     * its nearest existing parent.
+     * its nearest existing parent. DIR reached through a bind mount (another path to the same directory) is recognised
+     * by file identity ({@link Files#isSameFile}: device and inode).
      *
      * @param option the option that named {@code keys}, for the message ({@code --keys}, {@code --key})
      * @throws PolicyException when {@code keys} is inside {@code repoDir} (CLI exit 2)
      */
     public static void requireOutside(Path repoDir, Path keys, String option) throws IOException, PolicyException {
-        if (real(keys).startsWith(real(repoDir))) {
+        if (real(keys).startsWith(real(repoDir)) || anyAncestorIs(real(keys), repoDir)) {
             throw new PolicyException(option + " " + keys + " is inside the repository " + repoDir
                     + ", which is served as it is: keep the keys elsewhere");
         }
+    }
+
+    /**
+     * Whether {@code dir} (when it exists) is the same directory as {@code p} or one of its parents by file identity
+     * (device and inode, {@link Files#isSameFile}): the repository reached through a bind mount has another path.
+     */
+    private static boolean anyAncestorIs(Path p, Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return false;
+        }
+        for (Path a = p; a != null; a = a.getParent()) {
+            if (Files.exists(a) && Files.isSameFile(a, dir)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static Path real(Path p) throws IOException {
