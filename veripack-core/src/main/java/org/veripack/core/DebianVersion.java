@@ -88,6 +88,17 @@ public final class DebianVersion implements Comparable<DebianVersion> {
         }
     }
 
+    /**
+     * Whether {@code a} and {@code b} name one version: equal strings, or both valid and equal in Debian ordering
+     * ({@code 2.1}, {@code 2.1-0}, {@code 0:2.1}; {@code dpkg --compare-versions a eq b}). False when either is null.
+     */
+    public static boolean same(String a, String b) {
+        if (a == null || b == null) {
+            return false;
+        }
+        return a.equals(b) || isValid(a) && isValid(b) && compare(a, b) == 0;
+    }
+
     /** {@code dpkg --compare-versions a lt b} and friends: negative, zero or positive. */
     public static int compare(String a, String b) {
         return parse(a).compareTo(parse(b));

@@ -71,6 +71,17 @@ class DebianVersionTest {
     }
 
     @Test
+    void sameIsEqualityInTheOrderingAndFalseForNullOrDifferent() {
+        for (String[] v : VECTORS) {
+            assertEquals(v[1].equals("="), DebianVersion.same(v[0], v[2]), v[0] + " " + v[1] + " " + v[2]);
+        }
+        assertTrue(DebianVersion.same("not a version!", "not a version!"), "equal strings, even unparsable");
+        assertFalse(DebianVersion.same("2.1", null));
+        assertFalse(DebianVersion.same(null, null));
+        assertFalse(DebianVersion.same("2.1", "bad version!"));
+    }
+
+    @Test
     void equalVersionsHaveEqualHashCodes() {
         assertEquals(DebianVersion.parse("1.0"), DebianVersion.parse("1.00"));
         assertEquals(DebianVersion.parse("1.0").hashCode(), DebianVersion.parse("1.00").hashCode());

@@ -298,20 +298,6 @@ public final class TufRepository {
     }
 
     /**
-     * Whether two version strings name the same version in Debian ordering ({@code 2.1}, {@code 2.1-0}, {@code 0:2.1}),
-     * the ordering update uses to choose a target: a different build under an equal version is a replacement too.
-     */
-    private static boolean sameVersion(String a, String b) {
-        if (b == null) {
-            return false;
-        }
-        if (a.equals(b)) {
-            return true;
-        }
-        return DebianVersion.isValid(a) && DebianVersion.isValid(b) && DebianVersion.compare(a, b) == 0;
-    }
-
-    /**
      * As {@link #add(Path, PackageVerifier, Duration, Duration, Duration)}; a package whose name and version (equal in
      * Debian ordering), or whose
      * target name, the repository already lists with other bytes is {@link AlreadyPublished} unless {@code replace},
@@ -342,7 +328,7 @@ public final class TufRepository {
             ObjectNode listed = (ObjectNode) targets.get("targets");
             List<String> sameIdentity = new ArrayList<>();
             for (Metadata.TargetFile f : cur.targets().targets(TrustedState.TARGETS).values()) {
-                if (f.name().equals(name) || (id.name().equals(NodeUpdate.customName(f)) && sameVersion(id.version(), NodeUpdate.customVersion(f)))) {
+                if (f.name().equals(name) || (id.name().equals(NodeUpdate.customName(f)) && DebianVersion.same(id.version(), NodeUpdate.customVersion(f)))) {
                     String published = f.hashes().get("sha256");
                     if (!replace && !hex.equalsIgnoreCase(published)) {
                         throw new AlreadyPublished(f.name(), id.name() + " " + id.version(), published, hex);
