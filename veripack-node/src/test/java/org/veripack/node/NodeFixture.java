@@ -145,7 +145,7 @@ final class NodeFixture {
         Path csar = signed.get(name + " " + version);
         StagedPackage p = csar == null ? stage(name, version, program(version)) : stage(csar);
         signed.putIfAbsent(name + " " + version, p.packageFile());
-        return installer.commit(p, antiRollback, null);
+        return installer.commit(p, antiRollback, null, IdentityCheck.NONE);
     }
 
     static String sha256(byte[] b) {

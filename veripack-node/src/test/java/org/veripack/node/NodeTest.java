@@ -135,7 +135,7 @@ class NodeTest {
         NodeFixture fx = new NodeFixture(root);
         InstallResult a = fx.install("acme-mme", "2.0", true);
         InstallResult other = fx.installer.commit(fx.stage("acme-mme", "9.0", "vnf_software_version",
-                NodeFixture.program("9.0"), NodeFixture.LEAF.identity()), true, null);
+                NodeFixture.program("9.0"), NodeFixture.LEAF.identity()), true, null, IdentityCheck.NONE);
         assertEquals(InstallResult.Outcome.REJECTED, other.outcome());
         Finding f = other.report().findings().stream().filter(x -> x.code() == FindingCode.VERSION_ROLLBACK).findFirst().orElseThrow();
         assertEquals("vnf_package_version", f.expected());
@@ -143,17 +143,17 @@ class NodeTest {
         assertEquals("slots/" + a.slot(), current(root));
 
         InstallResult forced = fx.installer.commit(fx.stage("acme-mme", "5.0", "vnf_software_version",
-                NodeFixture.program("5.0"), NodeFixture.LEAF.identity()), false, null);
+                NodeFixture.program("5.0"), NodeFixture.LEAF.identity()), false, null, IdentityCheck.NONE);
         assertEquals(InstallResult.Outcome.ACTIVATED, forced.outcome());
         assertEquals(Map.of("acme-mme", "5.0"), fx.activation.versions().highestActivated());
         assertEquals("vnf_software_version", fx.activation.versions().floorKey("acme-mme").orElseThrow());
         assertTrue(Node.openExisting(root, NodeFixture.CLOCK).verifyInstalled().intact());
 
         InstallResult lower = fx.installer.commit(fx.stage("acme-mme", "4.9", "vnf_software_version",
-                NodeFixture.program("4.9"), NodeFixture.LEAF.identity()), true, null);
+                NodeFixture.program("4.9"), NodeFixture.LEAF.identity()), true, null, IdentityCheck.NONE);
         assertTrue(lower.report().has(FindingCode.VERSION_ROLLBACK), lower.report()::toString);
         InstallResult higher = fx.installer.commit(fx.stage("acme-mme", "5.1", "vnf_software_version",
-                NodeFixture.program("5.1"), NodeFixture.LEAF.identity()), true, null);
+                NodeFixture.program("5.1"), NodeFixture.LEAF.identity()), true, null, IdentityCheck.NONE);
         assertEquals(InstallResult.Outcome.ACTIVATED, higher.outcome());
 
         // the sealed key is bound to the signed manifest like the version itself
@@ -175,7 +175,7 @@ class NodeTest {
                 v.activeSlot(), v.previousSlot(), v.product()));
         assertTrue(fx.install("acme-mme", "1.0", true).report().has(FindingCode.VERSION_ROLLBACK));
         InstallResult v4 = fx.installer.commit(fx.stage("acme-mme", "3.0", "vnf_software_version",
-                NodeFixture.program("3.0"), NodeFixture.LEAF.identity()), true, null);
+                NodeFixture.program("3.0"), NodeFixture.LEAF.identity()), true, null, IdentityCheck.NONE);
         assertTrue(v4.report().has(FindingCode.VERSION_ROLLBACK), v4.report()::toString);
         assertEquals(InstallResult.Outcome.ACTIVATED, fx.install("acme-mme", "2.1", true).outcome());
         assertEquals("vnf_package_version", fx.activation.versions().floorKey("acme-mme").orElseThrow());
@@ -185,9 +185,9 @@ class NodeTest {
     @Test
     void invalidVersionOrNameIsMalformedPackage() throws Exception {
         NodeFixture fx = new NodeFixture(dir.resolve("node"));
-        InstallResult badVersion = fx.installer.commit(fx.stage("acme-mme", "latest", NodeFixture.program("x")), true, null);
+        InstallResult badVersion = fx.installer.commit(fx.stage("acme-mme", "latest", NodeFixture.program("x")), true, null, IdentityCheck.NONE);
         assertTrue(badVersion.report().has(FindingCode.MALFORMED_PACKAGE));
-        InstallResult badName = fx.installer.commit(fx.stage("../evil", "1.0", NodeFixture.program("1.0")), true, null);
+        InstallResult badName = fx.installer.commit(fx.stage("../evil", "1.0", NodeFixture.program("1.0")), true, null, IdentityCheck.NONE);
         assertTrue(badName.report().has(FindingCode.MALFORMED_PACKAGE));
         assertFalse(Files.exists(dir.resolve("node/current"), LinkOption.NOFOLLOW_LINKS));
     }
@@ -223,7 +223,7 @@ class NodeTest {
         assertEquals(InstallResult.Outcome.ALREADY_ACTIVE, same.outcome());
         assertEquals(a.slot(), same.slot());
         // another build of 1.0 (re-signed) is still below the floor
-        InstallResult rebuilt = fx.installer.commit(fx.stage("acme-mme", "1.0", NodeFixture.program("1.0")), true, null);
+        InstallResult rebuilt = fx.installer.commit(fx.stage("acme-mme", "1.0", NodeFixture.program("1.0")), true, null, IdentityCheck.NONE);
         assertTrue(rebuilt.report().has(FindingCode.VERSION_ROLLBACK));
         // 1.1 again (the version rolled back from): accepted, the way back to it
         InstallResult again = fx.install("acme-mme", "1.1", true);
@@ -250,13 +250,13 @@ class NodeTest {
                 .build().writeOption2(tree.getParent(), other);
         var staged = fx.stage(csar);
         Files.copy(other, csar, java.nio.file.StandardCopyOption.REPLACE_EXISTING); // a genuinely signed package, not the one verified
-        InstallResult r = fx.installer.commit(staged, true, null);
+        InstallResult r = fx.installer.commit(staged, true, null, IdentityCheck.NONE);
         assertEquals(InstallResult.Outcome.REJECTED, r.outcome(), r.report()::toString);
         assertEquals(List.of(FindingCode.MALFORMED_PACKAGE), r.report().findings().stream().map(Finding::code).toList());
         assertFalse(Files.exists(root.resolve("current"), LinkOption.NOFOLLOW_LINKS), "nothing activated");
         // the package left alone installs
         Files.copy(other, csar, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        assertEquals(InstallResult.Outcome.ACTIVATED, fx.installer.commit(fx.stage(csar), true, null).outcome());
+        assertEquals(InstallResult.Outcome.ACTIVATED, fx.installer.commit(fx.stage(csar), true, null, IdentityCheck.NONE).outcome());
     }
 
     @Test
@@ -429,7 +429,7 @@ class NodeTest {
         byte[] image = new byte[5 * 1024 * 1024 + 3];
         new java.util.Random(5).nextBytes(image);
         entries.put("lib/image.bin", new NodeFixture.Entry(image, 0644, null));
-        InstallResult r = fx.installer.commit(fx.stage("acme-mme", "1.0", entries), true, null);
+        InstallResult r = fx.installer.commit(fx.stage("acme-mme", "1.0", entries), true, null, IdentityCheck.NONE);
         Node node = Node.openExisting(root, NodeFixture.CLOCK);
         assertEquals(List.of(), node.verifyInstalled().findings());
         Path file = root.resolve("slots").resolve(r.slot()).resolve("lib/image.bin");
@@ -631,7 +631,7 @@ class NodeTest {
         NodeFixture fx = new NodeFixture(root);
         TestPki.Issued shortLived = TestPki.cert("CN=Acme Code Signing,O=Acme").issuedBy(NodeFixture.ROOT)
                 .validity(java.time.Instant.parse("2025-01-01T00:00:00Z"), java.time.Instant.parse("2026-02-01T00:00:00Z")).build();
-        InstallResult r = fx.installer.commit(fx.stage("acme-mme", "1.0", NodeFixture.program("1.0"), shortLived.identity()), true, null);
+        InstallResult r = fx.installer.commit(fx.stage("acme-mme", "1.0", NodeFixture.program("1.0"), shortLived.identity()), true, null, IdentityCheck.NONE);
         assertEquals(InstallResult.Outcome.ACTIVATED, r.outcome(), r.report().toString());
         java.time.Clock later = java.time.Clock.fixed(java.time.Instant.parse("2030-01-01T00:00:00Z"), java.time.ZoneOffset.UTC);
         GuardDecision d = Node.openExisting(root, later).guard("bin/prog");

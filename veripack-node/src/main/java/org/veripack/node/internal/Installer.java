@@ -182,11 +182,6 @@ public final class Installer {
         return new InstallResult(sameAsActive ? InstallResult.Outcome.REPAIRED : InstallResult.Outcome.ACTIVATED, report, slot, newPrevious);
     }
 
-    /** As {@link #commit(StagedPackage, boolean, String, IdentityCheck)} with no caller's claim. */
-    public InstallResult commit(StagedPackage p, boolean antiRollback, String product) throws IOException {
-        return commit(p, antiRollback, product, IdentityCheck.NONE);
-    }
-
     /** Whether {@code slot} holds the package whose slot name is {@code base} (itself or a repair of it). */
     static boolean isSlotOf(String slot, String base) {
         return slot.equals(base) || (slot.startsWith(base + "~r") && slot.substring(base.length() + 2).matches("[0-9]{1,9}"));
