@@ -9,7 +9,7 @@ import org.veripack.core.internal.csar.Digests;
  * The digest of one file's bytes, read once through the JDK's {@link java.security.MessageDigest}: the one way
  * Veripack hashes a file outside a package (the node's re-verification of an installed slot, the evidence digest
  * of a whole package file). The file is read on the calling thread with positional reads into a small direct
- * buffer that goes to the digest without a copy (docs/reference.md "Performance").
+ * buffer handed to the digest as it is ({@code ChannelDigest}; docs/reference.md "Performance").
  */
 public final class FileDigest {
     private FileDigest() { }

@@ -32,7 +32,7 @@ public interface SignedContent {
 
     /**
      * A file's bytes: hashed through {@link ChannelDigest} (positional reads into a direct buffer handed to the
-     * digests, no copy), telling {@code progress} the length of each block.
+     * digests as it is), telling {@code progress} the length of each block.
      */
     static SignedContent ofFile(Path file, ProgressListener progress) {
         return new SignedContent() {

@@ -208,7 +208,7 @@ public final class ZipArchive implements Closeable {
 
     /**
      * Hashes a STORED entry's data straight from the archive file into {@code digests} ({@link ChannelDigest}: no
-     * stream, no copy), with the checks {@link #open} applies: the bytes are counted against the limits as they are
+     * stream, no heap buffer), with the checks {@link #open} applies: the bytes are counted against the limits as they are
      * read ({@link LimitExceededException}), and data that ends before its declared size or differs from it is
      * {@link MalformedEntryException}. Concurrent calls are safe (positional reads).
      *
