@@ -72,8 +72,7 @@ public final class AgentDaemon {
         } catch (NodeAccess.UnsafeFileException e) {
             // the message is "FILE: why"; FILE is named once: left out when it is the configuration itself
             throw new AgentConfig.ConfigException(configFile + ": refusing an unprotected configuration: "
-                    + (e.file().equals(configFile.toAbsolutePath().normalize()) ? e.getMessage().substring(e.file().toString().length() + 2)
-                    : e.getMessage()));
+                    + (e.file().equals(configFile.toAbsolutePath().normalize()) ? e.why() : e.getMessage()));
         } catch (IOException e) {
             throw new AgentConfig.ConfigException(configFile + ": " + e);
         }

@@ -52,14 +52,19 @@ public final class NodeAccess {
     public static final class UnsafeFileException extends Exception {
         private static final long serialVersionUID = 1L;
         private final transient Path file;
+        private final String why;
 
         public UnsafeFileException(Path file, String why) {
             super(file + ": " + why);
             this.file = file;
+            this.why = why;
         }
 
         /** The offending file or directory. */
         public Path file() { return file; }
+
+        /** What is wrong with {@link #file()}, without its name (e.g. {@code writable by group or others}). */
+        public String why() { return why; }
     }
 
     /**
