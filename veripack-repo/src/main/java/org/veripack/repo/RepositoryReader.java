@@ -96,17 +96,28 @@ final class RepositoryReader {
         int slash = name.lastIndexOf('/');
         String path = "targets/" + (consistentSnapshot
                 ? name.substring(0, slash + 1) + hashName(target) + "." + name.substring(slash + 1) : name);
-        MessageDigest sha256 = digest("SHA-256");
-        MessageDigest sha512 = digest("SHA-512");
+        // only the algorithms the signed target lists: a target listing sha256 alone is not also hashed with SHA-512
+        Map<String, MessageDigest> digests = new java.util.LinkedHashMap<>();
+        for (String alg : target.hashes().keySet()) {
+            switch (alg) {
+                case "sha256" -> digests.put(alg, digest("SHA-256"));
+                case "sha512" -> digests.put(alg, digest("SHA-512"));
+                default -> { } // unknown to this client: checkTarget needs another that is known
+            }
+        }
         long n;
-        try (OutputStream out = new DigestOutputStream(new DigestOutputStream(Files.newOutputStream(file,
-                StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE), sha256), sha512)) {
+        OutputStream sink = Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
+        for (MessageDigest md : digests.values()) {
+            sink = new DigestOutputStream(sink, md);
+        }
+        try (OutputStream out = sink) {
             n = get(path, target.length(), out);
         } catch (ArtifactFetcher.NotFoundException e) {
             throw new Unreachable(path, e);
         }
-        TrustedMetadata.checkTarget(target, n, Map.of("sha256", HexFormat.of().formatHex(sha256.digest()),
-                "sha512", HexFormat.of().formatHex(sha512.digest())));
+        Map<String, String> computed = new java.util.HashMap<>();
+        digests.forEach((h, md) -> computed.put(h, HexFormat.of().formatHex(md.digest())));
+        TrustedMetadata.checkTarget(target, n, computed);
     }
 
     /** §5.7.3: the hash that prefixes the target's file name under consistent snapshots (sha256, else sha512). */
