@@ -305,24 +305,29 @@ public final class TufRepository {
      */
     public Added add(Path pkg, PackageVerifier verifier, Duration targetsExpiry, Duration snapshotExpiry, Duration timestampExpiry,
                      boolean replace) throws IOException, PolicyException, Rejected, AlreadyPublished {
-        VerificationReport report = verifier.verifyCsar(pkg);
-        if (!report.accepted() || report.identity().isEmpty()) {
-            throw new Rejected(report);
-        }
         String name = pkg.getFileName().toString();
         if (name.contains("/") || name.startsWith(".")) {
             throw new PolicyException("target name " + name + ": a package file name without a leading dot");
         }
-        staging.requireNothingStaged();
-        Current cur = files.current();
-        Path tmp = Files.createTempFile(files.targetsDir(), ".add-", ".tmp");
+        // the private copy (a 0700 directory the web server cannot read) is what is verified and then published: the
+        // package file may change after it is read, and a path verified and then copied again could publish bytes that
+        // were never verified
+        Path work = Files.createTempDirectory(files.targetsDir(), ".add-",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Path tmp = work.resolve(name);
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             long length;
             try (InputStream in = Files.newInputStream(pkg)) {
-                length = Files.copy(new DigestInputStream(in, sha), tmp, StandardCopyOption.REPLACE_EXISTING);
+                length = Files.copy(new DigestInputStream(in, sha), tmp);
             }
             String hex = HexFormat.of().formatHex(sha.digest());
+            VerificationReport report = verifier.verifyCsar(tmp);
+            if (!report.accepted() || report.identity().isEmpty()) {
+                throw new Rejected(report);
+            }
+            staging.requireNothingStaged();
+            Current cur = files.current();
             var id = report.identity().get();
             ObjectNode targets = cur.targets().signed().deepCopy();
             ObjectNode listed = (ObjectNode) targets.get("targets");
@@ -367,6 +372,7 @@ public final class TufRepository {
             throw new IOException(files.directory() + ": " + e.getMessage(), e);
         } finally {
             Files.deleteIfExists(tmp);
+            Files.deleteIfExists(work);
         }
     }
 
