@@ -8,7 +8,7 @@
 # Usage: bench/run.sh [-n RUNS] [--keep] [--only CASE[,CASE...]]
 #   -n RUNS   timed runs per command after one warm-up (default 5; medians are reported)
 #   --keep    keep the fixtures under bench/out/ (about 13 GB) for the next run; default: delete them
-#   --only    run only the named cases: stored floor deflated multi detached install guard small rss
+#   --only    run only the named cases: stored floor minimal deflated multi detached install guard small rss
 # VERIPACK=PATH runs another checkout's launcher (e.g. the tree before a change) against the same fixtures.
 # Needs: java 17 (java, javac), mvn (the launcher builds the CLI), openssl, unzip, /usr/bin/time (GNU).
 # Disk: about 13 GB free under bench/out/ (the 8 GiB package for the peak-RSS case).
@@ -39,6 +39,7 @@ vp="${VERIPACK:-$here/veripack}"
 "$vp" --version >/dev/null   # builds the CLI (and its class-data archive) once, outside the timings
 "$vp" --version >/dev/null
 
+jvm="-XX:+UseSerialGC -Xms128m -Xmx512m"   # the launcher's heap and GC options (../veripack)
 GiB=$((1024 * 1024 * 1024))
 MiB=$((1024 * 1024))
 
@@ -62,13 +63,29 @@ sign() { # sign DIR OUT NAME [--store]
 }
 random() { head -c "$2" /dev/urandom > "$1"; }
 
+# the minimal JVM verifier (bench/MinimalVerifier.java) in its own jar, with a signature over a small file
+# and a class-data archive of its classes: the same start-up aids as Veripack's launcher (AppCDS, JEP 310)
+minimal_fixture() {
+  local m="$out/minimal"
+  if [ ! -f "$m/minimal.jar" ] || [ "$here/bench/MinimalVerifier.java" -nt "$m/minimal.jar" ]; then
+    rm -rf "$m" && mkdir -p "$m/classes"
+    javac -d "$m/classes" "$here/bench/MinimalVerifier.java"
+    (cd "$m/classes" && jar cf "$m/minimal.jar" ./*.class)
+    head -c 1024 /dev/urandom > "$m/signed.bin"
+    openssl dgst -sha256 -sign "$out/pki/signer.key" -out "$m/signed.sig" "$m/signed.bin"
+    java $jvm -XX:DumpLoadedClassList="$m/classes.lst" -cp "$m/minimal.jar" MinimalVerifier "$out/pki/ca.pem" \
+      "$out/pki/ca.pem" "$out/pki/signer.pem" "$m/signed.sig" "$m/signed.bin" >/dev/null
+    java $jvm -Xshare:dump -XX:SharedClassListFile="$m/classes.lst" -XX:SharedArchiveFile="$m/minimal.jsa" \
+      -cp "$m/minimal.jar" >/dev/null 2>&1
+  fi
+}
 fixtures() {
   pki
   if [ ! -f "$out/image.bin" ]; then
     echo "bench: writing 1 GiB of random data" >&2
     random "$out/image.bin" $GiB
   fi
-  if want stored || want install || want guard || want rss; then
+  if want stored || want install || want guard || want rss || want minimal; then
     if [ ! -f "$out/stored-1g.csar" ]; then
       mkdir -p "$out/src-stored/Artifacts" && ln -f "$out/image.bin" "$out/src-stored/Artifacts/image.bin"
       sign "$out/src-stored" "$out/stored-1g.csar" stored --store
@@ -90,13 +107,14 @@ fixtures() {
     "$vp" sign --key "$out/pki/signer.key" --cert "$out/pki/signer.pem" --detached "$out/image.bin" \
       --out "$out/image.bin.p7s" 2>/dev/null
   fi
-  if want small && [ ! -f "$out/small-1m.csar" ]; then
+  if { want small || want minimal; } && [ ! -f "$out/small-1m.csar" ]; then
     mkdir -p "$out/src-small/Artifacts" && random "$out/src-small/Artifacts/app.bin" $MiB
     sign "$out/src-small" "$out/small-1m.csar" small --store
   fi
   if [ ! -f "$out/BareHash.class" ] || [ "$here/bench/BareHash.java" -nt "$out/BareHash.class" ]; then
     javac -d "$out" "$here/bench/BareHash.java"
   fi
+  if want minimal; then minimal_fixture; fi
   if [ ! -f "$out/Hello.class" ]; then
     printf 'public class Hello { public static void main(String[] a) { System.out.println("hello"); } }\n' > "$out/Hello.java"
     javac -d "$out" "$out/Hello.java"
@@ -118,6 +136,8 @@ measure() {
   awk '{ printf "%s %.3f\n", $1, $2 + $3 }' "$out/.time"
 }
 base() { echo "java -XX:+UseSerialGC -cp $out BareHash $*"; }   # the bare-hash baseline over FILE...
+# minimal FILE [JVM OPTIONS]: the minimal JVM verifier over FILE, with the launcher's heap, GC and JIT options
+minimal() { local f="$1"; shift; echo "java $jvm -XX:CompileThresholdScaling=3 $* -XX:SharedArchiveFile=$out/minimal/minimal.jsa -Xlog:cds=off -cp $out/minimal/minimal.jar MinimalVerifier $f $out/pki/ca.pem $out/pki/signer.pem $out/minimal/signed.sig $out/minimal/signed.bin"; }
 # pair CASE TARGETS SETUP OURS PEER BASE: one warm-up, then RUNS interleaved runs of OURS, PEER and BASE
 # (SETUP runs untimed before each); prints the medians and ratios (see report).
 pair() {
@@ -170,6 +190,11 @@ want stored && pair "verify 1 GiB stored / dgst" "w/p<=1.10 c/p<=1.20 c/b<=1.15"
 want floor && pair "bare hash, 1 MiB buffer / dgst" "" ":" \
   "java $one -cp $out BareHash $out/image.bin 1024" "openssl dgst -sha256 $out/image.bin" "$(base "$out/image.bin")"
 
+# the least any JVM verifier does (hash + one certificate path + one signature, JDK only; launcher's JVM
+# options): the targets that this row misses cannot be met by a Java verifier on this machine
+want minimal && pair "minimal JVM verifier 1 GiB / dgst" "w/p<=1.10 c/p<=1.20 c/b<=1.15" ":" \
+  "$(minimal "$out/stored-1g.csar")" "openssl dgst -sha256 $out/image.bin" "$(base "$out/stored-1g.csar")"
+
 want deflated && pair "verify 1 GiB deflated / unzip|dgst" "w/p<=1.00" ":" \
   "$vp verify $trust $out/deflated-1g.csar" \
   "unzip -p $out/deflated-1g.csar Artifacts/image.txt | openssl dgst -sha256" "$(base "$out/deflated-1g.csar")"
@@ -206,6 +231,9 @@ fi
 # start-up: 4x the runs; the peer is a bare JVM printing "hello"
 want small && runs=$((runs * 4)) pair "verify 1 MiB / java hello" "w/b<=1.50 c/b<=1.50" ":" \
   "$vp verify $trust $out/small-1m.csar" "java $one -cp $out Hello" "$(base "$out/small-1m.csar")"
+
+want minimal && runs=$((runs * 4)) pair "minimal JVM verifier 1 MiB / hello" "w/b<=1.50 c/b<=1.50" ":" \
+  "$(minimal "$out/small-1m.csar" -XX:TieredStopAtLevel=1)" "java $one -cp $out Hello" "$(base "$out/small-1m.csar")"
 
 if want rss; then
   for f in stored-1g stored-8g; do
