@@ -168,7 +168,12 @@ class AgentDaemonTest {
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!done.getAsBoolean()) {
             assertTrue(p.isAlive(), "the agent exited: " + read(log));
-            assertTrue(System.nanoTime() < until, "timed out; agent output: " + read(log));
+            if (System.nanoTime() >= until) {
+                // the agent's threads at the timeout (SIGQUIT: the JVM prints them to its output, the log)
+                signal(p, "QUIT");
+                Thread.sleep(1000);
+                throw new AssertionError("timed out; agent output and threads: " + read(log));
+            }
             Thread.sleep(100);
         }
     }

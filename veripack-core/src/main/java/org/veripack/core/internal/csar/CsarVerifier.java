@@ -1,9 +1,11 @@
 package org.veripack.core.internal.csar;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -127,12 +129,15 @@ public final class CsarVerifier {
         if (!Files.isRegularFile(csar)) {
             throw new NoSuchFileException(csar.toString(), null, "not a regular file");
         }
-        try (CsarExecutor executor = new CsarExecutor(policy, fetcher, progress)) {
+        // one open: the package digest, the zip index, the layout check and every entry read judge the same
+        // bytes, even if the path is replaced while this runs
+        try (FileChannel file = FileChannel.open(csar, StandardOpenOption.READ);
+             CsarExecutor executor = new CsarExecutor(policy, fetcher, progress)) {
             // the package digest is evidence for the report, not a check: it runs beside the artifact hashes
-            Future<String> packageSha256 = packageDigest ? executor.submit(() -> Digests.sha256Hex(csar))
+            Future<String> packageSha256 = packageDigest ? executor.submit(() -> Digests.sha256Hex(file))
                     : CompletableFuture.completedFuture(null);
             List<Finding> findings = new ArrayList<>();
-            Optional<ZipArchive> opened = ZipArchive.open(csar, policy.limits(), "package", findings);
+            Optional<ZipArchive> opened = ZipArchive.open(file, policy.limits(), "package", findings);
             if (opened.isEmpty()) {
                 VerificationReport.Builder b = VerificationReport.builder(PackageFormat.CSAR_OPTION_1, at)
                         .packageSha256(CsarExecutor.await(packageSha256));

@@ -58,6 +58,19 @@ public final class Digests {
         return HexFormat.of().formatHex(md.digest());
     }
 
+    /**
+     * Hex SHA-256 of everything {@code file} holds, read with positional reads (its position is not
+     * moved, so other readers of the same channel are undisturbed): the bytes the caller's other checks
+     * read through that channel, whatever its path names by now.
+     *
+     * @throws IOException when the file cannot be read
+     */
+    public static String sha256Hex(FileChannel file) throws IOException {
+        MessageDigest md = newDigest("SHA-256");
+        ChannelDigest.update(file, 0, Long.MAX_VALUE, ChannelDigest.BlockCheck.NONE, md);
+        return HexFormat.of().formatHex(md.digest());
+    }
+
     /** Hex of bytes' digest. */
     public static String hex(String jcaName, byte[] bytes) {
         return HexFormat.of().formatHex(newDigest(jcaName).digest(bytes));

@@ -90,6 +90,31 @@ public final class ZipArchive implements Closeable {
      * @param subject what the findings about the container itself name (e.g. {@code package})
      */
     public static Optional<ZipArchive> open(Path file, Limits limits, String subject, List<Finding> sink) {
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(file, StandardOpenOption.READ);
+        } catch (IOException e) {
+            sink.add(Finding.of(FindingCode.MALFORMED_PACKAGE, subject, "not a readable zip archive" + readableReason(e)));
+            return Optional.empty();
+        }
+        Optional<ZipArchive> opened = open(channel, limits, subject, sink);
+        if (opened.isEmpty()) {
+            closeQuietly(channel);
+        }
+        return opened;
+    }
+
+    /**
+     * {@link #open(Path, Limits, String, List)} over a file the caller opened: the limits, Commons
+     * Compress's index, the layout check ({@link ZipLayout}) and every entry read use this one channel, so
+     * they all judge the same bytes even if the path is replaced meanwhile (a caller that also hashes the
+     * whole file, for a report's {@code packageSha256}, passes the same channel). The returned archive
+     * closes {@code file} when it is closed; when the result is empty the caller still owns it.
+     *
+     * @param file the archive, opened for reading; other threads may read it concurrently with positional
+     *             reads only (its position belongs to the limit check and Commons Compress)
+     */
+    public static Optional<ZipArchive> open(FileChannel file, Limits limits, String subject, List<Finding> sink) {
         ZipFile zip;
         HeaderBudgetChannel channel = null;
         try {
@@ -97,11 +122,10 @@ public final class ZipArchive implements Closeable {
             if (budget.isEmpty()) {
                 return Optional.empty();
             }
-            channel = new HeaderBudgetChannel(FileChannel.open(file, StandardOpenOption.READ), budget.getAsLong());
+            channel = new HeaderBudgetChannel(file, budget.getAsLong());
             zip = ZipFile.builder().setSeekableByteChannel(channel).setCharset(StandardCharsets.UTF_8).get();
             channel.indexed();
         } catch (IOException | RuntimeException e) {
-            closeQuietly(channel);
             if (channel != null && channel.exceeded()) {
                 sink.add(Finding.mismatch(FindingCode.LIMIT_EXCEEDED, subject,
                         "zip headers (central directory and local extra fields) larger than the limit",

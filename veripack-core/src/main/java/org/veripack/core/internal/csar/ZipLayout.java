@@ -8,8 +8,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -79,12 +77,10 @@ final class ZipLayout {
      * @return the layout problems, empty when every byte is accounted for
      * @throws IOException when the file cannot be read
      */
-    static List<String> check(Path file, List<ZipArchiveEntry> physical, long firstLocalHeaderOffset) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            ZipLayout layout = new ZipLayout(ch);
-            layout.run(physical, firstLocalHeaderOffset);
-            return layout.problems;
-        }
+    static List<String> check(FileChannel file, List<ZipArchiveEntry> physical, long firstLocalHeaderOffset) throws IOException {
+        ZipLayout layout = new ZipLayout(file);
+        layout.run(physical, firstLocalHeaderOffset);
+        return layout.problems;
     }
 
     private record End(long eocdAt, long cdOffset, long cdSize, long entries, long cdEnd) { }
@@ -111,52 +107,50 @@ final class ZipLayout {
      *         record reads), for {@link HeaderBudgetChannel}; or empty when a limit is crossed
      * @throws IOException when the file cannot be read
      */
-    static OptionalLong indexBudget(Path file, Limits limits, String subject, List<Finding> sink) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            ZipLayout layout = new ZipLayout(ch);
-            Tail tail = layout.tail();
-            long eocdAt = tail == null ? -1 : tail.eocdAt();
-            // Commons Compress reads 4 bytes at each offset from the last possible one down to the end record
-            // (or the search's lowest offset), then at most 64 bytes of end records and the ZIP64 locator
-            long lowest = eocdAt >= 0 ? eocdAt : Math.max(0, layout.length - EOCD_BYTES - MAX_COMMENT);
-            long endSearch = 4 * Math.max(0, layout.length - EOCD_BYTES - lowest + 1) + 64;
-            if (eocdAt < 0) {
+    static OptionalLong indexBudget(FileChannel file, Limits limits, String subject, List<Finding> sink) throws IOException {
+        ZipLayout layout = new ZipLayout(file);
+        Tail tail = layout.tail();
+        long eocdAt = tail == null ? -1 : tail.eocdAt();
+        // Commons Compress reads 4 bytes at each offset from the last possible one down to the end record
+        // (or the search's lowest offset), then at most 64 bytes of end records and the ZIP64 locator
+        long lowest = eocdAt >= 0 ? eocdAt : Math.max(0, layout.length - EOCD_BYTES - MAX_COMMENT);
+        long endSearch = 4 * Math.max(0, layout.length - EOCD_BYTES - lowest + 1) + 64;
+        if (eocdAt < 0) {
+            return OptionalLong.of(limits.maxHeaderBytes() + endSearch); // Commons Compress refuses the file
+        }
+        ByteBuffer eocd = layout.read(eocdAt, EOCD_BYTES);
+        long entries = u16(eocd, 10);
+        long cdSize = u32(eocd, 12);
+        long cdOffset = u32(eocd, 16);
+        // Commons Compress: ZIP64 when the locator's signature is right before the end record; there the
+        // directory starts at the ZIP64 record's offset, else at the classic offset moved by any data
+        // prepended to the archive (end record position - size - offset)
+        long start = Math.max(eocdAt - cdSize, cdOffset);
+        if (eocdAt > 20 && layout.readInt(eocdAt - 20) == ZIP64_LOCATOR_SIG) {
+            ByteBuffer loc = layout.read(eocdAt - 20, 20);
+            ByteBuffer z = layout.read(loc.getLong(8), 56);
+            if (z == null || z.getInt(0) != ZIP64_EOCD_SIG) {
                 return OptionalLong.of(limits.maxHeaderBytes() + endSearch); // Commons Compress refuses the file
             }
-            ByteBuffer eocd = layout.read(eocdAt, EOCD_BYTES);
-            long entries = u16(eocd, 10);
-            long cdSize = u32(eocd, 12);
-            long cdOffset = u32(eocd, 16);
-            // Commons Compress: ZIP64 when the locator's signature is right before the end record; there the
-            // directory starts at the ZIP64 record's offset, else at the classic offset moved by any data
-            // prepended to the archive (end record position - size - offset)
-            long start = Math.max(eocdAt - cdSize, cdOffset);
-            if (eocdAt > 20 && layout.readInt(eocdAt - 20) == ZIP64_LOCATOR_SIG) {
-                ByteBuffer loc = layout.read(eocdAt - 20, 20);
-                ByteBuffer z = layout.read(loc.getLong(8), 56);
-                if (z == null || z.getInt(0) != ZIP64_EOCD_SIG) {
-                    return OptionalLong.of(limits.maxHeaderBytes() + endSearch); // Commons Compress refuses the file
-                }
-                entries = z.getLong(32);
-                cdSize = z.getLong(40);
-                start = z.getLong(48);
-            }
-            if (Long.compareUnsigned(entries, limits.maxEntries()) > 0) {
-                sink.add(Finding.mismatch(FindingCode.LIMIT_EXCEEDED, subject,
-                        "too many zip entries: the end of central directory record declares " + Long.toUnsignedString(entries),
-                        Long.toString(limits.maxEntries()), Long.toUnsignedString(entries)));
-                return OptionalLong.empty();
-            }
-            if (Long.compareUnsigned(cdSize, limits.maxHeaderBytes()) > 0) {
-                sink.add(Finding.mismatch(FindingCode.LIMIT_EXCEEDED, subject,
-                        "zip central directory too large: the end of central directory record declares "
-                        + Long.toUnsignedString(cdSize) + " bytes", Long.toString(limits.maxHeaderBytes()),
-                        Long.toUnsignedString(cdSize)));
-                return OptionalLong.empty();
-            }
-            OptionalLong records = layout.countRecords(start, limits, subject, sink);
-            return records.isEmpty() ? records : OptionalLong.of(limits.maxHeaderBytes() + 4 * records.getAsLong() + endSearch);
+            entries = z.getLong(32);
+            cdSize = z.getLong(40);
+            start = z.getLong(48);
         }
+        if (Long.compareUnsigned(entries, limits.maxEntries()) > 0) {
+            sink.add(Finding.mismatch(FindingCode.LIMIT_EXCEEDED, subject,
+                    "too many zip entries: the end of central directory record declares " + Long.toUnsignedString(entries),
+                    Long.toString(limits.maxEntries()), Long.toUnsignedString(entries)));
+            return OptionalLong.empty();
+        }
+        if (Long.compareUnsigned(cdSize, limits.maxHeaderBytes()) > 0) {
+            sink.add(Finding.mismatch(FindingCode.LIMIT_EXCEEDED, subject,
+                    "zip central directory too large: the end of central directory record declares "
+                    + Long.toUnsignedString(cdSize) + " bytes", Long.toString(limits.maxHeaderBytes()),
+                    Long.toUnsignedString(cdSize)));
+            return OptionalLong.empty();
+        }
+        OptionalLong records = layout.countRecords(start, limits, subject, sink);
+        return records.isEmpty() ? records : OptionalLong.of(limits.maxHeaderBytes() + 4 * records.getAsLong() + endSearch);
     }
 
     /**
