@@ -117,7 +117,8 @@ for k in $(seq 1 $((N + 1))); do
   printf 'repository: {url: "http://127.0.0.1:%s/a%s/"}\ninterval: %s\njitter: %s\nintegrityInterval: %s\nhealthCheck: {command: %s}\nmetrics: {address: "127.0.0.1:%s"}\n' \
     "$NGINX_PORT" "$i" "$INTERVAL" "$JITTER" "$INTEGRITY" "$health" "$port" > agent$i.yaml
   chmod 644 agent$i.yaml
-  VERIPACK_JAVA_OPTS="$JAVA_OPTS" "$REPO/veripack" agent --root $node --config agent$i.yaml >agent$i.log 2>&1 & pids+=($!)
+  # env --default-signal=HUP: the warm-agent step below signals HUP, which a shell started under nohup would ignore
+  VERIPACK_JAVA_OPTS="$JAVA_OPTS" env --default-signal=HUP "$REPO/veripack" agent --root $node --config agent$i.yaml >agent$i.log 2>&1 & pids+=($!)
   tampered=false; [ "$k" = 1 ] && tampered=true
   agents_json+=("{\"name\": \"$node\", \"agent\": \"a$i\", \"port\": $port, \"pid\": $!, \"role\": \"$role\", \"tampered\": $tampered}")
 done

@@ -133,7 +133,11 @@ public final class AgentDaemon {
             return IO;
         }
         loop = Thread.currentThread();
-        Signals.install(() -> { reload.set(true); wake(); }, () -> { stop.set(true); wake(); });
+        for (String ignored : Signals.install(() -> { reload.set(true); wake(); }, () -> { stop.set(true); wake(); })) {
+            // inherited (nohup ignores HUP): the JVM leaves it ignored, so a reload by signal would do nothing
+            err.println("veripack agent: SIG" + ignored + " is ignored in this process (inherited from its parent, e.g. nohup): "
+                    + (ignored.equals("HUP") ? "a configuration change needs a restart" : "stop the agent with another signal"));
+        }
         err.println("veripack agent: running on " + root + " (repository " + config.repository() + ", every " + AgentConfig.format(config.interval())
                 + (config.metrics() == null ? "" : ", metrics http://" + AgentConfig.format(config.metrics()) + "/metrics")
                 + (config.syslog() == null ? "" : ", audit to syslog " + config.syslog().target()) + ")");

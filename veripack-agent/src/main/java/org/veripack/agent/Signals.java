@@ -8,15 +8,26 @@ package org.veripack.agent;
 final class Signals {
     private Signals() { }
 
-    static void install(Runnable hangup, Runnable terminate) {
-        handle("HUP", hangup);
-        handle("TERM", terminate);
-        handle("INT", terminate);
+    /**
+     * Installs the handlers.
+     *
+     * @return the signals among HUP, TERM and INT that this process was started with ignored (e.g. HUP under
+     *         {@code nohup}): the JVM keeps a shutdown signal ignored when it started ignored, so its handler
+     *         never runs; empty when all three are handled
+     */
+    static java.util.List<String> install(Runnable hangup, Runnable terminate) {
+        java.util.List<String> ignored = new java.util.ArrayList<>();
+        handle("HUP", hangup, ignored);
+        handle("TERM", terminate, ignored);
+        handle("INT", terminate, ignored);
+        return ignored;
     }
 
-    private static void handle(String name, Runnable action) {
+    private static void handle(String name, Runnable action, java.util.List<String> ignored) {
         try {
-            sun.misc.Signal.handle(new sun.misc.Signal(name), s -> action.run());
+            if (sun.misc.Signal.handle(new sun.misc.Signal(name), s -> action.run()) == sun.misc.SignalHandler.SIG_IGN) {
+                ignored.add(name);
+            }
         } catch (IllegalArgumentException e) {
             // the JVM reserves it (e.g. -Xrs): the default action stays
         }

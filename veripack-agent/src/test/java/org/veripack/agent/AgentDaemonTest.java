@@ -149,14 +149,38 @@ class AgentDaemonTest {
 
     /** A node with acme-mme 1.0 published and an agent process on it, metrics on {@link #port}, output in {@link #log}. */
     private Process start() throws Exception {
+        // SIGHUP as systemd leaves it, whatever the test run inherited (a build started under nohup ignores it)
+        return start("--default-signal=HUP");
+    }
+
+    /** {@link #start()} with {@code env}'s signal option ({@code --default-signal=HUP}, {@code --ignore-signal=HUP}). */
+    private Process start(String signalDisposition) throws Exception {
         fixture = new AgentFixture(tmp, Instant.now());
         fixture.publish("acme-mme", "1.0", "exit 0");
         port = Rsyslog.freeTcpPort();
         configFile = fixture.configFile("metrics: {address: '127.0.0.1:" + port + "'}\ninterval: 1h\nintegrityInterval: 1h\n");
         log = tmp.resolve("agent.log");
-        return new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx96m",
+        return new ProcessBuilder("env", signalDisposition, Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx96m",
                 "-cp", System.getProperty("java.class.path"), DaemonMain.class.getName(), fixture.node.toString(), configFile.toString())
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
+    /** Started under nohup (SIGHUP ignored): the JVM keeps it ignored, so the agent says that a reload needs a restart. */
+    @Test
+    void sighupIgnoredAtStartIsReported() throws Exception {
+        Process p = start("--ignore-signal=HUP");
+        try {
+            await(() -> read(log).contains("SIGHUP is ignored in this process"), p, log);
+            assertTrue(read(log).contains("a configuration change needs a restart"), read(log));
+            signal(p, "HUP");
+            Thread.sleep(500);
+            assertTrue(p.isAlive(), "an ignored SIGHUP neither stops nor reloads: " + read(log));
+            p.destroy(); // SIGTERM still stops it cleanly
+            assertTrue(p.waitFor(30, TimeUnit.SECONDS), read(log));
+            assertEquals(0, p.exitValue(), read(log));
+        } finally {
+            p.destroyForcibly();
+        }
     }
 
     private static void signal(Process p, String name) throws Exception {
