@@ -26,7 +26,9 @@ final class HeaderBudgetChannel extends FileChannel {
     private volatile boolean indexing = true;
 
     /**
-     * @param file   the archive, open for reading; closed with this channel
+     * @param file   the archive, open for reading; it stays open when this channel is closed (Commons Compress
+     *               closes this channel when it cannot read the archive, and the caller may still be hashing
+     *               the file: whoever opened it closes it)
      * @param budget bytes relative reads may return while indexing
      */
     HeaderBudgetChannel(FileChannel file, long budget) {
@@ -151,7 +153,7 @@ final class HeaderBudgetChannel extends FileChannel {
     }
 
     @Override
-    protected void implCloseChannel() throws IOException {
-        file.close();
+    protected void implCloseChannel() {
+        // the file belongs to whoever opened it (see the constructor)
     }
 }

@@ -69,9 +69,13 @@ public final class ZipArchive implements Closeable {
     private final Set<String> refused;
     private final AtomicLong totalBytes = new AtomicLong();
 
-    private ZipArchive(ZipFile zip, FileChannel channel, Limits limits, Map<String, Entry> entries, List<Finding> findings,
-                       Set<String> refused) {
+    /** The file {@link #open(Path, Limits, String, List)} opened, closed with the archive; null when the caller owns it. */
+    private final FileChannel ownedFile;
+
+    private ZipArchive(ZipFile zip, FileChannel channel, FileChannel ownedFile, Limits limits, Map<String, Entry> entries,
+                       List<Finding> findings, Set<String> refused) {
         this.zip = zip;
+        this.ownedFile = ownedFile;
         this.channel = channel;
         this.limits = limits;
         this.entries = entries;
@@ -97,7 +101,7 @@ public final class ZipArchive implements Closeable {
             sink.add(Finding.of(FindingCode.MALFORMED_PACKAGE, subject, "not a readable zip archive" + readableReason(e)));
             return Optional.empty();
         }
-        Optional<ZipArchive> opened = open(channel, limits, subject, sink);
+        Optional<ZipArchive> opened = open(channel, channel, limits, subject, sink);
         if (opened.isEmpty()) {
             closeQuietly(channel);
         }
@@ -108,13 +112,19 @@ public final class ZipArchive implements Closeable {
      * {@link #open(Path, Limits, String, List)} over a file the caller opened: the limits, Commons
      * Compress's index, the layout check ({@link ZipLayout}) and every entry read use this one channel, so
      * they all judge the same bytes even if the path is replaced meanwhile (a caller that also hashes the
-     * whole file, for a report's {@code packageSha256}, passes the same channel). The returned archive
-     * closes {@code file} when it is closed; when the result is empty the caller still owns it.
+     * whole file, for a report's {@code packageSha256}, passes the same channel). The caller keeps
+     * {@code file} open while it uses the archive and closes it afterwards; neither the archive nor a
+     * failed open closes it.
      *
      * @param file the archive, opened for reading; other threads may read it concurrently with positional
      *             reads only (its position belongs to the limit check and Commons Compress)
      */
     public static Optional<ZipArchive> open(FileChannel file, Limits limits, String subject, List<Finding> sink) {
+        return open(file, null, limits, subject, sink);
+    }
+
+    private static Optional<ZipArchive> open(FileChannel file, FileChannel ownedFile, Limits limits, String subject,
+                                             List<Finding> sink) {
         ZipFile zip;
         HeaderBudgetChannel channel = null;
         try {
@@ -164,14 +174,14 @@ public final class ZipArchive implements Closeable {
                 }
             }
         }
-        return Optional.of(new ZipArchive(zip, channel, limits, Collections.unmodifiableMap(entries), findings,
+        return Optional.of(new ZipArchive(zip, channel, ownedFile, limits, Collections.unmodifiableMap(entries), findings,
                 Collections.unmodifiableSet(refused)));
     }
 
     /** Reads every symlink's target (bounded) and drops links that are absolute or leave the package. */
     private static void checkLinks(ZipFile zip, FileChannel channel, Limits limits, Map<String, Entry> entries,
                                    List<Finding> findings) {
-        ZipArchive reader = new ZipArchive(zip, channel, limits, entries, findings, Set.of());
+        ZipArchive reader = new ZipArchive(zip, channel, null, limits, entries, findings, Set.of());
         for (Entry e : List.copyOf(entries.values())) {
             if (e.type() != ArtifactType.SYMLINK) {
                 continue;
@@ -313,7 +323,13 @@ public final class ZipArchive implements Closeable {
 
     @Override
     public void close() throws IOException {
-        zip.close();
+        try {
+            zip.close();
+        } finally {
+            if (ownedFile != null) {
+                ownedFile.close();
+            }
+        }
     }
 
     private static void closeQuietly(Closeable c) {
