@@ -4,9 +4,11 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
@@ -28,6 +30,7 @@ import org.veripack.core.PackageRejectedException;
 import org.veripack.core.PackageVerifier;
 import org.veripack.core.TrustPolicy;
 import org.veripack.core.VerificationReport;
+import org.veripack.core.internal.csar.Digests;
 import org.veripack.core.internal.csar.ToscaMeta;
 import org.veripack.core.internal.csar.ZipArchive;
 import org.veripack.core.internal.manifest.Manifest;
@@ -48,7 +51,9 @@ import org.veripack.core.internal.manifest.ManifestParser;
  * rules. Findings about trust and time (anchor, expiry, revocation, key usage, authorisation, algorithm
  * policy) are left to the verifier under the operator's policy.
  * The input must carry one detached CMS SignedData. Output is written to a temp file beside {@code out}
- * and renamed; nothing is written when the input is refused.
+ * and renamed; nothing is written when the input is refused. What is copied and signed is read through one
+ * open of the input whose SHA-256 must be the verified package's: a file renamed over the input after it was
+ * verified is refused ({@code MALFORMED_PACKAGE}), never countersigned unverified.
  *
  * <p>Errors: {@link PackageRejectedException} carrying the integrity findings ({@link #INTEGRITY}, e.g.
  * {@code DIGEST_MISMATCH}, {@code SIGNATURE_INVALID}, {@code UNSAFE_PATH}) when the input does not verify;
@@ -81,20 +86,26 @@ public final class CsarCountersigner {
      * @throws PackageRejectedException with a report holding only the {@link #INTEGRITY} findings of {@code in}
      */
     public void countersign(Path in, Path out) throws IOException, PackageRejectedException {
-        requireIntegrity(in);
-        ZipFile opened;
-        try {
-            opened = ZipFile.builder().setPath(in).get();
-        } catch (java.util.zip.ZipException | java.io.EOFException e) {
-            throw new IllegalArgumentException(in + " is not a zip (CSAR): " + e.getMessage(), e);
-        } catch (IOException e) {
-            if (Files.isRegularFile(in) && Files.isReadable(in)) {
+        VerificationReport verified = requireIntegrity(in);
+        // what is copied and signed is read through one open whose bytes are the ones verified (same SHA-256):
+        // the path may name another file by now (renamed over it), which is refused rather than countersigned
+        try (FileChannel file = FileChannel.open(in, StandardOpenOption.READ)) {
+            String now = Digests.sha256Hex(file);
+            if (!now.equals(verified.packageSha256().orElse(null))) {
+                throw new PackageRejectedException(VerificationReport.builder(verified.format(), verified.verificationTime())
+                        .packageSha256(now).finding(Finding.mismatch(FindingCode.MALFORMED_PACKAGE, "package",
+                                "the package changed while it was countersigned (the file at the path is not the one verified)",
+                                verified.packageSha256().orElse(null), now)).build());
+            }
+            ZipFile opened;
+            try {
+                opened = ZipFile.builder().setSeekableByteChannel(file).get();
+            } catch (IOException e) {
                 throw new IllegalArgumentException(in + " is not a zip (CSAR): " + e.getMessage(), e);
             }
-            throw e;
-        }
-        try (ZipFile zip = opened) {
-            AtomicFile.write(out, o -> writeCountersigned(zip, in, o));
+            try (ZipFile zip = opened) {
+                AtomicFile.write(out, o -> writeCountersigned(zip, in, o));
+            }
         }
     }
 
@@ -157,15 +168,19 @@ public final class CsarCountersigner {
 
     /**
      * Verifies {@code in} with the countersigner's own certificate as the only (irrelevant) trust anchor and
-     * keeps the {@link #INTEGRITY} findings. A file that is not a zip is left to {@link #countersign}'s own
-     * IllegalArgumentException.
+     * keeps the {@link #INTEGRITY} findings.
+     *
+     * @return the verification's report, whose {@code packageSha256} is the digest of the bytes verified
+     * @throws IllegalArgumentException when {@code in} is not a zip
      */
-    private void requireIntegrity(Path in) throws IOException, PackageRejectedException {
-        if (!isZip(in)) {
-            return;
+    private VerificationReport requireIntegrity(Path in) throws IOException, PackageRejectedException {
+        List<Finding> notZip = new ArrayList<>();
+        if (!isZip(in, notZip)) {
+            throw new IllegalArgumentException(in + " is not a zip (CSAR): "
+                    + notZip.stream().map(Finding::detail).findFirst().orElse("no zip index"));
         }
         TrustPolicy anyAnchor = TrustPolicy.withAnchors(List.of(signer.identity().certificate()));
-        VerificationReport full = PackageVerifier.create(anyAnchor, signer.clock()).verifyCsar(in);
+        VerificationReport full = PackageVerifier.create(anyAnchor, signer.clock()).withPackageDigest().verifyCsar(in);
         VerificationReport.Builder b = VerificationReport.builder(full.format(), full.verificationTime());
         full.identity().ifPresent(b::identity);
         full.packageSha256().ifPresent(b::packageSha256);
@@ -173,6 +188,7 @@ public final class CsarCountersigner {
         if (b.hasFindings()) {
             throw new PackageRejectedException(b.build());
         }
+        return full;
     }
 
     /**
@@ -180,11 +196,10 @@ public final class CsarCountersigner {
      * default limits before it is parsed (an index above them counts as a zip: the verification then refuses
      * it with {@code LIMIT_EXCEEDED}, and {@link #countersign} never parses it).
      */
-    private static boolean isZip(Path in) throws IOException {
+    private static boolean isZip(Path in, List<Finding> findings) throws IOException {
         if (!Files.isRegularFile(in) || !Files.isReadable(in)) {
             throw new java.nio.file.NoSuchFileException(in.toString(), null, "not a readable regular file");
         }
-        List<Finding> findings = new ArrayList<>();
         Optional<ZipArchive> opened = ZipArchive.open(in, Limits.DEFAULT, "package", findings);
         if (opened.isPresent()) {
             opened.get().close();

@@ -2,6 +2,7 @@ package org.veripack.core.csar;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -70,6 +71,69 @@ class CountersignIntegrityTest {
     @Test
     void countersigningAZipWhoseIndexIsAboveTheLimitsIsRefusedBeforeItIsParsed() throws Exception {
         assertRefused(HostileZips.emptyEntries(tmp.resolve("300k.zip"), HostileZips.OVER_DEFAULT_ENTRIES), FindingCode.LIMIT_EXCEEDED);
+    }
+
+    /**
+     * A local attacker who can write the directory of the input renames a tampered copy over it while the
+     * countersigner verifies it (the swap is timed by watching this process's descriptors: once the input has been
+     * open a moment, verification is under way). Whatever the timing, the operator's signature is never added to
+     * bytes that were not verified: countersign refuses, or its output verifies.
+     */
+    @Test
+    void aPackageRenamedOverTheInputWhileItIsVerifiedIsNotCountersigned() throws Exception {
+        Path dir = Fixtures.packageDir(Files.createDirectory(tmp.resolve("src")));
+        byte[] image = new byte[48 << 20];
+        new java.util.Random(1).nextBytes(image);
+        Files.write(dir.resolve("Files/image.bin"), image);
+        Path in = tmp.resolve("incoming.csar");
+        Fixtures.signer(Fixtures.LEAF).build().writeOption1(dir, in);
+        Path tampered = Fixtures.rewrite(in, tmp.resolve("tampered.csar"),
+                l -> Fixtures.replace(l, "Files/mme.conf", e -> e.withData("plmn: 99999\n".getBytes(StandardCharsets.UTF_8))));
+        Path out = tmp.resolve("out.csar");
+        java.util.concurrent.CompletableFuture<Void> countersigning = java.util.concurrent.CompletableFuture.runAsync(() -> {
+            try {
+                operator().countersign(in, out);
+            } catch (Exception e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        });
+        long openSince = -1;
+        while (!countersigning.isDone()) {
+            if (!isOpen(in)) {
+                openSince = -1;
+            } else if (openSince < 0) {
+                openSince = System.nanoTime();
+            } else if (System.nanoTime() - openSince > 20_000_000L) {
+                Files.move(tampered, in, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                break;
+            }
+        }
+        try {
+            countersigning.join();
+            assertEquals(Verdict.ACCEPTED, Fixtures.verifier().verifyCsar(out).verdict(), "what was countersigned is what was verified");
+        } catch (java.util.concurrent.CompletionException e) {
+            PackageRejectedException refused = assertInstanceOf(PackageRejectedException.class, e.getCause());
+            assertTrue(refused.report().has(FindingCode.MALFORMED_PACKAGE) || refused.report().has(FindingCode.DIGEST_MISMATCH),
+                    refused.report()::toString);
+            assertFalse(Files.exists(out), "nothing written");
+        }
+        assertFalse(Files.exists(tampered), "the tampered copy was renamed over the input while it was countersigned");
+    }
+
+    /** Whether this process holds {@code file} open (Linux {@code /proc/self/fd}). */
+    private static boolean isOpen(Path file) throws java.io.IOException {
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path fd : fds.toList()) {
+                try {
+                    if (Files.readSymbolicLink(fd).equals(file)) {
+                        return true;
+                    }
+                } catch (java.io.IOException closed) {
+                    // closed since it was listed
+                }
+            }
+        }
+        return false;
     }
 
     @Test
