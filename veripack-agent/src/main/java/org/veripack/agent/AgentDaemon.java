@@ -106,6 +106,13 @@ public final class AgentDaemon {
     }
 
     private int run() {
+        // first: a SIGHUP or SIGTERM while the agent starts (an early systemctl reload) is kept for the loop, not
+        // the JVM's default action (exit)
+        for (String ignored : Signals.install(() -> { reload.set(true); wake(); }, () -> { stop.set(true); wake(); })) {
+            // inherited (nohup ignores HUP): the JVM leaves it ignored, so a reload by signal would do nothing
+            err.println("veripack agent: SIG" + ignored + " is ignored in this process (inherited from its parent, e.g. nohup): "
+                    + (ignored.equals("HUP") ? "a configuration change needs a restart" : "stop the agent with another signal"));
+        }
         try {
             config = loadChecked(root, configFile);
         } catch (AgentConfig.ConfigException e) {
@@ -133,11 +140,6 @@ public final class AgentDaemon {
             return IO;
         }
         loop = Thread.currentThread();
-        for (String ignored : Signals.install(() -> { reload.set(true); wake(); }, () -> { stop.set(true); wake(); })) {
-            // inherited (nohup ignores HUP): the JVM leaves it ignored, so a reload by signal would do nothing
-            err.println("veripack agent: SIG" + ignored + " is ignored in this process (inherited from its parent, e.g. nohup): "
-                    + (ignored.equals("HUP") ? "a configuration change needs a restart" : "stop the agent with another signal"));
-        }
         err.println("veripack agent: running on " + root + " (repository " + config.repository() + ", every " + AgentConfig.format(config.interval())
                 + (config.metrics() == null ? "" : ", metrics http://" + AgentConfig.format(config.metrics()) + "/metrics")
                 + (config.syslog() == null ? "" : ", audit to syslog " + config.syslog().target()) + ")");

@@ -11,15 +11,15 @@ final class Signals {
     /**
      * Installs the handlers.
      *
-     * @return the signals among HUP, TERM and INT that this process was started with ignored (e.g. HUP under
-     *         {@code nohup}): the JVM keeps a shutdown signal ignored when it started ignored, so its handler
-     *         never runs; empty when all three are handled
+     * @return HUP and/or TERM when this process was started with them ignored (HUP under {@code nohup}): the
+     *         JVM keeps a shutdown signal ignored when it started ignored, so its handler never runs; empty when
+     *         both are handled. INT is not reported: a shell starts every background job with it ignored.
      */
     static java.util.List<String> install(Runnable hangup, Runnable terminate) {
         java.util.List<String> ignored = new java.util.ArrayList<>();
         handle("HUP", hangup, ignored);
         handle("TERM", terminate, ignored);
-        handle("INT", terminate, ignored);
+        handle("INT", terminate, new java.util.ArrayList<>());
         return ignored;
     }
 
