@@ -106,13 +106,6 @@ public final class AgentDaemon {
     }
 
     private int run() {
-        // first: a SIGHUP or SIGTERM while the agent starts (an early systemctl reload) is kept for the loop, not
-        // the JVM's default action (exit)
-        for (String ignored : Signals.install(() -> { reload.set(true); wake(); }, () -> { stop.set(true); wake(); })) {
-            // inherited (nohup ignores HUP): the JVM leaves it ignored, so a reload by signal would do nothing
-            err.println("veripack agent: SIG" + ignored + " is ignored in this process (inherited from its parent, e.g. nohup): "
-                    + (ignored.equals("HUP") ? "a configuration change needs a restart" : "stop the agent with another signal"));
-        }
         try {
             config = loadChecked(root, configFile);
         } catch (AgentConfig.ConfigException e) {
@@ -128,6 +121,13 @@ public final class AgentDaemon {
         try {
             if (!lockInstance()) {
                 return IO;
+            }
+            // as soon as this is the node's agent: a SIGHUP or SIGTERM while it starts (an early systemctl reload)
+            // is kept for the loop, not the JVM's default action (exit)
+            for (String ignored : Signals.install(() -> { reload.set(true); wake(); }, () -> { stop.set(true); wake(); })) {
+                // inherited (nohup ignores HUP): the JVM leaves it ignored, so a reload by signal would do nothing
+                err.println("veripack agent: SIG" + ignored + " is ignored in this process (inherited from its parent, e.g. nohup): "
+                        + (ignored.equals("HUP") ? "a configuration change needs a restart" : "stop the agent with another signal"));
             }
             agent = new Agent(root, config, Clock.systemUTC(), RandomGenerator.getDefault(), this::sleepUntil, metrics, err::println,
                     RevocationSource.http(Duration.ofSeconds(10), 10L << 20, root.resolve("cache").resolve("revocation")));
