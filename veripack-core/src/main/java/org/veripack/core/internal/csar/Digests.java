@@ -43,19 +43,11 @@ public final class Digests {
      */
     public static String fileHex(Path file, String jcaName, ProgressListener progress, LinkOption... options)
             throws IOException {
-        MessageDigest md;
-        try {
-            md = MessageDigest.getInstance(jcaName);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IOException("digest algorithm unavailable: " + jcaName, e);
-        }
         Set<OpenOption> open = new HashSet<>(Arrays.asList(options));
         open.add(StandardOpenOption.READ);
         try (FileChannel ch = FileChannel.open(file, open)) {
-            ChannelDigest.BlockCheck count = progress == ProgressListener.NONE ? ChannelDigest.BlockCheck.NONE : progress::advance;
-            ChannelDigest.update(ch, 0, Long.MAX_VALUE, count, md);
+            return channelHex(ch, jcaName, progress);
         }
-        return HexFormat.of().formatHex(md.digest());
     }
 
     /**
@@ -66,8 +58,19 @@ public final class Digests {
      * @throws IOException when the file cannot be read
      */
     public static String sha256Hex(FileChannel file) throws IOException {
-        MessageDigest md = newDigest("SHA-256");
-        ChannelDigest.update(file, 0, Long.MAX_VALUE, ChannelDigest.BlockCheck.NONE, md);
+        return channelHex(file, "SHA-256", ProgressListener.NONE);
+    }
+
+    /** The one body of {@link #fileHex} and {@link #sha256Hex(FileChannel)}: the whole channel through {@link ChannelDigest}. */
+    private static String channelHex(FileChannel ch, String jcaName, ProgressListener progress) throws IOException {
+        MessageDigest md;
+        try {
+            md = MessageDigest.getInstance(jcaName);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IOException("digest algorithm unavailable: " + jcaName, e);
+        }
+        ChannelDigest.BlockCheck count = progress == ProgressListener.NONE ? ChannelDigest.BlockCheck.NONE : progress::advance;
+        ChannelDigest.update(ch, 0, Long.MAX_VALUE, count, md);
         return HexFormat.of().formatHex(md.digest());
     }
 
