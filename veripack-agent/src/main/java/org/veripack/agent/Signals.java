@@ -17,19 +17,22 @@ final class Signals {
      */
     static java.util.List<String> install(Runnable hangup, Runnable terminate) {
         java.util.List<String> ignored = new java.util.ArrayList<>();
-        handle("HUP", hangup, ignored);
-        handle("TERM", terminate, ignored);
-        handle("INT", terminate, new java.util.ArrayList<>());
+        if (handle("HUP", hangup)) {
+            ignored.add("HUP");
+        }
+        if (handle("TERM", terminate)) {
+            ignored.add("TERM");
+        }
+        handle("INT", terminate);
         return ignored;
     }
 
-    private static void handle(String name, Runnable action, java.util.List<String> ignored) {
+    /** @return whether {@code name} was inherited ignored (the handler then never runs) */
+    private static boolean handle(String name, Runnable action) {
         try {
-            if (sun.misc.Signal.handle(new sun.misc.Signal(name), s -> action.run()) == sun.misc.SignalHandler.SIG_IGN) {
-                ignored.add(name);
-            }
+            return sun.misc.Signal.handle(new sun.misc.Signal(name), s -> action.run()) == sun.misc.SignalHandler.SIG_IGN;
         } catch (IllegalArgumentException e) {
-            // the JVM reserves it (e.g. -Xrs): the default action stays
+            return false; // the JVM reserves it (e.g. -Xrs): the default action stays
         }
     }
 }
