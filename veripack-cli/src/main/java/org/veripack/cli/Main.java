@@ -43,6 +43,12 @@ public final class Main implements Runnable {
     /** Commands that verify a signature: the CLI starts loading the crypto provider while it parses. */
     private static final Set<String> WARM_UP_COMMANDS = Set.of("verify", "install", "run", "verify-installed");
 
+    /**
+     * System property that turns the warm-up thread off when {@code "false"}: the launcher sets it for inputs
+     * of 16 MiB and more, where the thread only adds CPU beside a long hash (bench/README.md).
+     */
+    static final String WARM_UP_PROPERTY = "veripack.warmUp";
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -162,7 +168,8 @@ public final class Main implements Runnable {
         System.setProperty("picocli.disable.closures", "true");
         // a failure on another thread (read-ahead, warm-up, hashing pool) is one line too, never a stack trace
         Thread.setDefaultUncaughtExceptionHandler(UNCAUGHT);
-        if (args.length > 0 && WARM_UP_COMMANDS.contains(args[0])) {
+        if (args.length > 0 && WARM_UP_COMMANDS.contains(args[0])
+                && !"false".equals(System.getProperty(WARM_UP_PROPERTY))) {
             PackageVerifier.warmUp();
         }
         System.exit(execute(args));
