@@ -66,17 +66,27 @@ random() { head -c "$2" /dev/urandom > "$1"; }
 # the minimal JVM verifier (bench/MinimalVerifier.java) in its own jar, with a signature over a small file
 # and a class-data archive of its classes: the same start-up aids as Veripack's launcher (AppCDS, JEP 310)
 minimal_fixture() {
-  local m="$out/minimal"
-  if [ ! -f "$m/minimal.jar" ] || [ "$here/bench/MinimalVerifier.java" -nt "$m/minimal.jar" ]; then
-    rm -rf "$m" && mkdir -p "$m/classes"
+  local m="$out/minimal" cli_jar
+  cli_jar="$(cd "$(dirname "$(readlink -f "$vp")")" && pwd)/veripack-cli/target/veripack-cli.jar"
+  if [ ! -f "$m/minimal-cli.jar" ] || [ "$here/bench/MinimalVerifier.java" -nt "$m/minimal.jar" ] ||
+     [ "$here/bench/MinimalCliVerifier.java" -nt "$m/minimal-cli.jar" ] || [ "$cli_jar" -nt "$m/minimal-cli.jar" ]; then
+    rm -rf "$m" && mkdir -p "$m/classes" "$m/cli-classes"
     javac -d "$m/classes" "$here/bench/MinimalVerifier.java"
     (cd "$m/classes" && jar cf "$m/minimal.jar" ./*.class)
+    # the CLI variant: the same verifier behind a picocli command line, picocli's classes from the CLI's jar
+    javac -cp "$cli_jar" -d "$m/cli-classes" "$here/bench/MinimalVerifier.java" "$here/bench/MinimalCliVerifier.java"
+    (cd "$m/cli-classes" && unzip -q "$cli_jar" 'picocli/*' && jar cf "$m/minimal-cli.jar" .)
     head -c 1024 /dev/urandom > "$m/signed.bin"
     openssl dgst -sha256 -sign "$out/pki/signer.key" -out "$m/signed.sig" "$m/signed.bin"
     java $jvm -XX:DumpLoadedClassList="$m/classes.lst" -cp "$m/minimal.jar" MinimalVerifier "$out/pki/ca.pem" \
       "$out/pki/ca.pem" "$out/pki/signer.pem" "$m/signed.sig" "$m/signed.bin" >/dev/null
     java $jvm -Xshare:dump -XX:SharedClassListFile="$m/classes.lst" -XX:SharedArchiveFile="$m/minimal.jsa" \
       -cp "$m/minimal.jar" >/dev/null 2>&1
+    java $jvm -XX:DumpLoadedClassList="$m/cli-classes.lst" -cp "$m/minimal-cli.jar" MinimalCliVerifier \
+      --trust "$out/pki/ca.pem" --cert "$out/pki/signer.pem" --signature "$m/signed.sig" --data "$m/signed.bin" \
+      "$out/pki/ca.pem" >/dev/null
+    java $jvm -Xshare:dump -XX:SharedClassListFile="$m/cli-classes.lst" -XX:SharedArchiveFile="$m/minimal-cli.jsa" \
+      -cp "$m/minimal-cli.jar" >/dev/null 2>&1
   fi
 }
 fixtures() {
@@ -138,6 +148,7 @@ measure() {
 base() { echo "java -XX:+UseSerialGC -cp $out BareHash $*"; }   # the bare-hash baseline over FILE...
 # minimal FILE [JVM OPTIONS]: the minimal JVM verifier over FILE, with the launcher's heap, GC and JIT options
 minimal() { local f="$1"; shift; echo "java $jvm -XX:CompileThresholdScaling=3 $* -XX:SharedArchiveFile=$out/minimal/minimal.jsa -Xlog:cds=off -cp $out/minimal/minimal.jar MinimalVerifier $f $out/pki/ca.pem $out/pki/signer.pem $out/minimal/signed.sig $out/minimal/signed.bin"; }
+minimal_cli() { local f="$1"; shift; echo "java $jvm -XX:CompileThresholdScaling=3 $* -XX:SharedArchiveFile=$out/minimal/minimal-cli.jsa -Xlog:cds=off -cp $out/minimal/minimal-cli.jar MinimalCliVerifier --trust $out/pki/ca.pem --cert $out/pki/signer.pem --signature $out/minimal/signed.sig --data $out/minimal/signed.bin $f"; }
 # pair CASE TARGETS SETUP OURS PEER BASE: one warm-up, then RUNS interleaved runs of OURS, PEER and BASE
 # (SETUP runs untimed before each); prints the medians and ratios (see report).
 pair() {
@@ -194,6 +205,9 @@ want floor && pair "bare hash, 1 MiB buffer / dgst" "" ":" \
 # options): the targets that this row misses cannot be met by a Java verifier on this machine
 want minimal && pair "minimal JVM verifier 1 GiB / dgst" "w/p<=1.10 c/p<=1.20 c/b<=1.15" ":" \
   "$(minimal "$out/stored-1g.csar")" "openssl dgst -sha256 $out/image.bin" "$(base "$out/stored-1g.csar")"
+# the same behind a picocli command line (the library Veripack's CLI uses): what a Java verifier with it costs
+want minimal && pair "minimal + picocli 1 GiB / dgst" "w/p<=1.10 c/p<=1.20 c/b<=1.15" ":" \
+  "$(minimal_cli "$out/stored-1g.csar")" "openssl dgst -sha256 $out/image.bin" "$(base "$out/stored-1g.csar")"
 
 want deflated && pair "verify 1 GiB deflated / unzip|dgst" "w/p<=1.00" ":" \
   "$vp verify $trust $out/deflated-1g.csar" \
@@ -234,6 +248,9 @@ want small && runs=$((runs * 4)) pair "verify 1 MiB / java hello" "w/b<=1.50 c/b
 
 want minimal && runs=$((runs * 4)) pair "minimal JVM verifier 1 MiB / hello" "w/b<=1.50 c/b<=1.50" ":" \
   "$(minimal "$out/small-1m.csar" -XX:TieredStopAtLevel=1)" "java $one -cp $out Hello" "$(base "$out/small-1m.csar")"
+
+want minimal && runs=$((runs * 4)) pair "minimal + picocli 1 MiB / hello" "w/b<=1.50 c/b<=1.50" ":" \
+  "$(minimal_cli "$out/small-1m.csar" -XX:TieredStopAtLevel=1)" "java $one -cp $out Hello" "$(base "$out/small-1m.csar")"
 
 if want rss; then
   for f in stored-1g stored-8g; do
