@@ -18,8 +18,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The JVM options the {@code ./veripack} launcher chooses by input size (its "JIT" and "Large inputs"
- * comments; bench/README.md): every input below 16 MiB runs with the C1 compiler only and the warm-up thread;
+ * The JVM options the {@code ./veripack} launcher chooses by command and input size (its "JIT" and "Large
+ * inputs" comments; bench/README.md): the commands that verify compile after 3x the default number of calls;
+ * every input below 16 MiB runs with the C1 compiler only and the warm-up thread;
  * an input of 16 MiB or more keeps C2 (the JDK's SHA-2 intrinsic) and turns the warm-up thread off
  * ({@link Main#WARM_UP_PROPERTY}). The real script runs from a copy of the project's layout with a
  * {@code java} on {@code PATH} that records its arguments; inputs are sparse files, so their size costs no disk.
@@ -28,6 +29,7 @@ class LauncherJvmOptionsTest {
     private static final long MIB = 1024 * 1024;
     private static final String C1_ONLY = "-XX:TieredStopAtLevel=1";
     private static final String NO_WARM_UP = "-D" + Main.WARM_UP_PROPERTY + "=false";
+    private static final String FEWER_COMPILES = "-XX:CompileThresholdScaling=3";
 
     @TempDir Path dir;
     private Path launcher;
@@ -97,6 +99,20 @@ class LauncherJvmOptionsTest {
     }
 
     @Test
+    void installFollowsThePackagesSize() throws Exception {
+        Path node = Files.createDirectories(dir.resolve("node"));
+        List<String> opts = jvmOptions("install", "--root", node.toString(), sparse(dir.resolve("small.csar"), MIB).toString());
+        assertTrue(opts.contains(C1_ONLY), opts::toString);
+        assertFalse(opts.contains(NO_WARM_UP), opts::toString);
+        assertTrue(opts.contains(FEWER_COMPILES), opts::toString);
+
+        opts = jvmOptions("install", "--root", node.toString(), sparse(dir.resolve("large.csar"), 16 * MIB).toString());
+        assertFalse(opts.contains(C1_ONLY), opts::toString);
+        assertTrue(opts.contains(NO_WARM_UP), opts::toString);
+        assertTrue(opts.contains(FEWER_COMPILES), opts::toString);
+    }
+
+    @Test
     void guardOfASlotFollowsTheSlotsSize() throws Exception {
         Path node = dir.resolve("node");
         Path slotA = sparse(node.resolve("a/Artifacts/small.bin"), MIB).getParent().getParent();
@@ -113,10 +129,12 @@ class LauncherJvmOptionsTest {
 
     @Test
     void otherCommandsAndUnknownSizesGetNeither() throws Exception {
-        for (String[] args : List.of(new String[] {"sign", "--help"}, new String[] {"verify-installed", "--root", "/nonexistent"})) {
+        for (String[] args : List.of(new String[] {"sign", "--help"}, new String[] {"verify-installed", "--root", "/nonexistent"},
+                new String[] {"update", "--root", "/nonexistent"})) {
             List<String> opts = jvmOptions(args);
             assertFalse(opts.contains(C1_ONLY), opts::toString);
             assertFalse(opts.contains(NO_WARM_UP), opts::toString);
+            assertEquals(!args[0].equals("sign"), opts.contains(FEWER_COMPILES), opts::toString);
         }
     }
 }
