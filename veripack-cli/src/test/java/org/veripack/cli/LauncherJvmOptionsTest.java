@@ -61,7 +61,9 @@ class LauncherJvmOptionsTest {
     private List<String> jvmOptions(String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("bash", launcher.toString()));
         cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        // relative paths in args are relative to the temporary directory; no record left from an earlier call
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true);
+        Files.deleteIfExists(recorded);
         pb.environment().put("PATH", dir.resolve("bin") + ":/usr/bin:/bin");
         pb.environment().remove("VERIPACK_JAVA_OPTS");
         Process p = pb.start();
@@ -87,6 +89,7 @@ class LauncherJvmOptionsTest {
         List<String> opts = jvmOptions("verify", "--trust", pkg.toString(), pkg.toString());
         assertTrue(opts.contains(C1_ONLY), opts::toString);
         assertFalse(opts.contains(NO_WARM_UP), opts::toString);
+        assertTrue(opts.contains(FEWER_COMPILES), opts::toString);
     }
 
     @Test
@@ -96,6 +99,37 @@ class LauncherJvmOptionsTest {
         List<String> opts = jvmOptions("verify", "--trust", small.toString(), pkg.toString(), "--signature", small.toString());
         assertFalse(opts.contains(C1_ONLY), opts::toString);
         assertTrue(opts.contains(NO_WARM_UP), opts::toString);
+    }
+
+    @Test
+    void anOptionsValueCountsInEitherSpelling() throws Exception {
+        Path small = sparse(dir.resolve("keyring.gpg"), 1000);
+        Path packages = sparse(dir.resolve("Packages"), 16 * MIB);
+        for (String[] args : List.of(
+                new String[] {"verify", "--keyring", small.toString(), "--apt-release", small.toString(), "--apt-packages", packages.toString()},
+                new String[] {"verify", "--keyring=" + small, "--apt-release=" + small, "--apt-packages=" + packages})) {
+            List<String> opts = jvmOptions(args);
+            assertFalse(opts.contains(C1_ONLY), opts::toString);
+            assertTrue(opts.contains(NO_WARM_UP), opts::toString);
+        }
+    }
+
+    @Test
+    void aNodeRootBeginningWithADashIsStillMeasured() throws Exception {
+        Path node = dir.resolve("-node");
+        Path slot = sparse(node.resolve("a/Artifacts/large.bin"), 16 * MIB).getParent().getParent();
+        Files.createSymbolicLink(node.resolve("current"), slot.getFileName());
+        for (String[] args : List.of(new String[] {"verify-installed", "--root", "-node"},
+                new String[] {"run", "--env", "A=1", "--root=-node", "bin/app"})) {
+            List<String> opts = jvmOptions(args);
+            assertFalse(opts.contains(C1_ONLY), opts::toString);
+            assertTrue(opts.contains(NO_WARM_UP), opts::toString);
+            assertTrue(opts.contains(FEWER_COMPILES), opts::toString);
+        }
+        // after the program path every argument is the program's: its --root is not the node's
+        List<String> opts = jvmOptions("run", "bin/app", "--root", "-node");
+        assertFalse(opts.contains(C1_ONLY), opts::toString);
+        assertFalse(opts.contains(NO_WARM_UP), opts::toString);
     }
 
     @Test
