@@ -363,6 +363,22 @@ public final class Node {
     }
 
     /**
+     * Whether {@link #install} would refuse a package of {@code name} at {@code version} by anti-rollback, known
+     * before the package is fetched (a repository's claim, {@code custom.veripack}): the version is lower (Debian
+     * ordering) than the highest version of {@code name} ever activated here and the node's policy
+     * ({@link NodeTrust#load()}) keeps {@code antiRollback} on. For callers that would otherwise download such a
+     * package only to see it refused ({@code NodeUpdate}); the install's check of the package's own vendor-signed
+     * identity (docs/node.md) stays the rule.
+     *
+     * @return the {@link FindingCode#VERSION_ROLLBACK} finding the install would give, or empty (also when the version
+     *         or the floor is not a valid Debian version: the install decides those)
+     * @throws NodeTrustException when the node has no trust store or its policy is invalid
+     */
+    public Optional<Finding> versionFloorRefusal(String name, String version) throws IOException {
+        return activation.checkFloorOrder(name, version, trust.load().antiRollback());
+    }
+
+    /**
      * Active and previous slot (from the symlinks), the version floor, the node's product and the last
      * verification result. A bad {@code previous} link (dangling, not a symlink, outside {@code slots/}) does not
      * fail the status: it is reported in {@link NodeStatus#previousProblem()} (recovery removes it, audited).

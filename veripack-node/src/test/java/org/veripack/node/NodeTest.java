@@ -125,6 +125,29 @@ class NodeTest {
     }
 
     /**
+     * The floor's order check for a version known before its package (a repository's claim, {@code NodeUpdate}):
+     * lower in Debian ordering is {@code VERSION_ROLLBACK} naming the floor; equal, higher (10.0 above 2.0, not
+     * string order), another package, anti-rollback off and versions that are not Debian versions are left to the
+     * install.
+     */
+    @Test
+    void theFloorOrderOfAClaimedVersionIsTheInstallsOrder() throws Exception {
+        NodeFixture fx = new NodeFixture(dir.resolve("node"));
+        fx.install("acme-mme", "2.0", true);
+        Finding f = fx.activation.checkFloorOrder("acme-mme", "1.9", true).orElseThrow();
+        assertEquals(FindingCode.VERSION_ROLLBACK, f.code());
+        assertEquals("2.0", f.expected());
+        assertEquals("1.9", f.actual());
+        assertTrue(fx.activation.checkFloorOrder("acme-mme", "2.0~rc1", true).isPresent(), "~ sorts before the release");
+        for (String higherOrEqual : List.of("2.0", "2.0-1", "10.0", "1:1.0")) {
+            assertTrue(fx.activation.checkFloorOrder("acme-mme", higherOrEqual, true).isEmpty(), higherOrEqual);
+        }
+        assertTrue(fx.activation.checkFloorOrder("acme-ims", "1.0", true).isEmpty(), "another package has no floor here");
+        assertTrue(fx.activation.checkFloorOrder("acme-mme", "1.0", false).isEmpty(), "anti-rollback off");
+        assertTrue(fx.activation.checkFloorOrder("acme-mme", "not a version", true).isEmpty(), "the install decides");
+    }
+
+    /**
      * A v4 package versioned by {@code vnf_software_version} cannot be ordered against a floor read from
      * {@code vnf_package_version}: refused while anti-rollback is on; installed with it off, it starts a new
      * floor under its own key, against which later versions of that key are compared.

@@ -194,7 +194,11 @@ public final class NodeUpdate {
         UP_TO_DATE,
         /** The target was downloaded and {@link Node#install} activated it (or found it active, or repaired it). */
         INSTALLED,
-        /** The target was downloaded intact but the node refused it ({@link InstallResult} REJECTED). */
+        /**
+         * The node refused the target: downloaded intact and refused by {@link Node#install} ({@link Result#install()}
+         * REJECTED), or, when the version it claims is below the node's anti-rollback floor, refused before the
+         * download ({@link Result#install()} null, {@link Result#finding()} {@code VERSION_ROLLBACK}).
+         */
         REJECTED,
         /** Repository metadata or the target was refused ({@code REPO_*} finding); nothing trusted changed. */
         REFUSED,
@@ -210,7 +214,7 @@ public final class NodeUpdate {
      * @param target   the chosen target's name, or null when none was chosen
      * @param version  the chosen target's package version ({@code custom.veripack.version}), or null
      * @param install  the node's install result, or null when nothing was installed
-     * @param finding  the refusal ({@code REPO_*}), or null
+     * @param finding  the refusal ({@code REPO_*}, or {@code VERSION_ROLLBACK} for a target refused before its download), or null
      * @param requests the repository paths fetched, in order
      */
     public record Result(Outcome outcome, String trusted, String target, String version, InstallResult install, Finding finding,
@@ -369,6 +373,17 @@ public final class NodeUpdate {
                 && claims.check(active.get().identity()).isEmpty()) {
             audit(AuditEvent.Type.UPDATE_REFRESHED, AuditEvent.Verdict.ACCEPTED, null, trustedVersions + "; up to date: " + target.name());
             return new Result(Outcome.UP_TO_DATE, trustedVersions, target.name(), version, null, null, reader.requests());
+        }
+        // a claimed version below the node's anti-rollback floor would be downloaded only to be refused, at every poll
+        // (a release withdrawn from the repository after the node activated it, a newer version installed by hand):
+        // refused before the download; the install's own check of the package stays the rule for everything else
+        String claimedName = customName(target);
+        java.util.Optional<org.veripack.core.Finding> belowFloor = claimedName == null || version == null
+                ? java.util.Optional.empty() : node.versionFloorRefusal(claimedName, version);
+        if (belowFloor.isPresent()) {
+            audit(AuditEvent.Type.UPDATE_REFUSED, AuditEvent.Verdict.REJECTED, belowFloor.get(), trustedVersions + "; not downloaded: "
+                    + target.name() + " (version " + version + ") is below the node's version floor " + belowFloor.get().expected());
+            return new Result(Outcome.REJECTED, trustedVersions, target.name(), version, null, belowFloor.get(), reader.requests());
         }
         audit(AuditEvent.Type.UPDATE_REFRESHED, AuditEvent.Verdict.ACCEPTED, null, trustedVersions + "; downloading " + target.name()
                 + (version == null ? "" : " (version " + version + ")"));

@@ -114,6 +114,38 @@ class NodeUpdateTest {
     }
 
     /**
+     * A target whose claimed version is below the node's anti-rollback floor (here: 2.0 installed by hand, the
+     * repository listing only 1.0; the same as a release withdrawn after the node activated it) is refused before it
+     * is downloaded, at every poll: {@code VERSION_ROLLBACK}, no request for the target, the refusal audited, 2.0
+     * running. Before, each poll downloaded the package only for the install to refuse it.
+     */
+    @Test
+    void aTargetBelowTheVersionFloorIsRefusedWithoutDownloadingIt() throws Exception {
+        TufRepository repo = TufRepository.init(tmp.resolve("repo"), tmp.resolve("keys"), TufRepository.defaultRoles(),
+                RepositoryKeys.KeyType.ED25519, RepoFixture.CLOCK);
+        repo.add(RepoFixture.csar(tmp, "acme-mme", "1.0"), RepoFixture.verifier(), Duration.ofDays(1), Duration.ofDays(1), Duration.ofDays(1));
+        Node node = node();
+        assertEquals(org.veripack.node.InstallResult.Outcome.ACTIVATED,
+                node.install(RepoFixture.csar(tmp, "acme-mme", "2.0"), RevocationSource.offline()).outcome());
+        NodeUpdate.Transport dir = NodeUpdate.Transport.of(tmp.resolve("repo").toString(), TrustPolicy.FetchTimeouts.DEFAULT);
+        assertTrue(new NodeUpdate(node, dir, RepoFixture.CLOCK, RevocationSource.offline())
+                .pin(Files.readAllBytes(tmp.resolve("repo/metadata/1.root.json"))));
+        for (String wanted : java.util.Arrays.asList(null, "1.0", null)) {
+            NodeUpdate.Result r = new NodeUpdate(node, dir, RepoFixture.CLOCK, RevocationSource.offline()).update(null, wanted);
+            assertEquals(NodeUpdate.Outcome.REJECTED, r.outcome(), String.valueOf(r.finding()));
+            assertEquals(FindingCode.VERSION_ROLLBACK, r.finding().code());
+            assertEquals("1.0", r.version());
+            assertEquals(null, r.install());
+            assertFalse(r.requests().stream().anyMatch(p -> p.startsWith("targets/")), r.requests()::toString);
+            assertEquals("2.0", node.status().active().orElseThrow().identity().version());
+            List<String> lines = Files.readAllLines(node.root().resolve("audit/events.jsonl"));
+            String last = lines.get(lines.size() - 1);
+            assertTrue(last.contains("\"update.refused\"") && last.contains("VERSION_ROLLBACK") && last.contains("not downloaded"), last);
+        }
+        assertFalse(Files.exists(NodeFiles.updateCache(node.root())) && Files.list(NodeFiles.updateCache(node.root())).findAny().isPresent());
+    }
+
+    /**
      * Slow retrieval: a server that sends a file one byte at a time (each byte well within the read bound, so only a
      * total bound stops it) is cut at the minimum rate's bound for that file's size, not after the fetch timeouts'
      * hour: {@code timestamp.json}, then the target; the active version keeps running and each refusal is audited.

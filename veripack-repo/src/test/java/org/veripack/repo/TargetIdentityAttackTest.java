@@ -121,8 +121,9 @@ class TargetIdentityAttackTest {
 
     @Test
     void toAnsweredWithAnotherVersionsBytesIsRefused() throws Exception {
-        relist("2.2", "acme-mme-2.0.csar", "acme-mme", "2.0");
-        refused(update().update(null, "2.0"), "2.1");
+        // a version above the floor (2.1 active): one below it is refused before its download (NodeUpdateTest)
+        relist("2.2", "acme-mme-2.1.1.csar", "acme-mme", "2.1.1");
+        refused(update().update(null, "2.1.1"), "2.1");
     }
 
     @Test

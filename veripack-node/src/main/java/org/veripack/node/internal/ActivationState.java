@@ -333,10 +333,31 @@ public final class ActivationState {
                     floorKey != null ? floorKey : String.join(" or ", LEGACY_VERSION_KEYS), id.versionKey()));
         }
         if (DebianVersion.compare(id.version(), floor.get()) < 0) {
-            return Optional.of(Finding.mismatch(FindingCode.VERSION_ROLLBACK, "package",
-                    "version is lower than the highest version ever activated on this node", floor.get(), id.version()));
+            return Optional.of(lowerThanFloor(floor.get(), id.version()));
         }
         return Optional.empty();
+    }
+
+    /**
+     * The order half of {@link #checkFloor} for a version known before its package is (a repository's claim): a
+     * {@link FindingCode#VERSION_ROLLBACK} finding when {@code version} is lower (Debian ordering) than the highest
+     * version of {@code name} activated here. Empty when anti-rollback is off, no floor is recorded, or either version
+     * is not a valid Debian version; {@link #checkFloor} of the package's own identity stays the rule.
+     */
+    public Optional<Finding> checkFloorOrder(String name, String version, boolean antiRollback) throws IOException {
+        if (!antiRollback || !DebianVersion.isValid(version)) {
+            return Optional.empty();
+        }
+        Optional<String> floor = versions().highest(name);
+        if (floor.isEmpty() || !DebianVersion.isValid(floor.get()) || DebianVersion.compare(version, floor.get()) >= 0) {
+            return Optional.empty();
+        }
+        return Optional.of(lowerThanFloor(floor.get(), version));
+    }
+
+    private static Finding lowerThanFloor(String floor, String version) {
+        return Finding.mismatch(FindingCode.VERSION_ROLLBACK, "package",
+                "version is lower than the highest version ever activated on this node", floor, version);
     }
 
     /**
