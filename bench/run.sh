@@ -175,7 +175,7 @@ report() {
     r["w/p"] = vw / pw; r["c/p"] = vc / pc; r["w/b"] = vw / bw; r["c/b"] = vc / bc; r["w"] = vw
     ok = 1; k = split(t, conds, " ")
     for (i = 1; i <= k; i++) { split(conds[i], kv, "<="); if (r[kv[1]] > kv[2] + 0) ok = 0 }
-    printf "%-30s %6.2f %6.2f  %6.2f %6.2f  %6.2f %6.2f   %5.2f %5.2f   %5.2f %5.2f   %-30s %s\n",
+    printf "%-36s %6.2f %6.2f  %6.2f %6.2f  %6.2f %6.2f   %5.2f %5.2f   %5.2f %5.2f   %-30s %s\n",
       n, vw, vc, pw, pc, bw, bc, r["w/p"], r["c/p"], r["w/b"], r["c/b"], t, k == 0 ? "-" : ok ? "met" : "MISSED" }' | tee -a "$out/results.txt"
 }
 rss_kib() { /usr/bin/time -v "$@" 2>&1 >/dev/null | awk -F': ' '/Maximum resident set size/ { print $2 }'; }
@@ -190,8 +190,8 @@ one="-XX:+UseSerialGC"
   echo "# $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo), $(openssl version | cut -d' ' -f1-2), $(java -version 2>&1 | head -1)"
   echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "# seconds: wall and CPU (user+sys) of veripack, of the peer and of the bare-hash baseline over the same input"
-  printf '%-30s %13s  %13s  %13s   %11s   %11s   %-30s %s\n' "case" "veripack" "peer" "baseline" "/peer" "/baseline" "target" "result"
-  printf '%-30s %6s %6s  %6s %6s  %6s %6s   %5s %5s   %5s %5s\n' "" wall cpu wall cpu wall cpu wall cpu wall cpu
+  printf '%-36s %13s  %13s  %13s   %11s   %11s   %-30s %s\n' "case" "veripack" "peer" "baseline" "/peer" "/baseline" "target" "result"
+  printf '%-36s %6s %6s  %6s %6s  %6s %6s   %5s %5s   %5s %5s\n' "" wall cpu wall cpu wall cpu wall cpu wall cpu
 } | tee "$out/results.txt"
 
 want stored && pair "verify 1 GiB stored / dgst" "w/p<=1.10 c/p<=1.20 c/b<=1.15" ":" \
@@ -256,7 +256,7 @@ if want rss; then
   for f in stored-1g stored-8g; do
     kib=$(rss_kib "$vp" verify $trust "$out/$f.csar")
     awk -v n="peak RSS verify ${f#stored-} package" -v k="$kib" 'BEGIN {
-      printf "%-30s %6.1f MiB %66s %-30s %s\n", n, k / 1024, "", "rss<=200 MiB", (k / 1024 <= 200) ? "met" : "MISSED" }' \
+      printf "%-36s %6.1f MiB %66s %-30s %s\n", n, k / 1024, "", "rss<=200 MiB", (k / 1024 <= 200) ? "met" : "MISSED" }' \
       | tee -a "$out/results.txt"
   done
 fi

@@ -119,7 +119,7 @@ public final class Main implements Runnable {
      * command is mapped by {@link CommandFailures} (node and I/O failures to their exit codes, anything else 3
      * with a one-line message, {@link #internalError}), never a stack trace. A named class, not lambdas: picocli's
      * interfaces are Java 5 class files, so lambdas implementing them are spun at run time instead of
-     * coming from the class-data archive (start-up, issue 7).
+     * coming from the class-data archive (start-up: bench/README.md).
      */
     private static final class Handlers implements CommandLine.IExitCodeExceptionMapper,
             CommandLine.IParameterExceptionHandler, CommandLine.IExecutionExceptionHandler {

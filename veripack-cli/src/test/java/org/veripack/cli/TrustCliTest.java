@@ -22,7 +22,7 @@ import org.veripack.core.pki.TestPki.Issued;
 import org.veripack.core.pki.TestTsa;
 
 /**
- * CLI of issue 4: {@code sign --tsa} against a real TSA on 127.0.0.1, {@code countersign} with a
+ * CLI of the trust features: {@code sign --tsa} against a real TSA on 127.0.0.1, {@code countersign} with a
  * {@code requireSigners} policy, and {@code sign --pkcs11} against SoftHSM2 (skipped with the reason when
  * {@code softhsm2-util}/{@code pkcs11-tool} are not installed; {@code .ci/run} installs them).
  */

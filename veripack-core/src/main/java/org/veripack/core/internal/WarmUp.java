@@ -13,7 +13,7 @@ import org.veripack.core.internal.cms.SignatureValueVerifier;
 
 /**
  * Start-up work every verification needs anyway, run on a daemon thread while the CLI parses its
- * arguments ({@code PackageVerifier.warmUp()}, issue 7): the first X.509 parse (JCA factory look-up, the
+ * arguments ({@code PackageVerifier.warmUp()}): the first X.509 parse (JCA factory look-up, the
  * JDK's security-event logger, OID tables), the JDK's ECDSA code the PKIX path check uses for
  * certificate signatures, Bouncy Castle's certificate, CMS and PEM classes and its P-256 ECDSA (the CMS
  * signature check), and the time-zone data the zip reader initialises for DOS timestamps.

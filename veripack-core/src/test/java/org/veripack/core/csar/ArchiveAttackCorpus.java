@@ -182,7 +182,7 @@ public final class ArchiveAttackCorpus {
         c.add(new Case("packageOverPolicyLimits", "unbounded archives (CWE-400): more entries than the policy allows",
                 FindingCode.LIMIT_EXCEEDED, Optional.of(new Limits(3, 1L << 30, 200, 1L << 20)),
                 (genuine, dir, out) -> Files.copy(genuine, out)));
-        c.add(raw("artifactLargerThan4GiBDeclared", "RAUC > 2 GiB length overflow (issue 5); ZIP64 size truncated to int",
+        c.add(raw("artifactLargerThan4GiBDeclared", "RAUC > 2 GiB length overflow; ZIP64 size truncated to int",
                 FindingCode.MALFORMED_PACKAGE, z -> {
                     RawZip.Entry e = z.entry(conf);
                     e.deflate = true;
