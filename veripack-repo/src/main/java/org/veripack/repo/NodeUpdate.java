@@ -376,9 +376,13 @@ public final class NodeUpdate {
         }
         // a claimed version below the node's anti-rollback floor would be downloaded only to be refused, at every poll
         // (a release withdrawn from the repository after the node activated it, a newer version installed by hand):
-        // refused before the download; the install's own check of the package stays the rule for everything else
+        // refused before the download; the install's own check of the package stays the rule for everything else.
+        // Not the active version itself (below the floor after a rollback): the install takes the active package
+        // as already active, or repairs its slot, whatever the floor (docs/node.md "Install sequence")
         String claimedName = customName(target);
-        java.util.Optional<org.veripack.core.Finding> belowFloor = claimedName == null || version == null
+        boolean activeVersion = active.isPresent() && active.get().identity() != null
+                && active.get().identity().name().equals(claimedName) && active.get().identity().version().equals(version);
+        java.util.Optional<org.veripack.core.Finding> belowFloor = claimedName == null || version == null || activeVersion
                 ? java.util.Optional.empty() : node.versionFloorRefusal(claimedName, version);
         if (belowFloor.isPresent()) {
             audit(AuditEvent.Type.UPDATE_REFUSED, AuditEvent.Verdict.REJECTED, belowFloor.get(), trustedVersions + "; not downloaded: "

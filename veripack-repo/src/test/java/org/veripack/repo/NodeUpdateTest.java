@@ -146,6 +146,41 @@ class NodeUpdateTest {
     }
 
     /**
+     * The active version is not refused before its download even when it is below the floor (after a rollback): the
+     * repository's copy of 1.0 (the same entries, other file bytes: a zip comment) is downloaded and the install finds
+     * the active package in it (already active, its slot re-verified), as the install decides for any package.
+     */
+    @Test
+    void theActiveVersionBelowTheFloorAfterARollbackIsStillLeftToTheInstall() throws Exception {
+        TufRepository repo = TufRepository.init(tmp.resolve("repo"), tmp.resolve("keys"), TufRepository.defaultRoles(),
+                RepositoryKeys.KeyType.ED25519, RepoFixture.CLOCK);
+        Path local = RepoFixture.csar(tmp, "acme-mme", "1.0");
+        byte[] b = Files.readAllBytes(local);
+        int end = b.length - 22; // the end-of-central-directory record, without a comment
+        assertTrue(b[end] == 'P' && b[end + 1] == 'K' && b[end + 2] == 5 && b[end + 3] == 6 && b[end + 20] == 0 && b[end + 21] == 0);
+        byte[] comment = "repacked".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        b[end + 20] = (byte) comment.length;
+        Path published = Files.createDirectories(tmp.resolve("published")).resolve("acme-mme-1.0.csar");
+        Files.write(published, b);
+        Files.write(published, comment, java.nio.file.StandardOpenOption.APPEND);
+        repo.add(published, RepoFixture.verifier(), Duration.ofDays(1), Duration.ofDays(1), Duration.ofDays(1));
+        Node node = node();
+        node.install(local, RevocationSource.offline());
+        node.install(RepoFixture.csar(tmp, "acme-mme", "2.0"), RevocationSource.offline());
+        node.rollback();
+        assertEquals("1.0", node.status().active().orElseThrow().identity().version());
+        assertEquals("2.0", node.status().highestActivated().get("acme-mme"));
+        NodeUpdate.Transport dir = NodeUpdate.Transport.of(tmp.resolve("repo").toString(), TrustPolicy.FetchTimeouts.DEFAULT);
+        NodeUpdate u = new NodeUpdate(node, dir, RepoFixture.CLOCK, RevocationSource.offline());
+        assertTrue(u.pin(Files.readAllBytes(tmp.resolve("repo/metadata/1.root.json"))));
+        NodeUpdate.Result r = u.update(null);
+        assertEquals(NodeUpdate.Outcome.INSTALLED, r.outcome(), r.finding() + " " + (r.install() == null ? "" : r.install().report().findings()));
+        assertEquals(org.veripack.node.InstallResult.Outcome.ALREADY_ACTIVE, r.install().outcome());
+        assertTrue(r.requests().stream().anyMatch(p -> p.startsWith("targets/")), r.requests()::toString);
+        assertEquals("1.0", node.status().active().orElseThrow().identity().version());
+    }
+
+    /**
      * Slow retrieval: a server that sends a file one byte at a time (each byte well within the read bound, so only a
      * total bound stops it) is cut at the minimum rate's bound for that file's size, not after the fetch timeouts'
      * hour: {@code timestamp.json}, then the target; the active version keeps running and each refusal is audited.
