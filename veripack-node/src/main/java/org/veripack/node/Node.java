@@ -368,11 +368,14 @@ public final class Node {
      * ordering) than the highest version of {@code name} ever activated here and the node's policy
      * ({@link NodeTrust#load()}) keeps {@code antiRollback} on. For callers that would otherwise download such a
      * package only to see it refused ({@code NodeUpdate}); the install's check of the package's own vendor-signed
-     * identity (docs/node.md) stays the rule.
+     * identity (docs/node.md) stays the rule. Not the floor's metadata-key rule, and not the active package: the
+     * install re-verifies that one (ALREADY_ACTIVE or REPAIRED) whatever the floor, so a caller leaves the active
+     * version (and any package, when the active slot's record does not name it) to the install.
      *
      * @return the {@link FindingCode#VERSION_ROLLBACK} finding the install would give, or empty (also when the version
      *         or the floor is not a valid Debian version: the install decides those)
-     * @throws NodeTrustException when the node has no trust store or its policy is invalid
+     * @throws NodeTrustException      when the node has no trust store or its policy is invalid
+     * @throws UnsafeNodeRootException when a trust file or a directory above it is unprotected
      */
     public Optional<Finding> versionFloorRefusal(String name, String version) throws IOException {
         return activation.checkFloorOrder(name, version, trust.load().antiRollback());

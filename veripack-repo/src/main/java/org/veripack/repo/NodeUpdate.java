@@ -378,10 +378,12 @@ public final class NodeUpdate {
         // (a release withdrawn from the repository after the node activated it, a newer version installed by hand):
         // refused before the download; the install's own check of the package stays the rule for everything else.
         // Not the active version itself (below the floor after a rollback): the install takes the active package
-        // as already active, or repairs its slot, whatever the floor (docs/node.md "Install sequence")
+        // as already active, or repairs its slot, whatever the floor (docs/node.md "Install sequence"); nor any target
+        // when the active slot's sealed record does not read (no identity): the target may be the active package, and
+        // only the install, which knows the active slot by its name, can find that and repair it
         String claimedName = customName(target);
-        boolean activeVersion = active.isPresent() && active.get().identity() != null
-                && active.get().identity().name().equals(claimedName) && active.get().identity().version().equals(version);
+        boolean activeVersion = active.isPresent() && (active.get().identity() == null
+                || active.get().identity().name().equals(claimedName) && active.get().identity().version().equals(version));
         java.util.Optional<org.veripack.core.Finding> belowFloor = claimedName == null || version == null || activeVersion
                 ? java.util.Optional.empty() : node.versionFloorRefusal(claimedName, version);
         if (belowFloor.isPresent()) {

@@ -37,6 +37,14 @@ class NodeUpdateTest {
         return Node.open(root, RepoFixture.CLOCK);
     }
 
+    /** An update of {@code node} from the directory repository {@code tmp/repo}, its first root pinned. */
+    private NodeUpdate pinnedUpdate(Node node) throws Exception {
+        NodeUpdate.Transport dir = NodeUpdate.Transport.of(tmp.resolve("repo").toString(), TrustPolicy.FetchTimeouts.DEFAULT);
+        NodeUpdate u = new NodeUpdate(node, dir, RepoFixture.CLOCK, RevocationSource.offline());
+        assertTrue(u.pin(Files.readAllBytes(tmp.resolve("repo/metadata/1.root.json"))));
+        return u;
+    }
+
     @Test
     void aServerThatSendsHeadersAndThenNothingIsRefusedAtTheTimeBound() throws Exception {
         TufRepository.init(tmp.resolve("repo"), tmp.resolve("keys"), TufRepository.defaultRoles(), RepositoryKeys.KeyType.ED25519,
@@ -178,6 +186,67 @@ class NodeUpdateTest {
         assertEquals(org.veripack.node.InstallResult.Outcome.ALREADY_ACTIVE, r.install().outcome());
         assertTrue(r.requests().stream().anyMatch(p -> p.startsWith("targets/")), r.requests()::toString);
         assertEquals("1.0", node.status().active().orElseThrow().identity().version());
+    }
+
+    /**
+     * After a rollback (1.0 active, floor 2.0) the active slot's sealed record is damaged, so the node's status no
+     * longer names the active version: the repository's 1.0, the active package, is still downloaded and the install
+     * repairs the active slot from it. A refusal before the download, judged on the record's identity, would have
+     * left the damaged slot in place at every poll.
+     */
+    @Test
+    void theActiveVersionBelowTheFloorWhoseRecordIsDamagedIsStillRepaired() throws Exception {
+        TufRepository repo = TufRepository.init(tmp.resolve("repo"), tmp.resolve("keys"), TufRepository.defaultRoles(),
+                RepositoryKeys.KeyType.ED25519, RepoFixture.CLOCK);
+        Path v1 = RepoFixture.csar(tmp, "acme-mme", "1.0");
+        repo.add(v1, RepoFixture.verifier(), Duration.ofDays(1), Duration.ofDays(1), Duration.ofDays(1));
+        Node node = node();
+        node.install(v1, RevocationSource.offline());
+        node.install(RepoFixture.csar(tmp, "acme-mme", "2.0"), RevocationSource.offline());
+        node.rollback();
+        String slot = node.status().active().orElseThrow().slot();
+        Path record = node.root().resolve("state/slots/" + slot + ".json");
+        record.toFile().setWritable(true);
+        Files.writeString(record, "{ damaged");
+        assertEquals(null, node.status().active().orElseThrow().identity());
+        assertEquals("2.0", node.status().highestActivated().get("acme-mme"));
+        NodeUpdate.Result r = pinnedUpdate(node).update(null);
+        assertEquals(NodeUpdate.Outcome.INSTALLED, r.outcome(), String.valueOf(r.finding()));
+        assertEquals(org.veripack.node.InstallResult.Outcome.REPAIRED, r.install().outcome());
+        assertEquals("1.0", node.status().active().orElseThrow().identity().version());
+        assertEquals("2.0", node.status().highestActivated().get("acme-mme"));
+    }
+
+    /**
+     * The exemption of the active version does not let another package through: after a rollback (1.0 active, floor
+     * 2.0) the repository lists another vendor-signed build of acme-mme 1.0 (one more file): it claims the active
+     * name and version, so it is downloaded, and the install, finding it is not the active package, refuses it by the
+     * floor; the active slot is unchanged.
+     */
+    @Test
+    void anotherBuildClaimingTheActiveVersionBelowTheFloorIsRefusedByTheInstall() throws Exception {
+        TufRepository repo = TufRepository.init(tmp.resolve("repo"), tmp.resolve("keys"), TufRepository.defaultRoles(),
+                RepositoryKeys.KeyType.ED25519, RepoFixture.CLOCK);
+        Node node = node();
+        node.install(RepoFixture.csar(tmp, "acme-mme", "1.0"), RevocationSource.offline());
+        node.install(RepoFixture.csar(tmp, "acme-mme", "2.0"), RevocationSource.offline());
+        node.rollback();
+        String slot = node.status().active().orElseThrow().slot();
+        Path tree = Files.createTempDirectory(tmp, "rebuild-");
+        Files.createDirectories(tree.resolve("Files/bin"));
+        Files.writeString(tree.resolve("Files/bin/prog"), "#!/bin/sh\necho another build\n");
+        Files.writeString(tree.resolve("VERSION"), "1.0");
+        Path rebuild = Files.createDirectories(tmp.resolve("rebuild")).resolve("acme-mme-1.0.csar");
+        org.veripack.core.sign.CsarSigner.builder(RepoFixture.SIGNER.identity()).name("acme-mme").version("1.0")
+                .clock(RepoFixture.CLOCK).conformanceChecks(false).build().writeOption1(tree, rebuild);
+        repo.add(rebuild, RepoFixture.verifier(), Duration.ofDays(1), Duration.ofDays(1), Duration.ofDays(1));
+        NodeUpdate.Result r = pinnedUpdate(node).update(null);
+        assertEquals(NodeUpdate.Outcome.REJECTED, r.outcome(), String.valueOf(r.finding()));
+        assertEquals(org.veripack.node.InstallResult.Outcome.REJECTED, r.install().outcome());
+        assertTrue(r.install().report().findings().stream().anyMatch(f -> f.code() == FindingCode.VERSION_ROLLBACK),
+                r.install().report().findings()::toString);
+        assertTrue(r.requests().stream().anyMatch(p -> p.startsWith("targets/")), r.requests()::toString);
+        assertEquals(slot, node.status().active().orElseThrow().slot());
     }
 
     /**
