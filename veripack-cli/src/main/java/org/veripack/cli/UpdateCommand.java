@@ -146,7 +146,9 @@ final class UpdateCommand implements Callable<Integer> {
             case UP_TO_DATE -> System.err.println("up to date: " + r.target() + trusted);
             case INSTALLED -> System.err.println("updated: " + r.target() + " " + r.install().outcome().name().toLowerCase(java.util.Locale.ROOT)
                     + ", current -> slots/" + r.install().slot() + trusted);
-            case REJECTED -> System.err.println("not installed: the node rejected " + r.target() + "; active version unchanged" + trusted);
+            case REJECTED -> System.err.println("not installed: the node rejected " + r.target()
+                    + (r.install() == null ? " without downloading it (the version the repository lists is below the node's floor)" : "")
+                    + "; active version unchanged" + trusted);
             case REFUSED -> System.err.println("update refused; active version unchanged" + trusted);
             case UNREACHABLE -> System.err.println("repository unreachable; active version unchanged" + trusted);
             default -> throw new IllegalStateException("unknown outcome " + r.outcome());

@@ -114,7 +114,7 @@ class UpdateCommandTest {
                 "--keys", keys.toString(), "--trust", anchor.toString()));
     }
 
-    record Run(int exit, JsonNode json) { }
+    record Run(int exit, JsonNode json, String err) { }
 
     /** {@code veripack update --json} against the served repository; the first run pins the repository's 1.root.json. */
     private Run update(String... extra) throws Exception {
@@ -124,16 +124,20 @@ class UpdateCommandTest {
         }
         args.addAll(List.of(extra));
         PrintStream old = System.out;
+        PrintStream oldErr = System.err;
         ByteArrayOutputStream b = new ByteArrayOutputStream();
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
         System.setOut(new PrintStream(b, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
         int exit;
         try {
             exit = Main.execute(args.toArray(String[]::new));
         } finally {
             System.setOut(old);
+            System.setErr(oldErr);
         }
         String out = b.toString(StandardCharsets.UTF_8);
-        return new Run(exit, out.isBlank() ? null : NodeOutput.JSON.readTree(out));
+        return new Run(exit, out.isBlank() ? null : NodeOutput.JSON.readTree(out), e.toString(StandardCharsets.UTF_8));
     }
 
     private String activeVersion() throws IOException {
@@ -205,6 +209,7 @@ class UpdateCommandTest {
         assertEquals(ExitCode.REJECTED, older.exit(), String.valueOf(older.json()));
         assertEquals("VERSION_ROLLBACK", code(older));
         assertTrue(older.json().path("install").isNull(), String.valueOf(older.json()));
+        assertTrue(older.err().contains("without downloading it"), older.err());
         older.json().path("requests").forEach(r -> assertFalse(r.asText().startsWith("targets/"), String.valueOf(older.json())));
         assertEquals("2.0", activeVersion());
 
