@@ -52,9 +52,9 @@ final class StatusCommand implements Callable<Integer> {
         if (s.highestActivated().isEmpty()) {
             System.out.println("version floor: none");
         } else {
+            String rule = floorRule();
             s.highestActivated().entrySet().stream().sorted(java.util.Map.Entry.comparingByKey()).forEach(e ->
-                    System.out.println("version floor: " + e.getKey() + " " + e.getValue()
-                            + "  (lower versions are refused: VERSION_ROLLBACK)"));
+                    System.out.println("version floor: " + e.getKey() + " " + e.getValue() + "  (" + rule + ")"));
         }
         var lv = s.lastVerification();
         if (lv == null) {
@@ -68,5 +68,19 @@ final class StatusCommand implements Callable<Integer> {
                     + (codes.isEmpty() ? "" : "  findings: " + String.join(", ", codes)));
         }
         return ExitCode.OK;
+    }
+
+    /**
+     * What the floor does under the node's policy ({@code antiRollback}, docs/reference.md): the status is read-only
+     * and must not fail for a policy it cannot load, so then it says so instead of guessing.
+     */
+    private String floorRule() {
+        try {
+            return org.veripack.node.NodeTrust.of(root.root).load().antiRollback()
+                    ? "lower versions are refused: VERSION_ROLLBACK"
+                    : "kept, not enforced: the node's policy sets antiRollback: false";
+        } catch (IOException | RuntimeException e) {
+            return "enforced unless the node's policy sets antiRollback: false; the policy could not be read: " + e.getMessage();
+        }
     }
 }

@@ -214,6 +214,10 @@ final class VerifyCommand implements Callable<Integer> {
         if (p == null) {
             throw new UsageError(what + " is required");
         }
+        if (p.toString().isEmpty()) {
+            // an empty argument is the current directory to the JDK ("is a directory" named no file)
+            throw new UsageError(what + " is an empty file name");
+        }
         if (Files.isDirectory(p)) {
             throw new UsageError(what + ": " + p + " is a directory; give the file");
         }

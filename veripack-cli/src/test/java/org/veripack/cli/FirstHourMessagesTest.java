@@ -130,6 +130,15 @@ class FirstHourMessagesTest {
     }
 
     @Test
+    void anEmptyPackageArgumentIsNamedAsSuch() {
+        trustedNode();
+        for (Run r : List.of(cli("verify", "--trust", anchor.toString(), ""), cli("install", "--root", node.toString(), ""))) {
+            assertEquals(ExitCode.USAGE, r.exit(), r.err());
+            assertTrue(r.err().contains("PACKAGE is an empty file name"), r.err());
+        }
+    }
+
+    @Test
     void aKeyOrAPolicyGivenAsTrustAnchorSaysWhatTheFileIs() throws Exception {
         Path policy = Files.writeString(dir.resolve("policy.yaml"), "trustAnchors: [root.pem]\n");
         Path file = Files.writeString(dir.resolve("image.tar"), "bytes\n");

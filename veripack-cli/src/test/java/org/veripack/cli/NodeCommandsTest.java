@@ -320,6 +320,9 @@ class NodeCommandsTest {
         assertEquals(ExitCode.REJECTED, down.exit());
         assertEquals(List.of("VERSION_ROLLBACK"), codes(down));
         assertEquals("1:0.9", activeVersion());
+        Run enforced = cli("status", "--root", node.toString());
+        assertTrue(enforced.out().contains("version floor: acme-mme 1:0.9  (lower versions are refused: VERSION_ROLLBACK)"),
+                enforced.out());
         Path policy = dir.resolve("policy.yaml");
         Files.writeString(policy, "trustAnchors: [root.pem]\nantiRollback: false\n");
         assertEquals(ExitCode.OK, cli("trust", "set", "--root", node.toString(), "--policy", policy.toString()).exit());
@@ -327,6 +330,10 @@ class NodeCommandsTest {
         assertEquals(ExitCode.OK, allowed.exit(), allowed.err());
         assertEquals("1.0", activeVersion());
         assertEquals("1:0.9", status().path("highestActivated").path("acme-mme").asText());
+        // the status says what the floor does under this policy (it used to say lower versions are refused)
+        Run kept = cli("status", "--root", node.toString());
+        assertTrue(kept.out().contains("version floor: acme-mme 1:0.9  (kept, not enforced: the node's policy sets antiRollback: false)"),
+                kept.out());
     }
 
     @Test
