@@ -83,12 +83,29 @@ class LauncherJvmOptionsTest {
         return file;
     }
 
+    /** Every input below 16 MiB: C1 only, the warm-up thread on. */
+    private static void assertSmallRule(List<String> opts) {
+        assertTrue(opts.contains(C1_ONLY), opts::toString);
+        assertFalse(opts.contains(NO_WARM_UP), opts::toString);
+    }
+
+    /** An input of 16 MiB or more: C2 kept, the warm-up thread off. */
+    private static void assertLargeRule(List<String> opts) {
+        assertFalse(opts.contains(C1_ONLY), opts::toString);
+        assertTrue(opts.contains(NO_WARM_UP), opts::toString);
+    }
+
+    /** Size unknown or not measured: the JVM's defaults for both. */
+    private static void assertNoSizeRule(List<String> opts) {
+        assertFalse(opts.contains(C1_ONLY), opts::toString);
+        assertFalse(opts.contains(NO_WARM_UP), opts::toString);
+    }
+
     @Test
     void verifyOfSmallFilesRunsC1OnlyWithTheWarmUp() throws Exception {
         Path pkg = sparse(dir.resolve("small.csar"), 16 * MIB - 1);
         List<String> opts = jvmOptions("verify", "--trust", pkg.toString(), pkg.toString());
-        assertTrue(opts.contains(C1_ONLY), opts::toString);
-        assertFalse(opts.contains(NO_WARM_UP), opts::toString);
+        assertSmallRule(opts);
         assertTrue(opts.contains(FEWER_COMPILES), opts::toString);
     }
 
@@ -97,8 +114,7 @@ class LauncherJvmOptionsTest {
         Path small = sparse(dir.resolve("root.pem"), 1000);
         Path pkg = sparse(dir.resolve("large.bin"), 16 * MIB);
         List<String> opts = jvmOptions("verify", "--trust", small.toString(), pkg.toString(), "--signature", small.toString());
-        assertFalse(opts.contains(C1_ONLY), opts::toString);
-        assertTrue(opts.contains(NO_WARM_UP), opts::toString);
+        assertLargeRule(opts);
     }
 
     @Test
@@ -109,8 +125,7 @@ class LauncherJvmOptionsTest {
                 new String[] {"verify", "--keyring", small.toString(), "--apt-release", small.toString(), "--apt-packages", packages.toString()},
                 new String[] {"verify", "--keyring=" + small, "--apt-release=" + small, "--apt-packages=" + packages})) {
             List<String> opts = jvmOptions(args);
-            assertFalse(opts.contains(C1_ONLY), opts::toString);
-            assertTrue(opts.contains(NO_WARM_UP), opts::toString);
+            assertLargeRule(opts);
         }
     }
 
@@ -122,27 +137,23 @@ class LauncherJvmOptionsTest {
         for (String[] args : List.of(new String[] {"verify-installed", "--root", "-node"},
                 new String[] {"run", "--env", "A=1", "--root=-node", "bin/app"})) {
             List<String> opts = jvmOptions(args);
-            assertFalse(opts.contains(C1_ONLY), opts::toString);
-            assertTrue(opts.contains(NO_WARM_UP), opts::toString);
+            assertLargeRule(opts);
             assertTrue(opts.contains(FEWER_COMPILES), opts::toString);
         }
         // after the program path every argument is the program's: its --root is not the node's
         List<String> opts = jvmOptions("run", "bin/app", "--root", "-node");
-        assertFalse(opts.contains(C1_ONLY), opts::toString);
-        assertFalse(opts.contains(NO_WARM_UP), opts::toString);
+        assertNoSizeRule(opts);
     }
 
     @Test
     void installFollowsThePackagesSize() throws Exception {
         Path node = Files.createDirectories(dir.resolve("node"));
         List<String> opts = jvmOptions("install", "--root", node.toString(), sparse(dir.resolve("small.csar"), MIB).toString());
-        assertTrue(opts.contains(C1_ONLY), opts::toString);
-        assertFalse(opts.contains(NO_WARM_UP), opts::toString);
+        assertSmallRule(opts);
         assertTrue(opts.contains(FEWER_COMPILES), opts::toString);
 
         opts = jvmOptions("install", "--root", node.toString(), sparse(dir.resolve("large.csar"), 16 * MIB).toString());
-        assertFalse(opts.contains(C1_ONLY), opts::toString);
-        assertTrue(opts.contains(NO_WARM_UP), opts::toString);
+        assertLargeRule(opts);
         assertTrue(opts.contains(FEWER_COMPILES), opts::toString);
     }
 
@@ -152,13 +163,11 @@ class LauncherJvmOptionsTest {
         Path slotA = sparse(node.resolve("a/Artifacts/small.bin"), MIB).getParent().getParent();
         Files.createSymbolicLink(node.resolve("current"), slotA.getFileName());
         List<String> opts = jvmOptions("verify-installed", "--root", node.toString());
-        assertTrue(opts.contains(C1_ONLY), opts::toString);
-        assertFalse(opts.contains(NO_WARM_UP), opts::toString);
+        assertSmallRule(opts);
 
         sparse(slotA.resolve("Artifacts/large.bin"), 16 * MIB);
         opts = jvmOptions("run", "--root=" + node, "/bin/true", "--root", "elsewhere");
-        assertFalse(opts.contains(C1_ONLY), opts::toString);
-        assertTrue(opts.contains(NO_WARM_UP), opts::toString);
+        assertLargeRule(opts);
     }
 
     @Test
@@ -166,8 +175,7 @@ class LauncherJvmOptionsTest {
         for (String[] args : List.of(new String[] {"sign", "--help"}, new String[] {"verify-installed", "--root", "/nonexistent"},
                 new String[] {"update", "--root", "/nonexistent"})) {
             List<String> opts = jvmOptions(args);
-            assertFalse(opts.contains(C1_ONLY), opts::toString);
-            assertFalse(opts.contains(NO_WARM_UP), opts::toString);
+            assertNoSizeRule(opts);
             assertEquals(!args[0].equals("sign"), opts.contains(FEWER_COMPILES), opts::toString);
         }
     }

@@ -384,7 +384,7 @@ public final class NodeUpdate {
         String claimedName = customName(target);
         boolean activeVersion = active.isPresent() && (active.get().identity() == null
                 || active.get().identity().name().equals(claimedName) && active.get().identity().version().equals(version));
-        java.util.Optional<org.veripack.core.Finding> belowFloor = claimedName == null || version == null || activeVersion
+        java.util.Optional<Finding> belowFloor = claimedName == null || version == null || activeVersion
                 ? java.util.Optional.empty() : node.versionFloorRefusal(claimedName, version);
         if (belowFloor.isPresent()) {
             audit(AuditEvent.Type.UPDATE_REFUSED, AuditEvent.Verdict.REJECTED, belowFloor.get(), trustedVersions + "; not downloaded: "

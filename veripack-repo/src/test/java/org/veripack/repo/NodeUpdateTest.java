@@ -38,11 +38,29 @@ class NodeUpdateTest {
     }
 
     /** An update of {@code node} from the directory repository {@code tmp/repo}, its first root pinned. */
+    private static final Duration DAY = Duration.ofDays(1);
+
+    /** A repository in {@code tmp/repo} (Ed25519 keys in {@code tmp/keys}) listing {@code packages}. */
+    private TufRepository repository(Path... packages) throws Exception {
+        TufRepository repo = TufRepository.init(tmp.resolve("repo"), tmp.resolve("keys"), TufRepository.defaultRoles(),
+                RepositoryKeys.KeyType.ED25519, RepoFixture.CLOCK);
+        for (Path p : packages) {
+            repo.add(p, RepoFixture.verifier(), DAY, DAY, DAY);
+        }
+        return repo;
+    }
+
+    /** An update of {@code node} from {@code tmp/repo}, its 1.root.json pinned. */
     private NodeUpdate pinnedUpdate(Node node) throws Exception {
-        NodeUpdate.Transport dir = NodeUpdate.Transport.of(tmp.resolve("repo").toString(), TrustPolicy.FetchTimeouts.DEFAULT);
-        NodeUpdate u = new NodeUpdate(node, dir, RepoFixture.CLOCK, RevocationSource.offline());
+        NodeUpdate u = update(node);
         assertTrue(u.pin(Files.readAllBytes(tmp.resolve("repo/metadata/1.root.json"))));
         return u;
+    }
+
+    /** A new update of {@code node} from {@code tmp/repo}, as each poll of the agent makes one. */
+    private NodeUpdate update(Node node) {
+        return new NodeUpdate(node, NodeUpdate.Transport.of(tmp.resolve("repo").toString(), TrustPolicy.FetchTimeouts.DEFAULT),
+                RepoFixture.CLOCK, RevocationSource.offline());
     }
 
     @Test
@@ -129,17 +147,13 @@ class NodeUpdateTest {
      */
     @Test
     void aTargetBelowTheVersionFloorIsRefusedWithoutDownloadingIt() throws Exception {
-        TufRepository repo = TufRepository.init(tmp.resolve("repo"), tmp.resolve("keys"), TufRepository.defaultRoles(),
-                RepositoryKeys.KeyType.ED25519, RepoFixture.CLOCK);
-        repo.add(RepoFixture.csar(tmp, "acme-mme", "1.0"), RepoFixture.verifier(), Duration.ofDays(1), Duration.ofDays(1), Duration.ofDays(1));
+        repository(RepoFixture.csar(tmp, "acme-mme", "1.0"));
         Node node = node();
         assertEquals(org.veripack.node.InstallResult.Outcome.ACTIVATED,
                 node.install(RepoFixture.csar(tmp, "acme-mme", "2.0"), RevocationSource.offline()).outcome());
-        NodeUpdate.Transport dir = NodeUpdate.Transport.of(tmp.resolve("repo").toString(), TrustPolicy.FetchTimeouts.DEFAULT);
-        assertTrue(new NodeUpdate(node, dir, RepoFixture.CLOCK, RevocationSource.offline())
-                .pin(Files.readAllBytes(tmp.resolve("repo/metadata/1.root.json"))));
+        pinnedUpdate(node);
         for (String wanted : java.util.Arrays.asList(null, "1.0", null)) {
-            NodeUpdate.Result r = new NodeUpdate(node, dir, RepoFixture.CLOCK, RevocationSource.offline()).update(null, wanted);
+            NodeUpdate.Result r = update(node).update(null, wanted);
             assertEquals(NodeUpdate.Outcome.REJECTED, r.outcome(), String.valueOf(r.finding()));
             assertEquals(FindingCode.VERSION_ROLLBACK, r.finding().code());
             assertEquals("1.0", r.version());
@@ -160,8 +174,7 @@ class NodeUpdateTest {
      */
     @Test
     void theActiveVersionBelowTheFloorAfterARollbackIsStillLeftToTheInstall() throws Exception {
-        TufRepository repo = TufRepository.init(tmp.resolve("repo"), tmp.resolve("keys"), TufRepository.defaultRoles(),
-                RepositoryKeys.KeyType.ED25519, RepoFixture.CLOCK);
+        TufRepository repo = repository();
         Path local = RepoFixture.csar(tmp, "acme-mme", "1.0");
         byte[] b = Files.readAllBytes(local);
         int end = b.length - 22; // the end-of-central-directory record, without a comment
@@ -171,17 +184,14 @@ class NodeUpdateTest {
         Path published = Files.createDirectories(tmp.resolve("published")).resolve("acme-mme-1.0.csar");
         Files.write(published, b);
         Files.write(published, comment, java.nio.file.StandardOpenOption.APPEND);
-        repo.add(published, RepoFixture.verifier(), Duration.ofDays(1), Duration.ofDays(1), Duration.ofDays(1));
+        repo.add(published, RepoFixture.verifier(), DAY, DAY, DAY);
         Node node = node();
         node.install(local, RevocationSource.offline());
         node.install(RepoFixture.csar(tmp, "acme-mme", "2.0"), RevocationSource.offline());
         node.rollback();
         assertEquals("1.0", node.status().active().orElseThrow().identity().version());
         assertEquals("2.0", node.status().highestActivated().get("acme-mme"));
-        NodeUpdate.Transport dir = NodeUpdate.Transport.of(tmp.resolve("repo").toString(), TrustPolicy.FetchTimeouts.DEFAULT);
-        NodeUpdate u = new NodeUpdate(node, dir, RepoFixture.CLOCK, RevocationSource.offline());
-        assertTrue(u.pin(Files.readAllBytes(tmp.resolve("repo/metadata/1.root.json"))));
-        NodeUpdate.Result r = u.update(null);
+        NodeUpdate.Result r = pinnedUpdate(node).update(null);
         assertEquals(NodeUpdate.Outcome.INSTALLED, r.outcome(), r.finding() + " " + (r.install() == null ? "" : r.install().report().findings()));
         assertEquals(org.veripack.node.InstallResult.Outcome.ALREADY_ACTIVE, r.install().outcome());
         assertTrue(r.requests().stream().anyMatch(p -> p.startsWith("targets/")), r.requests()::toString);
@@ -196,10 +206,9 @@ class NodeUpdateTest {
      */
     @Test
     void theActiveVersionBelowTheFloorWhoseRecordIsDamagedIsStillRepaired() throws Exception {
-        TufRepository repo = TufRepository.init(tmp.resolve("repo"), tmp.resolve("keys"), TufRepository.defaultRoles(),
-                RepositoryKeys.KeyType.ED25519, RepoFixture.CLOCK);
+        TufRepository repo = repository();
         Path v1 = RepoFixture.csar(tmp, "acme-mme", "1.0");
-        repo.add(v1, RepoFixture.verifier(), Duration.ofDays(1), Duration.ofDays(1), Duration.ofDays(1));
+        repo.add(v1, RepoFixture.verifier(), DAY, DAY, DAY);
         Node node = node();
         node.install(v1, RevocationSource.offline());
         node.install(RepoFixture.csar(tmp, "acme-mme", "2.0"), RevocationSource.offline());
@@ -225,8 +234,7 @@ class NodeUpdateTest {
      */
     @Test
     void anotherBuildClaimingTheActiveVersionBelowTheFloorIsRefusedByTheInstall() throws Exception {
-        TufRepository repo = TufRepository.init(tmp.resolve("repo"), tmp.resolve("keys"), TufRepository.defaultRoles(),
-                RepositoryKeys.KeyType.ED25519, RepoFixture.CLOCK);
+        TufRepository repo = repository();
         Node node = node();
         node.install(RepoFixture.csar(tmp, "acme-mme", "1.0"), RevocationSource.offline());
         node.install(RepoFixture.csar(tmp, "acme-mme", "2.0"), RevocationSource.offline());
@@ -239,7 +247,7 @@ class NodeUpdateTest {
         Path rebuild = Files.createDirectories(tmp.resolve("rebuild")).resolve("acme-mme-1.0.csar");
         org.veripack.core.sign.CsarSigner.builder(RepoFixture.SIGNER.identity()).name("acme-mme").version("1.0")
                 .clock(RepoFixture.CLOCK).conformanceChecks(false).build().writeOption1(tree, rebuild);
-        repo.add(rebuild, RepoFixture.verifier(), Duration.ofDays(1), Duration.ofDays(1), Duration.ofDays(1));
+        repo.add(rebuild, RepoFixture.verifier(), DAY, DAY, DAY);
         NodeUpdate.Result r = pinnedUpdate(node).update(null);
         assertEquals(NodeUpdate.Outcome.REJECTED, r.outcome(), String.valueOf(r.finding()));
         assertEquals(org.veripack.node.InstallResult.Outcome.REJECTED, r.install().outcome());
