@@ -57,6 +57,10 @@ public final class AuditExport implements AutoCloseable {
     private final AtomicLong sent = new AtomicLong();
     private final Thread sender;
     private volatile boolean closing;
+    /** Messages queued or held by the sender and not yet sent: what {@link #close(long)} waits for. */
+    private final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
+    /** The last send or connect failed and none succeeded since: {@link #close(long)} does not wait for a collector that is down. */
+    private volatile boolean down;
     private volatile SyslogTarget.Connection connection;
 
     private long line;
@@ -146,7 +150,9 @@ public final class AuditExport implements AutoCloseable {
                     current.reset();
                     long end = pos + i + 1;
                     String sha = sha256(l);
+                    pending.incrementAndGet(); // before the offer: the sender may take and send it at once
                     if (!queue.offer(Rfc5424.format(l, line + 1, sha, facility, fallbackHost, maxBytes))) {
+                        pending.decrementAndGet();
                         if (end <= historyEnd) {
                             break read; // history: read again at the next poll, when the sender made room
                         }
@@ -167,12 +173,13 @@ public final class AuditExport implements AutoCloseable {
     }
 
     /**
-     * Stops: waits up to {@code drainMillis} for queued messages to be sent, then closes the connection; what is left
-     * is counted as dropped.
+     * Stops: waits up to {@code drainMillis} for the messages queued or being sent (unless the collector is down: the
+     * last attempt failed), then closes the connection; what is left is counted as dropped. The cursor is already
+     * past those lines, so a line read just before a stop is sent rather than left for a restart that would skip it.
      */
     public void close(long drainMillis) {
         long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(drainMillis);
-        while (!queue.isEmpty() && connection != null && System.nanoTime() < until) {
+        while (pending.get() > 0 && !down && System.nanoTime() < until) {
             try {
                 Thread.sleep(10);
             } catch (InterruptedException e) {
@@ -203,7 +210,6 @@ public final class AuditExport implements AutoCloseable {
     private void sendLoop() {
         long backoff = 1000;
         byte[] m = null;
-        boolean down = false;
         while (!closing) {
             try {
                 if (m == null) {
@@ -217,6 +223,7 @@ public final class AuditExport implements AutoCloseable {
                 }
                 connection.send(m);
                 sent.incrementAndGet();
+                pending.decrementAndGet();
                 m = null;
                 backoff = 1000;
                 if (down) {
